@@ -1,0 +1,46 @@
+use std::io;
+use std::path::PathBuf;
+
+/// Everything that can go wrong while walking or hashing a model.
+///
+/// Each variant names the path it concerns so a user can act on the message alone.
+#[derive(Debug, thiserror::Error)]
+pub enum DigestError {
+    #[error("model not found: {}", .0.display())]
+    NotFound(PathBuf),
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{} is a symbolic link; pass --allow-symlinks to follow links that stay inside the model", .0.display())]
+    SymlinkRefused(PathBuf),
+    #[error("{} is a symbolic link whose target leaves the model root", .0.display())]
+    SymlinkEscapes(PathBuf),
+    #[error("{} is neither a regular file nor a directory", .0.display())]
+    SpecialFile(PathBuf),
+    #[error("{} has a name that is not valid UTF-8; OMS resource names must be UTF-8", .0.display())]
+    NonUtf8Name(PathBuf),
+    #[error("{} changed while it was being hashed ({detail}); hash it again once it is stable", path.display())]
+    ChangedWhileHashing { path: PathBuf, detail: String },
+    #[error("the model at {} has no files to sign", .0.display())]
+    EmptyModel(PathBuf),
+    #[error("invalid shard size {0}: it must be at least 1 byte")]
+    InvalidShardSize(u64),
+    #[error("resource name {name:?} is not allowed: {reason}")]
+    InvalidResourceName { name: String, reason: &'static str },
+    #[error("unsupported hash algorithm {0:?} (expected sha256, blake2b or blake3)")]
+    UnknownAlgorithm(String),
+}
+
+impl DigestError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
+        let path = path.into();
+        if source.kind() == io::ErrorKind::NotFound {
+            DigestError::NotFound(path)
+        } else {
+            DigestError::Io { path, source }
+        }
+    }
+}
