@@ -1,0 +1,90 @@
+//! The Sigstore bundle (v0.1–v0.3 JSON) as OMS uses it: verification material plus one DSSE
+//! envelope. Only the fields OMS needs are typed; unknown fields are ignored on read.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+use crate::dsse::Envelope;
+
+pub const BUNDLE_MEDIA_TYPE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+const ACCEPTED_MEDIA_TYPES: [&str; 4] = [
+    BUNDLE_MEDIA_TYPE_V03,
+    "application/vnd.dev.sigstore.bundle+json;version=0.3",
+    "application/vnd.dev.sigstore.bundle+json;version=0.2",
+    "application/vnd.dev.sigstore.bundle+json;version=0.1",
+];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bundle {
+    pub media_type: String,
+    pub verification_material: VerificationMaterial,
+    pub dsse_envelope: Envelope,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerificationMaterial {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<PublicKeyIdentifier>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x509_certificate_chain: Option<CertificateChain>,
+    /// v0.3 keyless bundles carry a single leaf certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<RawCertificate>,
+    #[serde(default)]
+    pub tlog_entries: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PublicKeyIdentifier {
+    #[serde(default)]
+    pub hint: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CertificateChain {
+    pub certificates: Vec<RawCertificate>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RawCertificate {
+    /// Base64 DER.
+    pub raw_bytes: String,
+}
+
+impl RawCertificate {
+    pub fn from_der(der: &[u8]) -> Self {
+        RawCertificate {
+            raw_bytes: STANDARD.encode(der),
+        }
+    }
+
+    pub fn der(&self) -> Result<Vec<u8>, base64::DecodeError> {
+        STANDARD.decode(&self.raw_bytes)
+    }
+}
+
+impl Bundle {
+    pub fn has_known_media_type(&self) -> bool {
+        ACCEPTED_MEDIA_TYPES.contains(&self.media_type.as_str())
+    }
+
+    /// The signer's certificates, leaf first, if the bundle carries any.
+    pub fn certificates(&self) -> Option<&[RawCertificate]> {
+        let material = &self.verification_material;
+        if let Some(chain) = &material.x509_certificate_chain {
+            return Some(&chain.certificates);
+        }
+        material.certificate.as_ref().map(std::slice::from_ref)
+    }
+
+    /// Pretty JSON with a final newline, as written to a `.sig` file.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut out = serde_json::to_vec_pretty(self).unwrap_or_default();
+        out.push(b'\n');
+        out
+    }
+}

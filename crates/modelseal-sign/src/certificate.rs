@@ -1,0 +1,145 @@
+//! X.509 signing certificates: the chain a bundle carries is validated against the trust
+//! anchors the user names, at the current time, for the codeSigning extended key usage.
+//! Path building and validation are rustls-webpki's.
+
+use rustls_pki_types::{CertificateDer, UnixTime};
+use sha2::{Digest as _, Sha256};
+use webpki::{EndEntityCert, KeyUsage};
+use x509_cert::der::Decode as _;
+use x509_cert::ext::pkix::ExtendedKeyUsage;
+
+use crate::SignError;
+
+/// id-kp-codeSigning, 1.3.6.1.5.5.7.3.3 (DER contents of the OID).
+const CODE_SIGNING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03];
+const CODE_SIGNING_OID: x509_cert::der::oid::ObjectIdentifier =
+    x509_cert::der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
+const EXTENDED_KEY_USAGE_OID: x509_cert::der::oid::ObjectIdentifier =
+    x509_cert::der::oid::ObjectIdentifier::new_unwrap("2.5.29.37");
+
+/// What is known about a certificate that verified.
+#[derive(Debug, Clone)]
+pub struct VerifiedCertificate {
+    /// SHA-256 of the leaf's DER, hex.
+    pub leaf_fingerprint: String,
+    /// The leaf's subject distinguished name (RFC 4514 string).
+    pub subject: String,
+    pub chain_length: usize,
+}
+
+/// Reads every certificate in PEM files (or a DER file).
+pub fn read_certificates(path: &std::path::Path) -> Result<Vec<Vec<u8>>, SignError> {
+    let bytes = fs_err::read(path).map_err(|e| SignError::io(path, e))?;
+    let blocks = pem::parse_many(&bytes).unwrap_or_default();
+    let certs: Vec<Vec<u8>> = if blocks.is_empty() {
+        vec![bytes]
+    } else {
+        blocks
+            .into_iter()
+            .filter(|b| b.tag() == "CERTIFICATE")
+            .map(pem::Pem::into_contents)
+            .collect()
+    };
+    if certs.is_empty() {
+        return Err(SignError::BadKey {
+            path: path.to_path_buf(),
+            reason: "no CERTIFICATE found".to_owned(),
+        });
+    }
+    Ok(certs)
+}
+
+/// Validates `chain` (leaf first, then intermediates) up to one of `anchors`, now, for code
+/// signing; then checks `signature` over `message` with the leaf's key.
+pub fn verify_with_chain(
+    chain: &[Vec<u8>],
+    anchors: &[Vec<u8>],
+    message: &[u8],
+    signature: &[u8],
+) -> Result<VerifiedCertificate, SignError> {
+    let bad = |what: &str, e: webpki::Error| SignError::BadCertificate(format!("{what}: {e}"));
+    let (leaf, intermediates) = chain.split_first().ok_or_else(|| {
+        SignError::BadCertificate("the signature carries no certificate".to_owned())
+    })?;
+    let subject = require_code_signing_leaf(leaf)?;
+    let leaf_der = CertificateDer::from(leaf.as_slice());
+    let end_entity =
+        EndEntityCert::try_from(&leaf_der).map_err(|e| bad("signing certificate", e))?;
+    let anchor_ders: Vec<CertificateDer<'_>> = anchors
+        .iter()
+        .map(|a| CertificateDer::from(a.as_slice()))
+        .collect();
+    let trust_anchors = anchor_ders
+        .iter()
+        .map(|der| webpki::anchor_from_trusted_cert(der).map(|a| a.to_owned()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad("trust anchor", e))?;
+    let intermediate_ders: Vec<CertificateDer<'_>> = intermediates
+        .iter()
+        .map(|c| CertificateDer::from(c.as_slice()))
+        .collect();
+    end_entity
+        .verify_for_usage(
+            webpki::ALL_VERIFICATION_ALGS,
+            &trust_anchors,
+            &intermediate_ders,
+            UnixTime::now(),
+            // webpki applies this to every certificate of the path; intermediates rarely carry
+            // an EKU, so the leaf's mandatory codeSigning EKU is checked above instead.
+            KeyUsage::required_if_present(CODE_SIGNING),
+            None,
+            None,
+        )
+        .map_err(|e| {
+            bad(
+                "the signing certificate does not chain to a trusted root for code signing now",
+                e,
+            )
+        })?;
+
+    // The DSSE signature uses the hash that goes with the curve, as model_signing does.
+    let algorithms = [
+        webpki::aws_lc_rs::ECDSA_P256_SHA256,
+        webpki::aws_lc_rs::ECDSA_P384_SHA384,
+        webpki::aws_lc_rs::ECDSA_P521_SHA512,
+        webpki::aws_lc_rs::ED25519,
+        webpki::aws_lc_rs::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
+    ];
+    if !algorithms.iter().any(|alg| {
+        end_entity
+            .verify_signature(*alg, message, signature)
+            .is_ok()
+    }) {
+        return Err(SignError::BadSignature(
+            "the signature does not match the signing certificate's key".to_owned(),
+        ));
+    }
+    Ok(VerifiedCertificate {
+        leaf_fingerprint: hex::encode(Sha256::digest(leaf)),
+        subject,
+        chain_length: chain.len(),
+    })
+}
+
+/// The leaf must name codeSigning in its extended key usage; returns its subject.
+fn require_code_signing_leaf(leaf: &[u8]) -> Result<String, SignError> {
+    let cert = x509_cert::Certificate::from_der(leaf).map_err(|e| {
+        SignError::BadCertificate(format!("signing certificate is not valid DER: {e}"))
+    })?;
+    let tbs = &cert.tbs_certificate;
+    let eku = tbs
+        .extensions
+        .iter()
+        .flatten()
+        .find(|ext| ext.extn_id == EXTENDED_KEY_USAGE_OID)
+        .map(|ext| ExtendedKeyUsage::from_der(ext.extn_value.as_bytes()))
+        .transpose()
+        .map_err(|e| SignError::BadCertificate(format!("malformed extended key usage: {e}")))?;
+    if !eku.is_some_and(|eku| eku.0.contains(&CODE_SIGNING_OID)) {
+        return Err(SignError::BadCertificate(format!(
+            "the signing certificate ({}) is not for code signing: its extended key usage lacks codeSigning",
+            tbs.subject
+        )));
+    }
+    Ok(tbs.subject.to_string())
+}

@@ -1,0 +1,59 @@
+//! Signing a model: hash it, build the OMS statement, sign its DSSE PAE, wrap it in a bundle.
+
+use std::path::Path;
+
+use modelseal_digest::{DigestError, Manifest, Serialization, hash_walk, walk_model};
+
+use crate::bundle::{BUNDLE_MEDIA_TYPE_V03, Bundle, PublicKeyIdentifier, VerificationMaterial};
+use crate::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE, pae};
+use crate::statement::statement_for;
+use crate::{SignError, SigningKey};
+
+/// A signed model: the bundle to write and what it covers.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub bundle: Bundle,
+    pub manifest: Manifest,
+    pub files: usize,
+    pub bytes: u64,
+}
+
+/// Hashes the model at `model` with `serialization` and signs the result with `key`.
+///
+/// Refuses a model with no files: OMS requires verifiers to reject empty models, so signing
+/// one would only produce a signature nobody should accept.
+pub fn sign_model(
+    model: &Path,
+    serialization: &Serialization,
+    key: &SigningKey,
+) -> Result<Signed, SignError> {
+    let walk = walk_model(
+        model,
+        serialization.allow_symlinks,
+        &serialization.ignore_paths,
+    )?;
+    if walk.files.is_empty() {
+        return Err(DigestError::EmptyModel(model.to_path_buf()).into());
+    }
+    let manifest = hash_walk(&walk, serialization)?;
+    let statement = statement_for(&manifest);
+    let payload =
+        serde_json::to_vec(&statement).map_err(|_| SignError::Crypto("statement encoding"))?;
+    let signature = key.sign(&pae(IN_TOTO_PAYLOAD_TYPE, &payload))?;
+    let bundle = Bundle {
+        media_type: BUNDLE_MEDIA_TYPE_V03.to_owned(),
+        verification_material: VerificationMaterial {
+            public_key: Some(PublicKeyIdentifier {
+                hint: key.public_key().hint(),
+            }),
+            ..VerificationMaterial::default()
+        },
+        dsse_envelope: Envelope::new(IN_TOTO_PAYLOAD_TYPE, &payload, &signature),
+    };
+    Ok(Signed {
+        bundle,
+        manifest,
+        files: walk.files.len(),
+        bytes: walk.files.iter().map(|f| f.size).sum(),
+    })
+}
