@@ -1,1 +1,55 @@
-fn main() {}
+//! The `modelseal` command: parses arguments, calls the library crates, renders results and
+//! maps errors to the stable exit codes. No domain logic lives here.
+
+mod cli;
+mod commands;
+mod exit;
+mod paths;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use clap::error::ErrorKind as ClapErrorKind;
+
+use cli::{Cli, Command, KeyCommand};
+use exit::{Exit, Failure};
+
+fn main() -> ExitCode {
+    // A panic is a bug in modelseal, never a verdict about the input: say so and exit 70.
+    std::panic::set_hook(Box::new(|info| {
+        render::error(&format!(
+            "internal error (a bug in modelseal, please report it): {info}"
+        ));
+        std::process::exit(i32::from(Exit::Internal.code()));
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(match e.kind() {
+                ClapErrorKind::DisplayHelp
+                | ClapErrorKind::DisplayVersion
+                | ClapErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => Exit::Ok.code(),
+                // clap's own default is 2, which means "threat found" here.
+                _ => Exit::Usage.code(),
+            });
+        }
+    };
+    let out = render::Out::new(cli.quiet);
+    let result = match &cli.command {
+        Command::Key(KeyCommand::Generate(args)) => {
+            commands::key::generate(args, &out).map(|()| Exit::Ok)
+        }
+        Command::Digest(args) => commands::digest::run(args, &out).map(|()| Exit::Ok),
+        Command::Sign(args) => commands::sign::run(args, &out).map(|()| Exit::Ok),
+        Command::Verify(args) => commands::verify::run(args, &out),
+    };
+    match result {
+        Ok(exit) => ExitCode::from(exit.code()),
+        Err(Failure { exit, message }) => {
+            render::error(&message);
+            ExitCode::from(exit.code())
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Command-line arguments (clap derive). Nothing here does work; see `commands`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0   everything checked passed
+  1   integrity failure: signature invalid, digest or size mismatch, untrusted key
+  2   threat found by a scan at or above the failing severity
+  3   input not found
+  4   input malformed or unsupported (truncated file, bad JSON, unknown format)
+  64  usage error
+  70  internal error (a bug)";
+
+/// Secure the supply chain of machine-learning models: sign and verify models in the OpenSSF
+/// Model Signing (OMS) format, fast and offline.
+#[derive(Debug, Parser)]
+#[command(name = "modelseal", version, about, after_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Print only results and errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Print a model's OMS root digest (what `model_signing` computes for the same model).
+    Digest(DigestArgs),
+    /// Sign a model file or directory, writing an OMS signature (Sigstore bundle).
+    Sign(SignArgs),
+    /// Verify a model against its OMS signature.
+    #[command(after_help = EXIT_CODES)]
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Generate a key pair: KEY (PKCS#8 PEM, mode 0600) and KEY.pub (SubjectPublicKeyInfo PEM).
+    Generate(KeyGenerateArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Algorithm {
+    /// ECDSA P-256 with SHA-256 (verifiable by model_signing).
+    EcdsaP256,
+    /// ECDSA P-384 with SHA-384 (verifiable by model_signing).
+    EcdsaP384,
+    /// Ed25519 (modelseal extension: model_signing 1.1.1 cannot verify it).
+    Ed25519,
+    /// RSA-PSS 3072-bit with SHA-256 (modelseal extension: model_signing 1.1.1 cannot verify it).
+    RsaPss3072,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyGenerateArgs {
+    #[arg(long, value_enum, default_value = "ecdsa-p256")]
+    pub algorithm: Algorithm,
+    /// Where to write the private key; the public key goes to KEY.pub.
+    #[arg(long, value_name = "KEY")]
+    pub out: PathBuf,
+    /// Replace existing key files.
+    #[arg(long)]
+    pub force: bool,
+    /// Encrypt the private key with the passphrase held in this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub passphrase_env: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Hash {
+    Sha256,
+    Blake3,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+/// How the model is hashed (recorded in the signature).
+#[derive(Debug, Args)]
+pub struct HashingArgs {
+    /// Per-resource hash algorithm. The root digest is always SHA-256.
+    #[arg(long, value_enum, default_value = "sha256")]
+    pub hash: Hash,
+    /// Hash files in shards of this many bytes (OMS "shards" serialization) instead of whole.
+    #[arg(long, value_name = "BYTES")]
+    pub shard_size: Option<u64>,
+    /// Leave this path out of the model (relative to the current directory or to the model
+    /// root). Repeatable. .git, .gitattributes, .github and .gitignore are always left out.
+    #[arg(long = "ignore", value_name = "PATH")]
+    pub ignore: Vec<PathBuf>,
+    /// Follow symbolic links whose target stays inside the model (refused otherwise).
+    #[arg(long)]
+    pub allow_symlinks: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DigestArgs {
+    /// Model file or directory.
+    pub model: PathBuf,
+    #[command(flatten)]
+    pub hashing: HashingArgs,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// Model file or directory.
+    pub model: PathBuf,
+    /// Private key (PKCS#8 PEM, encrypted PKCS#8, SEC1 "EC PRIVATE KEY", or PKCS#1 RSA).
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// Where to write the signature [default: MODEL.sig beside the model].
+    #[arg(long, value_name = "PATH")]
+    pub signature: Option<PathBuf>,
+    /// Environment variable holding the passphrase of an encrypted key.
+    #[arg(long, value_name = "VAR")]
+    pub passphrase_env: Option<String>,
+    #[command(flatten)]
+    pub hashing: HashingArgs,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("trust").required(true).args(["key", "certificate_chain"])))]
+pub struct VerifyArgs {
+    /// Model file or directory.
+    pub model: PathBuf,
+    /// Public key (PEM SubjectPublicKeyInfo) the signature must verify with.
+    #[arg(long, value_name = "PUB")]
+    pub key: Option<PathBuf>,
+    /// Trusted root certificate(s), PEM; the signing certificate must chain to one, be valid
+    /// now and allow code signing. Repeatable.
+    #[arg(long, value_name = "PEM", num_args = 1..)]
+    pub certificate_chain: Vec<PathBuf>,
+    /// Signature to check [default: MODEL.sig beside the model].
+    #[arg(long, value_name = "PATH")]
+    pub signature: Option<PathBuf>,
+    /// Do not fail on files the signature does not cover (they are still listed).
+    #[arg(long)]
+    pub ignore_unsigned_files: bool,
+    /// Also leave this path out (beyond what the signature records). Repeatable.
+    #[arg(long = "ignore", value_name = "PATH")]
+    pub ignore: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}

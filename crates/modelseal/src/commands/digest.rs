@@ -1,0 +1,28 @@
+use modelseal_digest::hash_model;
+use serde_json::json;
+
+use crate::cli::{DigestArgs, Format};
+use crate::exit::Failure;
+use crate::render::Out;
+
+pub fn run(args: &DigestArgs, out: &Out) -> Result<(), Failure> {
+    let serialization = super::serialization(&args.model, &args.hashing, out)?;
+    let manifest = hash_model(&args.model, &serialization)?;
+    let root = format!("sha256:{}", hex::encode(manifest.root_digest()));
+    if args.format == Format::Json {
+        out.json(&json!({
+            "model": args.model,
+            "root_digest": root,
+            "method": if manifest.is_sharded() { "shards" } else { "files" },
+            "hash": serialization.hash.oms_name(),
+            "resources": manifest.resources.iter().map(|r| json!({
+                "name": r.name.to_string(),
+                "algorithm": r.algorithm,
+                "digest": hex::encode(&r.digest),
+            })).collect::<Vec<_>>(),
+        }));
+    } else {
+        out.line(&root);
+    }
+    Ok(())
+}

@@ -1,0 +1,68 @@
+use modelseal_sign::{KeyAlgorithm, Overwrite, SigningKey, write_atomic};
+use serde_json::json;
+
+use crate::cli::{Algorithm, KeyGenerateArgs};
+use crate::exit::Failure;
+use crate::render::Out;
+
+pub fn generate(args: &KeyGenerateArgs, out: &Out) -> Result<(), Failure> {
+    let algorithm = match args.algorithm {
+        Algorithm::EcdsaP256 => KeyAlgorithm::EcdsaP256,
+        Algorithm::EcdsaP384 => KeyAlgorithm::EcdsaP384,
+        Algorithm::Ed25519 => KeyAlgorithm::Ed25519,
+        Algorithm::RsaPss3072 => KeyAlgorithm::RsaPss,
+    };
+    let mut public_path = args.out.clone().into_os_string();
+    public_path.push(".pub");
+    let public_path = std::path::PathBuf::from(public_path);
+    let overwrite = if args.force {
+        Overwrite::Replace
+    } else {
+        Overwrite::Refuse
+    };
+    // Check both before writing either, so a refusal leaves no half-made pair behind.
+    if overwrite == Overwrite::Refuse {
+        for path in [&args.out, &public_path] {
+            if path.symlink_metadata().is_ok() {
+                return Err(modelseal_sign::SignError::AlreadyExists(path.clone()).into());
+            }
+        }
+    }
+    let passphrase = super::passphrase(args.passphrase_env.as_deref())?;
+    let key = SigningKey::generate(algorithm)?;
+    let private_pem = key.to_pkcs8_pem(passphrase.as_ref().map(|p| p.as_bytes()))?;
+    write_atomic(&args.out, private_pem.as_bytes(), overwrite, Some(0o600))?;
+    write_atomic(
+        &public_path,
+        key.public_key().to_pem().as_bytes(),
+        overwrite,
+        Some(0o644),
+    )?;
+    out.json_or_line(
+        &json!({
+            "private_key": args.out,
+            "public_key": public_path,
+            "algorithm": algorithm.name(),
+            "encrypted": passphrase.is_some(),
+            "hint": key.public_key().hint(),
+        }),
+        &format!(
+            "Wrote {} key {} (private, 0600{}) and {}",
+            algorithm,
+            args.out.display(),
+            if passphrase.is_some() {
+                ", encrypted"
+            } else {
+                ""
+            },
+            public_path.display()
+        ),
+        false,
+    );
+    if !algorithm.is_oms_interoperable() {
+        out.note(&format!(
+            "note: {algorithm} signatures are a modelseal extension; model_signing 1.1.1 verifies only ECDSA"
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,53 @@
+//! One module per command: read arguments, call the libraries, render the result.
+
+pub mod digest;
+pub mod key;
+pub mod sign;
+pub mod verify;
+
+use std::path::Path;
+
+use modelseal_digest::{HashAlgorithm, Serialization};
+use zeroize::Zeroizing;
+
+use crate::cli::{Hash, HashingArgs};
+use crate::exit::Failure;
+use crate::paths::relative_to_model;
+use crate::render::Out;
+
+/// The serialization the hashing flags ask for, with `--ignore` paths resolved against the
+/// model. Paths outside the model are reported and skipped.
+fn serialization(model: &Path, args: &HashingArgs, out: &Out) -> Result<Serialization, Failure> {
+    let hash = match args.hash {
+        Hash::Sha256 => HashAlgorithm::Sha256,
+        Hash::Blake3 => HashAlgorithm::Blake3,
+    };
+    let mut serialization = match args.shard_size {
+        None => Serialization::files(hash),
+        Some(size) => {
+            Serialization::shards(hash, size).map_err(|e| Failure::usage(e.to_string()))?
+        }
+    };
+    serialization.allow_symlinks = args.allow_symlinks;
+    for path in &args.ignore {
+        match relative_to_model(model, path) {
+            Some(rel) => serialization.ignore(&rel),
+            None => out.note(&format!(
+                "note: --ignore {} is not inside the model; nothing to ignore",
+                path.display()
+            )),
+        }
+    }
+    Ok(serialization)
+}
+
+/// Reads a passphrase from the named environment variable.
+fn passphrase(var: Option<&str>) -> Result<Option<Zeroizing<String>>, Failure> {
+    let Some(var) = var else { return Ok(None) };
+    match std::env::var(var) {
+        Ok(value) if !value.is_empty() => Ok(Some(Zeroizing::new(value))),
+        _ => Err(Failure::usage(format!(
+            "environment variable {var} is not set or empty"
+        ))),
+    }
+}

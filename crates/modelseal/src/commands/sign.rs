@@ -1,0 +1,59 @@
+use modelseal_sign::{Overwrite, SigningKey, sign_model, write_atomic};
+use serde_json::json;
+
+use crate::cli::{Format, SignArgs};
+use crate::exit::Failure;
+use crate::paths::{default_signature_path, relative_to_model};
+use crate::render::{Out, bytes};
+
+pub fn run(args: &SignArgs, out: &Out) -> Result<(), Failure> {
+    let signature = args
+        .signature
+        .clone()
+        .unwrap_or_else(|| default_signature_path(&args.model));
+    let mut serialization = super::serialization(&args.model, &args.hashing, out)?;
+    // A signature written inside the model it signs must not be part of it.
+    if let Some(rel) = relative_to_model(&args.model, &signature) {
+        serialization.ignore(&rel);
+    }
+    let passphrase = super::passphrase(args.passphrase_env.as_deref())?;
+    let key = SigningKey::load(&args.key, passphrase.as_ref().map(|p| p.as_bytes()))?;
+    let signed = sign_model(&args.model, &serialization, &key)?;
+    write_atomic(
+        &signature,
+        &signed.bundle.to_json(),
+        Overwrite::Replace,
+        Some(0o644),
+    )?;
+
+    let root = format!("sha256:{}", hex::encode(signed.manifest.root_digest()));
+    if args.format == Format::Json {
+        out.json(&json!({
+            "model": args.model,
+            "signature": signature,
+            "root_digest": root,
+            "files": signed.files,
+            "bytes": signed.bytes,
+            "resources": signed.manifest.resources.len(),
+            "key_algorithm": key.algorithm().name(),
+            "oms_interoperable": key.algorithm().is_oms_interoperable(),
+        }));
+    } else {
+        out.line(&format!(
+            "Signed {} ({} file{}, {}) -> {}",
+            args.model.display(),
+            signed.files,
+            if signed.files == 1 { "" } else { "s" },
+            bytes(signed.bytes),
+            signature.display()
+        ));
+        out.line(&format!("root digest {root}"));
+    }
+    if !key.algorithm().is_oms_interoperable() {
+        out.note(&format!(
+            "note: {} signatures are a modelseal extension; model_signing 1.1.1 cannot verify them",
+            key.algorithm()
+        ));
+    }
+    Ok(())
+}

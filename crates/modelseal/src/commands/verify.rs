@@ -1,0 +1,86 @@
+use modelseal_sign::{
+    PublicKey, Signer, TrustRoot, VerifyOptions, VerifyReport, read_certificates, verify_model,
+};
+use serde_json::json;
+
+use crate::cli::{Format, VerifyArgs};
+use crate::exit::{Exit, Failure};
+use crate::paths::{default_signature_path, relative_to_model};
+use crate::render::{Out, bytes};
+
+/// Returns the exit status: a genuine signature over a different model is `Integrity`.
+pub fn run(args: &VerifyArgs, out: &Out) -> Result<Exit, Failure> {
+    let signature = args
+        .signature
+        .clone()
+        .unwrap_or_else(|| default_signature_path(&args.model));
+    let trust = if let Some(key) = &args.key {
+        TrustRoot::PublicKey(PublicKey::load(key)?)
+    } else {
+        let mut anchors = Vec::new();
+        for path in &args.certificate_chain {
+            anchors.extend(read_certificates(path)?);
+        }
+        TrustRoot::Certificates(anchors)
+    };
+    let mut options = VerifyOptions {
+        ignore_unsigned_files: args.ignore_unsigned_files,
+        ..VerifyOptions::default()
+    };
+    for path in args.ignore.iter().chain(std::iter::once(&signature)) {
+        if let Some(rel) = relative_to_model(&args.model, path) {
+            options.extra_ignores.push(rel);
+        }
+    }
+    let report = verify_model(&args.model, &signature, &trust, &options)?;
+    let exit = if report.is_ok() {
+        Exit::Ok
+    } else {
+        Exit::Integrity
+    };
+    if args.format == Format::Json {
+        out.json(
+            &json!({ "verified": report.is_ok(), "exit_code": exit.code(), "report": report }),
+        );
+    } else {
+        render_text(&report, out);
+    }
+    Ok(exit)
+}
+
+fn render_text(report: &VerifyReport, out: &Out) {
+    let signer = match &report.signer {
+        Signer::Key { algorithm, hint } => {
+            format!("{algorithm} key {}", &hint[..hint.len().min(16)])
+        }
+        Signer::Certificate { subject, .. } => format!("certificate {subject}"),
+    };
+    let summary = format!(
+        "{} ({} resources, {} hashed, {} {}) signed by {signer}",
+        report.model.display(),
+        report.resources,
+        bytes(report.bytes_hashed),
+        report.method,
+        report.hash,
+    );
+    if report.is_ok() {
+        out.line(&out.pass(&summary));
+    } else {
+        out.line(&out.fail(&format!(
+            "{summary}: the model does not match its signature"
+        )));
+    }
+    for (label, names) in [
+        ("changed", &report.changed),
+        ("missing", &report.missing),
+        ("extra  ", &report.extra),
+    ] {
+        for name in names {
+            out.line(&format!("  {label} {name}"));
+        }
+    }
+    for name in &report.unsigned_ignored {
+        out.line(&out.dim(&format!("  unsigned (ignored) {name}")));
+    }
+    out.line(&out.dim(&format!("  root digest {}", report.root_digest)));
+}

@@ -1,0 +1,57 @@
+//! The stable exit-code contract (docs/signing.md, DESIGN.md §2).
+
+use modelseal_sign::{ErrorKind, SignError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Ok = 0,
+    Integrity = 1,
+    NotFound = 3,
+    Malformed = 4,
+    Usage = 64,
+    Internal = 70,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// A failure with the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    pub exit: Exit,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            exit: Exit::Usage,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<SignError> for Failure {
+    fn from(e: SignError) -> Self {
+        let exit = match e.kind() {
+            ErrorKind::NotFound => Exit::NotFound,
+            // An unreadable input is an input problem, not a bug in modelseal.
+            ErrorKind::Malformed | ErrorKind::Io => Exit::Malformed,
+            ErrorKind::Integrity => Exit::Integrity,
+            ErrorKind::Usage => Exit::Usage,
+        };
+        Failure {
+            exit,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<modelseal_digest::DigestError> for Failure {
+    fn from(e: modelseal_digest::DigestError) -> Self {
+        SignError::from(e).into()
+    }
+}

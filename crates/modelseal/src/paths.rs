@@ -1,0 +1,121 @@
+//! Path conventions of the CLI: where signatures go by default and how `--ignore` is read.
+
+use std::path::{Component, Path, PathBuf};
+
+/// `MODEL.sig` beside the model, for a file or a directory alike (never inside a directory
+/// model).
+pub fn default_signature_path(model: &Path) -> PathBuf {
+    let named = match model.components().next_back() {
+        Some(Component::Normal(name)) => {
+            Some((model.parent().map(Path::to_path_buf), name.to_owned()))
+        }
+        _ => None,
+    };
+    let (parent, name) = named.unwrap_or_else(|| {
+        let canonical = std::fs::canonicalize(model).unwrap_or_else(|_| model.to_path_buf());
+        (
+            canonical.parent().map(Path::to_path_buf),
+            canonical.file_name().unwrap_or_default().to_owned(),
+        )
+    });
+    let mut file = name;
+    file.push(".sig");
+    match parent {
+        Some(p) if !p.as_os_str().is_empty() => p.join(file),
+        _ => PathBuf::from(file),
+    }
+}
+
+/// The POSIX path of `path` relative to the model root, if it lies inside a directory model.
+///
+/// `path` is taken relative to the current directory first (as `model_signing` does); when
+/// that is not inside the model, relative to the model root.
+pub fn relative_to_model(model: &Path, path: &Path) -> Option<String> {
+    let root = std::fs::canonicalize(model).ok()?;
+    if !root.is_dir() {
+        return None;
+    }
+    let from_cwd = normalize(&std::path::absolute(path).ok()?);
+    if let Some(rel) = strip(&root, &from_cwd) {
+        return Some(rel);
+    }
+    if path.is_relative() {
+        return strip(&root, &normalize(&root.join(path)));
+    }
+    None
+}
+
+fn strip(root: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(root).ok()?;
+    let parts: Vec<&str> = rel
+        .components()
+        .map(|c| c.as_os_str().to_str())
+        .collect::<Option<_>>()?;
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// Resolves `..` and symlinks of the longest existing ancestor, keeping the rest lexical, so a
+/// path that does not exist yet (a signature about to be written) still compares.
+fn normalize(path: &Path) -> PathBuf {
+    let mut existing = path.to_path_buf();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let mut out = std::fs::canonicalize(&existing).unwrap_or(existing);
+    for name in rest.into_iter().rev() {
+        if name == ".." {
+            out.pop();
+        } else if name != "." {
+            out.push(name);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_sits_beside_the_model() {
+        assert_eq!(
+            default_signature_path(Path::new("model")),
+            PathBuf::from("model.sig")
+        );
+        assert_eq!(
+            default_signature_path(Path::new("a/model/")),
+            PathBuf::from("a/model.sig")
+        );
+        assert_eq!(
+            default_signature_path(Path::new("a/w.bin")),
+            PathBuf::from("a/w.bin.sig")
+        );
+    }
+
+    #[test]
+    fn ignores_resolve_inside_the_model_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let model = dir.path().join("m");
+        std::fs::create_dir_all(model.join("sub")).unwrap();
+        assert_eq!(
+            relative_to_model(&model, &model.join("sub/x")).as_deref(),
+            Some("sub/x")
+        );
+        assert_eq!(
+            relative_to_model(&model, Path::new("README.md")).as_deref(),
+            Some("README.md")
+        );
+        assert_eq!(relative_to_model(&model, &dir.path().join("m.sig")), None);
+        assert_eq!(
+            relative_to_model(&model, &model.join("new.sig")).as_deref(),
+            Some("new.sig")
+        );
+    }
+}

@@ -1,0 +1,103 @@
+//! Output: data to stdout, notes to stderr; colour only on a terminal and never with
+//! `NO_COLOR`. A closed pipe (`modelseal verify … | head`) is not an error.
+
+use std::io::{IsTerminal, Write};
+
+use serde::Serialize;
+
+pub struct Out {
+    colour: bool,
+    quiet: bool,
+}
+
+// Every output goes through `Out` so that a later flag (e.g. a log file) changes one place.
+#[allow(clippy::unused_self)]
+impl Out {
+    pub fn new(quiet: bool) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Out {
+            colour: !no_color && std::io::stdout().is_terminal(),
+            quiet,
+        }
+    }
+
+    /// A line of data on stdout.
+    pub fn line(&self, text: &str) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "{text}");
+    }
+
+    /// A note on stderr, dropped with `--quiet`.
+    pub fn note(&self, text: &str) {
+        if !self.quiet {
+            let _ = writeln!(std::io::stderr().lock(), "{text}");
+        }
+    }
+
+    pub fn json(&self, value: &impl Serialize) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = serde_json::to_writer_pretty(&mut stdout, value);
+        let _ = writeln!(stdout);
+    }
+
+    /// JSON when asked, otherwise one human line.
+    pub fn json_or_line(&self, value: &impl Serialize, text: &str, json: bool) {
+        if json {
+            self.json(value)
+        } else {
+            self.line(text)
+        }
+    }
+
+    pub fn pass(&self, text: &str) -> String {
+        self.paint("32", &format!("✓ {text}"))
+    }
+
+    pub fn fail(&self, text: &str) -> String {
+        self.paint("31", &format!("✗ {text}"))
+    }
+
+    pub fn dim(&self, text: &str) -> String {
+        self.paint("2", text)
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+/// Error messages go to stderr whatever `--quiet` says.
+pub fn error(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "error: {message}");
+}
+
+/// `3000000` → `2.9 MiB`.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    #[allow(clippy::cast_precision_loss)]
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_are_readable() {
+        assert_eq!(super::bytes(12), "12 B");
+        assert_eq!(super::bytes(3_000_000), "2.9 MiB");
+        assert_eq!(super::bytes(4 << 30), "4.0 GiB");
+    }
+}
