@@ -43,9 +43,9 @@ impl Out {
     /// JSON when asked, otherwise one human line.
     pub fn json_or_line(&self, value: &impl Serialize, text: &str, json: bool) {
         if json {
-            self.json(value)
+            self.json(value);
         } else {
-            self.line(text)
+            self.line(text);
         }
     }
 
