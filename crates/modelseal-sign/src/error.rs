@@ -48,6 +48,8 @@ pub enum SignError {
     BadCertificate(String),
     #[error("the signed manifest is inconsistent: {0}")]
     InconsistentManifest(String),
+    #[error("the model's files changed since signing: {0}")]
+    UnexpectedContent(String),
     #[error("cryptographic operation failed: {0}")]
     Crypto(&'static str),
 }
@@ -58,23 +60,22 @@ impl SignError {
             SignError::Digest(e) => match e {
                 DigestError::NotFound(_) => ErrorKind::NotFound,
                 DigestError::Io { .. } => ErrorKind::Io,
-                DigestError::SymlinkEscapes(_) | DigestError::ChangedWhileHashing { .. } => {
-                    ErrorKind::Integrity
-                }
+                DigestError::ChangedWhileHashing { .. } => ErrorKind::Integrity,
                 DigestError::InvalidShardSize(_) => ErrorKind::Usage,
                 _ => ErrorKind::Malformed,
             },
             SignError::NotFound(_) => ErrorKind::NotFound,
             SignError::Io { .. } | SignError::Crypto(_) => ErrorKind::Io,
             SignError::BadKey { .. }
-            | SignError::PassphraseRequired(_)
             | SignError::MalformedSignature { .. }
             | SignError::Unsupported { .. } => ErrorKind::Malformed,
-            SignError::WrongPassphrase(_)
-            | SignError::BadSignature(_)
+            SignError::BadSignature(_)
             | SignError::BadCertificate(_)
-            | SignError::InconsistentManifest(_) => ErrorKind::Integrity,
-            SignError::AlreadyExists(_) => ErrorKind::Usage,
+            | SignError::InconsistentManifest(_)
+            | SignError::UnexpectedContent(_) => ErrorKind::Integrity,
+            SignError::AlreadyExists(_)
+            | SignError::PassphraseRequired(_)
+            | SignError::WrongPassphrase(_) => ErrorKind::Usage,
         }
     }
 

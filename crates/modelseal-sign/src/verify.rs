@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use modelseal_digest::{Manifest, hash_walk, walk_model};
+use modelseal_digest::{DigestError, Manifest, hash_walk, walk_model};
 use serde::Serialize;
 
 use crate::bundle::Bundle;
@@ -230,7 +230,14 @@ pub fn verify_model(
         model,
         serialization.allow_symlinks,
         &serialization.ignore_paths,
-    )?;
+    )
+    .map_err(|e| match e {
+        // Content the signer's policy would have refused was planted after signing.
+        DigestError::SymlinkRefused(_)
+        | DigestError::SymlinkEscapes(_)
+        | DigestError::SpecialFile(_) => SignError::UnexpectedContent(e.to_string()),
+        other => other.into(),
+    })?;
     let signed_paths: HashSet<&str> = expected_manifest
         .resources
         .iter()

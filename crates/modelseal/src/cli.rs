@@ -55,6 +55,7 @@ pub enum Algorithm {
     /// Ed25519 (modelseal extension: model_signing 1.1.1 cannot verify it).
     Ed25519,
     /// RSA-PSS 3072-bit with SHA-256 (modelseal extension: model_signing 1.1.1 cannot verify it).
+    #[value(name = "rsa-pss-3072")]
     RsaPss3072,
 }
 

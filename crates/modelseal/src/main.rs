@@ -28,9 +28,7 @@ fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(match e.kind() {
-                ClapErrorKind::DisplayHelp
-                | ClapErrorKind::DisplayVersion
-                | ClapErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => Exit::Ok.code(),
+                ClapErrorKind::DisplayHelp | ClapErrorKind::DisplayVersion => Exit::Ok.code(),
                 // clap's own default is 2, which means "threat found" here.
                 _ => Exit::Usage.code(),
             });

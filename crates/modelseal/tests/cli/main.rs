@@ -1,0 +1,68 @@
+//! The `modelseal` binary as users run it: exit codes, messages, files written.
+
+#![allow(clippy::unwrap_used, clippy::missing_panics_doc)] // test helpers
+
+mod basics;
+mod interop;
+mod keys;
+mod tamper;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+pub fn modelseal() -> Command {
+    let mut cmd = Command::cargo_bin("modelseal").unwrap();
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/oms-model-signing-1.1.1")
+}
+
+/// A directory model with the shapes that break naive implementations: nested directories, a
+/// file named like a directory plus an extension beside that directory (`sub.txt` / `sub/`),
+/// non-ASCII names, an empty file, and a file big enough to span several shards.
+pub fn make_model(root: &Path) -> PathBuf {
+    let model = root.join("model");
+    fs::create_dir_all(model.join("sub/deeper")).unwrap();
+    fs::write(model.join("config.json"), br#"{"architectures": ["Tiny"]}"#).unwrap();
+    fs::write(model.join("sub.txt"), b"beside the directory").unwrap();
+    fs::write(model.join("sub/tokenizer.txt"), b"abc").unwrap();
+    fs::write(
+        model.join("sub/deeper/vocabulaire-élève-语言.txt"),
+        "ünïcödé".as_bytes(),
+    )
+    .unwrap();
+    fs::write(model.join("empty.bin"), b"").unwrap();
+    let weights: Vec<u8> = (0..300_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    fs::write(model.join("weights.bin"), weights).unwrap();
+    model
+}
+
+/// Generates a key pair with the CLI; returns (private, public).
+pub fn keypair(dir: &Path, name: &str, algorithm: &str) -> (PathBuf, PathBuf) {
+    let key = dir.join(name);
+    modelseal()
+        .args(["key", "generate", "--algorithm", algorithm, "--out"])
+        .arg(&key)
+        .assert()
+        .success();
+    let public = dir.join(format!("{name}.pub"));
+    (key, public)
+}
+
+pub fn sign(model: &Path, key: &Path, extra: &[&str]) {
+    modelseal()
+        .arg("sign")
+        .arg(model)
+        .arg("--key")
+        .arg(key)
+        .args(extra)
+        .assert()
+        .success();
+}
