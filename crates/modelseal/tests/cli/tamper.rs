@@ -207,7 +207,7 @@ fn signature_is_not_json_at_all() {
 fn wrong_predicate_type() {
     let s = signed_model();
     resign(&s, |st| {
-        st["predicateType"] = "https://slsa.dev/provenance/v1".into()
+        st["predicateType"] = "https://slsa.dev/provenance/v1".into();
     });
     verify(&s).code(4).stderr(contains("predicate type"));
 }
@@ -239,7 +239,7 @@ fn absolute_resource_name() {
 fn root_digest_inconsistent_with_resources() {
     let s = signed_model();
     resign(&s, |st| {
-        st["predicate"]["resources"][0]["digest"] = "11".repeat(32).into()
+        st["predicate"]["resources"][0]["digest"] = "11".repeat(32).into();
     });
     verify(&s).code(1).stderr(contains("inconsistent"));
 }

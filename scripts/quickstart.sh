@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The README quick start: build modelseal, then on a copy of examples/model generate a key,
+# sign the model, verify it, and show a one-byte tamper being caught.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --locked --quiet
+ms=target/release/modelseal
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp -r examples/model "$work/model"
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+step modelseal verify examples/model --key examples/keys/example-ecdsa-p256.pub --signature examples/model.sig
+"$ms" verify examples/model --key examples/keys/example-ecdsa-p256.pub --signature examples/model.sig
+
+step modelseal key generate --out key
+"$ms" key generate --out "$work/key"
+step modelseal sign model --key key
+"$ms" sign "$work/model" --key "$work/key"
+step modelseal verify model --key key.pub
+"$ms" verify "$work/model" --key "$work/key.pub"
+
+step "flip one byte of model.safetensors, add a file, then verify again"
+python3 - "$work/model/model.safetensors" <<'PY'
+import sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[-1] ^= 1; open(p, "wb").write(b)
+PY
+echo "import os; os.system('id')" > "$work/model/helper.py"
+status=0
+"$ms" verify "$work/model" --key "$work/key.pub" || status=$?
+if [ "$status" -eq 1 ]; then
+  printf '\ntamper caught: verify exited with %s (integrity failure)\n' "$status"
+else
+  printf '\nexpected exit 1, got %s\n' "$status" >&2
+  exit 1
+fi

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting, lints, every test (including live
+# interoperability with model_signing 1.1.1, which a missing peer fails rather than skips),
+# and the documentation build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup-peers.sh
+export MODELSEAL_REQUIRE_PEERS=1
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+echo "all checks passed"
