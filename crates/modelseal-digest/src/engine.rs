@@ -126,7 +126,8 @@ fn hash_range(
     let buffer_len = algorithm
         .read_buffer_len()
         .min(usize::try_from(remaining).unwrap_or(usize::MAX));
-    let mut buffer = vec![0u8; buffer_len.max(1)];
+    let mut backing = PageAlignedBuffer::new(buffer_len.max(1));
+    let buffer = backing.as_mut_slice();
     let mut hasher = algorithm.hasher();
     while remaining > 0 {
         let want = buffer
@@ -149,6 +150,37 @@ fn hash_range(
         return Err(changed("size or modification time changed during hashing"));
     }
     Ok(hasher.finalize())
+}
+
+/// A read buffer that starts on a page boundary.
+///
+/// The kernel copies page-cache pages into the buffer with `rep movsb`; on the AMD EPYC CPUs
+/// measured here that copy runs at ~2.3 GB/s when the destination sits 16 bytes into a page
+/// (where glibc puts large allocations) and at ~10.8 GB/s when it is page aligned. For SHA-256
+/// that is the difference between 0.96 and 1.37 GB/s per core (docs/BENCHMARKS.md).
+/// Over-allocating and slicing keeps this in safe code.
+struct PageAlignedBuffer {
+    backing: Vec<u8>,
+    start: usize,
+    len: usize,
+}
+
+impl PageAlignedBuffer {
+    const PAGE: usize = 4096;
+
+    fn new(len: usize) -> Self {
+        let backing = vec![0u8; len + Self::PAGE];
+        let start = backing.as_ptr().align_offset(Self::PAGE).min(Self::PAGE);
+        PageAlignedBuffer {
+            backing,
+            start,
+            len,
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [u8] {
+        &mut self.backing[self.start..self.start + self.len]
+    }
 }
 
 fn read_one_more(handle: &mut File) -> io::Result<bool> {
