@@ -91,7 +91,7 @@ dir_mib=$((4 * big_mib + $(du -sm "$dir/small" | cut -f1)))
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); best of $runs runs, page cache warm"
 echo "dir: 4 x ${big_mib} MiB + 2,000 small files (${dir_mib} MiB); single: one ${single_mib} MiB file"
 echo
-echo "| tool | dir: s | dir: GB/s | single: s | single: GB/s |"
+echo "| tool | dir: s | dir: GiB/s | single: s | single: GiB/s |"
 echo "|---|---:|---:|---:|---:|"
 row() { echo "| $1 | ${t[dir,$2]} | $(gbs $dir_mib ${t[dir,$2]}) | ${t[single,$2]} | $(gbs $single_mib ${t[single,$2]}) |"; }
 row "\`modelseal digest\` (sha256, files)" ms_digest
