@@ -221,7 +221,14 @@ impl SigningKey {
         Self::from_bytes(&bytes, passphrase, path)
     }
 
-    fn from_bytes(bytes: &[u8], passphrase: Option<&[u8]>, path: &Path) -> Result<Self, SignError> {
+    /// Parses the bytes of a private key file (any format [`Self::load`] takes); `origin`
+    /// only names the source in errors.
+    pub fn from_bytes(
+        bytes: &[u8],
+        passphrase: Option<&[u8]>,
+        origin: &Path,
+    ) -> Result<Self, SignError> {
+        let path = origin;
         let Ok(blocks) = pem::parse_many(bytes) else {
             return Self::from_pkcs8(bytes, path);
         };

@@ -216,7 +216,7 @@ pub fn verify_model(
     trust: &TrustRoot,
     options: &VerifyOptions,
 ) -> Result<VerifyReport, SignError> {
-    if model.symlink_metadata().is_err() && !model.exists() {
+    if model.symlink_metadata().is_err() {
         return Err(SignError::NotFound(model.to_path_buf()));
     }
     let bundle = read_bundle(signature)?;

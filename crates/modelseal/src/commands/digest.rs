@@ -8,6 +8,9 @@ use crate::render::Out;
 pub fn run(args: &DigestArgs, out: &Out) -> Result<(), Failure> {
     let serialization = super::serialization(&args.model, &args.hashing, out)?;
     let manifest = hash_model(&args.model, &serialization)?;
+    if manifest.resources.is_empty() {
+        return Err(modelseal_digest::DigestError::EmptyModel(args.model.clone()).into());
+    }
     let root = format!("sha256:{}", hex::encode(manifest.root_digest()));
     if args.format == Format::Json {
         out.json(&json!({

@@ -1,0 +1,16 @@
+//! The payload of a signature: any bytes → a manifest or a clear error, never a panic; and
+//! every accepted resource name is confined to the model root.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use modelseal_sign::statement::manifest_from_payload;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(manifest) = manifest_from_payload(data) {
+        for resource in &manifest.resources {
+            let path = &resource.name.path;
+            assert!(!path.starts_with('/'), "{path}");
+            assert!(!path.split('/').any(|c| c == ".."), "{path}");
+        }
+    }
+});
