@@ -10,4 +10,6 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+# The fuzz targets (run with scripts/fuzz.sh) must keep compiling.
+cargo check --manifest-path fuzz/Cargo.toml --locked --quiet
 echo "all checks passed"
