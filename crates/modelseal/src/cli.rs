@@ -72,6 +72,8 @@ pub struct KeyGenerateArgs {
     /// Encrypt the private key with the passphrase held in this environment variable.
     #[arg(long, value_name = "VAR")]
     pub passphrase_env: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,7 +1,7 @@
 use modelseal_sign::{KeyAlgorithm, Overwrite, SigningKey, write_atomic};
 use serde_json::json;
 
-use crate::cli::{Algorithm, KeyGenerateArgs};
+use crate::cli::{Algorithm, Format, KeyGenerateArgs};
 use crate::exit::Failure;
 use crate::render::Out;
 
@@ -57,7 +57,7 @@ pub fn generate(args: &KeyGenerateArgs, out: &Out) -> Result<(), Failure> {
             },
             public_path.display()
         ),
-        false,
+        args.format == Format::Json,
     );
     if !algorithm.is_oms_interoperable() {
         out.note(&format!(
