@@ -245,6 +245,8 @@ impl SigningKey {
                         .ok_or_else(|| SignError::PassphraseRequired(path.to_path_buf()))?;
                     let encrypted = pkcs8::EncryptedPrivateKeyInfo::from_der(&der)
                         .map_err(|e| bad_key(path, format!("malformed encrypted key: {e}")))?;
+                    check_kdf_cost(&encrypted.encryption_algorithm)
+                        .map_err(|reason| bad_key(path, reason))?;
                     let plain = encrypted
                         .decrypt(passphrase)
                         .map_err(|_| SignError::WrongPassphrase(path.to_path_buf()))?;
@@ -376,6 +378,46 @@ impl SigningKey {
     }
 }
 
+/// Most memory an encrypted key may make scrypt use (ours use 128 MiB, OpenSSL's 32 MiB).
+const MAX_SCRYPT_BYTES: u64 = 1 << 30;
+/// Most PBKDF2 iterations an encrypted key may ask for (OpenSSL writes 2,048).
+const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
+
+/// The key file chooses its own key-derivation cost: refuse costs that would exhaust memory
+/// (scrypt can ask for 2^127 blocks; the allocation would abort the process) or burn minutes of
+/// CPU before a wrong passphrase could even be reported.
+fn check_kdf_cost(scheme: &pkcs8::pkcs5::EncryptionScheme<'_>) -> Result<(), String> {
+    use pkcs8::pkcs5::pbes2::Kdf;
+    let Some(pbes2) = scheme.pbes2() else {
+        return Err(
+            "only PBES2 encrypted keys are supported (PBES1 uses broken ciphers)".to_owned(),
+        );
+    };
+    match &pbes2.kdf {
+        Kdf::Scrypt(p) => {
+            let bytes = 128u64
+                .saturating_mul(u64::from(p.block_size))
+                .saturating_mul(p.cost_parameter)
+                .saturating_mul(u64::from(p.parallelization).max(1));
+            if bytes > MAX_SCRYPT_BYTES {
+                return Err(format!(
+                    "its scrypt parameters would need {bytes} bytes of memory (limit {MAX_SCRYPT_BYTES})"
+                ));
+            }
+        }
+        Kdf::Pbkdf2(p) => {
+            if p.iteration_count > MAX_PBKDF2_ITERATIONS {
+                return Err(format!(
+                    "its PBKDF2 iteration count {} exceeds {MAX_PBKDF2_ITERATIONS}",
+                    p.iteration_count
+                ));
+            }
+        }
+        _ => return Err("unsupported key derivation function".to_owned()),
+    }
+    Ok(())
+}
+
 fn pem_rfc7468_encode(label: &str, der: &[u8]) -> Result<Zeroizing<String>, SignError> {
     pkcs8::der::pem::encode_string(label, LineEnding::LF, der)
         .map(Zeroizing::new)
@@ -444,6 +486,54 @@ mod tests {
         ));
         let loaded = SigningKey::load(&path, Some(b"hunter2")).unwrap();
         assert_eq!(loaded.public_key(), key.public_key());
+    }
+
+    #[test]
+    fn openssl_encrypted_keys_load() {
+        // `openssl pkcs8 -topk8 -v2 aes-256-cbc` (PBKDF2-HMAC-SHA256), passphrase "modelseal".
+        let Ok(out) = std::process::Command::new("openssl")
+            .args([
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+            ])
+            .args(["-aes-256-cbc", "-pass", "pass:modelseal"])
+            .output()
+        else {
+            return; // no openssl binary: nothing to compare with
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k");
+        std::fs::write(&path, &out.stdout).unwrap();
+        assert!(SigningKey::load(&path, Some(b"modelseal")).is_ok());
+        assert!(matches!(
+            SigningKey::load(&path, Some(b"nope")),
+            Err(SignError::WrongPassphrase(_))
+        ));
+    }
+
+    #[test]
+    fn hostile_kdf_costs_are_refused_before_deriving() {
+        use pkcs8::der::Encode as _;
+        // scrypt N = 2^40: 128 TiB of memory. Built directly: actually encrypting with these
+        // parameters would run scrypt (and abort, which is the point of the check).
+        let params = pkcs8::pkcs5::pbes2::Parameters::scrypt_aes256cbc(
+            pkcs8::pkcs5::scrypt::Params::new(40, 8, 1, 32).unwrap(),
+            b"saltsaltsaltsalt",
+            &[0u8; 16],
+        )
+        .unwrap();
+        let hostile = pkcs8::EncryptedPrivateKeyInfo {
+            encryption_algorithm: params.into(),
+            encrypted_data: &[0u8; 48],
+        };
+        let der = hostile.to_der().unwrap();
+        let pem =
+            pkcs8::der::pem::encode_string("ENCRYPTED PRIVATE KEY", LineEnding::LF, &der).unwrap();
+        let err = SigningKey::from_bytes(pem.as_bytes(), Some(b"pw"), Path::new("k")).unwrap_err();
+        assert!(err.to_string().contains("scrypt parameters"), "{err}");
     }
 
     #[test]
