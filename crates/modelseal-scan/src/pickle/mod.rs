@@ -1,0 +1,7 @@
+//! Pickle: opcode decoding and symbolic execution.
+
+pub mod compat;
+pub mod ops;
+pub mod vm;
+
+pub use vm::{Analysis, Event, GlobalOpcode, GlobalUse, Stream, analyze};

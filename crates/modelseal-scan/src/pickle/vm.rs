@@ -1,0 +1,611 @@
+//! A symbolic unpickler: it runs the opcodes the way CPython's C unpickler would, but every
+//! import and call is recorded instead of performed. What comes out is every global the stream
+//! names, whether the loader would call it or hand it to a call, and the other ways a pickle
+//! reaches code (BUILD on a global, mutating a global container, extension codes, calling a
+//! value that a call returned).
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::compat::python3_name;
+use super::ops::{Arg, DecodeError, Decoder, Op, code};
+
+/// How a global was named in the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum GlobalOpcode {
+    Global,
+    StackGlobal,
+    Inst,
+}
+
+/// One global import the loader performs.
+#[derive(Debug, Clone)]
+pub struct GlobalUse {
+    pub module: String,
+    pub name: String,
+    /// The Python 3 name `fix_imports` maps to, when it differs (protocol < 3 only).
+    pub remapped: Option<(String, String)>,
+    /// The stream's protocol when the global was loaded (protocol ≥ 4 walks dotted names).
+    pub protocol: u8,
+    pub offset: usize,
+    pub opcode: GlobalOpcode,
+    /// Called directly (REDUCE, NEWOBJ, INST, OBJ).
+    pub called: bool,
+    /// Handed to a call (an argument, a BUILD state, a persistent id): code may invoke it.
+    pub reached: bool,
+}
+
+/// Other ways a pickle reaches code, beyond naming globals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// BUILD, APPEND(S), SETITEM(S) or ADDITEMS applied to a global object itself: writes to a
+    /// module, class or shared container of the loading process.
+    MutatesGlobal {
+        offset: usize,
+        global: usize,
+        opcode: u8,
+    },
+    /// EXT1/2/4: a callable looked up in the copyreg extension registry at load time.
+    Extension { offset: usize, code: u32 },
+    /// A call whose callable is not a global: the result of another call, or an extension.
+    DynamicCall { offset: usize, callee: String },
+    /// A persistent id handed to the loader's `persistent_load`.
+    PersistentLoad { offset: usize },
+}
+
+/// One pickle stream (from its first opcode to STOP or to the error that ends it).
+#[derive(Debug, Clone)]
+pub struct Stream {
+    pub start: usize,
+    pub end: usize,
+    pub opcodes: usize,
+    pub protocol: u8,
+    /// Where and why the real loader would raise, if it would.
+    pub error: Option<(usize, String)>,
+}
+
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub streams: Vec<Stream>,
+    pub globals: Vec<GlobalUse>,
+    pub events: Vec<Event>,
+    /// Offset of bytes after the last stream that are not a pickle.
+    pub trailing_data: Option<usize>,
+}
+
+#[derive(Clone)]
+enum Value {
+    Scalar,
+    Str(Rc<str>),
+    Global(usize),
+    Node(Rc<Node>),
+    /// An extension-registry callable (EXT1/2/4).
+    Extension(u32),
+}
+
+struct Node {
+    kind: NodeKind,
+    children: RefCell<Vec<Value>>,
+    reached: Cell<bool>,
+}
+
+#[derive(Clone)]
+enum NodeKind {
+    Container,
+    /// What a call returned; `callee` describes the callable for messages.
+    CallResult(Rc<str>),
+}
+
+impl Node {
+    fn value(kind: NodeKind, children: Vec<Value>) -> Value {
+        Value::Node(Rc::new(Node {
+            kind,
+            children: RefCell::new(children),
+            reached: Cell::new(false),
+        }))
+    }
+}
+
+struct Machine<'a> {
+    analysis: &'a mut Analysis,
+    stack: Vec<Value>,
+    marks: Vec<usize>,
+    memo: HashMap<u64, Value>,
+    protocol: u8,
+}
+
+type Step = Result<bool, String>;
+
+impl Machine<'_> {
+    fn fence(&self) -> usize {
+        self.marks.last().copied().unwrap_or(0)
+    }
+
+    fn pop(&mut self) -> Result<Value, String> {
+        if self.stack.len() <= self.fence() {
+            return Err("unpickling stack underflow".to_owned());
+        }
+        self.stack
+            .pop()
+            .ok_or_else(|| "unpickling stack underflow".to_owned())
+    }
+
+    fn top(&self) -> Result<Value, String> {
+        if self.stack.len() <= self.fence() {
+            return Err("unpickling stack underflow".to_owned());
+        }
+        self.stack
+            .last()
+            .cloned()
+            .ok_or_else(|| "unpickling stack underflow".to_owned())
+    }
+
+    fn pop_mark(&mut self) -> Result<Vec<Value>, String> {
+        let mark = self
+            .marks
+            .pop()
+            .ok_or_else(|| "could not find MARK".to_owned())?;
+        Ok(self.stack.split_off(mark.min(self.stack.len())))
+    }
+
+    /// Marks everything reachable from `value` as handed to code.
+    fn reach(&mut self, value: &Value) {
+        let mut work = vec![value.clone()];
+        while let Some(v) = work.pop() {
+            match v {
+                Value::Global(i) => self.analysis.globals[i].reached = true,
+                Value::Node(node) if !node.reached.get() => {
+                    node.reached.set(true);
+                    work.extend(node.children.borrow().iter().cloned());
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Adds children to a container (or the state of an object), keeping "reached" closed
+    /// under containment.
+    fn add_children(&mut self, target: &Value, items: Vec<Value>, offset: usize, opcode: u8) {
+        match target {
+            Value::Node(node) => {
+                if node.reached.get() || matches!(node.kind, NodeKind::CallResult(_)) {
+                    // Adding to an object made by a call runs its methods (append,
+                    // __setitem__, __setstate__) with the items.
+                    for item in &items {
+                        self.reach(item);
+                    }
+                }
+                node.children.borrow_mut().extend(items);
+            }
+            Value::Global(i) => {
+                self.analysis.events.push(Event::MutatesGlobal {
+                    offset,
+                    global: *i,
+                    opcode,
+                });
+                for item in &items {
+                    self.reach(item);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn call(&mut self, callee: &Value, args: Vec<Value>, offset: usize) -> Value {
+        let description: Rc<str> = match callee {
+            Value::Global(i) => {
+                let g = &mut self.analysis.globals[*i];
+                g.called = true;
+                format!("{}.{}", g.module, g.name).into()
+            }
+            Value::Node(node) => {
+                let what = match &node.kind {
+                    NodeKind::CallResult(c) => format!("the value returned by {c}"),
+                    NodeKind::Container => "a container".to_owned(),
+                };
+                self.analysis.events.push(Event::DynamicCall {
+                    offset,
+                    callee: what.clone(),
+                });
+                what.into()
+            }
+            Value::Extension(code) => {
+                let what = format!("extension code {code}");
+                self.analysis.events.push(Event::DynamicCall {
+                    offset,
+                    callee: what.clone(),
+                });
+                what.into()
+            }
+            Value::Str(_) | Value::Scalar => "a non-callable value".into(),
+        };
+        for arg in &args {
+            self.reach(arg);
+        }
+        Node::value(NodeKind::CallResult(description), args)
+    }
+
+    fn global(&mut self, module: &str, name: &str, offset: usize, opcode: GlobalOpcode) -> Value {
+        let remapped = (self.protocol < 3)
+            .then(|| python3_name(module, name))
+            .filter(|(m, n)| m != module || n != name);
+        self.analysis.globals.push(GlobalUse {
+            module: module.to_owned(),
+            name: name.to_owned(),
+            remapped,
+            protocol: self.protocol,
+            offset,
+            opcode,
+            called: false,
+            reached: false,
+        });
+        Value::Global(self.analysis.globals.len() - 1)
+    }
+
+    /// Executes one opcode; `Ok(true)` at STOP.
+    #[allow(clippy::too_many_lines)] // one arm per opcode reads best as one match
+    fn step(&mut self, op: Op<'_>) -> Step {
+        #[allow(clippy::wildcard_imports)] // the opcode table
+        use code::*;
+        let offset = op.offset;
+        match (op.code, op.arg) {
+            (MARK, _) => self.marks.push(self.stack.len()),
+            (STOP, _) => {
+                let result = self.pop()?;
+                // The loaded object goes to the caller, which uses it.
+                self.reach(&result);
+                return Ok(true);
+            }
+            (POP, _) => {
+                if self.marks.last() == Some(&self.stack.len()) {
+                    self.marks.pop();
+                } else {
+                    self.pop()?;
+                }
+            }
+            (POP_MARK, _) => {
+                self.pop_mark()?;
+            }
+            (DUP, _) => {
+                let top = self.top()?;
+                self.stack.push(top);
+            }
+            (PROTO, Arg::Proto(p)) => {
+                if p > 5 {
+                    return Err(format!("unsupported pickle protocol: {p}"));
+                }
+                self.protocol = p;
+            }
+            (FRAME | READONLY_BUFFER, _) => {}
+            (NEXT_BUFFER, _) => self.stack.push(Value::Scalar),
+            (_, Arg::Str(s)) => self.stack.push(Value::Str(Rc::from(s.as_ref()))),
+            (_, Arg::Int(_) | Arg::BigInt | Arg::Float(_) | Arg::Bool(_) | Arg::Bytes(_))
+            | (NONE, _) => {
+                self.stack.push(Value::Scalar);
+            }
+            (PERSID, Arg::PersId(_)) => {
+                self.analysis.events.push(Event::PersistentLoad { offset });
+                self.stack.push(Node::value(
+                    NodeKind::CallResult("persistent_load".into()),
+                    vec![],
+                ));
+            }
+            (BINPERSID, _) => {
+                let pid = self.pop()?;
+                self.analysis.events.push(Event::PersistentLoad { offset });
+                self.reach(&pid);
+                self.stack.push(Node::value(
+                    NodeKind::CallResult("persistent_load".into()),
+                    vec![pid],
+                ));
+            }
+            (GLOBAL, Arg::Global(module, name)) => {
+                let g = self.global(&module, &name, offset, GlobalOpcode::Global);
+                self.stack.push(g);
+            }
+            (STACK_GLOBAL, _) => {
+                let name = self.pop()?;
+                let module = self.pop()?;
+                let (Value::Str(module), Value::Str(name)) = (module, name) else {
+                    return Err("STACK_GLOBAL requires str".to_owned());
+                };
+                let g = self.global(&module, &name, offset, GlobalOpcode::StackGlobal);
+                self.stack.push(g);
+            }
+            (INST, Arg::Global(module, name)) => {
+                let args = self.pop_mark()?;
+                let class = self.global(&module, &name, offset, GlobalOpcode::Inst);
+                let result = self.call(&class, args, offset);
+                self.stack.push(result);
+            }
+            (OBJ, _) => {
+                let mut items = self.pop_mark()?;
+                if items.is_empty() {
+                    return Err("OBJ without a class".to_owned());
+                }
+                let class = items.remove(0);
+                let result = self.call(&class, items, offset);
+                self.stack.push(result);
+            }
+            // REDUCE calls callable(*args); NEWOBJ calls cls.__new__(cls, *args).
+            (REDUCE | NEWOBJ, _) => {
+                let args = self.pop()?;
+                let callable = self.pop()?;
+                let result = self.call(&callable, vec![args], offset);
+                self.stack.push(result);
+            }
+            (NEWOBJ_EX, _) => {
+                let kwargs = self.pop()?;
+                let args = self.pop()?;
+                let class = self.pop()?;
+                let result = self.call(&class, vec![args, kwargs], offset);
+                self.stack.push(result);
+            }
+            (EXT1 | EXT2 | EXT4, Arg::Ext(code)) => {
+                if code == 0 {
+                    return Err("EXT specifies code <= 0".to_owned());
+                }
+                self.analysis.events.push(Event::Extension { offset, code });
+                self.stack.push(Value::Extension(code));
+            }
+            (BUILD, _) => {
+                let state = self.pop()?;
+                let target = self.top()?;
+                // BUILD calls __setstate__ or updates __dict__: code of the target's class
+                // runs with the state.
+                self.reach(&state);
+                self.add_children(&target, vec![state], offset, BUILD);
+            }
+            (EMPTY_DICT | EMPTY_LIST | EMPTY_TUPLE | EMPTY_SET, _) => {
+                self.stack.push(Node::value(NodeKind::Container, vec![]));
+            }
+            (DICT | LIST | TUPLE | FROZENSET, _) => {
+                let items = self.pop_mark()?;
+                self.stack.push(Node::value(NodeKind::Container, items));
+            }
+            (TUPLE1 | TUPLE2 | TUPLE3, _) => {
+                let n = usize::from(op.code - TUPLE1 + 1);
+                let mut items = Vec::with_capacity(n);
+                for _ in 0..n {
+                    items.push(self.pop()?);
+                }
+                items.reverse();
+                self.stack.push(Node::value(NodeKind::Container, items));
+            }
+            (APPEND, _) => {
+                let item = self.pop()?;
+                let target = self.top()?;
+                self.add_children(&target, vec![item], offset, APPEND);
+            }
+            (SETITEM, _) => {
+                let value = self.pop()?;
+                let key = self.pop()?;
+                let target = self.top()?;
+                self.add_children(&target, vec![key, value], offset, SETITEM);
+            }
+            (APPENDS | SETITEMS | ADDITEMS, _) => {
+                let items = self.pop_mark()?;
+                let target = self.top()?;
+                self.add_children(&target, items, offset, op.code);
+            }
+            (GET | BINGET | LONG_BINGET, Arg::Memo(index)) => {
+                let value = self
+                    .memo
+                    .get(&index)
+                    .cloned()
+                    .ok_or_else(|| format!("Memo value not found at index {index}"))?;
+                self.stack.push(value);
+            }
+            (PUT | BINPUT | LONG_BINPUT, Arg::Memo(index)) => {
+                let top = self.top()?;
+                self.memo.insert(index, top);
+            }
+            (MEMOIZE, _) => {
+                let top = self.top()?;
+                let index = self.memo.len() as u64;
+                self.memo.insert(index, top);
+            }
+            (other, _) => return Err(format!("opcode {other:#04x} with an unexpected argument")),
+        }
+        Ok(false)
+    }
+}
+
+/// Runs one stream from `start`; returns its report and whether it reached STOP.
+fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis) -> (Stream, bool) {
+    let mut machine = Machine {
+        analysis,
+        stack: Vec::new(),
+        marks: Vec::new(),
+        memo: HashMap::new(),
+        protocol: 0,
+    };
+    let mut decoder = Decoder::new(data, start);
+    let mut opcodes = 0;
+    let mut error = None;
+    let mut stopped = false;
+    while let Some(op) = decoder.next_op() {
+        let offset = decoder.position();
+        match op {
+            Err(DecodeError::Truncated) => {
+                error = Some((offset, DecodeError::Truncated.to_string()));
+                break;
+            }
+            Err(e) => {
+                error = Some((offset, e.to_string()));
+                break;
+            }
+            Ok(op) => {
+                opcodes += 1;
+                let at = op.offset;
+                match machine.step(op) {
+                    Ok(true) => {
+                        stopped = true;
+                        break;
+                    }
+                    Ok(false) => {}
+                    Err(message) => {
+                        error = Some((at, message));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    if !stopped && error.is_none() {
+        error = Some((decoder.position(), DecodeError::Truncated.to_string()));
+    }
+    let protocol = machine.protocol;
+    (
+        Stream {
+            start,
+            end: decoder.position(),
+            opcodes,
+            protocol,
+            error,
+        },
+        stopped,
+    )
+}
+
+/// Analyses every pickle stream in `data`, one after another, as loaders that call `load()`
+/// repeatedly (PyTorch's legacy format) would run them. A stream after the first is only
+/// taken as one if it starts with a PROTO opcode or parses cleanly to STOP; otherwise the rest
+/// is reported as trailing data.
+pub fn analyze(data: &[u8]) -> Analysis {
+    let mut analysis = Analysis::default();
+    let mut pos = 0;
+    loop {
+        if pos >= data.len() {
+            break;
+        }
+        let first = pos == 0;
+        let looks_like_pickle =
+            data[pos] == code::PROTO && data.get(pos + 1).is_some_and(|p| *p <= 5);
+        if !first && !looks_like_pickle {
+            // Try it on a scratch analysis: keep it only if it is a whole clean stream.
+            let mut scratch = Analysis::default();
+            let (stream, stopped) = run_stream(data, pos, &mut scratch);
+            if !(stopped && stream.error.is_none()) {
+                analysis.trailing_data = Some(pos);
+                break;
+            }
+        }
+        let (stream, stopped) = run_stream(data, pos, &mut analysis);
+        let end = stream.end;
+        analysis.streams.push(stream);
+        if !stopped || end <= pos {
+            break;
+        }
+        pos = end;
+    }
+    analysis
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(a: &Analysis) -> Vec<(String, bool, bool)> {
+        a.globals
+            .iter()
+            .map(|g| (format!("{}.{}", g.module, g.name), g.called, g.reached))
+            .collect()
+    }
+
+    #[test]
+    fn classic_reduce_is_a_call() {
+        let a = analyze(b"cos\nsystem\n(S'echo hi'\ntR.");
+        assert_eq!(names(&a), vec![("os.system".to_owned(), true, false)]);
+        assert!(a.streams[0].error.is_none());
+    }
+
+    #[test]
+    fn stack_global_names_assembled_through_the_memo() {
+        // protocol 4: 'os' memoized, fetched back, then STACK_GLOBAL
+        let data = b"\x80\x04\x8c\x02os\x94\x8c\x06system\x94h\x00h\x01\x93\x8c\x02id\x85R.";
+        let a = analyze(data);
+        assert_eq!(names(&a), vec![("os.system".to_owned(), true, false)]);
+    }
+
+    #[test]
+    fn globals_passed_to_calls_are_reached() {
+        // functools.partial(os.system, 'id')() via a nested REDUCE
+        let data = b"cfunctools\npartial\ncos\nsystem\nS'id'\n\x86R)R.";
+        let a = analyze(data);
+        assert_eq!(
+            names(&a),
+            vec![
+                ("functools.partial".to_owned(), true, false),
+                ("os.system".to_owned(), false, true)
+            ]
+        );
+        assert!(
+            a.events
+                .iter()
+                .any(|e| matches!(e, Event::DynamicCall { .. }))
+        );
+    }
+
+    #[test]
+    fn python2_names_are_remapped_below_protocol_3() {
+        let a = analyze(b"c__builtin__\neval\n(S'1'\ntR.");
+        assert_eq!(
+            a.globals[0].remapped,
+            Some(("builtins".to_owned(), "eval".to_owned()))
+        );
+        let a = analyze(b"\x80\x04c__builtin__\neval\n.");
+        assert_eq!(a.globals[0].remapped, None, "protocol 4 does not remap");
+    }
+
+    #[test]
+    fn build_on_a_global_is_a_mutation() {
+        let a = analyze(b"ctorch\nserialization\n}S'x'\nNsb.");
+        assert!(a.events.iter().any(|e| matches!(
+            e,
+            Event::MutatesGlobal {
+                opcode: code::BUILD,
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn execution_before_an_error_is_kept() {
+        let a = analyze(b"cos\nsystem\n(S'id'\ntR\xff");
+        assert!(a.globals[0].called);
+        assert!(a.streams[0].error.is_some());
+    }
+
+    #[test]
+    fn several_streams_are_all_analysed() {
+        let mut data = b"\x80\x02N.".to_vec();
+        data.extend_from_slice(b"\x80\x02cos\nsystem\n(S'id'\ntR.");
+        data.extend_from_slice(&[0x10, 0x00, 0xff, 0x13]);
+        let a = analyze(&data);
+        assert_eq!(a.streams.len(), 2);
+        assert!(a.globals[0].called);
+        assert_eq!(a.trailing_data, Some(data.len() - 4));
+    }
+
+    #[test]
+    fn mark_and_fence_semantics_follow_the_c_unpickler() {
+        // POP with an empty stack above a mark pops the mark (C behaviour), no error.
+        let a = analyze(b"N(0.");
+        assert!(a.streams[0].error.is_none());
+        // Popping below the mark is an underflow.
+        let a = analyze(b"N(t0R.");
+        assert!(a.streams[0].error.is_some());
+    }
+
+    #[test]
+    fn stack_global_with_non_strings_is_an_error() {
+        let a = analyze(b"\x80\x04NN\x93.");
+        assert_eq!(
+            a.streams[0].error.as_ref().map(|e| e.1.as_str()),
+            Some("STACK_GLOBAL requires str")
+        );
+    }
+}
