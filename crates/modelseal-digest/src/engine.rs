@@ -125,8 +125,18 @@ fn hash_range(
         path: file.path.clone(),
         detail: detail.to_owned(),
     };
-    let mut handle = File::open(&file.path).map_err(io_err)?;
+    let mut handle = open_listed(file).map_err(|e| match e.raw_os_error() {
+        // O_NOFOLLOW met a symbolic link where the walk saw a regular file.
+        Some(libc::ELOOP) => changed("it was replaced by a symbolic link"),
+        _ => io_err(e),
+    })?;
     let before = handle.metadata().map_err(io_err)?;
+    if !before.is_file() {
+        return Err(changed("it is no longer a regular file"));
+    }
+    if crate::walk::identity(&before) != file.identity {
+        return Err(changed("it was replaced by another file"));
+    }
     if before.len() != file.size || before.modified().ok() != file.modified {
         return Err(changed(
             "size or modification time differs from when the model was listed",
@@ -154,6 +164,25 @@ fn hash_range(
         return Err(changed("size or modification time changed during hashing"));
     }
     Ok(hasher.finalize())
+}
+
+/// Opens a file the walk listed without blocking (a FIFO swapped in after the walk would
+/// otherwise hang the open) and, unless the walk reached it through an allowed link, without
+/// following a symbolic link swapped in after the walk.
+fn open_listed(file: &ModelFile) -> io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let nofollow = if file.via_symlink {
+            0
+        } else {
+            libc::O_NOFOLLOW
+        };
+        options.custom_flags(libc::O_NONBLOCK | nofollow);
+    }
+    options.open(&file.path)
 }
 
 /// Ranges at least this long may be read on a second thread while this one hashes: one

@@ -18,6 +18,8 @@ pub enum DigestError {
     SymlinkRefused(PathBuf),
     #[error("{} is a symbolic link whose target leaves the model root", .0.display())]
     SymlinkEscapes(PathBuf),
+    #[error("{} is a symbolic link to nothing", .0.display())]
+    BrokenSymlink(PathBuf),
     #[error("{} is neither a regular file nor a directory", .0.display())]
     SpecialFile(PathBuf),
     #[error("{} has a name that is not valid UTF-8; OMS resource names must be UTF-8", .0.display())]

@@ -49,8 +49,13 @@ impl ResourceName {
         if path.starts_with('/') {
             return Err(invalid("absolute path"));
         }
-        if path.contains('\0') || path.contains('\\') {
-            return Err(invalid("NUL or backslash in path"));
+        if path.contains('\0') {
+            return Err(invalid("NUL in path"));
+        }
+        // On Windows a backslash separates components (`a\..\b`); on POSIX it is an ordinary
+        // character that model files may contain, and both implementations sign such names.
+        if cfg!(windows) && path.contains('\\') {
+            return Err(invalid("backslash in path"));
         }
         if path != "." {
             for component in path.split('/') {
@@ -140,7 +145,7 @@ mod tests {
             "a//b",
             "a/./b",
             "",
-            "a\\..\\b",
+            "a\0b",
         ] {
             assert!(ResourceName::parse(bad, Method::Files).is_err(), "{bad}");
         }

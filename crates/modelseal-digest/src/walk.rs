@@ -14,6 +14,10 @@ pub struct ModelFile {
     pub size: u64,
     /// Seen at walk time; a different value when hashing means the file changed under us.
     pub modified: Option<SystemTime>,
+    /// Device and inode seen at walk time (Unix): hashing must read this very file.
+    pub identity: Option<(u64, u64)>,
+    /// Reached through a symbolic link that the walk allowed.
+    pub via_symlink: bool,
 }
 
 /// The files of a model in canonical order (by path components, as `model_signing` orders them).
@@ -48,6 +52,10 @@ pub fn walk_model(
                 path: root.to_path_buf(),
                 size: root_meta.len(),
                 modified: root_meta.modified().ok(),
+                identity: identity(&root_meta),
+                via_symlink: root
+                    .symlink_metadata()
+                    .is_ok_and(|m| m.file_type().is_symlink()),
             }],
         });
     }
@@ -77,7 +85,10 @@ pub fn walk_model(
                 if !allow_symlinks {
                     return Err(DigestError::SymlinkRefused(path));
                 }
-                let target = fs::canonicalize(&path).map_err(|e| DigestError::io(&path, e))?;
+                let target = fs::canonicalize(&path).map_err(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => DigestError::BrokenSymlink(path.clone()),
+                    _ => DigestError::io(&path, e),
+                })?;
                 if !target.starts_with(&canonical_root) {
                     return Err(DigestError::SymlinkEscapes(path));
                 }
@@ -100,6 +111,8 @@ pub fn walk_model(
                 path,
                 size: meta.len(),
                 modified: meta.modified().ok(),
+                identity: identity(&meta),
+                via_symlink: file_type.is_symlink(),
             });
         }
     }
@@ -110,6 +123,18 @@ pub fn walk_model(
         is_single_file: false,
         files,
     })
+}
+
+#[cfg(unix)]
+#[allow(clippy::unnecessary_wraps)] // None on platforms without inodes
+pub(crate) fn identity(meta: &fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+pub(crate) fn identity(_meta: &fs::Metadata) -> Option<(u64, u64)> {
+    None
 }
 
 /// Splits a POSIX relative path into its components, the order `model_signing` sorts by

@@ -189,3 +189,44 @@ fn a_file_that_changes_after_listing_is_an_error_not_a_digest() {
         "{err}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_file_swapped_for_a_fifo_after_listing_is_an_error_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w");
+    fs::write(&path, b"weights").unwrap();
+    let walk = walk_model(dir.path(), false, &[]).unwrap();
+    fs::remove_file(&path).unwrap();
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let err = modelseal_digest::hash_walk(&walk, &Serialization::files(HashAlgorithm::Sha256))
+        .unwrap_err();
+    assert!(
+        matches!(err, DigestError::ChangedWhileHashing { .. }),
+        "{err}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_swapped_for_a_symlink_after_listing_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w");
+    fs::write(&path, b"weights").unwrap();
+    fs::write(dir.path().join("other"), b"weights").unwrap();
+    let walk = walk_model(dir.path(), false, &[]).unwrap();
+    fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink("other", &path).unwrap();
+    let err = modelseal_digest::hash_walk(&walk, &Serialization::files(HashAlgorithm::Sha256))
+        .unwrap_err();
+    assert!(
+        matches!(err, DigestError::ChangedWhileHashing { .. }),
+        "{err}"
+    );
+}

@@ -29,7 +29,7 @@ pub struct VerifiedCertificate {
 
 /// Reads every certificate in PEM files (or a DER file).
 pub fn read_certificates(path: &std::path::Path) -> Result<Vec<Vec<u8>>, SignError> {
-    let bytes = fs_err::read(path).map_err(|e| SignError::io(path, e))?;
+    let bytes = crate::input::read_limited(path, crate::input::MAX_KEY_FILE_BYTES)?;
     let blocks = pem::parse_many(&bytes).unwrap_or_default();
     let certs: Vec<Vec<u8>> = if blocks.is_empty() {
         vec![bytes]

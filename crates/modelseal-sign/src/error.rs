@@ -32,6 +32,8 @@ pub enum SignError {
     },
     #[error("{}: {reason}", path.display())]
     BadKey { path: PathBuf, reason: String },
+    #[error("{}: {reason}", path.display())]
+    BadInput { path: PathBuf, reason: String },
     #[error("{}: the key is encrypted; pass --passphrase-env VAR naming a variable that holds its passphrase", .0.display())]
     PassphraseRequired(PathBuf),
     #[error("{}: wrong passphrase, or the encrypted key is corrupt", .0.display())]
@@ -67,6 +69,7 @@ impl SignError {
             SignError::NotFound(_) => ErrorKind::NotFound,
             SignError::Io { .. } | SignError::Crypto(_) => ErrorKind::Io,
             SignError::BadKey { .. }
+            | SignError::BadInput { .. }
             | SignError::MalformedSignature { .. }
             | SignError::Unsupported { .. } => ErrorKind::Malformed,
             SignError::BadSignature(_)

@@ -102,7 +102,7 @@ impl fmt::Debug for PublicKey {
 impl PublicKey {
     /// Reads a public key from a PEM (`PUBLIC KEY`) or DER `SubjectPublicKeyInfo` file.
     pub fn load(path: &Path) -> Result<Self, SignError> {
-        let bytes = fs_err::read(path).map_err(|e| SignError::io(path, e))?;
+        let bytes = crate::input::read_limited(path, crate::input::MAX_KEY_FILE_BYTES)?;
         let der = match pem::parse(&bytes) {
             Ok(block) if block.tag() == "PUBLIC KEY" => block.into_contents(),
             Ok(block) => {
@@ -217,7 +217,10 @@ impl SigningKey {
     /// `EC PRIVATE KEY` (SEC1, what `openssl ecparam -genkey` writes), `RSA PRIVATE KEY`, or
     /// DER PKCS#8.
     pub fn load(path: &Path, passphrase: Option<&[u8]>) -> Result<Self, SignError> {
-        let bytes = Zeroizing::new(fs_err::read(path).map_err(|e| SignError::io(path, e))?);
+        let bytes = Zeroizing::new(crate::input::read_limited(
+            path,
+            crate::input::MAX_KEY_FILE_BYTES,
+        )?);
         Self::from_bytes(&bytes, passphrase, path)
     }
 

@@ -24,6 +24,7 @@ pub mod bundle;
 mod certificate;
 pub mod dsse;
 mod error;
+mod input;
 mod keys;
 mod sign;
 pub mod statement;

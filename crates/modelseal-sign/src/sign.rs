@@ -20,8 +20,9 @@ pub struct Signed {
 
 /// Hashes the model at `model` with `serialization` and signs the result with `key`.
 ///
-/// Refuses a model with no files: OMS requires verifiers to reject empty models, so signing
-/// one would only produce a signature nobody should accept.
+/// Refuses a model with no resources (no files, or in `shards` mode only empty files): OMS
+/// requires verifiers to reject empty models, so signing one would only produce a signature
+/// nobody should accept.
 pub fn sign_model(
     model: &Path,
     serialization: &Serialization,
@@ -32,10 +33,11 @@ pub fn sign_model(
         serialization.allow_symlinks,
         &serialization.ignore_paths,
     )?;
-    if walk.files.is_empty() {
+    let manifest = hash_walk(&walk, serialization)?;
+    // Not `walk.files`: in shards mode a model of only empty files has no resource either.
+    if manifest.resources.is_empty() {
         return Err(DigestError::EmptyModel(model.to_path_buf()).into());
     }
-    let manifest = hash_walk(&walk, serialization)?;
     let statement = statement_for(&manifest);
     let payload =
         serde_json::to_vec(&statement).map_err(|_| SignError::Crypto("statement encoding"))?;

@@ -3,7 +3,6 @@
 //! records, reporting every missing, extra and changed resource by name.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use modelseal_digest::{DigestError, Manifest, hash_walk, walk_model};
@@ -82,20 +81,14 @@ impl VerifyReport {
 
 /// Reads and parses a signature bundle.
 pub fn read_bundle(path: &Path) -> Result<Bundle, SignError> {
-    let file = fs_err::File::open(path).map_err(|e| SignError::io(path, e))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_SIGNATURE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| SignError::io(path, e))?;
+    let bytes = crate::input::read_limited(path, MAX_SIGNATURE_BYTES).map_err(|e| match e {
+        SignError::BadInput { path, reason } => SignError::MalformedSignature { path, reason },
+        other => other,
+    })?;
     let malformed = |reason: String| SignError::MalformedSignature {
         path: path.to_path_buf(),
         reason,
     };
-    if bytes.len() as u64 > MAX_SIGNATURE_BYTES {
-        return Err(malformed(format!(
-            "larger than {MAX_SIGNATURE_BYTES} bytes"
-        )));
-    }
     let bundle: Bundle = serde_json::from_slice(&bytes)
         .map_err(|e| malformed(format!("not a Sigstore bundle: {e}")))?;
     if !bundle.has_known_media_type() {
@@ -235,6 +228,8 @@ pub fn verify_model(
         // Content the signer's policy would have refused was planted after signing.
         DigestError::SymlinkRefused(_)
         | DigestError::SymlinkEscapes(_)
+        | DigestError::BrokenSymlink(_)
+        | DigestError::NonUtf8Name(_)
         | DigestError::SpecialFile(_) => SignError::UnexpectedContent(e.to_string()),
         other => other.into(),
     })?;

@@ -145,8 +145,8 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "PUB")]
     pub key: Option<PathBuf>,
     /// Trusted root certificate(s), PEM; the signing certificate must chain to one, be valid
-    /// now and allow code signing. Repeatable.
-    #[arg(long, value_name = "PEM", num_args = 1..)]
+    /// now and allow code signing. Repeat the flag for several files.
+    #[arg(long, value_name = "PEM")]
     pub certificate_chain: Vec<PathBuf>,
     /// Signature to check [default: MODEL.sig beside the model].
     #[arg(long, value_name = "PATH")]

@@ -26,20 +26,26 @@ pub fn default_signature_path(model: &Path) -> PathBuf {
     }
 }
 
-/// The POSIX path of `path` relative to the model root, if it lies inside a directory model.
-///
-/// `path` is taken relative to the current directory first (as `model_signing` does); when
-/// that is not inside the model, relative to the model root.
-pub fn relative_to_model(model: &Path, path: &Path) -> Option<String> {
+/// The POSIX path of `path` (absolute, or relative to the current directory) relative to the
+/// model root, if it lies inside a directory model. This is how a signature path is placed:
+/// it is left out of the model only when it really is inside it.
+pub fn inside_model(model: &Path, path: &Path) -> Option<String> {
     let root = std::fs::canonicalize(model).ok()?;
     if !root.is_dir() {
         return None;
     }
-    let from_cwd = normalize(&std::path::absolute(path).ok()?);
-    if let Some(rel) = strip(&root, &from_cwd) {
+    strip(&root, &normalize(&std::path::absolute(path).ok()?))
+}
+
+/// Where an `--ignore PATH` points inside the model: relative to the current directory first
+/// (as `model_signing` does) and, when that is not inside the model, relative to the model
+/// root (so `--ignore README.md` works from anywhere).
+pub fn ignore_in_model(model: &Path, path: &Path) -> Option<String> {
+    if let Some(rel) = inside_model(model, path) {
         return Some(rel);
     }
-    if path.is_relative() {
+    let root = std::fs::canonicalize(model).ok()?;
+    if path.is_relative() && root.is_dir() {
         return strip(&root, &normalize(&root.join(path)));
     }
     None
@@ -105,17 +111,20 @@ mod tests {
         let model = dir.path().join("m");
         std::fs::create_dir_all(model.join("sub")).unwrap();
         assert_eq!(
-            relative_to_model(&model, &model.join("sub/x")).as_deref(),
+            ignore_in_model(&model, &model.join("sub/x")).as_deref(),
             Some("sub/x")
         );
         assert_eq!(
-            relative_to_model(&model, Path::new("README.md")).as_deref(),
+            ignore_in_model(&model, Path::new("README.md")).as_deref(),
             Some("README.md")
         );
-        assert_eq!(relative_to_model(&model, &dir.path().join("m.sig")), None);
+        assert_eq!(ignore_in_model(&model, &dir.path().join("m.sig")), None);
         assert_eq!(
-            relative_to_model(&model, &model.join("new.sig")).as_deref(),
+            inside_model(&model, &model.join("new.sig")).as_deref(),
             Some("new.sig")
         );
+        // A relative signature path outside the model is never taken as a model file.
+        assert_eq!(inside_model(&model, Path::new("config.json")), None);
+        assert_eq!(inside_model(&model, &dir.path().join("m.sig")), None);
     }
 }

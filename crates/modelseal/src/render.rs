@@ -70,6 +70,17 @@ impl Out {
     }
 }
 
+/// A name from the model, made safe to print: a file name may hold newlines or terminal
+/// escape sequences that would forge or erase report lines, so such names are shown quoted
+/// with escapes.
+pub fn name(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.chars().any(char::is_control) {
+        std::borrow::Cow::Owned(format!("{raw:?}"))
+    } else {
+        std::borrow::Cow::Borrowed(raw)
+    }
+}
+
 /// Error messages go to stderr whatever `--quiet` says.
 pub fn error(message: &str) {
     let _ = writeln!(std::io::stderr().lock(), "error: {message}");
@@ -94,6 +105,15 @@ pub fn bytes(n: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hostile_names_are_escaped() {
+        assert_eq!(super::name("ok.bin"), "ok.bin");
+        assert_eq!(
+            super::name("evil\n  root digest\u{1b}[2J"),
+            "\"evil\\n  root digest\\u{1b}[2J\""
+        );
+    }
+
     #[test]
     fn sizes_are_readable() {
         assert_eq!(super::bytes(12), "12 B");

@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 
 use crate::cli::{Hash, HashingArgs};
 use crate::exit::Failure;
-use crate::paths::relative_to_model;
+use crate::paths::ignore_in_model;
 use crate::render::Out;
 
 /// The serialization the hashing flags ask for, with `--ignore` paths resolved against the
@@ -30,7 +30,7 @@ fn serialization(model: &Path, args: &HashingArgs, out: &Out) -> Result<Serializ
     };
     serialization.allow_symlinks = args.allow_symlinks;
     for path in &args.ignore {
-        match relative_to_model(model, path) {
+        match ignore_in_model(model, path) {
             Some(rel) => serialization.ignore(&rel),
             None => out.note(&format!(
                 "note: --ignore {} is not inside the model; nothing to ignore",

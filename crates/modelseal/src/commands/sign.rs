@@ -3,7 +3,7 @@ use serde_json::json;
 
 use crate::cli::{Format, SignArgs};
 use crate::exit::Failure;
-use crate::paths::{default_signature_path, relative_to_model};
+use crate::paths::{default_signature_path, inside_model};
 use crate::render::{Out, bytes};
 
 pub fn run(args: &SignArgs, out: &Out) -> Result<(), Failure> {
@@ -13,7 +13,7 @@ pub fn run(args: &SignArgs, out: &Out) -> Result<(), Failure> {
         .unwrap_or_else(|| default_signature_path(&args.model));
     let mut serialization = super::serialization(&args.model, &args.hashing, out)?;
     // A signature written inside the model it signs must not be part of it.
-    if let Some(rel) = relative_to_model(&args.model, &signature) {
+    if let Some(rel) = inside_model(&args.model, &signature) {
         serialization.ignore(&rel);
     }
     let passphrase = super::passphrase(args.passphrase_env.as_deref())?;

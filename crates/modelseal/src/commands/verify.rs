@@ -5,8 +5,8 @@ use serde_json::json;
 
 use crate::cli::{Format, VerifyArgs};
 use crate::exit::{Exit, Failure};
-use crate::paths::{default_signature_path, relative_to_model};
-use crate::render::{Out, bytes};
+use crate::paths::{default_signature_path, ignore_in_model, inside_model};
+use crate::render::{self, Out, bytes};
 
 /// Returns the exit status: a genuine signature over a different model is `Integrity`.
 pub fn run(args: &VerifyArgs, out: &Out) -> Result<Exit, Failure> {
@@ -27,10 +27,14 @@ pub fn run(args: &VerifyArgs, out: &Out) -> Result<Exit, Failure> {
         ignore_unsigned_files: args.ignore_unsigned_files,
         ..VerifyOptions::default()
     };
-    for path in args.ignore.iter().chain(std::iter::once(&signature)) {
-        if let Some(rel) = relative_to_model(&args.model, path) {
+    for path in &args.ignore {
+        if let Some(rel) = ignore_in_model(&args.model, path) {
             options.extra_ignores.push(rel);
         }
+    }
+    // The signature is left out only when it really lies inside the model.
+    if let Some(rel) = inside_model(&args.model, &signature) {
+        options.extra_ignores.push(rel);
     }
     let report = verify_model(&args.model, &signature, &trust, &options)?;
     let exit = if report.is_ok() {
@@ -57,7 +61,7 @@ fn render_text(report: &VerifyReport, out: &Out) {
     };
     let summary = format!(
         "{} ({} resources, {} hashed, {} {}) signed by {signer}",
-        report.model.display(),
+        render::name(&report.model.display().to_string()),
         report.resources,
         bytes(report.bytes_hashed),
         report.method,
@@ -76,11 +80,11 @@ fn render_text(report: &VerifyReport, out: &Out) {
         ("extra  ", &report.extra),
     ] {
         for name in names {
-            out.line(&format!("  {label} {name}"));
+            out.line(&format!("  {label} {}", render::name(name)));
         }
     }
     for name in &report.unsigned_ignored {
-        out.line(&out.dim(&format!("  unsigned (ignored) {name}")));
+        out.line(&out.dim(&format!("  unsigned (ignored) {}", render::name(name))));
     }
     out.line(&out.dim(&format!("  root digest {}", report.root_digest)));
 }

@@ -243,3 +243,17 @@ fn missing_inputs_exit_3() {
         .code(3);
     sign(&model, &key, &[]);
 }
+
+#[test]
+fn certificate_chain_flag_takes_one_file_and_may_come_first() {
+    let f = fixtures();
+    modelseal()
+        .arg("verify")
+        .arg("--certificate-chain")
+        .arg(f.join("keys/cert/root-ca.pem"))
+        .arg(f.join("model"))
+        .arg("--signature")
+        .arg(f.join("model.cert.sig"))
+        .assert()
+        .success();
+}

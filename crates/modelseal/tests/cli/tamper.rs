@@ -269,7 +269,31 @@ fn empty_directory_is_not_signed() {
         .assert()
         .code(4)
         .stderr(contains("no files"));
+    modelseal()
+        .arg("digest")
+        .arg(&empty)
+        .assert()
+        .code(4)
+        .stderr(contains("no files"));
     assert!(!dir.path().join("empty-model.sig").exists());
+    // Only empty files: in shards mode that is no resource at all, so nothing to sign.
+    fs::write(empty.join("zero.bin"), b"").unwrap();
+    modelseal()
+        .arg("sign")
+        .arg(&empty)
+        .arg("--key")
+        .arg(&key)
+        .args(["--shard-size", "1024"])
+        .assert()
+        .code(4);
+    assert!(!dir.path().join("empty-model.sig").exists());
+    modelseal()
+        .arg("sign")
+        .arg(&empty)
+        .arg("--key")
+        .arg(&key)
+        .assert()
+        .success();
 }
 
 #[cfg(unix)]
@@ -326,4 +350,163 @@ fn directory_signature_does_not_verify_a_single_file() {
         .assert()
         .code(1)
         .stdout(contains("missing config.json"));
+}
+
+// Regressions from review.
+
+#[test]
+fn a_relative_signature_path_outside_the_model_never_hides_a_model_file() {
+    let s = signed_model();
+    let sigs = s.dir.path().join("sigs");
+    fs::create_dir(&sigs).unwrap();
+    // Signing from another directory to a signature named like a model file.
+    modelseal()
+        .current_dir(&sigs)
+        .arg("sign")
+        .arg(&s.model)
+        .arg("--key")
+        .arg(&s.key)
+        .args(["--signature", "config.json"])
+        .assert()
+        .success();
+    fs::write(s.model.join("config.json"), b"TAMPERED").unwrap();
+    modelseal()
+        .arg("verify")
+        .arg(&s.model)
+        .arg("--key")
+        .arg(&s.public)
+        .arg("--signature")
+        .arg(sigs.join("config.json"))
+        .assert()
+        .code(1)
+        .stdout(contains("changed config.json"));
+}
+
+#[test]
+fn a_file_planted_under_the_default_signature_name_is_extra() {
+    let s = signed_model();
+    let payload = payload_of(&read_bundle(&s.sig));
+    assert!(
+        !payload["predicate"]["serialization"]["ignore_paths"]
+            .to_string()
+            .contains("model.sig")
+    );
+    fs::write(s.model.join("model.sig"), b"import os").unwrap();
+    verify(&s).code(1).stdout(contains("extra   model.sig"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_planted_in_the_model_is_tampering_not_a_hang() {
+    let s = signed_model();
+    fs::remove_file(s.model.join("sub.txt")).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(s.model.join("sub.txt"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    verify(&s)
+        .code(1)
+        .stderr(contains("neither a regular file"));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_non_utf8_name_planted_in_the_model_is_tampering() {
+    use std::os::unix::ffi::OsStrExt;
+    let s = signed_model();
+    let name = std::ffi::OsStr::from_bytes(b"bad\xff");
+    fs::write(s.model.join(name), b"x").unwrap();
+    verify(&s).code(1).stderr(contains("not valid UTF-8"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_dangling_link_planted_in_an_allow_symlinks_model_is_tampering() {
+    use std::os::unix::fs::symlink;
+    let s = signed_model();
+    symlink("weights.bin", s.model.join("alias.bin")).unwrap();
+    modelseal()
+        .arg("sign")
+        .arg(&s.model)
+        .arg("--key")
+        .arg(&s.key)
+        .arg("--allow-symlinks")
+        .assert()
+        .success();
+    symlink("nowhere", s.model.join("dangling")).unwrap();
+    verify(&s)
+        .code(1)
+        .stderr(contains("symbolic link to nothing"));
+    modelseal()
+        .arg("sign")
+        .arg(&s.model)
+        .arg("--key")
+        .arg(&s.key)
+        .arg("--allow-symlinks")
+        .assert()
+        .code(4)
+        .stderr(contains("symbolic link to nothing"));
+}
+
+#[cfg(unix)]
+#[test]
+fn hostile_file_names_cannot_forge_report_lines() {
+    let s = signed_model();
+    fs::write(
+        s.model.join("evil\n  root digest sha256:0000 \u{1b}[2J"),
+        b"x",
+    )
+    .unwrap();
+    let out = verify(&s).code(1).get_output().stdout.clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(!text.contains('\u{1b}'), "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("  root digest")).count(),
+        1,
+        "{text}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn backslashes_are_ordinary_characters_in_posix_names() {
+    let s = signed_model();
+    fs::write(s.model.join("back\\slash.txt"), b"x").unwrap();
+    modelseal()
+        .arg("sign")
+        .arg(&s.model)
+        .arg("--key")
+        .arg(&s.key)
+        .assert()
+        .success();
+    verify(&s).success();
+}
+
+#[test]
+fn devices_and_oversized_files_are_not_keys() {
+    let s = signed_model();
+    modelseal()
+        .arg("verify")
+        .arg(&s.model)
+        .args(["--key", "/dev/zero"])
+        .assert()
+        .code(4)
+        .stderr(contains("not a regular file"));
+    modelseal()
+        .arg("sign")
+        .arg(&s.model)
+        .args(["--key", "/dev/zero"])
+        .assert()
+        .code(4);
+    let big = s.dir.path().join("big.pem");
+    fs::write(&big, vec![b'A'; 2 * 1024 * 1024]).unwrap();
+    modelseal()
+        .arg("verify")
+        .arg(&s.model)
+        .arg("--certificate-chain")
+        .arg(&big)
+        .assert()
+        .code(4)
+        .stderr(contains("larger than"));
 }
