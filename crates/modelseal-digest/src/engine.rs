@@ -87,7 +87,21 @@ struct Unit {
     end: u64,
 }
 
+/// Most shards one model may be cut into: 10 TB in 1 MiB shards. A tiny shard size (a typo,
+/// or one recorded by a hostile signer) would otherwise allocate per byte.
+pub const MAX_SHARDS: u64 = 16 * 1024 * 1024;
+
 fn units(walk: &Walk, method: Method) -> Result<Vec<Unit>, DigestError> {
+    if let Method::Shards { shard_size } = method {
+        let shards: u64 = walk
+            .files
+            .iter()
+            .map(|f| f.size.div_ceil(shard_size.max(1)))
+            .fold(0, u64::saturating_add);
+        if shards > MAX_SHARDS {
+            return Err(DigestError::TooManyShards { shard_size, shards });
+        }
+    }
     let mut units = Vec::with_capacity(walk.files.len());
     for (file, model_file) in walk.files.iter().enumerate() {
         match method {

@@ -30,6 +30,11 @@ pub enum DigestError {
     EmptyModel(PathBuf),
     #[error("invalid shard size {0}: it must be at least 1 byte")]
     InvalidShardSize(u64),
+    #[error(
+        "a shard size of {shard_size} bytes cuts this model into {shards} shards (at most {} allowed)",
+        crate::engine::MAX_SHARDS
+    )]
+    TooManyShards { shard_size: u64, shards: u64 },
     #[error("resource name {name:?} is not allowed: {reason}")]
     InvalidResourceName { name: String, reason: &'static str },
     #[error("unsupported hash algorithm {0:?} (expected sha256, blake2b or blake3)")]

@@ -230,3 +230,16 @@ fn a_file_swapped_for_a_symlink_after_listing_is_not_followed() {
         "{err}"
     );
 }
+
+#[test]
+fn absurdly_small_shards_are_refused_before_allocating() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fs::File::create(dir.path().join("sparse")).unwrap();
+    f.set_len(modelseal_digest::MAX_SHARDS + 1).unwrap();
+    let err = hash_model(
+        dir.path(),
+        &Serialization::shards(HashAlgorithm::Sha256, 1).unwrap(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, DigestError::TooManyShards { .. }), "{err}");
+}

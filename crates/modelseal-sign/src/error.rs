@@ -63,7 +63,9 @@ impl SignError {
                 DigestError::NotFound(_) => ErrorKind::NotFound,
                 DigestError::Io { .. } => ErrorKind::Io,
                 DigestError::ChangedWhileHashing { .. } => ErrorKind::Integrity,
-                DigestError::InvalidShardSize(_) => ErrorKind::Usage,
+                DigestError::InvalidShardSize(_) | DigestError::TooManyShards { .. } => {
+                    ErrorKind::Usage
+                }
                 _ => ErrorKind::Malformed,
             },
             SignError::NotFound(_) => ErrorKind::NotFound,

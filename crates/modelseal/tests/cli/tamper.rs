@@ -462,7 +462,9 @@ fn hostile_file_names_cannot_forge_report_lines() {
     let text = String::from_utf8(out).unwrap();
     assert!(!text.contains('\u{1b}'), "{text}");
     assert_eq!(
-        text.lines().filter(|l| l.starts_with("  root digest")).count(),
+        text.lines()
+            .filter(|l| l.starts_with("  root digest"))
+            .count(),
         1,
         "{text}"
     );
