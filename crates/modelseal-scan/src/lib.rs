@@ -1,9 +1,19 @@
 //! Static scanners for model files: find code execution and tampering without loading them.
+//!
+//! Formats are detected by content ([`sniff`]), containers are opened and their members scanned
+//! with their member path reported, and pickles (raw, PyTorch, joblib, NumPy object arrays) are
+//! run through a symbolic unpickler ([`pickle`]) whose every import is judged by an
+//! allowlist-first [`Policy`]. Reports are data ([`ScanReport`]); the CLI renders them.
 
-pub mod pickle;
-
+mod context;
 mod finding;
+pub mod formats;
+pub mod pickle;
 pub mod policy;
+mod scan;
+pub mod sniff;
 
+pub use context::{Context, Limits};
 pub use finding::{Finding, Location, Severity};
-pub use policy::{Policy, Verdict};
+pub use policy::{Policy, PolicyFile, Verdict};
+pub use scan::{FileReport, ScanError, ScanOptions, ScanReport, scan_file, scan_paths};

@@ -1,0 +1,94 @@
+//! What every format scanner gets: where it is (file, member path inside archives), the policy,
+//! the limits, and a place to put findings.
+
+use std::path::Path;
+
+use crate::{Finding, Location, Policy, Severity};
+
+/// Limits that keep hostile archives from exhausting memory or recursion.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Most bytes one archive member or decompressed stream may expand to.
+    pub max_member_bytes: u64,
+    /// Most archive levels inside one another.
+    pub max_depth: u32,
+    /// Most bytes read from the start of a raw (non-archive) file.
+    pub max_raw_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_member_bytes: 1 << 30,
+            max_depth: 8,
+            max_raw_bytes: 1 << 30,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Context<'a> {
+    pub file: &'a Path,
+    /// `a.zip/inner.npz/arr_0.npy` style path of the current member, if inside an archive.
+    pub member: Option<String>,
+    pub policy: &'a Policy,
+    pub limits: &'a Limits,
+    pub depth: u32,
+    pub findings: Vec<Finding>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(file: &'a Path, policy: &'a Policy, limits: &'a Limits) -> Self {
+        Context {
+            file,
+            member: None,
+            policy,
+            limits,
+            depth: 0,
+            findings: Vec::new(),
+        }
+    }
+
+    /// A context for `name` inside the current one; its findings are merged back by
+    /// [`Self::absorb`].
+    #[must_use]
+    pub fn enter(&self, name: &str) -> Context<'a> {
+        let member = match &self.member {
+            Some(parent) => format!("{parent}/{name}"),
+            None => name.to_owned(),
+        };
+        Context {
+            file: self.file,
+            member: Some(member),
+            policy: self.policy,
+            limits: self.limits,
+            depth: self.depth + 1,
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn absorb(&mut self, inner: Context<'_>) {
+        self.findings.extend(inner.findings);
+    }
+
+    pub fn report(
+        &mut self,
+        rule_id: &'static str,
+        severity: Severity,
+        offset: Option<u64>,
+        message: impl Into<String>,
+        evidence: Option<String>,
+    ) {
+        self.findings.push(Finding {
+            rule_id,
+            severity,
+            file: self.file.to_path_buf(),
+            location: Location {
+                member: self.member.clone(),
+                offset,
+            },
+            message: message.into(),
+            evidence,
+        });
+    }
+}

@@ -1,0 +1,54 @@
+//! One module per format; [`scan_bytes`] dispatches on content.
+
+pub mod compressed;
+pub mod gguf;
+pub mod numpy;
+pub mod pickle;
+pub mod safetensors;
+pub mod tar;
+pub mod template;
+pub mod zip;
+
+use crate::sniff::{Format, sniff};
+use crate::{Context, Severity};
+
+/// Scans an in-memory file or member. Returns the detected format.
+pub fn scan_bytes(data: &[u8], ctx: &mut Context<'_>) -> Format {
+    let format = sniff(&data[..data.len().min(64 * 1024)], data.len() as u64);
+    if ctx.depth > ctx.limits.max_depth {
+        ctx.report(
+            "ARCHIVE-TOO-DEEP",
+            Severity::High,
+            None,
+            format!(
+                "archives nested more than {} levels deep are not scanned",
+                ctx.limits.max_depth
+            ),
+            None,
+        );
+        return format;
+    }
+    match format {
+        Format::Pickle => {
+            pickle::scan(data, pickle::Container::Raw, ctx);
+            zip::check_polyglot(data, ctx);
+        }
+        Format::Zip => zip::scan(std::io::Cursor::new(data), data.len() as u64, ctx),
+        Format::Tar => tar::scan(data, ctx),
+        Format::Numpy => numpy::scan(data, ctx),
+        Format::Safetensors => safetensors::scan(data, data.len() as u64, ctx),
+        Format::Gguf => gguf::scan(data, data.len() as u64, ctx),
+        Format::Gzip
+        | Format::Bzip2
+        | Format::Xz
+        | Format::Lzma
+        | Format::Zlib
+        | Format::Lz4
+        | Format::JoblibZfile => {
+            compressed::scan(data, format, ctx);
+        }
+        Format::Json => template::scan_json(data, ctx),
+        Format::Hdf5 | Format::Other => {}
+    }
+    format
+}

@@ -1,0 +1,172 @@
+//! Findings for pickle streams: the symbolic unpickler's record judged by the policy.
+
+use std::collections::BTreeMap;
+
+use crate::pickle::{Analysis, Event, GlobalUse, analyze};
+use crate::{Context, Severity, Verdict};
+
+/// Where a pickle sits decides whether bytes after its STOP are expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Container {
+    /// A file or member that should be nothing but pickles.
+    Raw,
+    /// joblib or PyTorch legacy: raw array or storage bytes follow the pickles.
+    DataFollows,
+}
+
+/// Scans every pickle stream in `data` and reports what a load would run.
+pub fn scan(data: &[u8], container: Container, ctx: &mut Context<'_>) {
+    let analysis = analyze(data);
+    report(&analysis, container, data.len(), ctx);
+}
+
+/// The verdict for one global as the C unpickler would import it: the written name, and for
+/// protocol < 3 the Python 3 name `fix_imports` maps it to; the worse of the two wins.
+fn verdict(global: &GlobalUse, ctx: &Context<'_>) -> (Verdict, String) {
+    let written = format!("{}.{}", global.module, global.name);
+    let first = ctx.policy.classify(&global.module, &global.name);
+    match &global.remapped {
+        Some((module, name)) => {
+            let second = ctx.policy.classify(module, name);
+            let shown = format!("{written} (imported as {module}.{name})");
+            match (&first, &second) {
+                (Verdict::Dangerous(_), _) => (first, shown),
+                (_, Verdict::Dangerous(_)) => (second, shown),
+                // Safe only if what is actually imported is safe.
+                (_, Verdict::Safe) => (Verdict::Safe, shown),
+                _ => (Verdict::Unknown, shown),
+            }
+        }
+        None => (first, written),
+    }
+}
+
+struct Summary {
+    verdict: Verdict,
+    shown: String,
+    offset: usize,
+    count: usize,
+    called: bool,
+    reached: bool,
+}
+
+fn report(analysis: &Analysis, container: Container, len: usize, ctx: &mut Context<'_>) {
+    // One finding per distinct global, at its first offset, with the strongest use.
+    let mut by_name: BTreeMap<String, Summary> = BTreeMap::new();
+    for global in &analysis.globals {
+        let (verdict, shown) = verdict(global, ctx);
+        if verdict == Verdict::Safe {
+            continue;
+        }
+        let entry = by_name.entry(shown.clone()).or_insert(Summary {
+            verdict,
+            shown,
+            offset: global.offset,
+            count: 0,
+            called: false,
+            reached: false,
+        });
+        entry.count += 1;
+        entry.called |= global.called;
+        entry.reached |= global.reached;
+    }
+    for s in by_name.into_values() {
+        let uses = if s.count > 1 {
+            format!(" ({} times)", s.count)
+        } else {
+            String::new()
+        };
+        let how = if s.called {
+            "calls"
+        } else if s.reached {
+            "passes to a call"
+        } else {
+            "references"
+        };
+        let (rule, severity, message) = match s.verdict {
+            Verdict::Dangerous(category) => (
+                "PICKLE-DANGEROUS-GLOBAL",
+                Severity::Critical,
+                format!("loading this pickle {how} {}{uses}: {category}", s.shown),
+            ),
+            Verdict::Unknown if s.called || s.reached => (
+                "PICKLE-UNKNOWN-CALL",
+                Severity::High,
+                format!(
+                    "loading this pickle {how} {}{uses}, which is not on the allowlist: unknown code runs",
+                    s.shown
+                ),
+            ),
+            _ => (
+                "PICKLE-UNKNOWN-GLOBAL",
+                Severity::Medium,
+                format!(
+                    "this pickle imports {}{uses}, which is not on the allowlist",
+                    s.shown
+                ),
+            ),
+        };
+        ctx.report(
+            rule,
+            severity,
+            Some(s.offset as u64),
+            message,
+            Some(s.shown),
+        );
+    }
+
+    for event in &analysis.events {
+        match event {
+            Event::MutatesGlobal { offset, global, opcode } => {
+                let g = &analysis.globals[*global];
+                let (verdict, shown) = verdict(g, ctx);
+                let severity = if matches!(verdict, Verdict::Dangerous(_)) { Severity::Critical } else { Severity::High };
+                ctx.report(
+                    "PICKLE-GLOBAL-MUTATION",
+                    severity,
+                    Some(*offset as u64),
+                    format!("opcode {opcode:#04x} writes into the global object {shown} itself (attributes or items of a module, class or shared object)"),
+                    Some(shown),
+                );
+            }
+            Event::Extension { offset, code } => ctx.report(
+                "PICKLE-EXTENSION-CODE",
+                Severity::High,
+                Some(*offset as u64),
+                format!("extension code {code} names a callable through the copyreg registry at load time"),
+                Some(format!("EXT {code}")),
+            ),
+            Event::DynamicCall { offset, callee } => ctx.report(
+                "PICKLE-DYNAMIC-CALL",
+                Severity::High,
+                Some(*offset as u64),
+                format!("loading this pickle calls {callee}, a callable chosen at load time"),
+                Some(callee.clone()),
+            ),
+            Event::PersistentLoad { .. } => {}
+        }
+    }
+
+    if let Some(last) = analysis.streams.last()
+        && let Some((offset, message)) = &last.error
+    {
+        ctx.report(
+            "PICKLE-MALFORMED",
+            Severity::Medium,
+            Some(*offset as u64),
+            format!("the pickle stream ends with an error ({message}); everything before it runs when loaded"),
+            None,
+        );
+    }
+    if let Some(offset) = analysis.trailing_data
+        && container == Container::Raw
+    {
+        ctx.report(
+            "PICKLE-TRAILING-DATA",
+            Severity::Low,
+            Some(offset as u64),
+            format!("{} bytes follow the last pickle stream", len - offset),
+            None,
+        );
+    }
+}

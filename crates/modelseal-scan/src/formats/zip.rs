@@ -1,0 +1,251 @@
+//! Zip archives (PyTorch checkpoints, TorchScript, NumPy `.npz`, Keras `.keras`), read the way
+//! PyTorch reads them: through the central directory. Every member is sniffed; members that
+//! are pickles, archives or other scannable formats are read (bounded) and scanned, raw tensor
+//! data is not read at all, so a multi-GiB checkpoint costs only its pickles. Archives that
+//! disagree with themselves are reported: local header vs central directory, CRC, encryption,
+//! duplicate or escaping names, bytes before the first entry or after the end record.
+
+use std::collections::HashSet;
+use std::io::{Read, Seek, SeekFrom};
+
+use crate::sniff::{Format, sniff};
+use crate::{Context, Severity};
+
+use super::scan_bytes;
+
+/// Scans the zip archive readable from `reader` (`len` bytes).
+pub fn scan<R: Read + Seek>(reader: R, len: u64, ctx: &mut Context<'_>) {
+    let mut archive = match zip::ZipArchive::new(reader) {
+        Ok(a) => a,
+        Err(e) => {
+            ctx.report(
+                "ZIP-UNREADABLE",
+                Severity::High,
+                None,
+                format!("the zip archive cannot be read ({e}); its contents were not scanned"),
+                None,
+            );
+            return;
+        }
+    };
+    let mut names = HashSet::new();
+    let mut headers = Vec::new();
+    for index in 0..archive.len() {
+        let entry = match archive.by_index_raw(index) {
+            Ok(e) => e,
+            Err(e) => {
+                ctx.report(
+                    "ZIP-UNREADABLE",
+                    Severity::High,
+                    None,
+                    format!("entry {index} cannot be read: {e}"),
+                    None,
+                );
+                continue;
+            }
+        };
+        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        let header_start = entry.header_start();
+        let encrypted = entry.encrypted();
+        let is_dir = entry.is_dir();
+        drop(entry);
+        headers.push((header_start, name.clone()));
+
+        if !names.insert(name.clone()) {
+            ctx.report(
+                "ZIP-DUPLICATE-NAME",
+                Severity::High,
+                Some(header_start),
+                format!("the archive holds two entries named {name:?}: different readers load different ones"),
+                Some(name.clone()),
+            );
+        }
+        if name.starts_with('/') || name.split(['/', '\\']).any(|c| c == "..") {
+            ctx.report(
+                "ZIP-PATH-TRAVERSAL",
+                Severity::High,
+                Some(header_start),
+                format!("entry name {name:?} escapes the extraction directory"),
+                Some(name.clone()),
+            );
+        }
+        if is_dir {
+            continue;
+        }
+        if encrypted {
+            ctx.report(
+                "ZIP-ENCRYPTED",
+                Severity::High,
+                Some(header_start),
+                format!("entry {name:?} is encrypted and cannot be scanned"),
+                Some(name.clone()),
+            );
+            continue;
+        }
+        scan_entry(&mut archive, index, &name, ctx);
+    }
+    let mut reader = archive.into_inner();
+    for (header_start, name) in &headers {
+        check_local_header(&mut reader, *header_start, name, ctx);
+    }
+    let first_local_header = headers.iter().map(|(start, _)| *start).min().unwrap_or(0);
+    if first_local_header > 0 && first_local_header < len {
+        report_prefix(&mut reader, first_local_header, ctx);
+    }
+}
+
+/// Reads one member if it is worth scanning and scans it.
+fn scan_entry<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    index: usize,
+    name: &str,
+    ctx: &mut Context<'_>,
+) {
+    let limit = ctx.limits.max_member_bytes;
+    let mut entry = match archive.by_index(index) {
+        Ok(e) => e,
+        Err(e) => {
+            ctx.report(
+                "ZIP-UNREADABLE",
+                Severity::High,
+                None,
+                format!("entry {name:?} cannot be read: {e}"),
+                Some(name.to_owned()),
+            );
+            return;
+        }
+    };
+    let size = entry.size();
+    let mut head = Vec::with_capacity(64 * 1024);
+    if let Err(e) = (&mut entry).take(64 * 1024).read_to_end(&mut head) {
+        ctx.report(
+            "ZIP-UNREADABLE",
+            Severity::High,
+            None,
+            format!("entry {name:?} cannot be read: {e}"),
+            Some(name.to_owned()),
+        );
+        return;
+    }
+    if sniff(&head, size) == Format::Other {
+        // Tensor data and the like: nothing to run, nothing more to read.
+        return;
+    }
+    let mut data = head;
+    let read = (&mut entry)
+        .take(limit.saturating_sub(data.len() as u64) + 1)
+        .read_to_end(&mut data);
+    let mut inner = ctx.enter(name);
+    match read {
+        Err(e) => {
+            let (rule, message) = if e.to_string().contains("checksum") {
+                (
+                    "ZIP-CRC-MISMATCH",
+                    format!(
+                        "entry {name:?} does not match its CRC-32: it was altered after the archive was written"
+                    ),
+                )
+            } else {
+                (
+                    "ZIP-UNREADABLE",
+                    format!("entry {name:?} cannot be decompressed: {e}"),
+                )
+            };
+            inner.report(rule, Severity::High, None, message, Some(name.to_owned()));
+        }
+        Ok(_) if data.len() as u64 > limit => {
+            inner.report(
+                "ARCHIVE-MEMBER-TOO-LARGE",
+                Severity::High,
+                None,
+                format!("entry expands beyond {limit} bytes; it was not scanned"),
+                Some(name.to_owned()),
+            );
+        }
+        Ok(_) => {
+            scan_bytes(&data, &mut inner);
+        }
+    }
+    ctx.absorb(inner);
+}
+
+/// The local header must agree with the central directory: PyTorch reads the central
+/// directory, other tools the local headers, so a disagreement shows different content to
+/// different readers.
+fn check_local_header<R: Read + Seek>(
+    reader: &mut R,
+    header_start: u64,
+    central_name: &str,
+    ctx: &mut Context<'_>,
+) {
+    let mut fixed = [0u8; 30];
+    let ok =
+        reader.seek(SeekFrom::Start(header_start)).is_ok() && reader.read_exact(&mut fixed).is_ok();
+    if !ok || &fixed[..4] != b"PK\x03\x04" {
+        ctx.report(
+            "ZIP-HEADER-MISMATCH",
+            Severity::High,
+            Some(header_start),
+            format!("entry {central_name:?} has no valid local header where the central directory points"),
+            Some(central_name.to_owned()),
+        );
+        return;
+    }
+    let name_len = usize::from(u16::from_le_bytes([fixed[26], fixed[27]]));
+    let mut local_name = vec![0u8; name_len];
+    if reader.read_exact(&mut local_name).is_err() || local_name != central_name.as_bytes() {
+        ctx.report(
+            "ZIP-HEADER-MISMATCH",
+            Severity::High,
+            Some(header_start),
+            format!(
+                "entry is named {central_name:?} in the central directory but {:?} in its local header",
+                String::from_utf8_lossy(&local_name)
+            ),
+            Some(central_name.to_owned()),
+        );
+    }
+}
+
+/// Bytes before the first entry: a pickle glued in front of a zip runs under loaders that
+/// look at the start of the file.
+fn report_prefix<R: Read + Seek>(reader: &mut R, len: u64, ctx: &mut Context<'_>) {
+    let mut prefix = Vec::new();
+    let ok = reader.seek(SeekFrom::Start(0)).is_ok()
+        && reader
+            .take(len.min(ctx.limits.max_member_bytes))
+            .read_to_end(&mut prefix)
+            .is_ok();
+    ctx.report(
+        "ZIP-PREPENDED-DATA",
+        Severity::High,
+        Some(0),
+        format!("{len} bytes precede the first zip entry"),
+        None,
+    );
+    if ok {
+        let mut inner = ctx.enter("<data before the zip>");
+        scan_bytes(&prefix, &mut inner);
+        ctx.absorb(inner);
+    }
+}
+
+/// A pickle that is also a zip (end-of-central-directory record near the end): `torch.load`
+/// treats it as a pickle, zip tools as an archive.
+pub fn check_polyglot(data: &[u8], ctx: &mut Context<'_>) {
+    let tail_start = data.len().saturating_sub(65_557);
+    let has_eocd = data[tail_start..].windows(4).any(|w| w == b"PK\x05\x06");
+    if has_eocd && zip::ZipArchive::new(std::io::Cursor::new(data)).is_ok() {
+        ctx.report(
+            "POLYGLOT-PICKLE-ZIP",
+            Severity::High,
+            Some(0),
+            "the file is both a pickle and a zip archive: loaders disagree on what it is"
+                .to_owned(),
+            None,
+        );
+        let mut inner = ctx.enter("<zip view>");
+        scan(std::io::Cursor::new(data), data.len() as u64, &mut inner);
+        ctx.absorb(inner);
+    }
+}
