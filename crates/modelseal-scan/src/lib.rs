@@ -10,6 +10,7 @@ mod finding;
 pub mod formats;
 pub mod pickle;
 pub mod policy;
+pub mod rules;
 mod scan;
 pub mod sniff;
 

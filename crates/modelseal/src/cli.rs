@@ -38,6 +38,9 @@ pub enum Command {
     /// Verify a model against its OMS signature.
     #[command(after_help = EXIT_CODES)]
     Verify(VerifyArgs),
+    /// Scan model files for code execution and tampering, without loading them.
+    #[command(after_help = EXIT_CODES)]
+    Scan(ScanArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,6 +90,39 @@ pub enum Format {
     #[default]
     Text,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReportFormat {
+    #[default]
+    Text,
+    Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum FailOn {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files and directories to scan (directories recursively; formats are detected by content).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+    /// Exit 2 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value = "high")]
+    pub fail_on: FailOn,
+    /// TOML policy extending the allowlist (`[allow] globals = [...]`) or denying more.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
 }
 
 /// How the model is hashed (recorded in the signature).

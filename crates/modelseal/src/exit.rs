@@ -6,6 +6,7 @@ use modelseal_sign::{ErrorKind, SignError};
 pub enum Exit {
     Ok = 0,
     Integrity = 1,
+    Threat = 2,
     NotFound = 3,
     Malformed = 4,
     Usage = 64,

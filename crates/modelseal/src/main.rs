@@ -6,6 +6,7 @@ mod commands;
 mod exit;
 mod paths;
 mod render;
+mod sarif;
 
 use std::process::ExitCode;
 
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
         Command::Digest(args) => commands::digest::run(args, &out).map(|()| Exit::Ok),
         Command::Sign(args) => commands::sign::run(args, &out).map(|()| Exit::Ok),
         Command::Verify(args) => commands::verify::run(args, &out),
+        Command::Scan(args) => commands::scan::run(args, &out),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),

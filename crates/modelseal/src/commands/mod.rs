@@ -2,6 +2,7 @@
 
 pub mod digest;
 pub mod key;
+pub mod scan;
 pub mod sign;
 pub mod verify;
 

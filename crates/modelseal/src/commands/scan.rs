@@ -1,0 +1,145 @@
+use std::collections::BTreeMap;
+
+use modelseal_scan::{
+    FileReport, Policy, ScanError, ScanOptions, ScanReport, Severity, scan_paths,
+};
+use serde_json::json;
+
+use crate::cli::{FailOn, ReportFormat, ScanArgs};
+use crate::exit::{Exit, Failure};
+use crate::render::{self, Out};
+
+pub fn run(args: &ScanArgs, out: &Out) -> Result<Exit, Failure> {
+    let mut policy = Policy::builtin();
+    if let Some(path) = &args.policy {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            let exit = if e.kind() == std::io::ErrorKind::NotFound {
+                Exit::NotFound
+            } else {
+                Exit::Malformed
+            };
+            Failure {
+                exit,
+                message: format!("cannot read policy {}: {e}", path.display()),
+            }
+        })?;
+        policy.extend_from_toml(&text).map_err(|e| Failure {
+            exit: Exit::Malformed,
+            message: format!("policy {}: {e}", path.display()),
+        })?;
+    }
+    let options = ScanOptions {
+        policy,
+        ..ScanOptions::default()
+    };
+    let report = scan_paths(&args.paths, &options).map_err(|e| match e {
+        ScanError::NotFound(_) => Failure {
+            exit: Exit::NotFound,
+            message: e.to_string(),
+        },
+        ScanError::Io { .. } => Failure {
+            exit: Exit::Malformed,
+            message: e.to_string(),
+        },
+    })?;
+    let threshold = threshold(args.fail_on);
+    let exit = if report.max_severity().is_some_and(|s| s >= threshold) {
+        Exit::Threat
+    } else if report.errors().next().is_some() {
+        Exit::Malformed
+    } else {
+        Exit::Ok
+    };
+    match args.format {
+        ReportFormat::Json => out.json(&json!({
+            "exit_code": exit.code(),
+            "fail_on": threshold.as_str(),
+            "summary": summary(&report),
+            "files": report.files,
+        })),
+        ReportFormat::Sarif => out.json(&crate::sarif::render(&report)),
+        ReportFormat::Text => render_text(&report, threshold, out),
+    }
+    Ok(exit)
+}
+
+fn threshold(fail_on: FailOn) -> Severity {
+    match fail_on {
+        FailOn::Info => Severity::Info,
+        FailOn::Low => Severity::Low,
+        FailOn::Medium => Severity::Medium,
+        FailOn::High => Severity::High,
+        FailOn::Critical => Severity::Critical,
+    }
+}
+
+fn summary(report: &ScanReport) -> BTreeMap<&'static str, usize> {
+    let mut counts = BTreeMap::new();
+    counts.insert("files", report.files.len());
+    counts.insert("unreadable", report.errors().count());
+    for f in report.findings() {
+        *counts.entry(f.severity.as_str()).or_insert(0) += 1;
+    }
+    counts
+}
+
+fn render_text(report: &ScanReport, threshold: Severity, out: &Out) {
+    for file in &report.files {
+        render_file(file, threshold, out);
+    }
+    let counts = summary(report);
+    let by_severity: Vec<String> = ["critical", "high", "medium", "low", "info"]
+        .iter()
+        .filter_map(|s| counts.get(s).map(|n| format!("{n} {s}")))
+        .collect();
+    let findings = if by_severity.is_empty() {
+        "no findings".to_owned()
+    } else {
+        by_severity.join(", ")
+    };
+    out.line(&format!("{} files scanned: {findings}", report.files.len()));
+}
+
+fn render_file(file: &FileReport, threshold: Severity, out: &Out) {
+    let path = render::name(&file.path.display().to_string()).into_owned();
+    if let Some(error) = &file.error {
+        out.line(&out.fail(&format!("{path}: could not be scanned: {error}")));
+        return;
+    }
+    let failing = file.findings.iter().any(|f| f.severity >= threshold);
+    let head = format!("{path} ({})", file.format);
+    if file.findings.is_empty() {
+        out.line(&out.pass(&head));
+        return;
+    }
+    let n = file.findings.len();
+    let head = format!("{head}: {n} finding{}", if n == 1 { "" } else { "s" });
+    out.line(&if failing {
+        out.fail(&head)
+    } else {
+        out.pass(&head)
+    });
+    for f in &file.findings {
+        let mut at = String::new();
+        if let Some(member) = &f.location.member {
+            at.push_str(&render::name(member));
+        }
+        if let Some(offset) = f.location.offset {
+            if !at.is_empty() {
+                at.push(' ');
+            }
+            at.push_str(&format!("@{offset}"));
+        }
+        let at = if at.is_empty() {
+            String::new()
+        } else {
+            format!(" [{at}]")
+        };
+        out.line(&format!(
+            "  {:<8} {}{at}: {}",
+            f.severity.as_str(),
+            f.rule_id,
+            render::name(&f.message)
+        ));
+    }
+}

@@ -1,0 +1,80 @@
+//! SARIF 2.1.0 rendering of scan reports (for GitHub code scanning and similar dashboards).
+
+use modelseal_scan::{ScanReport, Severity, rules::RULES};
+use serde_json::{Value, json};
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+fn uri(path: &std::path::Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+pub fn render(report: &ScanReport) -> Value {
+    let rules: Vec<Value> = RULES
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "shortDescription": { "text": r.summary },
+                "defaultConfiguration": { "level": level(r.severity) },
+                "properties": { "severity": r.severity.as_str() },
+            })
+        })
+        .collect();
+    let mut results: Vec<Value> = report
+        .findings()
+        .map(|f| {
+            let mut region = serde_json::Map::new();
+            if let Some(offset) = f.location.offset {
+                region.insert("byteOffset".to_owned(), json!(offset));
+            }
+            let mut physical = json!({ "artifactLocation": { "uri": uri(&f.file) } });
+            if !region.is_empty() {
+                physical["region"] = Value::Object(region);
+            }
+            let mut location = json!({ "physicalLocation": physical });
+            if let Some(member) = &f.location.member {
+                location["logicalLocations"] =
+                    json!([{ "fullyQualifiedName": member, "kind": "member" }]);
+            }
+            let text = match &f.location.member {
+                Some(member) => format!("{member}: {}", f.message),
+                None => f.message.clone(),
+            };
+            json!({
+                "ruleId": f.rule_id,
+                "level": level(f.severity),
+                "message": { "text": text },
+                "locations": [location],
+                "properties": { "severity": f.severity.as_str(), "evidence": f.evidence },
+            })
+        })
+        .collect();
+    for file in report.errors() {
+        results.push(json!({
+            "ruleId": "FILE-UNREADABLE",
+            "level": "error",
+            "message": { "text": format!("the file could not be scanned: {}", file.error.as_deref().unwrap_or_default()) },
+            "locations": [{ "physicalLocation": { "artifactLocation": { "uri": uri(&file.path) } } }],
+        }));
+    }
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "modelseal",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/modelseal/modelseal",
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    })
+}
