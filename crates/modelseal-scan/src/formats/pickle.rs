@@ -51,7 +51,14 @@ struct Summary {
 }
 
 fn report(analysis: &Analysis, container: Container, len: usize, ctx: &mut Context<'_>) {
-    // One finding per distinct global, at its first offset, with the strongest use.
+    report_globals(analysis, ctx);
+    report_events(analysis, ctx);
+    report_stream_end(analysis, container, len, ctx);
+}
+
+/// One finding per distinct global that is not safe, at its first offset, with its strongest
+/// use (called > handed to a call > referenced).
+fn report_globals(analysis: &Analysis, ctx: &mut Context<'_>) {
     let mut by_name: BTreeMap<String, Summary> = BTreeMap::new();
     for global in &analysis.globals {
         let (verdict, shown) = verdict(global, ctx);
@@ -114,7 +121,9 @@ fn report(analysis: &Analysis, container: Container, len: usize, ctx: &mut Conte
             Some(s.shown),
         );
     }
+}
 
+fn report_events(analysis: &Analysis, ctx: &mut Context<'_>) {
     for event in &analysis.events {
         match event {
             Event::MutatesGlobal { offset, global, opcode } => {
@@ -146,7 +155,9 @@ fn report(analysis: &Analysis, container: Container, len: usize, ctx: &mut Conte
             Event::PersistentLoad { .. } => {}
         }
     }
+}
 
+fn report_stream_end(analysis: &Analysis, container: Container, len: usize, ctx: &mut Context<'_>) {
     if let Some(last) = analysis.streams.last()
         && let Some((offset, message)) = &last.error
     {

@@ -10,6 +10,84 @@ use crate::{Context, Severity};
 /// The reference implementation refuses larger headers.
 const MAX_HEADER_BYTES: u64 = 100_000_000;
 
+/// Checks one tensor entry; returns its byte range when the range itself is usable.
+fn check_tensor(
+    name: &str,
+    info: &Value,
+    data_len: u64,
+    ctx: &mut Context<'_>,
+) -> Option<(u64, u64)> {
+    let dtype = info.get("dtype").and_then(Value::as_str);
+    let shape: Option<Vec<u64>> = info
+        .get("shape")
+        .and_then(Value::as_array)
+        .and_then(|a| a.iter().map(Value::as_u64).collect());
+    let offsets: Option<Vec<u64>> = info
+        .get("data_offsets")
+        .and_then(Value::as_array)
+        .and_then(|a| a.iter().map(Value::as_u64).collect());
+    let (Some(dtype), Some(shape), Some(offsets)) = (dtype, shape, offsets) else {
+        invalid(
+            ctx,
+            Severity::Medium,
+            format!("tensor {name:?} lacks a dtype, shape or data_offsets"),
+        );
+        return None;
+    };
+    let [begin, end] = offsets[..] else {
+        invalid(
+            ctx,
+            Severity::Medium,
+            format!("tensor {name:?} has {} data offsets", offsets.len()),
+        );
+        return None;
+    };
+    if begin > end || end > data_len {
+        invalid(
+            ctx,
+            Severity::High,
+            format!(
+                "tensor {name:?} claims bytes {begin}..{end} of a {data_len}-byte data section"
+            ),
+        );
+        return None;
+    }
+    match dtype_bits(dtype) {
+        None => invalid(
+            ctx,
+            Severity::Medium,
+            format!("tensor {name:?} has unknown dtype {dtype:?}"),
+        ),
+        Some(bits) => {
+            let expected = shape
+                .iter()
+                .try_fold(bits, |acc, d| acc.checked_mul(*d))
+                .map(|b| b.div_ceil(8));
+            if expected != Some(end - begin) {
+                invalid(
+                    ctx,
+                    Severity::Medium,
+                    format!(
+                        "tensor {name:?} ({dtype} {shape:?}) should take {expected:?} bytes but its offsets span {}",
+                        end - begin
+                    ),
+                );
+            }
+        }
+    }
+    Some((begin, end))
+}
+
+fn invalid(ctx: &mut Context<'_>, severity: Severity, message: String) {
+    ctx.report(
+        "SAFETENSORS-INVALID-HEADER",
+        severity,
+        Some(0),
+        message,
+        None,
+    );
+}
+
 fn dtype_bits(dtype: &str) -> Option<u64> {
     Some(match dtype {
         "BOOL" | "U8" | "I8" | "F8_E5M2" | "F8_E4M3" | "F8_E8M0" => 8,
@@ -24,15 +102,6 @@ fn dtype_bits(dtype: &str) -> Option<u64> {
 
 /// `data` holds at least the 8-byte length and the header; `len` is the whole file's length.
 pub fn scan(data: &[u8], len: u64, ctx: &mut Context<'_>) {
-    let invalid = |ctx: &mut Context<'_>, severity, message: String| {
-        ctx.report(
-            "SAFETENSORS-INVALID-HEADER",
-            severity,
-            Some(0),
-            message,
-            None,
-        );
-    };
     let Some(size) = data
         .get(..8)
         .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
@@ -83,65 +152,9 @@ pub fn scan(data: &[u8], len: u64, ctx: &mut Context<'_>) {
             }
             continue;
         }
-        let dtype = info.get("dtype").and_then(Value::as_str);
-        let shape: Option<Vec<u64>> = info
-            .get("shape")
-            .and_then(Value::as_array)
-            .and_then(|a| a.iter().map(Value::as_u64).collect());
-        let offsets: Option<Vec<u64>> = info
-            .get("data_offsets")
-            .and_then(Value::as_array)
-            .and_then(|a| a.iter().map(Value::as_u64).collect());
-        let (Some(dtype), Some(shape), Some(offsets)) = (dtype, shape, offsets) else {
-            invalid(
-                ctx,
-                Severity::Medium,
-                format!("tensor {name:?} lacks a dtype, shape or data_offsets"),
-            );
-            continue;
-        };
-        let [begin, end] = offsets[..] else {
-            invalid(
-                ctx,
-                Severity::Medium,
-                format!("tensor {name:?} has {} data offsets", offsets.len()),
-            );
-            continue;
-        };
-        if begin > end || end > data_len {
-            invalid(
-                ctx,
-                Severity::High,
-                format!(
-                    "tensor {name:?} claims bytes {begin}..{end} of a {data_len}-byte data section"
-                ),
-            );
-            continue;
+        if let Some((begin, end)) = check_tensor(name, info, data_len, ctx) {
+            ranges.push((begin, end, name.clone()));
         }
-        match dtype_bits(dtype) {
-            None => invalid(
-                ctx,
-                Severity::Medium,
-                format!("tensor {name:?} has unknown dtype {dtype:?}"),
-            ),
-            Some(bits) => {
-                let expected = shape
-                    .iter()
-                    .try_fold(bits, |acc, d| acc.checked_mul(*d))
-                    .map(|b| b.div_ceil(8));
-                if expected != Some(end - begin) {
-                    invalid(
-                        ctx,
-                        Severity::Medium,
-                        format!(
-                            "tensor {name:?} ({dtype} {shape:?}) should take {expected:?} bytes but its offsets span {}",
-                            end - begin
-                        ),
-                    );
-                }
-            }
-        }
-        ranges.push((begin, end, name.clone()));
     }
     ranges.sort();
     let mut cursor = 0;

@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use modelseal_scan::{
     FileReport, Policy, ScanError, ScanOptions, ScanReport, Severity, scan_paths,
@@ -128,7 +129,7 @@ fn render_file(file: &FileReport, threshold: Severity, out: &Out) {
             if !at.is_empty() {
                 at.push(' ');
             }
-            at.push_str(&format!("@{offset}"));
+            let _ = write!(at, "@{offset}");
         }
         let at = if at.is_empty() {
             String::new()
