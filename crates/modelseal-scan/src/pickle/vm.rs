@@ -117,7 +117,7 @@ struct Machine<'a> {
     marks: Vec<usize>,
     memo: HashMap<u64, Value>,
     protocol: u8,
-    /// Follow joblib's unpickler, which reads array bytes from the stream after BUILDing a
+    /// Follow joblib's unpickler, which reads array bytes from the stream after the BUILD of a
     /// `NumpyArrayWrapper`.
     joblib: bool,
 }
@@ -541,20 +541,18 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
                     let padding = data.get(decoder.position()).copied().map_or(0, u64::from);
                     pos += 1 + padding;
                 }
-                match pos
+                let end = pos
                     .checked_add(bytes)
                     .and_then(|end| usize::try_from(end).ok())
-                    .filter(|end| *end <= data.len())
-                {
-                    Some(end) => decoder.set_position(end),
-                    None => {
-                        error = Some((
-                            decoder.position(),
-                            "joblib array data is truncated".to_owned(),
-                        ));
-                        break;
-                    }
-                }
+                    .filter(|end| *end <= data.len());
+                let Some(end) = end else {
+                    error = Some((
+                        decoder.position(),
+                        "joblib array data is truncated".to_owned(),
+                    ));
+                    break;
+                };
+                decoder.set_position(end);
             }
             Ok(Flow::NestedPickle) => {
                 machine.analysis.joblib_arrays += 1;
