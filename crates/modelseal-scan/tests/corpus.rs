@@ -1,7 +1,7 @@
 //! The scanner against the corpus written by scripts/make-scan-corpus.py with the real
 //! libraries: every malicious sample is found (high or critical), every benign one is clean
 //! (nothing above medium), and — where the libraries are installed (scripts/setup-peers.sh;
-//! required when MODELSEAL_REQUIRE_PEERS is set) — every malicious sample is proven to execute
+//! required when `MODELSEAL_REQUIRE_PEERS` is set) — every malicious sample is proven to execute
 //! its payload under the real loader and every benign one to load.
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)] // test helpers; skip notes
