@@ -5,6 +5,7 @@
 mod basics;
 mod interop;
 mod keys;
+mod scan;
 mod tamper;
 
 use std::fs;
