@@ -11,8 +11,33 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
+/// A URI for an artifact: relative paths stay relative (so code-scanning dashboards resolve
+/// them against the checkout), absolute ones become `file://` URIs, percent-encoded.
 fn uri(path: &std::path::Path) -> String {
-    path.to_string_lossy().replace('\\', "/")
+    // URIs may not carry `.` or `..` segments: fold them lexically.
+    let mut normal = std::path::PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if normal.file_name().is_some() => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    let text = normal.to_string_lossy().replace('\\', "/");
+    let mut out = String::with_capacity(text.len() + 8);
+    if text.starts_with('/') {
+        out.push_str("file://");
+    }
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 pub fn render(report: &ScanReport) -> Value {
@@ -28,11 +53,18 @@ pub fn render(report: &ScanReport) -> Value {
         })
         .collect();
     let mut results: Vec<Value> = report
-        .findings()
-        .map(|f| {
+        .files
+        .iter()
+        .flat_map(|file| file.findings.iter().map(move |f| (file.bytes, f)))
+        .map(|(file_bytes, f)| {
             let mut region = serde_json::Map::new();
             if let Some(offset) = f.location.offset {
                 region.insert("byteOffset".to_owned(), json!(offset));
+                region.insert("byteLength".to_owned(), json!(1));
+            } else {
+                // A finding about the whole file (or a whole archive member).
+                region.insert("byteOffset".to_owned(), json!(0));
+                region.insert("byteLength".to_owned(), json!(file_bytes));
             }
             let mut physical = json!({ "artifactLocation": { "uri": uri(&f.file) } });
             if !region.is_empty() {
