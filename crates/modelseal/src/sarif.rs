@@ -1,5 +1,7 @@
 //! SARIF 2.1.0 rendering of scan reports (for GitHub code scanning and similar dashboards).
 
+use std::fmt::Write as _;
+
 use modelseal_scan::{ScanReport, Severity, rules::RULES};
 use serde_json::{Value, json};
 
@@ -34,7 +36,7 @@ fn uri(path: &std::path::Path) -> String {
         if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) {
             out.push(char::from(byte));
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            let _ = write!(out, "%{byte:02X}");
         }
     }
     out
