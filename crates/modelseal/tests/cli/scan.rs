@@ -160,12 +160,13 @@ fn sarif_output_is_sarif_2_1_0() {
 
 /// Microsoft's SARIF validator (schema and SARIF rules), installed by scripts/setup-peers.sh.
 fn sarif_validator() -> Option<PathBuf> {
-    let path = std::env::var_os("MODELSEAL_SARIF_MULTITOOL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
+    let path = std::env::var_os("MODELSEAL_SARIF_MULTITOOL").map_or_else(
+        || {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("../../.tools/node_modules/.bin/sarif-multitool")
-        });
+        },
+        PathBuf::from,
+    );
     if path.is_file() {
         return Some(path);
     }
