@@ -8,11 +8,14 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(oms_statement signature_bundle private_key certificate_chain)
+[ ${#targets[@]} -gt 0 ] || targets=(oms_statement signature_bundle private_key certificate_chain scan_pickle scan_bytes)
 export RUSTC_BOOTSTRAP=1
 
 fixtures=tests/fixtures/oms-model-signing-1.1.1
-mkdir -p fuzz/corpus/{oms_statement,signature_bundle,private_key,certificate_chain}
+mkdir -p fuzz/corpus/{oms_statement,signature_bundle,private_key,certificate_chain,scan_pickle,scan_bytes}
+# The scanner targets start from the real-library corpus (small files only).
+find tests/fixtures/scan-corpus -type f -size -64k ! -name corpus.json -exec cp {} fuzz/corpus/scan_bytes/ \;
+find tests/fixtures/scan-corpus -type f \( -name '*.pkl' -o -name '*-raw.joblib' \) -size -64k -exec cp {} fuzz/corpus/scan_pickle/ \;
 for sig in "$fixtures"/*.sig examples/model.sig; do
   cp "$sig" "fuzz/corpus/signature_bundle/$(basename "$sig")"
   python3 -c 'import json,base64,sys; sys.stdout.buffer.write(base64.b64decode(json.load(open(sys.argv[1]))["dsseEnvelope"]["payload"]))' "$sig" \

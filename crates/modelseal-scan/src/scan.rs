@@ -165,6 +165,11 @@ fn scan_into(path: &Path, ctx: &mut Context<'_>) -> std::io::Result<(Format, u64
             let data = read_prefix(head, reader, len.min(limit))?;
             gguf::scan(&data, len, ctx);
         }
+        Format::Other if has_zip_end_record(path, len)? => {
+            // Junk glued in front of a zip (self-extracting style): zip tools still open it.
+            let file = File::open(path)?;
+            zip::scan(BufReader::new(file), len, ctx);
+        }
         Format::Other | Format::Hdf5 => {}
         _ => {
             if len > limit {
@@ -181,6 +186,17 @@ fn scan_into(path: &Path, ctx: &mut Context<'_>) -> std::io::Result<(Format, u64
         }
     }
     Ok((format, len))
+}
+
+/// Whether the last 64 KiB + 22 bytes hold a zip end-of-central-directory record.
+fn has_zip_end_record(path: &Path, len: u64) -> std::io::Result<bool> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = File::open(path)?;
+    let start = len.saturating_sub(65_557);
+    file.seek(SeekFrom::Start(start))?;
+    let mut tail = Vec::new();
+    file.take(65_557).read_to_end(&mut tail)?;
+    Ok(tail.windows(4).any(|w| w == b"PK\x05\x06"))
 }
 
 fn read_prefix(mut head: Vec<u8>, reader: impl Read, want: u64) -> std::io::Result<Vec<u8>> {

@@ -48,6 +48,13 @@ pub fn scan_bytes(data: &[u8], ctx: &mut Context<'_>) -> Format {
             compressed::scan(data, format, ctx);
         }
         Format::Json => template::scan_json(data, ctx),
+        Format::Other
+            if data[data.len().saturating_sub(65_557)..]
+                .windows(4)
+                .any(|w| w == b"PK\x05\x06") =>
+        {
+            zip::scan(std::io::Cursor::new(data), data.len() as u64, ctx);
+        }
         Format::Hdf5 | Format::Other => {}
     }
     format

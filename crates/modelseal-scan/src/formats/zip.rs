@@ -14,7 +14,10 @@ use crate::{Context, Severity};
 use super::scan_bytes;
 
 /// Scans the zip archive readable from `reader` (`len` bytes).
-pub fn scan<R: Read + Seek>(reader: R, len: u64, ctx: &mut Context<'_>) {
+pub fn scan<R: Read + Seek>(mut reader: R, len: u64, ctx: &mut Context<'_>) {
+    // The zip crate keys entries by name, so duplicates collapse; the central directory as
+    // written says how many entries there really are and where each starts.
+    let central = central_directory(&mut reader, len);
     let mut archive = match zip::ZipArchive::new(reader) {
         Ok(a) => a,
         Err(e) => {
@@ -28,7 +31,21 @@ pub fn scan<R: Read + Seek>(reader: R, len: u64, ctx: &mut Context<'_>) {
             return;
         }
     };
-    let mut names = HashSet::new();
+    if let Some(entries) = &central {
+        let mut seen = HashSet::new();
+        for (name, offset) in entries {
+            if !seen.insert(name.as_slice()) {
+                let name = String::from_utf8_lossy(name).into_owned();
+                ctx.report(
+                    "ZIP-DUPLICATE-NAME",
+                    Severity::High,
+                    Some(*offset),
+                    format!("the archive holds two entries named {name:?}: different readers load different ones"),
+                    Some(name),
+                );
+            }
+        }
+    }
     let mut headers = Vec::new();
     for index in 0..archive.len() {
         let entry = match archive.by_index_raw(index) {
@@ -50,16 +67,6 @@ pub fn scan<R: Read + Seek>(reader: R, len: u64, ctx: &mut Context<'_>) {
         let is_dir = entry.is_dir();
         drop(entry);
         headers.push((header_start, name.clone()));
-
-        if !names.insert(name.clone()) {
-            ctx.report(
-                "ZIP-DUPLICATE-NAME",
-                Severity::High,
-                Some(header_start),
-                format!("the archive holds two entries named {name:?}: different readers load different ones"),
-                Some(name.clone()),
-            );
-        }
         if name.starts_with('/') || name.split(['/', '\\']).any(|c| c == "..") {
             ctx.report(
                 "ZIP-PATH-TRAVERSAL",
@@ -88,7 +95,11 @@ pub fn scan<R: Read + Seek>(reader: R, len: u64, ctx: &mut Context<'_>) {
     for (header_start, name) in &headers {
         check_local_header(&mut reader, *header_start, name, ctx);
     }
-    let first_local_header = headers.iter().map(|(start, _)| *start).min().unwrap_or(0);
+    let first_local_header = central
+        .as_ref()
+        .and_then(|entries| entries.iter().map(|(_, offset)| *offset).min())
+        .or_else(|| headers.iter().map(|(start, _)| *start).min())
+        .unwrap_or(0);
     if first_local_header > 0 && first_local_header < len {
         report_prefix(&mut reader, first_local_header, ctx);
     }
@@ -105,26 +116,18 @@ fn scan_entry<R: Read + Seek>(
     let mut entry = match archive.by_index(index) {
         Ok(e) => e,
         Err(e) => {
-            ctx.report(
-                "ZIP-UNREADABLE",
-                Severity::High,
-                None,
-                format!("entry {name:?} cannot be read: {e}"),
-                Some(name.to_owned()),
-            );
+            let mut inner = ctx.enter(name);
+            report_read_error(&mut inner, name, &e);
+            ctx.absorb(inner);
             return;
         }
     };
     let size = entry.size();
     let mut head = Vec::with_capacity(64 * 1024);
     if let Err(e) = (&mut entry).take(64 * 1024).read_to_end(&mut head) {
-        ctx.report(
-            "ZIP-UNREADABLE",
-            Severity::High,
-            None,
-            format!("entry {name:?} cannot be read: {e}"),
-            Some(name.to_owned()),
-        );
+        let mut inner = ctx.enter(name);
+        report_read_error(&mut inner, name, &e);
+        ctx.absorb(inner);
         return;
     }
     if sniff(&head, size) == Format::Other {
@@ -137,22 +140,7 @@ fn scan_entry<R: Read + Seek>(
         .read_to_end(&mut data);
     let mut inner = ctx.enter(name);
     match read {
-        Err(e) => {
-            let (rule, message) = if e.to_string().contains("checksum") {
-                (
-                    "ZIP-CRC-MISMATCH",
-                    format!(
-                        "entry {name:?} does not match its CRC-32: it was altered after the archive was written"
-                    ),
-                )
-            } else {
-                (
-                    "ZIP-UNREADABLE",
-                    format!("entry {name:?} cannot be decompressed: {e}"),
-                )
-            };
-            inner.report(rule, Severity::High, None, message, Some(name.to_owned()));
-        }
+        Err(e) => report_read_error(&mut inner, name, &e),
         Ok(_) if data.len() as u64 > limit => {
             inner.report(
                 "ARCHIVE-MEMBER-TOO-LARGE",
@@ -167,6 +155,75 @@ fn scan_entry<R: Read + Seek>(
         }
     }
     ctx.absorb(inner);
+}
+
+fn report_read_error(ctx: &mut Context<'_>, name: &str, e: &dyn std::fmt::Display) {
+    // The zip crate checks the CRC-32 when a member has been read to its end.
+    let (rule, message) = if e.to_string().contains("checksum") {
+        (
+            "ZIP-CRC-MISMATCH",
+            format!(
+                "entry {name:?} does not match its CRC-32: it was altered after the archive was written"
+            ),
+        )
+    } else {
+        (
+            "ZIP-UNREADABLE",
+            format!("entry {name:?} cannot be read: {e}"),
+        )
+    };
+    ctx.report(rule, Severity::High, None, message, Some(name.to_owned()));
+}
+
+/// Every central-directory entry as written: `(name, local header offset)`. `None` for
+/// zip64 archives or a directory that does not parse (the zip crate's view is used then).
+/// Written by hand because zip readers deduplicate names, hiding the entries an attacker
+/// duplicates.
+fn central_directory<R: Read + Seek>(reader: &mut R, len: u64) -> Option<Vec<(Vec<u8>, u64)>> {
+    let tail_len = len.min(65_557);
+    reader.seek(SeekFrom::Start(len - tail_len)).ok()?;
+    let mut tail = Vec::new();
+    reader.take(tail_len).read_to_end(&mut tail).ok()?;
+    let eocd = tail.windows(4).rposition(|w| w == b"PK\x05\x06")?;
+    let record = tail.get(eocd..eocd + 22)?;
+    let u16_at = |b: &[u8], at: usize| b.get(at..at + 2).map(|s| u16::from_le_bytes([s[0], s[1]]));
+    let u32_at = |b: &[u8], at: usize| {
+        b.get(at..at + 4)
+            .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    };
+    let count = u16_at(record, 10)?;
+    let size = u32_at(record, 12)?;
+    let offset = u32_at(record, 16)?;
+    if count == u16::MAX || size == u32::MAX || offset == u32::MAX {
+        return None; // zip64
+    }
+    // A prefix (junk or a pickle in front) shifts every offset; the zip crate allows for that
+    // the same way: the directory ends where the end record starts.
+    let eocd_at = len - tail_len + eocd as u64;
+    let shift = eocd_at.checked_sub(u64::from(offset) + u64::from(size))?;
+    reader
+        .seek(SeekFrom::Start(u64::from(offset) + shift))
+        .ok()?;
+    let mut directory = Vec::new();
+    reader
+        .take(u64::from(size))
+        .read_to_end(&mut directory)
+        .ok()?;
+    let mut entries = Vec::with_capacity(usize::from(count));
+    let mut at = 0usize;
+    for _ in 0..count {
+        if directory.get(at..at + 4)? != b"PK\x01\x02" {
+            return None;
+        }
+        let name_len = usize::from(u16_at(&directory, at + 28)?);
+        let extra_len = usize::from(u16_at(&directory, at + 30)?);
+        let comment_len = usize::from(u16_at(&directory, at + 32)?);
+        let local = u64::from(u32_at(&directory, at + 42)?);
+        let name = directory.get(at + 46..at + 46 + name_len)?.to_vec();
+        entries.push((name, local + shift));
+        at += 46 + name_len + extra_len + comment_len;
+    }
+    Some(entries)
 }
 
 /// The local header must agree with the central directory: PyTorch reads the central

@@ -272,9 +272,9 @@ impl Machine<'_> {
         match (op.code, op.arg) {
             (MARK, _) => self.marks.push(self.stack.len()),
             (STOP, _) => {
-                let result = self.pop()?;
-                // The loaded object goes to the caller, which uses it.
-                self.reach(&result);
+                // The loaded object is returned, not called: a global that is only part of it
+                // is referenced (medium), not reached.
+                self.pop()?;
                 return Ok(Flow::Stop);
             }
             (POP, _) => {

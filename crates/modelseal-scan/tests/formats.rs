@@ -1,0 +1,181 @@
+//! Tampering and hostile-input rules, each on a minimal crafted file.
+
+#![allow(clippy::unwrap_used)] // test helpers
+
+use std::io::Write;
+use std::path::Path;
+
+use modelseal_scan::formats::scan_bytes;
+use modelseal_scan::{Context, Limits, Policy, Severity};
+
+fn findings(data: &[u8]) -> Vec<(&'static str, Severity)> {
+    let policy = Policy::builtin();
+    let limits = Limits {
+        max_member_bytes: 1 << 20,
+        max_depth: 4,
+        max_raw_bytes: 1 << 20,
+    };
+    let mut ctx = Context::new(Path::new("test"), &policy, &limits);
+    scan_bytes(data, &mut ctx);
+    ctx.findings
+        .iter()
+        .map(|f| (f.rule_id, f.severity))
+        .collect()
+}
+
+fn has(data: &[u8], rule: &str) -> bool {
+    findings(data).iter().any(|(r, _)| *r == rule)
+}
+
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut z = zip::ZipWriter::new(&mut buf);
+    for (name, data) in entries {
+        z.start_file(
+            *name,
+            zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored),
+        )
+        .unwrap();
+        z.write_all(data).unwrap();
+    }
+    z.finish().unwrap();
+    buf.into_inner()
+}
+
+const EVIL: &[u8] = b"\x80\x02cposix\nsystem\nX\x02\x00\x00\x00id\x85R.";
+
+#[test]
+fn local_header_name_differing_from_the_central_directory() {
+    let mut z = zip_of(&[("archive/data.pkl", EVIL)]);
+    let at = z
+        .windows(16)
+        .position(|w| w == b"archive/data.pkl")
+        .unwrap();
+    z[at..at + 16].copy_from_slice(b"archive/data.txt");
+    assert!(has(&z, "ZIP-HEADER-MISMATCH"));
+    assert!(
+        has(&z, "PICKLE-DANGEROUS-GLOBAL"),
+        "the member is still scanned through the central directory"
+    );
+}
+
+#[test]
+fn a_member_altered_after_writing_fails_its_crc() {
+    let mut z = zip_of(&[("archive/data.pkl", EVIL)]);
+    let at = z.windows(EVIL.len()).position(|w| w == EVIL).unwrap();
+    z[at + EVIL.len() - 4] = b'j'; // "id" -> "jd" in the stored data
+    let policy = Policy::builtin();
+    let limits = Limits::default();
+    let mut ctx = Context::new(Path::new("t"), &policy, &limits);
+    scan_bytes(&z, &mut ctx);
+    assert!(has(&z, "ZIP-CRC-MISMATCH"), "{:?}", ctx.findings);
+}
+
+#[test]
+fn duplicate_and_escaping_names() {
+    let z = zip_of(&[("a/data.pkl", b"N."), ("../../evil.pkl", b"N.")]);
+    assert!(has(&z, "ZIP-PATH-TRAVERSAL"));
+    let mut z = zip_of(&[("a/data.pkl", b"N."), ("a/data.pkx", b"N.")]);
+    // Rename the second entry in both headers: two entries with one name.
+    while let Some(at) = z.windows(10).position(|w| w == b"a/data.pkx") {
+        z[at + 9] = b'l';
+    }
+    assert!(has(&z, "ZIP-DUPLICATE-NAME"), "{:?}", findings(&z));
+}
+
+#[test]
+fn junk_or_a_pickle_in_front_of_a_zip() {
+    let mut glued = b"MZ self-extractor stub ".to_vec();
+    glued.extend(zip_of(&[("archive/data.pkl", EVIL)]));
+    assert!(
+        has(&glued, "PICKLE-DANGEROUS-GLOBAL"),
+        "the zip behind the stub is scanned"
+    );
+    let mut polyglot = EVIL.to_vec();
+    polyglot.extend(zip_of(&[("archive/data.pkl", b"N.")]));
+    assert!(has(&polyglot, "POLYGLOT-PICKLE-ZIP"));
+}
+
+#[test]
+fn decompression_bombs_are_cut_at_the_limit() {
+    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(&vec![0u8; 3 << 20]).unwrap();
+    assert!(has(&enc.finish().unwrap(), "ARCHIVE-MEMBER-TOO-LARGE"));
+}
+
+#[test]
+fn nested_archives_stop_at_the_depth_limit() {
+    let mut data = zip_of(&[("data.pkl", EVIL)]);
+    for i in 0..6 {
+        data = zip_of(&[(&format!("level{i}.zip"), &data)]);
+    }
+    assert!(has(&data, "ARCHIVE-TOO-DEEP"));
+}
+
+fn safetensors(header: &str, data_len: usize) -> Vec<u8> {
+    let mut out = (header.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(header.as_bytes());
+    out.extend(std::iter::repeat_n(0u8, data_len));
+    out
+}
+
+#[test]
+fn lying_safetensors_headers() {
+    let good = safetensors(
+        r#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,
+        8,
+    );
+    assert!(findings(&good).is_empty());
+    let overlap = safetensors(
+        r#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
+        8,
+    );
+    assert!(findings(&overlap).contains(&("SAFETENSORS-INVALID-HEADER", Severity::High)));
+    let out_of_range = safetensors(
+        r#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#,
+        8,
+    );
+    assert!(findings(&out_of_range).contains(&("SAFETENSORS-INVALID-HEADER", Severity::High)));
+    let wrong_size = safetensors(
+        r#"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#,
+        8,
+    );
+    assert!(has(&wrong_size, "SAFETENSORS-INVALID-HEADER"));
+    let bad_meta = safetensors(
+        r#"{"__metadata__":{"k":1},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,
+        8,
+    );
+    assert!(has(&bad_meta, "SAFETENSORS-INVALID-HEADER"));
+}
+
+#[test]
+fn truncated_gguf() {
+    let mut g = b"GGUF".to_vec();
+    g.extend(3u32.to_le_bytes());
+    g.extend(1u64.to_le_bytes());
+    g.extend(1_000_000u64.to_le_bytes());
+    assert!(has(&g, "GGUF-MALFORMED"));
+}
+
+#[test]
+fn build_into_a_global_object() {
+    // ctorch\nserialization\n then BUILD with a dict: writes attributes of a module.
+    assert!(
+        findings(b"ctorch\nserialization\n}S'load'\nNsb.")
+            .contains(&("PICKLE-GLOBAL-MUTATION", Severity::High))
+    );
+    assert!(
+        findings(b"cos\nenviron\n}S'X'\nS'1'\nsb.")
+            .contains(&("PICKLE-GLOBAL-MUTATION", Severity::Critical))
+    );
+}
+
+#[test]
+fn unknown_globals_referenced_but_not_called_are_medium() {
+    let data = b"\x80\x04\x8c\x05mylib\x8c\x05Thing\x93\x85.";
+    assert_eq!(
+        findings(data),
+        vec![("PICKLE-UNKNOWN-GLOBAL", Severity::Medium)]
+    );
+}
