@@ -101,16 +101,6 @@ enum NodeKind {
     CallResult(Rc<str>),
 }
 
-impl Node {
-    fn value(kind: NodeKind, children: Vec<Value>) -> Value {
-        Value::Node(Rc::new(Node {
-            kind,
-            children: RefCell::new(children),
-            reached: Cell::new(false),
-        }))
-    }
-}
-
 struct Machine<'a> {
     analysis: &'a mut Analysis,
     stack: Vec<Value>,
@@ -120,6 +110,9 @@ struct Machine<'a> {
     /// Follow joblib's unpickler, which reads array bytes from the stream after the BUILD of a
     /// `NumpyArrayWrapper`.
     joblib: bool,
+    /// Every node made, so that reference cycles a pickle builds (a list appended to itself
+    /// through the memo) can be broken when the stream ends instead of leaking.
+    nodes: Vec<Rc<Node>>,
 }
 
 /// What the decoder must do after an opcode.
@@ -138,6 +131,21 @@ enum Flow {
 type Step = Result<Flow, String>;
 
 impl Machine<'_> {
+    fn node(&mut self, kind: NodeKind, children: Vec<Value>) -> Value {
+        let node = Rc::new(Node {
+            kind,
+            children: RefCell::new(children),
+            reached: Cell::new(false),
+        });
+        self.nodes.push(Rc::clone(&node));
+        Value::Node(node)
+    }
+
+    fn push_node(&mut self, kind: NodeKind, children: Vec<Value>) {
+        let value = self.node(kind, children);
+        self.stack.push(value);
+    }
+
     fn fence(&self) -> usize {
         self.marks.last().copied().unwrap_or(0)
     }
@@ -243,7 +251,7 @@ impl Machine<'_> {
         for arg in &args {
             self.reach(arg);
         }
-        Node::value(NodeKind::CallResult(description), args)
+        self.node(NodeKind::CallResult(description), args)
     }
 
     fn global(&mut self, module: &str, name: &str, offset: usize, opcode: GlobalOpcode) -> Value {
@@ -306,19 +314,13 @@ impl Machine<'_> {
             }
             (PERSID, Arg::PersId(_)) => {
                 self.analysis.events.push(Event::PersistentLoad { offset });
-                self.stack.push(Node::value(
-                    NodeKind::CallResult("persistent_load".into()),
-                    vec![],
-                ));
+                self.push_node(NodeKind::CallResult("persistent_load".into()), vec![]);
             }
             (BINPERSID, _) => {
                 let pid = self.pop()?;
                 self.analysis.events.push(Event::PersistentLoad { offset });
                 self.reach(&pid);
-                self.stack.push(Node::value(
-                    NodeKind::CallResult("persistent_load".into()),
-                    vec![pid],
-                ));
+                self.push_node(NodeKind::CallResult("persistent_load".into()), vec![pid]);
             }
             (GLOBAL, Arg::Global(module, name)) => {
                 let g = self.global(&module, &name, offset, GlobalOpcode::Global);
@@ -383,11 +385,11 @@ impl Machine<'_> {
                 }
             }
             (EMPTY_DICT | EMPTY_LIST | EMPTY_TUPLE | EMPTY_SET, _) => {
-                self.stack.push(Node::value(NodeKind::Container, vec![]));
+                self.push_node(NodeKind::Container, vec![]);
             }
             (DICT | LIST | TUPLE | FROZENSET, _) => {
                 let items = self.pop_mark()?;
-                self.stack.push(Node::value(NodeKind::Container, items));
+                self.push_node(NodeKind::Container, items);
             }
             (TUPLE1 | TUPLE2 | TUPLE3, _) => {
                 let n = usize::from(op.code - TUPLE1 + 1);
@@ -396,7 +398,7 @@ impl Machine<'_> {
                     items.push(self.pop()?);
                 }
                 items.reverse();
-                self.stack.push(Node::value(NodeKind::Container, items));
+                self.push_node(NodeKind::Container, items);
             }
             (APPEND, _) => {
                 let item = self.pop()?;
@@ -513,6 +515,7 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
         memo: HashMap::new(),
         protocol: 0,
         joblib,
+        nodes: Vec::new(),
     };
     let mut decoder = Decoder::new(data, start);
     let mut opcodes = 0;
