@@ -579,6 +579,9 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
         error = Some((decoder.position(), DecodeError::Truncated.to_string()));
     }
     let protocol = machine.protocol;
+    for node in &machine.nodes {
+        node.children.borrow_mut().clear();
+    }
     (
         Stream {
             start,
