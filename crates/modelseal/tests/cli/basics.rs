@@ -2,7 +2,7 @@ use std::fs;
 
 use predicates::str::contains;
 
-use crate::{fixtures, keypair, make_model, modelseal, sign};
+use crate::{fixtures, keypair, make_model, modelseal, sign, verify_cmd};
 
 #[test]
 fn digest_matches_the_reference_root_digests() {
@@ -32,23 +32,18 @@ fn digest_matches_the_reference_root_digests() {
 #[test]
 fn verifies_reference_signatures_by_key_and_certificate() {
     let f = fixtures();
-    modelseal()
-        .arg("verify")
-        .arg(f.join("model"))
-        .arg("--key")
-        .arg(f.join("keys/ec-p256-public.pem"))
+    verify_cmd(f.join("model"), f.join("keys/ec-p256-public.pem"))
         .assert()
         .success()
         .stdout(contains("✓"));
-    modelseal()
-        .arg("verify")
-        .arg(f.join("model/weights.bin"))
-        .arg("--key")
-        .arg(f.join("keys/ec-p256-public.pem"))
-        .arg("--signature")
-        .arg(f.join("weights.bin.sig"))
-        .assert()
-        .success();
+    verify_cmd(
+        f.join("model/weights.bin"),
+        f.join("keys/ec-p256-public.pem"),
+    )
+    .arg("--signature")
+    .arg(f.join("weights.bin.sig"))
+    .assert()
+    .success();
     modelseal()
         .arg("verify")
         .arg(f.join("model"))
@@ -77,13 +72,7 @@ fn sign_then_verify_round_trips_for_every_hashing_mode() {
             dir.path().join("model.sig").exists(),
             "default signature beside the model"
         );
-        modelseal()
-            .arg("verify")
-            .arg(&model)
-            .arg("--key")
-            .arg(&public)
-            .assert()
-            .success();
+        verify_cmd(&model, &public).assert().success();
     }
 }
 
@@ -93,11 +82,7 @@ fn json_report_is_machine_readable() {
     let model = make_model(dir.path());
     let (key, public) = keypair(dir.path(), "key", "ecdsa-p256");
     sign(&model, &key, &[]);
-    let output = modelseal()
-        .arg("verify")
-        .arg(&model)
-        .arg("--key")
-        .arg(&public)
+    let output = verify_cmd(&model, &public)
         .args(["--format", "json"])
         .output()
         .unwrap();
@@ -123,11 +108,7 @@ fn signature_inside_the_model_is_left_out_of_it() {
     sign(&model, &key, &["--signature", inside.to_str().unwrap()]);
     // Re-signing in place must not hash the previous signature either.
     sign(&model, &key, &["--signature", inside.to_str().unwrap()]);
-    modelseal()
-        .arg("verify")
-        .arg(&model)
-        .arg("--key")
-        .arg(&public)
+    verify_cmd(&model, &public)
         .arg("--signature")
         .arg(&inside)
         .assert()
@@ -149,13 +130,7 @@ fn ignored_paths_are_recorded_and_honoured() {
     );
     fs::write(model.join("README.md"), b"edited notes").unwrap();
     fs::write(model.join(".git/HEAD"), b"other ref").unwrap();
-    modelseal()
-        .arg("verify")
-        .arg(&model)
-        .arg("--key")
-        .arg(&public)
-        .assert()
-        .success();
+    verify_cmd(&model, &public).assert().success();
 }
 
 #[test]
@@ -165,11 +140,7 @@ fn unsigned_files_can_be_tolerated_but_are_listed() {
     let (key, public) = keypair(dir.path(), "key", "ecdsa-p256");
     sign(&model, &key, &[]);
     fs::write(model.join("notes.txt"), b"added later").unwrap();
-    modelseal()
-        .arg("verify")
-        .arg(&model)
-        .arg("--key")
-        .arg(&public)
+    verify_cmd(&model, &public)
         .arg("--ignore-unsigned-files")
         .assert()
         .success()
@@ -219,11 +190,7 @@ fn missing_inputs_exit_3() {
         .arg(&public)
         .assert()
         .code(3);
-    modelseal()
-        .arg("verify")
-        .arg(&model)
-        .arg("--key")
-        .arg(&public)
+    verify_cmd(&model, &public)
         .assert()
         .code(3)
         .stderr(contains("model.sig"));

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{keypair, make_model, modelseal, sign};
+use crate::{keypair, make_model, sign, verify_cmd};
 
 /// The `model_signing` executable: `$MODELSEAL_MODEL_SIGNING`, the workspace `.venv`, or PATH.
 fn model_signing() -> Option<PathBuf> {
@@ -110,11 +110,7 @@ fn we_verify_what_the_reference_signs() {
         .status()
         .unwrap();
     assert!(status.success());
-    modelseal()
-        .arg("verify")
-        .arg(&model)
-        .arg("--key")
-        .arg(&public)
+    verify_cmd(&model, &public)
         .arg("--signature")
         .arg(&sig)
         .assert()
@@ -169,11 +165,7 @@ fn shards_and_blake3_agree_with_the_reference_api() {
             String::from_utf8_lossy(&out.stderr)
         );
         // Theirs, verified by us.
-        modelseal()
-            .arg("verify")
-            .arg(&model)
-            .arg("--key")
-            .arg(&public)
+        verify_cmd(&model, &public)
             .arg("--signature")
             .arg(&theirs)
             .assert()

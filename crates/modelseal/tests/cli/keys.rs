@@ -2,7 +2,7 @@ use std::fs;
 
 use predicates::str::contains;
 
-use crate::{keypair, make_model, modelseal, sign};
+use crate::{keypair, make_model, modelseal, sign, verify_cmd};
 
 #[test]
 fn generated_keys_are_private_and_never_overwritten_silently() {
@@ -75,13 +75,7 @@ fn every_algorithm_signs_and_verifies() {
             interoperable,
             "{alg}: {stderr}"
         );
-        modelseal()
-            .arg("verify")
-            .arg(&model)
-            .arg("--key")
-            .arg(&public)
-            .assert()
-            .success();
+        verify_cmd(&model, &public).assert().success();
     }
 }
 
@@ -92,11 +86,7 @@ fn openssl_style_sec1_keys_sign() {
     let model = make_model(dir.path());
     let f = crate::fixtures().join("keys");
     sign(&model, &f.join("ec-p384-private.pem"), &[]);
-    modelseal()
-        .arg("verify")
-        .arg(&model)
-        .arg("--key")
-        .arg(f.join("ec-p384-public.pem"))
+    verify_cmd(&model, f.join("ec-p384-public.pem"))
         .assert()
         .success();
 }
@@ -154,13 +144,7 @@ fn encrypted_keys_take_the_passphrase_from_the_environment() {
         .assert()
         .success();
     let public = dir.path().join("enc.pub");
-    modelseal()
-        .arg("verify")
-        .arg(&model)
-        .arg("--key")
-        .arg(&public)
-        .assert()
-        .success();
+    verify_cmd(&model, &public).assert().success();
 }
 
 #[test]
@@ -178,11 +162,7 @@ fn a_public_key_is_not_a_private_key() {
         .stderr(contains("private key"));
     let (key, _) = keypair(dir.path(), "key2", "ecdsa-p256");
     sign(&model, &key, &[]);
-    modelseal()
-        .arg("verify")
-        .arg(&model)
-        .arg("--key")
-        .arg(&key)
+    verify_cmd(&model, &key)
         .assert()
         .code(4)
         .stderr(contains("PUBLIC KEY"));

@@ -57,6 +57,16 @@ pub fn keypair(dir: &Path, name: &str, algorithm: &str) -> (PathBuf, PathBuf) {
     (key, public)
 }
 
+/// `modelseal verify MODEL --key PUBLIC`, to add flags to.
+pub fn verify_cmd(
+    model: impl AsRef<std::ffi::OsStr>,
+    public: impl AsRef<std::ffi::OsStr>,
+) -> Command {
+    let mut cmd = modelseal();
+    cmd.arg("verify").arg(model).arg("--key").arg(public);
+    cmd
+}
+
 pub fn sign(model: &Path, key: &Path, extra: &[&str]) {
     modelseal()
         .arg("sign")

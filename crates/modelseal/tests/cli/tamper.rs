@@ -12,7 +12,7 @@ use modelseal_sign::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE, pae};
 use predicates::str::contains;
 use sha2::{Digest as _, Sha256};
 
-use crate::{keypair, make_model, modelseal, sign};
+use crate::{keypair, make_model, modelseal, sign, verify_cmd};
 
 struct Signed {
     dir: tempfile::TempDir,
@@ -38,12 +38,7 @@ fn signed_model() -> Signed {
 }
 
 fn verify(s: &Signed) -> assert_cmd::assert::Assert {
-    modelseal()
-        .arg("verify")
-        .arg(&s.model)
-        .arg("--key")
-        .arg(&s.public)
-        .assert()
+    verify_cmd(&s.model, &s.public).assert()
 }
 
 fn read_bundle(path: &Path) -> Bundle {
@@ -135,11 +130,7 @@ fn file_renamed() {
 fn signature_from_another_key() {
     let s = signed_model();
     let (_, other_public) = keypair(s.dir.path(), "other", "ecdsa-p256");
-    modelseal()
-        .arg("verify")
-        .arg(&s.model)
-        .arg("--key")
-        .arg(&other_public)
+    verify_cmd(&s.model, &other_public)
         .assert()
         .code(1)
         .stderr(contains("different key"));
@@ -152,11 +143,7 @@ fn signature_from_another_key_without_a_hint() {
     bundle.verification_material.public_key = None;
     fs::write(&s.sig, bundle.to_json()).unwrap();
     let (_, other_public) = keypair(s.dir.path(), "other", "ecdsa-p256");
-    modelseal()
-        .arg("verify")
-        .arg(&s.model)
-        .arg("--key")
-        .arg(&other_public)
+    verify_cmd(&s.model, &other_public)
         .assert()
         .code(1)
         .stderr(contains("does not match the payload"));
@@ -340,11 +327,7 @@ fn symlinks_refused_then_confined() {
 #[test]
 fn directory_signature_does_not_verify_a_single_file() {
     let s = signed_model();
-    modelseal()
-        .arg("verify")
-        .arg(s.model.join("weights.bin"))
-        .arg("--key")
-        .arg(&s.public)
+    verify_cmd(s.model.join("weights.bin"), &s.public)
         .arg("--signature")
         .arg(&s.sig)
         .assert()
@@ -370,11 +353,7 @@ fn a_relative_signature_path_outside_the_model_never_hides_a_model_file() {
         .assert()
         .success();
     fs::write(s.model.join("config.json"), b"TAMPERED").unwrap();
-    modelseal()
-        .arg("verify")
-        .arg(&s.model)
-        .arg("--key")
-        .arg(&s.public)
+    verify_cmd(&s.model, &s.public)
         .arg("--signature")
         .arg(sigs.join("config.json"))
         .assert()
