@@ -143,6 +143,21 @@ pub const RULES: &[Rule] = &[
         summary: "A safetensors header lies: sizes out of bounds, overlapping or uncovered byte ranges, unknown dtypes, sizes that do not match shapes.",
     },
     Rule {
+        id: "ONNX-EXTERNAL-DATA-ESCAPE",
+        severity: Severity::High,
+        summary: "An ONNX initializer takes its data from a path outside the model directory (absolute or with `..`): a loader that follows it reads arbitrary files.",
+    },
+    Rule {
+        id: "ONNX-CUSTOM-DOMAIN",
+        severity: Severity::Medium,
+        summary: "An ONNX operator or opset uses a non-standard domain: running it needs a custom operator library (native code).",
+    },
+    Rule {
+        id: "ONNX-MALFORMED",
+        severity: Severity::Medium,
+        summary: "An ONNX model does not parse to its end, or nests subgraphs too deeply.",
+    },
+    Rule {
         id: "GGUF-MALFORMED",
         severity: Severity::Medium,
         summary: "A GGUF header, metadata or tensor table is malformed.",
@@ -176,6 +191,7 @@ mod tests {
             include_str!("formats/numpy.rs"),
             include_str!("formats/safetensors.rs"),
             include_str!("formats/gguf.rs"),
+            include_str!("formats/onnx.rs"),
             include_str!("formats/template.rs"),
             include_str!("formats/mod.rs"),
             include_str!("scan.rs"),

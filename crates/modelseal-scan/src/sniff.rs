@@ -22,6 +22,7 @@ pub enum Format {
     /// joblib's old `ZF` + length + zlib container.
     JoblibZfile,
     Json,
+    Onnx,
     Other,
 }
 
@@ -43,6 +44,7 @@ impl Format {
             Format::Lz4 => "lz4",
             Format::JoblibZfile => "joblib-zfile",
             Format::Json => "json",
+            Format::Onnx => "onnx",
             Format::Other => "other",
         }
     }
@@ -109,6 +111,9 @@ pub fn sniff(head: &[u8], len: u64) -> Format {
     }
     if looks_like_protocol0_pickle(head) {
         return Format::Pickle;
+    }
+    if crate::formats::onnx::looks_like_onnx(head) {
+        return Format::Onnx;
     }
     Format::Other
 }

@@ -179,3 +179,59 @@ fn unknown_globals_referenced_but_not_called_are_medium() {
         vec![("PICKLE-UNKNOWN-GLOBAL", Severity::Medium)]
     );
 }
+
+/// Protobuf encoding helpers for crafted ONNX models.
+fn pb_varint(mut v: u64, out: &mut Vec<u8>) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+fn pb_bytes(field: u64, data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    pb_varint(field << 3 | 2, &mut out);
+    pb_varint(data.len() as u64, &mut out);
+    out.extend_from_slice(data);
+    out
+}
+
+fn onnx_model(domain: &str, location: &str) -> Vec<u8> {
+    let node = [pb_bytes(4, b"Add"), pb_bytes(7, domain.as_bytes())].concat();
+    let entry = [pb_bytes(1, b"location"), pb_bytes(2, location.as_bytes())].concat();
+    let tensor = [pb_bytes(8, b"weights"), pb_bytes(14, &entry)].concat();
+    let graph = [pb_bytes(1, &node), pb_bytes(5, &tensor)].concat();
+    let opset = [pb_bytes(1, b""), vec![0x10, 17]].concat();
+    [vec![0x08, 8], pb_bytes(8, &opset), pb_bytes(7, &graph)].concat()
+}
+
+#[test]
+fn onnx_external_data_and_custom_domains() {
+    assert!(findings(&onnx_model("", "weights.bin")).is_empty());
+    assert_eq!(
+        findings(&onnx_model("", "../../../etc/passwd")),
+        vec![("ONNX-EXTERNAL-DATA-ESCAPE", Severity::High)]
+    );
+    assert_eq!(
+        findings(&onnx_model("", "/etc/shadow")),
+        vec![("ONNX-EXTERNAL-DATA-ESCAPE", Severity::High)]
+    );
+    assert_eq!(
+        findings(&onnx_model("evil.custom_ops", "w.bin")),
+        vec![("ONNX-CUSTOM-DOMAIN", Severity::Medium)]
+    );
+    assert!(findings(&onnx_model("com.microsoft", "w.bin")).is_empty());
+    // A node attribute with an invalid wire type: the model is recognised, its graph is not
+    // whole.
+    let node = [pb_bytes(4, b"If"), pb_bytes(5, &[0x0f])].concat();
+    let broken = [vec![0x08, 8], pb_bytes(7, &pb_bytes(1, &node))].concat();
+    assert_eq!(
+        findings(&broken),
+        vec![("ONNX-MALFORMED", Severity::Medium)]
+    );
+}

@@ -3,6 +3,7 @@
 pub mod compressed;
 pub mod gguf;
 pub mod numpy;
+pub mod onnx;
 pub mod pickle;
 pub mod safetensors;
 pub mod tar;
@@ -48,6 +49,7 @@ pub fn scan_bytes(data: &[u8], ctx: &mut Context<'_>) -> Format {
             compressed::scan(data, format, ctx);
         }
         Format::Json => template::scan_json(data, ctx),
+        Format::Onnx => onnx::scan(data, ctx),
         Format::Other
             if data[data.len().saturating_sub(65_557)..]
                 .windows(4)
