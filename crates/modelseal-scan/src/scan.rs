@@ -188,15 +188,15 @@ fn scan_into(path: &Path, ctx: &mut Context<'_>) -> std::io::Result<(Format, u64
     Ok((format, len))
 }
 
-/// Whether the last 64 KiB + 22 bytes hold a zip end-of-central-directory record.
+/// Whether the file ends with a zip end-of-central-directory record.
 fn has_zip_end_record(path: &Path, len: u64) -> std::io::Result<bool> {
     use std::io::{Seek, SeekFrom};
+    let search = zip::END_RECORD_SEARCH as u64;
     let mut file = File::open(path)?;
-    let start = len.saturating_sub(65_557);
-    file.seek(SeekFrom::Start(start))?;
+    file.seek(SeekFrom::Start(len.saturating_sub(search)))?;
     let mut tail = Vec::new();
-    file.take(65_557).read_to_end(&mut tail)?;
-    Ok(tail.windows(4).any(|w| w == b"PK\x05\x06"))
+    file.take(search).read_to_end(&mut tail)?;
+    Ok(zip::end_record(&tail).is_some())
 }
 
 fn read_prefix(mut head: Vec<u8>, reader: impl Read, want: u64) -> std::io::Result<Vec<u8>> {

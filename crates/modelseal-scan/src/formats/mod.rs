@@ -50,11 +50,7 @@ pub fn scan_bytes(data: &[u8], ctx: &mut Context<'_>) -> Format {
         }
         Format::Json => template::scan_json(data, ctx),
         Format::Onnx => onnx::scan(data, ctx),
-        Format::Other
-            if data[data.len().saturating_sub(65_557)..]
-                .windows(4)
-                .any(|w| w == b"PK\x05\x06") =>
-        {
+        Format::Other if zip::end_record(data).is_some() => {
             zip::scan(std::io::Cursor::new(data), data.len() as u64, ctx);
         }
         Format::Hdf5 | Format::Other => {}

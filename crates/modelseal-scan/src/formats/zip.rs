@@ -175,16 +175,31 @@ fn report_read_error(ctx: &mut Context<'_>, name: &str, e: &dyn std::fmt::Displa
     ctx.report(rule, Severity::High, None, message, Some(name.to_owned()));
 }
 
+/// How far from the end a zip's end-of-central-directory record can start: the 22-byte record
+/// plus a comment of up to 65,535 bytes.
+pub const END_RECORD_SEARCH: usize = 22 + 65_535;
+const END_RECORD_SIGNATURE: &[u8] = b"PK\x05\x06";
+
+/// Where the end-of-central-directory record starts in `tail` (the last
+/// [`END_RECORD_SEARCH`] bytes of a file), if there is one.
+pub fn end_record(tail: &[u8]) -> Option<usize> {
+    let start = tail.len().saturating_sub(END_RECORD_SEARCH);
+    tail[start..]
+        .windows(4)
+        .rposition(|w| w == END_RECORD_SIGNATURE)
+        .map(|at| start + at)
+}
+
 /// Every central-directory entry as written: `(name, local header offset)`. `None` for
 /// zip64 archives or a directory that does not parse (the zip crate's view is used then).
 /// Written by hand because zip readers deduplicate names, hiding the entries an attacker
 /// duplicates.
 fn central_directory<R: Read + Seek>(reader: &mut R, len: u64) -> Option<Vec<(Vec<u8>, u64)>> {
-    let tail_len = len.min(65_557);
+    let tail_len = len.min(END_RECORD_SEARCH as u64);
     reader.seek(SeekFrom::Start(len - tail_len)).ok()?;
     let mut tail = Vec::new();
     reader.take(tail_len).read_to_end(&mut tail).ok()?;
-    let eocd = tail.windows(4).rposition(|w| w == b"PK\x05\x06")?;
+    let eocd = end_record(&tail)?;
     let record = tail.get(eocd..eocd + 22)?;
     let u16_at = |b: &[u8], at: usize| b.get(at..at + 2).map(|s| u16::from_le_bytes([s[0], s[1]]));
     let u32_at = |b: &[u8], at: usize| {
@@ -290,9 +305,7 @@ fn report_prefix<R: Read + Seek>(reader: &mut R, len: u64, ctx: &mut Context<'_>
 /// A pickle that is also a zip (end-of-central-directory record near the end): `torch.load`
 /// treats it as a pickle, zip tools as an archive.
 pub fn check_polyglot(data: &[u8], ctx: &mut Context<'_>) {
-    let tail_start = data.len().saturating_sub(65_557);
-    let has_eocd = data[tail_start..].windows(4).any(|w| w == b"PK\x05\x06");
-    if has_eocd && zip::ZipArchive::new(std::io::Cursor::new(data)).is_ok() {
+    if end_record(data).is_some() && zip::ZipArchive::new(std::io::Cursor::new(data)).is_ok() {
         ctx.report(
             "POLYGLOT-PICKLE-ZIP",
             Severity::High,
