@@ -2,7 +2,7 @@ use std::fs;
 
 use predicates::str::contains;
 
-use crate::{keypair, make_model, modelseal, sign, verify_cmd};
+use crate::{keypair, make_model, modelseal, sign, sign_cmd, verify_cmd};
 
 #[test]
 fn generated_keys_are_private_and_never_overwritten_silently() {
@@ -61,13 +61,7 @@ fn every_algorithm_signs_and_verifies() {
     let model = make_model(dir.path());
     for alg in ["ecdsa-p256", "ecdsa-p384", "ed25519", "rsa-pss-3072"] {
         let (key, public) = keypair(dir.path(), alg, alg);
-        let assert = modelseal()
-            .arg("sign")
-            .arg(&model)
-            .arg("--key")
-            .arg(&key)
-            .assert()
-            .success();
+        let assert = sign_cmd(&model, &key).assert().success();
         let interoperable = alg.starts_with("ecdsa");
         let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
         assert_eq!(
@@ -107,38 +101,22 @@ fn encrypted_keys_take_the_passphrase_from_the_environment() {
             .unwrap()
             .contains("ENCRYPTED PRIVATE KEY")
     );
-    modelseal()
-        .arg("sign")
-        .arg(&model)
-        .arg("--key")
-        .arg(&key)
+    sign_cmd(&model, &key)
         .assert()
         .code(64)
         .stderr(contains("--passphrase-env"));
-    modelseal()
-        .arg("sign")
-        .arg(&model)
-        .arg("--key")
-        .arg(&key)
+    sign_cmd(&model, &key)
         .args(["--passphrase-env", "MS_PASS"])
         .env("MS_PASS", "wrong")
         .assert()
         .code(64)
         .stderr(contains("wrong passphrase"));
-    modelseal()
-        .arg("sign")
-        .arg(&model)
-        .arg("--key")
-        .arg(&key)
+    sign_cmd(&model, &key)
         .args(["--passphrase-env", "MS_UNSET_VARIABLE"])
         .assert()
         .code(64)
         .stderr(contains("MS_UNSET_VARIABLE"));
-    modelseal()
-        .arg("sign")
-        .arg(&model)
-        .arg("--key")
-        .arg(&key)
+    sign_cmd(&model, &key)
         .args(["--passphrase-env", "MS_PASS"])
         .env("MS_PASS", "correct horse battery staple")
         .assert()
@@ -152,11 +130,7 @@ fn a_public_key_is_not_a_private_key() {
     let dir = tempfile::tempdir().unwrap();
     let model = make_model(dir.path());
     let (_, public) = keypair(dir.path(), "key", "ecdsa-p256");
-    modelseal()
-        .arg("sign")
-        .arg(&model)
-        .arg("--key")
-        .arg(&public)
+    sign_cmd(&model, &public)
         .assert()
         .code(4)
         .stderr(contains("private key"));

@@ -67,13 +67,13 @@ pub fn verify_cmd(
     cmd
 }
 
+/// `modelseal sign MODEL --key KEY`, to add flags to.
+pub fn sign_cmd(model: impl AsRef<std::ffi::OsStr>, key: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut cmd = modelseal();
+    cmd.arg("sign").arg(model).arg("--key").arg(key);
+    cmd
+}
+
 pub fn sign(model: &Path, key: &Path, extra: &[&str]) {
-    modelseal()
-        .arg("sign")
-        .arg(model)
-        .arg("--key")
-        .arg(key)
-        .args(extra)
-        .assert()
-        .success();
+    sign_cmd(model, key).args(extra).assert().success();
 }

@@ -12,7 +12,7 @@ use modelseal_sign::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE, pae};
 use predicates::str::contains;
 use sha2::{Digest as _, Sha256};
 
-use crate::{keypair, make_model, modelseal, sign, verify_cmd};
+use crate::{keypair, make_model, modelseal, sign, sign_cmd, verify_cmd};
 
 struct Signed {
     dir: tempfile::TempDir,
@@ -248,11 +248,7 @@ fn empty_directory_is_not_signed() {
     let empty = dir.path().join("empty-model");
     fs::create_dir_all(empty.join(".git")).unwrap();
     fs::write(empty.join(".git/HEAD"), b"x").unwrap();
-    modelseal()
-        .arg("sign")
-        .arg(&empty)
-        .arg("--key")
-        .arg(&key)
+    sign_cmd(&empty, &key)
         .assert()
         .code(4)
         .stderr(contains("no files"));
@@ -265,22 +261,12 @@ fn empty_directory_is_not_signed() {
     assert!(!dir.path().join("empty-model.sig").exists());
     // Only empty files: in shards mode that is no resource at all, so nothing to sign.
     fs::write(empty.join("zero.bin"), b"").unwrap();
-    modelseal()
-        .arg("sign")
-        .arg(&empty)
-        .arg("--key")
-        .arg(&key)
+    sign_cmd(&empty, &key)
         .args(["--shard-size", "1024"])
         .assert()
         .code(4);
     assert!(!dir.path().join("empty-model.sig").exists());
-    modelseal()
-        .arg("sign")
-        .arg(&empty)
-        .arg("--key")
-        .arg(&key)
-        .assert()
-        .success();
+    sign_cmd(&empty, &key).assert().success();
 }
 
 #[cfg(unix)]
@@ -291,19 +277,11 @@ fn symlinks_refused_then_confined() {
     fs::write(s.dir.path().join("secret"), b"outside").unwrap();
     symlink("../secret", s.model.join("escape")).unwrap();
     // Signing: refused without the flag, and refused with it because the link leaves the root.
-    modelseal()
-        .arg("sign")
-        .arg(&s.model)
-        .arg("--key")
-        .arg(&s.key)
+    sign_cmd(&s.model, &s.key)
         .assert()
         .code(4)
         .stderr(contains("symbolic link"));
-    modelseal()
-        .arg("sign")
-        .arg(&s.model)
-        .arg("--key")
-        .arg(&s.key)
+    sign_cmd(&s.model, &s.key)
         .arg("--allow-symlinks")
         .assert()
         .code(4)
@@ -313,11 +291,7 @@ fn symlinks_refused_then_confined() {
     // A link that stays inside is accepted when allowed, and verifies.
     fs::remove_file(s.model.join("escape")).unwrap();
     symlink("weights.bin", s.model.join("alias.bin")).unwrap();
-    modelseal()
-        .arg("sign")
-        .arg(&s.model)
-        .arg("--key")
-        .arg(&s.key)
+    sign_cmd(&s.model, &s.key)
         .arg("--allow-symlinks")
         .assert()
         .success();
@@ -405,11 +379,7 @@ fn a_dangling_link_planted_in_an_allow_symlinks_model_is_tampering() {
     use std::os::unix::fs::symlink;
     let s = signed_model();
     symlink("weights.bin", s.model.join("alias.bin")).unwrap();
-    modelseal()
-        .arg("sign")
-        .arg(&s.model)
-        .arg("--key")
-        .arg(&s.key)
+    sign_cmd(&s.model, &s.key)
         .arg("--allow-symlinks")
         .assert()
         .success();
@@ -417,11 +387,7 @@ fn a_dangling_link_planted_in_an_allow_symlinks_model_is_tampering() {
     verify(&s)
         .code(1)
         .stderr(contains("symbolic link to nothing"));
-    modelseal()
-        .arg("sign")
-        .arg(&s.model)
-        .arg("--key")
-        .arg(&s.key)
+    sign_cmd(&s.model, &s.key)
         .arg("--allow-symlinks")
         .assert()
         .code(4)
@@ -454,13 +420,7 @@ fn hostile_file_names_cannot_forge_report_lines() {
 fn backslashes_are_ordinary_characters_in_posix_names() {
     let s = signed_model();
     fs::write(s.model.join("back\\slash.txt"), b"x").unwrap();
-    modelseal()
-        .arg("sign")
-        .arg(&s.model)
-        .arg("--key")
-        .arg(&s.key)
-        .assert()
-        .success();
+    sign_cmd(&s.model, &s.key).assert().success();
     verify(&s).success();
 }
 
