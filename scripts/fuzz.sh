@@ -8,14 +8,19 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(oms_statement signature_bundle private_key certificate_chain scan_pickle scan_bytes)
+all=(oms_statement signature_bundle private_key certificate_chain scan_pickle scan_bytes scan_zip scan_safetensors scan_gguf scan_hdf5)
+[ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 export RUSTC_BOOTSTRAP=1
 
 fixtures=tests/fixtures/oms-model-signing-1.1.1
-mkdir -p fuzz/corpus/{oms_statement,signature_bundle,private_key,certificate_chain,scan_pickle,scan_bytes}
+for target in "${all[@]}"; do mkdir -p "fuzz/corpus/$target"; done
 # The scanner targets start from the real-library corpus (small files only).
 find tests/fixtures/scan-corpus -type f -size -64k ! -name corpus.json -exec cp {} fuzz/corpus/scan_bytes/ \;
 find tests/fixtures/scan-corpus -type f \( -name '*.pkl' -o -name '*-raw.joblib' \) -size -64k -exec cp {} fuzz/corpus/scan_pickle/ \;
+find tests/fixtures/scan-corpus -type f \( -name '*.pt' -o -name '*.npz' -o -name '*.keras' \) -size -64k -exec cp {} fuzz/corpus/scan_zip/ \;
+find tests/fixtures/scan-corpus -type f -name '*.safetensors' -exec cp {} fuzz/corpus/scan_safetensors/ \;
+find tests/fixtures/scan-corpus -type f -name '*.gguf' -exec cp {} fuzz/corpus/scan_gguf/ \;
+find tests/fixtures/hdf5 tests/fixtures/scan-corpus -type f -name '*.h5' -exec cp {} fuzz/corpus/scan_hdf5/ \;
 for sig in "$fixtures"/*.sig examples/model.sig; do
   cp "$sig" "fuzz/corpus/signature_bundle/$(basename "$sig")"
   python3 -c 'import json,base64,sys; sys.stdout.buffer.write(base64.b64decode(json.load(open(sys.argv[1]))["dsseEnvelope"]["payload"]))' "$sig" \

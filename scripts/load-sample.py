@@ -10,7 +10,6 @@ import copyreg
 import json
 import pickle
 import sys
-import zipfile
 
 loader, path = sys.argv[1], sys.argv[2]
 
@@ -33,12 +32,19 @@ try:
         copyreg.add_extension("posix", "system", 240)
         with open(path, "rb") as f:
             pickle.load(f)
-    elif loader == "zip-data-pkl":
-        # What torch.load does with a zip checkpoint: read */data.pkl through the central
-        # directory and unpickle it (torch adds a persistent_load for storages).
-        with zipfile.ZipFile(path) as z:
-            name = next(n for n in z.namelist() if n.endswith("data.pkl"))
-            pickle.loads(z.read(name))
+    elif loader == "torch":
+        import torch
+        # weights_only=False: what torch < 2.6 did by default and what code loading whole
+        # modules still asks for.
+        torch.load(path, weights_only=False)
+    elif loader == "torchscript":
+        import torch
+        torch.jit.load(path)
+    elif loader in ("keras", "keras-unsafe"):
+        import os
+        os.environ.setdefault("KERAS_BACKEND", "torch")
+        import keras
+        keras.models.load_model(path, safe_mode=loader == "keras")
     elif loader in ("numpy", "numpy-allow-pickle"):
         import numpy as np
         np.load(path, allow_pickle=loader == "numpy-allow-pickle")

@@ -113,7 +113,58 @@ buf = io.BytesIO()
 with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as z:
     z.writestr("weights_v2/data.pkl", pickle.dumps(SystemCanary(), protocol=2))
     z.writestr("weights_v2/version", "3\n")
-write("torch-zip-data-pkl.pt", buf.getvalue(), "malicious", "PyTorch zip layout with a malicious data.pkl", "zip-data-pkl")
+write("torch-zip-data-pkl.pt", buf.getvalue(), "malicious", "hand-made PyTorch zip, unusual top folder, malicious data.pkl", "torch")
+
+# ---------------------------------------------------------------- malicious: PyTorch and Keras
+os.environ.setdefault("KERAS_BACKEND", "torch")
+import torch
+
+torch.manual_seed(0)
+net = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
+
+
+def torch_save(name, obj, kind, family, **kwargs):
+    path = os.path.join(OUT, kind, name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    torch.save(obj, path, **kwargs)
+    manifest.append({"file": f"{kind}/{name}", "kind": kind, "family": family, "loader": "torch", "note": ""})
+
+
+torch_save("torch-save-payload.pt", {"state_dict": net.state_dict(), "hook": SystemCanary()}, "malicious",
+           "torch.save checkpoint with a malicious object next to real weights")
+torch_save("torch-legacy-payload.pt", {"state_dict": net.state_dict(), "hook": SystemCanary()}, "malicious",
+           "PyTorch legacy (non-zip) format with a malicious object", _use_new_zipfile_serialization=False)
+# Legacy format: torch.load unpickles magic, protocol and sys_info before the checkpoint itself;
+# the payload sits in the third pickle, ahead of a benign checkpoint.
+legacy = io.BytesIO()
+torch.save(net.state_dict(), legacy, _use_new_zipfile_serialization=False)
+streams = legacy.getvalue()
+sys_info_start = len(pickle.dumps(0x1950A86A20F9469CFC6C, protocol=2)) + len(pickle.dumps(1001, protocol=2))
+sys_info_end = sys_info_start + streams[sys_info_start:].index(b".\x80\x02") + 1
+write("torch-legacy-sys-info-payload.pt", streams[:sys_info_start] + pickle.dumps(SystemCanary(), protocol=2)
+      + streams[sys_info_end:], "malicious", "PyTorch legacy format whose sys_info pickle runs code", "torch")
+
+import keras
+
+
+def keras_save(name, model, kind, family, loader):
+    path = os.path.join(OUT, kind, name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    model.save(path)
+    manifest.append({"file": f"{kind}/{name}", "kind": kind, "family": family, "loader": loader, "note": ""})
+
+
+# The lambda's bytecode is marshalled for the Python that writes it (3.11 here and in CI).
+# Building the model calls the lambda once: do that away from the caller's directory.
+import tempfile
+here = os.getcwd()
+os.chdir(tempfile.mkdtemp())
+OUT = os.path.join(here, OUT)
+payload_layer = keras.layers.Lambda(lambda x: (__import__("os").system("touch CANARY"), x)[1])
+lambda_model = keras.Sequential([keras.Input((4,)), payload_layer])
+keras_save("keras-lambda.keras", lambda_model, "malicious", "Keras Lambda layer with bytecode (.keras)", "keras-unsafe")
+keras_save("keras-lambda.h5", lambda_model, "malicious", "Keras Lambda layer with bytecode (legacy .h5)", "keras-unsafe")
+os.chdir(here)
 
 # ---------------------------------------------------------------- malicious: NumPy and joblib
 import numpy as np
@@ -211,6 +262,31 @@ w.add_chat_template(llama3)
 w.add_tensor("w", rng.standard_normal(8).astype(np.float32))
 w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
 manifest.append({"file": "benign/tiny.gguf", "kind": "benign", "family": "GGUF with a chat template", "loader": "gguf-chat-template", "note": ""})
+# PyTorch: what torch.save and TorchScript write for ordinary models
+opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+net(torch.randn(5, 4)).sum().backward()
+opt.step()
+torch_save("torch-state-dict.pt", net.state_dict(), "benign", "PyTorch state dict")
+torch_save("torch-checkpoint-optimizer.pt", {"model": net.state_dict(), "optimizer": opt.state_dict(), "epoch": 3,
+           "scheduler": torch.optim.lr_scheduler.StepLR(opt, 2).state_dict()}, "benign", "PyTorch checkpoint with optimizer state")
+torch_save("torch-legacy.pt", net.state_dict(), "benign", "PyTorch legacy (non-zip) format", _use_new_zipfile_serialization=False)
+torch_save("torch-full-module.pt", torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.BatchNorm2d(2), torch.nn.Flatten()),
+           "benign", "whole nn.Module pickled by torch.save")
+torch_save("torch-dtypes.pt", {"bf16": torch.arange(3, dtype=torch.bfloat16), "sparse": torch.eye(3).to_sparse(),
+           "q": torch.quantize_per_tensor(torch.randn(3), 0.1, 0, torch.qint8)}, "benign", "bfloat16, sparse and quantized tensors")
+for name, module in {"scripted": torch.jit.script(net), "traced": torch.jit.trace(net, torch.randn(1, 4))}.items():
+    path = os.path.join(OUT, "benign", f"torchscript-{name}.pt")
+    module.save(path)
+    manifest.append({"file": f"benign/torchscript-{name}.pt", "kind": "benign", "family": "TorchScript archive",
+                     "loader": "torchscript", "note": ""})
+
+# Keras 3: the native archive and the legacy HDF5 file
+inputs = keras.Input((4,))
+functional = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(keras.layers.Dense(3, activation="relu")(inputs)))
+functional.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+keras_save("keras-functional.keras", functional, "benign", "Keras model (.keras)", "keras")
+keras_save("keras-functional.h5", functional, "benign", "Keras model (legacy .h5)", "keras")
+
 write("config.json", json.dumps({"architectures": ["LlamaForCausalLM"], "hidden_size": 64}).encode(), "benign", "HF config", "json")
 
 manifest.sort(key=lambda m: m["file"])

@@ -34,6 +34,10 @@ pub struct Context<'a> {
     pub policy: &'a Policy,
     pub limits: &'a Limits,
     pub depth: u32,
+    /// The current member belongs to a TorchScript archive (`<prefix>/constants.pkl` present):
+    /// `torch.load` hands such archives to `torch.jit.load`, whose C++ unpickler resolves
+    /// `__torch__.*` names to classes compiled from the archive's own TorchScript code.
+    pub torchscript: bool,
     pub findings: Vec<Finding>,
 }
 
@@ -45,6 +49,7 @@ impl<'a> Context<'a> {
             policy,
             limits,
             depth: 0,
+            torchscript: false,
             findings: Vec::new(),
         }
     }
@@ -63,6 +68,9 @@ impl<'a> Context<'a> {
             policy: self.policy,
             limits: self.limits,
             depth: self.depth + 1,
+            // Set by the zip scanner for its own members only: a nested archive is loaded by
+            // some other loader.
+            torchscript: false,
             findings: Vec::new(),
         }
     }

@@ -337,6 +337,13 @@ const SAFE_GLOBALS: &[&str] = &[
     "numpy.random._pcg64.PCG64",
     "numpy.random._generator.Generator",
     "numpy.random.bit_generator.SeedSequence",
+    // TorchScript's list and type-tag builders: each returns its argument unchanged
+    "torch.jit._pickle.build_intlist",
+    "torch.jit._pickle.build_tensorlist",
+    "torch.jit._pickle.build_doublelist",
+    "torch.jit._pickle.build_boollist",
+    "torch.jit._pickle.build_tensor_from_id",
+    "torch.jit._pickle.restore_type_tag",
     // joblib's array wrappers (the arrays follow the pickle as raw bytes)
     "joblib.numpy_pickle.NumpyArrayWrapper",
     "joblib.numpy_pickle_compat.NDArrayWrapper",
@@ -484,7 +491,7 @@ impl Policy {
     }
 }
 
-fn in_module(module: &str, root: &str) -> bool {
+pub(crate) fn in_module(module: &str, root: &str) -> bool {
     module == root || (module.starts_with(root) && module.as_bytes().get(root.len()) == Some(&b'.'))
 }
 

@@ -143,6 +143,26 @@ pub const RULES: &[Rule] = &[
         summary: "A safetensors header lies: sizes out of bounds, overlapping or uncovered byte ranges, unknown dtypes, sizes that do not match shapes.",
     },
     Rule {
+        id: "KERAS-LAMBDA-BYTECODE",
+        severity: Severity::Critical,
+        summary: "A Keras Lambda layer carries marshalled Python bytecode, which runs when the model is loaded with safe_mode=False (and always in older Keras and tf.keras).",
+    },
+    Rule {
+        id: "KERAS-FOREIGN-MODULE",
+        severity: Severity::Critical,
+        summary: "A Keras config names an object from a module outside Keras; Keras before 3.9 imports it and calls it while loading (CVE-2025-1550). Critical when the object is a known-dangerous callable, high otherwise.",
+    },
+    Rule {
+        id: "KERAS-UNSAFE-FUNCTION",
+        severity: Severity::Critical,
+        summary: "A Keras config calls a Keras function that is not a modelling operation (enable_unsafe_deserialization, get_file, load_model, ...; CVE-2025-8747, CVE-2025-9906).",
+    },
+    Rule {
+        id: "HDF5-UNREADABLE",
+        severity: Severity::High,
+        summary: "The root attributes of an HDF5 file (where Keras keeps model_config) could not be read (dense attribute storage, shared messages, malformed structures), so the config was not checked. A model_config that is not JSON is reported as medium.",
+    },
+    Rule {
         id: "ONNX-EXTERNAL-DATA-ESCAPE",
         severity: Severity::High,
         summary: "An ONNX initializer takes its data from a path outside the model directory (absolute or with `..`): a loader that follows it reads arbitrary files.",

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::formats::{gguf, safetensors, scan_bytes, zip};
+use crate::formats::{gguf, keras, safetensors, scan_bytes, zip};
 use crate::sniff::{Format, sniff};
 use crate::{Context, Finding, Limits, Policy, Severity};
 
@@ -170,7 +170,12 @@ fn scan_into(path: &Path, ctx: &mut Context<'_>) -> std::io::Result<(Format, u64
             let file = File::open(path)?;
             zip::scan(BufReader::new(file), len, ctx);
         }
-        Format::Other | Format::Hdf5 => {}
+        Format::Hdf5 => {
+            // Only the root attributes (the Keras config) are read; the weights are data.
+            let file = File::open(path)?;
+            keras::scan_h5(BufReader::new(file), len, ctx);
+        }
+        Format::Other => {}
         _ => {
             if len > limit {
                 ctx.report(

@@ -166,6 +166,9 @@ mod tests {
         assert_eq!(sniff(&st, 10), Format::Safetensors);
         assert_eq!(sniff(b"{\"a\": 1}", 8), Format::Json);
         assert_eq!(sniff(b"hello world, this is text\n", 26), Format::Other);
+        // TorchScript source in a model archive starts with GLOBAL's opcode byte.
+        let source = b"class Net(Module):\n  __parameters__ = []\n";
+        assert_eq!(sniff(source, source.len() as u64), Format::Other);
         assert_eq!(sniff(b"x\x9c\x03\x00", 4), Format::Zlib);
         assert_eq!(sniff(b"\x1f\x8b\x08", 3), Format::Gzip);
     }

@@ -235,3 +235,86 @@ fn onnx_external_data_and_custom_domains() {
         vec![("ONNX-MALFORMED", Severity::Medium)]
     );
 }
+
+fn fixture(path: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures")
+            .join(path),
+    )
+    .unwrap()
+}
+
+#[test]
+fn keras_configs_in_every_hdf5_layout_h5py_writes() {
+    for (file, expected) in [
+        (
+            "v0-vlen-foreign.h5",
+            Some(("KERAS-FOREIGN-MODULE", Severity::Critical)),
+        ),
+        (
+            "v0-fixed-lambda.h5",
+            Some(("KERAS-LAMBDA-BYTECODE", Severity::Critical)),
+        ),
+        // 20 more attributes: the v1 object header continues in a second block.
+        (
+            "v0-many-attributes-foreign.h5",
+            Some(("KERAS-FOREIGN-MODULE", Severity::Critical)),
+        ),
+        (
+            "userblock-foreign.h5",
+            Some(("KERAS-FOREIGN-MODULE", Severity::Critical)),
+        ),
+        (
+            "latest-vlen-foreign.h5",
+            Some(("KERAS-FOREIGN-MODULE", Severity::Critical)),
+        ),
+        // Dense attribute storage is not read, and so is never passed as clean.
+        (
+            "latest-dense-foreign.h5",
+            Some(("HDF5-UNREADABLE", Severity::High)),
+        ),
+        ("v0-clean.h5", None),
+    ] {
+        let found = findings(&fixture(&format!("hdf5/{file}")));
+        assert_eq!(found.first().copied(), expected, "{file}: {found:?}");
+        assert!(found.len() <= 1, "{file}: {found:?}");
+    }
+}
+
+#[test]
+fn hdf5_truncated_anywhere_is_reported_never_clean_or_a_panic() {
+    let data = fixture("hdf5/v0-vlen-foreign.h5");
+    for cut in (8..data.len()).step_by(97) {
+        let found = findings(&data[..cut]);
+        assert!(
+            found.iter().any(|(_, s)| *s >= Severity::High),
+            "cut at {cut}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn torchscript_names_are_classes_only_inside_a_torchscript_archive() {
+    let script = fixture("scan-corpus/benign/torchscript-scripted.pt");
+    assert!(findings(&script).is_empty());
+    // The same data.pkl in a plain torch.save archive (no constants.pkl) would be unpickled
+    // by Python: `__torch__` names are then unknown globals.
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&script)).unwrap();
+    let name = archive
+        .file_names()
+        .find(|n| n.ends_with("/data.pkl"))
+        .unwrap()
+        .to_owned();
+    let mut pickle = Vec::new();
+    std::io::Read::read_to_end(&mut archive.by_name(&name).unwrap(), &mut pickle).unwrap();
+    let plain = zip_of(&[("archive/data.pkl", &pickle), ("archive/version", b"3\n")]);
+    assert!(has(&plain, "PICKLE-UNKNOWN-CALL"));
+}
+
+#[test]
+fn torch_legacy_storage_bytes_are_data_not_trailing_garbage() {
+    assert!(findings(&fixture("scan-corpus/benign/torch-legacy.pt")).is_empty());
+    let payload = fixture("scan-corpus/malicious/torch-legacy-sys-info-payload.pt");
+    assert!(has(&payload, "PICKLE-DANGEROUS-GLOBAL"));
+}

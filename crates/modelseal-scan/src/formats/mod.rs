@@ -2,6 +2,8 @@
 
 pub mod compressed;
 pub mod gguf;
+pub mod hdf5;
+pub mod keras;
 pub mod numpy;
 pub mod onnx;
 pub mod pickle;
@@ -31,7 +33,12 @@ pub fn scan_bytes(data: &[u8], ctx: &mut Context<'_>) -> Format {
     }
     match format {
         Format::Pickle => {
-            pickle::scan(data, pickle::Container::Raw, ctx);
+            let container = if pickle::is_torch_legacy(data) {
+                pickle::Container::DataFollows
+            } else {
+                pickle::Container::Raw
+            };
+            pickle::scan(data, container, ctx);
             zip::check_polyglot(data, ctx);
         }
         Format::Zip => zip::scan(std::io::Cursor::new(data), data.len() as u64, ctx),
@@ -48,12 +55,19 @@ pub fn scan_bytes(data: &[u8], ctx: &mut Context<'_>) -> Format {
         | Format::JoblibZfile => {
             compressed::scan(data, format, ctx);
         }
-        Format::Json => template::scan_json(data, ctx),
+        Format::Json => {
+            // Not JSON: the loaders reject it too, and there is nothing to run.
+            if let Ok(document) = serde_json::from_slice::<serde_json::Value>(data) {
+                template::check_document(&document, ctx);
+                keras::check_document(&document, "config", ctx);
+            }
+        }
+        Format::Hdf5 => keras::scan_h5(std::io::Cursor::new(data), data.len() as u64, ctx),
         Format::Onnx => onnx::scan(data, ctx),
         Format::Other if zip::end_record(data).is_some() => {
             zip::scan(std::io::Cursor::new(data), data.len() as u64, ctx);
         }
-        Format::Hdf5 | Format::Other => {}
+        Format::Other => {}
     }
     format
 }

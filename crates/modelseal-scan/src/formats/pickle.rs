@@ -14,6 +14,18 @@ pub enum Container {
     DataFollows,
 }
 
+/// `torch.save(..., _use_new_zipfile_serialization=False)` files start with a pickle of this
+/// magic number (a LONG1); after their five pickles come raw storage bytes.
+const TORCH_LEGACY_MAGIC: &[u8] = b"\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19";
+
+/// Whether `data` is a PyTorch legacy-format file.
+pub fn is_torch_legacy(data: &[u8]) -> bool {
+    data.get(..32)
+        .unwrap_or(data)
+        .windows(TORCH_LEGACY_MAGIC.len())
+        .any(|w| w == TORCH_LEGACY_MAGIC)
+}
+
 /// Scans every pickle stream in `data` and reports what a load would run.
 pub fn scan(data: &[u8], container: Container, ctx: &mut Context<'_>) {
     let analysis = analyze(data);
@@ -24,6 +36,9 @@ pub fn scan(data: &[u8], container: Container, ctx: &mut Context<'_>) {
 /// protocol < 3 the Python 3 name `fix_imports` maps it to; the worse of the two wins.
 fn verdict(global: &GlobalUse, ctx: &Context<'_>) -> (Verdict, String) {
     let written = format!("{}.{}", global.module, global.name);
+    if ctx.torchscript && crate::policy::in_module(&global.module, "__torch__") {
+        return (Verdict::Safe, written);
+    }
     let first = ctx.policy.classify(&global.module, &global.name);
     match &global.remapped {
         Some((module, name)) => {

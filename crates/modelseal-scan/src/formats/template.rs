@@ -91,10 +91,7 @@ fn contains_word(haystack: &str, word: &str) -> bool {
 }
 
 /// JSON files: `chat_template` fields (a string, or a list of `{name, template}`).
-pub fn scan_json(data: &[u8], ctx: &mut Context<'_>) {
-    let Ok(value) = serde_json::from_slice::<Value>(data) else {
-        return;
-    };
+pub fn check_document(value: &Value, ctx: &mut Context<'_>) {
     let Some(template) = value.get("chat_template") else {
         return;
     };

@@ -46,6 +46,10 @@ pub fn scan<R: Read + Seek>(mut reader: R, len: u64, ctx: &mut Context<'_>) {
             }
         }
     }
+    let torchscript = archive.file_names().any(|n| {
+        n.split_once('/')
+            .is_some_and(|(_, rest)| rest == "constants.pkl")
+    });
     let mut headers = Vec::new();
     for index in 0..archive.len() {
         let entry = match archive.by_index_raw(index) {
@@ -89,7 +93,7 @@ pub fn scan<R: Read + Seek>(mut reader: R, len: u64, ctx: &mut Context<'_>) {
             );
             continue;
         }
-        scan_entry(&mut archive, index, &name, ctx);
+        scan_entry(&mut archive, index, &name, torchscript, ctx);
     }
     let mut reader = archive.into_inner();
     for (header_start, name) in &headers {
@@ -110,13 +114,14 @@ fn scan_entry<R: Read + Seek>(
     archive: &mut zip::ZipArchive<R>,
     index: usize,
     name: &str,
+    torchscript: bool,
     ctx: &mut Context<'_>,
 ) {
     let limit = ctx.limits.max_member_bytes;
     let mut entry = match archive.by_index(index) {
         Ok(e) => e,
         Err(e) => {
-            let mut inner = ctx.enter(name);
+            let mut inner = enter(ctx, name, torchscript);
             report_read_error(&mut inner, name, &e);
             ctx.absorb(inner);
             return;
@@ -125,7 +130,7 @@ fn scan_entry<R: Read + Seek>(
     let size = entry.size();
     let mut head = Vec::with_capacity(64 * 1024);
     if let Err(e) = (&mut entry).take(64 * 1024).read_to_end(&mut head) {
-        let mut inner = ctx.enter(name);
+        let mut inner = enter(ctx, name, torchscript);
         report_read_error(&mut inner, name, &e);
         ctx.absorb(inner);
         return;
@@ -138,7 +143,7 @@ fn scan_entry<R: Read + Seek>(
     let read = (&mut entry)
         .take(limit.saturating_sub(data.len() as u64) + 1)
         .read_to_end(&mut data);
-    let mut inner = ctx.enter(name);
+    let mut inner = enter(ctx, name, torchscript);
     match read {
         Err(e) => report_read_error(&mut inner, name, &e),
         Ok(_) if data.len() as u64 > limit => {
@@ -155,6 +160,13 @@ fn scan_entry<R: Read + Seek>(
         }
     }
     ctx.absorb(inner);
+}
+
+/// The context of one member of this archive.
+fn enter<'a>(ctx: &Context<'a>, name: &str, torchscript: bool) -> Context<'a> {
+    let mut inner = ctx.enter(name);
+    inner.torchscript = torchscript;
+    inner
 }
 
 fn report_read_error(ctx: &mut Context<'_>, name: &str, e: &dyn std::fmt::Display) {

@@ -254,7 +254,19 @@ impl Machine<'_> {
         self.node(NodeKind::CallResult(description), args)
     }
 
-    fn global(&mut self, module: &str, name: &str, offset: usize, opcode: GlobalOpcode) -> Value {
+    /// Records an import. A module name that is not a dotted Python identifier cannot be
+    /// imported, so the real loader raises there: that ends the stream (and keeps text that
+    /// happens to start with an opcode byte from passing for a pickle).
+    fn global(
+        &mut self,
+        module: &str,
+        name: &str,
+        offset: usize,
+        opcode: GlobalOpcode,
+    ) -> Result<Value, String> {
+        if !is_dotted_identifier(module) {
+            return Err(format!("no module named {module:?}: the import fails"));
+        }
         let remapped = (self.protocol < 3)
             .then(|| python3_name(module, name))
             .filter(|(m, n)| m != module || n != name);
@@ -268,7 +280,7 @@ impl Machine<'_> {
             called: false,
             reached: false,
         });
-        Value::Global(self.analysis.globals.len() - 1)
+        Ok(Value::Global(self.analysis.globals.len() - 1))
     }
 
     /// Executes one opcode; `Ok(true)` at STOP.
@@ -323,7 +335,7 @@ impl Machine<'_> {
                 self.push_node(NodeKind::CallResult("persistent_load".into()), vec![pid]);
             }
             (GLOBAL, Arg::Global(module, name)) => {
-                let g = self.global(&module, &name, offset, GlobalOpcode::Global);
+                let g = self.global(&module, &name, offset, GlobalOpcode::Global)?;
                 self.stack.push(g);
             }
             (STACK_GLOBAL, _) => {
@@ -332,12 +344,12 @@ impl Machine<'_> {
                 let (Value::Str(module), Value::Str(name)) = (module, name) else {
                     return Err("STACK_GLOBAL requires str".to_owned());
                 };
-                let g = self.global(&module, &name, offset, GlobalOpcode::StackGlobal);
+                let g = self.global(&module, &name, offset, GlobalOpcode::StackGlobal)?;
                 self.stack.push(g);
             }
             (INST, Arg::Global(module, name)) => {
                 let args = self.pop_mark()?;
-                let class = self.global(&module, &name, offset, GlobalOpcode::Inst);
+                let class = self.global(&module, &name, offset, GlobalOpcode::Inst)?;
                 let result = self.call(&class, args, offset);
                 self.stack.push(result);
             }
@@ -594,6 +606,15 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
     )
 }
 
+/// `a.b.c` where every part is a Python identifier (Unicode letters allowed, as in Python).
+fn is_dotted_identifier(name: &str) -> bool {
+    name.split('.').all(|part| {
+        let mut chars = part.chars();
+        chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+            && chars.all(|c| c == '_' || c.is_alphanumeric())
+    })
+}
+
 /// Analyses every pickle stream in `data`, one after another, as loaders that call `load()`
 /// repeatedly (PyTorch's legacy format) would run them. A stream after the first is only
 /// taken as one if it starts with a PROTO opcode or parses cleanly to STOP; otherwise the rest
@@ -677,6 +698,19 @@ mod tests {
         let data = b"\x80\x04\x8c\x02os\x94\x8c\x06system\x94h\x00h\x01\x93\x8c\x02id\x85R.";
         let a = analyze(data);
         assert_eq!(names(&a), vec![("os.system".to_owned(), true, false)]);
+    }
+
+    #[test]
+    fn an_unimportable_module_name_ends_the_stream() {
+        let analysis = analyze(b"class Net(Module):\n  x = 1\n");
+        assert!(analysis.globals.is_empty());
+        let error = analysis.streams[0].error.as_ref().unwrap();
+        assert!(error.1.contains("the import fails"), "{error:?}");
+        assert!(is_dotted_identifier("torch._utils"));
+        assert!(is_dotted_identifier("caf\u{e9}"));
+        assert!(!is_dotted_identifier("os "));
+        assert!(!is_dotted_identifier("a..b"));
+        assert!(!is_dotted_identifier("1abc"));
     }
 
     #[test]
