@@ -1,0 +1,62 @@
+//! The audit log: append-only JSON lines, one event per line, each a leaf of an RFC 6962
+//! Merkle tree (leaf = SHA-256(0x00 ‖ line), node = SHA-256(0x01 ‖ left ‖ right)), each also
+//! chained to the one before it, with signed checkpoints (tree size and root) between them.
+//!
+//! The chain locates an edited, removed or reordered entry; the checkpoints catch a rewrite
+//! of the chain itself and, kept outside the log (`--checkpoint`), truncation.
+
+mod entry;
+mod log;
+mod note;
+mod proof;
+mod tree;
+mod verify;
+
+use std::path::PathBuf;
+
+pub use entry::{Entry, Event, Line, leaf_hash};
+pub use log::{Actor, CheckpointPolicy, append, checkpoint};
+pub use note::{Checkpoint, NoteError};
+pub use proof::{ConsistencyProof, InclusionProof, prove_consistency, prove_inclusion};
+pub use verify::{Problem, ProblemKind, VerifyReport, verify};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("{} not found", .0.display())]
+    NotFound(PathBuf),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot sign the checkpoint: {0}")]
+    Sign(#[source] modelseal_sign::SignError),
+    #[error("the trusted checkpoint is not valid: {0}")]
+    Checkpoint(#[from] NoteError),
+    #[error("{0}")]
+    OutOfRange(String),
+}
+
+/// The lines of `data` with their 1-based numbers, without newlines; a final line without a
+/// newline is included (it is a torn write).
+pub(crate) fn lines(data: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let body = data.strip_suffix(b"\n").unwrap_or(data);
+    body.split(|b| *b == b'\n')
+        .enumerate()
+        .filter(move |_| !data.is_empty())
+        .map(|(i, line)| (i + 1, line))
+}
+
+pub(crate) fn read_log(path: &std::path::Path) -> Result<Vec<u8>, AuditError> {
+    std::fs::read(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            AuditError::NotFound(path.to_path_buf())
+        } else {
+            AuditError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            }
+        }
+    })
+}
