@@ -41,6 +41,82 @@ pub enum Command {
     /// Scan model files for code execution and tampering, without loading them.
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
+    /// Verify, prove and checkpoint a tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// Recording decisions in an audit log (on sign, verify, scan, check and quarantine).
+#[derive(Debug, Args)]
+pub struct AuditLogArgs {
+    /// Append what this command decided to this audit log (JSON lines, created if missing).
+    #[arg(long = "audit-log", value_name = "PATH")]
+    pub log: Option<PathBuf>,
+    /// Sign a checkpoint of the audit log with this private key every
+    /// --audit-checkpoint-every entries.
+    #[arg(long = "audit-key", value_name = "KEY", requires = "log")]
+    pub key: Option<PathBuf>,
+    #[arg(
+        long = "audit-checkpoint-every",
+        value_name = "N",
+        default_value = "64"
+    )]
+    pub checkpoint_every: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Prove the log intact: any edited, removed, reordered or truncated entry is reported
+    /// with its line. Exit 1 when it is not intact.
+    #[command(after_help = EXIT_CODES)]
+    Verify(AuditVerifyArgs),
+    /// Print an inclusion proof of entry N (RFC 6962), as JSON.
+    Prove(AuditProveArgs),
+    /// Print a consistency proof that the log's first `OLD_SIZE` entries are a prefix of it now.
+    Consistency(AuditConsistencyArgs),
+    /// Append a signed checkpoint (entry count and Merkle root) and print it; keep a copy
+    /// elsewhere to detect truncation later (`audit verify --checkpoint`).
+    Checkpoint(AuditCheckpointArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    pub log: PathBuf,
+    /// Public key the log's checkpoints must be signed with.
+    #[arg(long, value_name = "PUB")]
+    pub key: Option<PathBuf>,
+    /// A checkpoint note saved earlier (from `audit checkpoint`): the log must still hold the
+    /// entries it covers, unchanged.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditProveArgs {
+    pub log: PathBuf,
+    /// Entry number (0-based).
+    #[arg(long)]
+    pub index: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditConsistencyArgs {
+    pub log: PathBuf,
+    /// The earlier entry count.
+    pub old_size: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditCheckpointArgs {
+    pub log: PathBuf,
+    /// Private key to sign the checkpoint with.
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// Environment variable holding the passphrase of an encrypted key.
+    #[arg(long, value_name = "VAR")]
+    pub passphrase_env: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -123,6 +199,8 @@ pub struct ScanArgs {
     /// TOML policy extending the allowlist (`[allow] globals = [...]`) or denying more.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    #[command(flatten)]
+    pub audit: AuditLogArgs,
 }
 
 /// How the model is hashed (recorded in the signature).
@@ -170,6 +248,8 @@ pub struct SignArgs {
     pub hashing: HashingArgs,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    #[command(flatten)]
+    pub audit: AuditLogArgs,
 }
 
 #[derive(Debug, Args)]
@@ -195,4 +275,6 @@ pub struct VerifyArgs {
     pub ignore: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    #[command(flatten)]
+    pub audit: AuditLogArgs,
 }

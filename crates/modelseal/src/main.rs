@@ -44,6 +44,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => commands::sign::run(args, &out).map(|()| Exit::Ok),
         Command::Verify(args) => commands::verify::run(args, &out),
         Command::Scan(args) => commands::scan::run(args, &out),
+        Command::Audit(command) => commands::audit::run(command, &out),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),

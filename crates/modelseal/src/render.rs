@@ -27,6 +27,11 @@ impl Out {
         let _ = writeln!(stdout, "{text}");
     }
 
+    /// Text on stdout exactly as given (it carries its own newlines).
+    pub fn text(&self, text: &str) {
+        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    }
+
     /// A note on stderr, dropped with `--quiet`.
     pub fn note(&self, text: &str) {
         if !self.quiet {

@@ -28,7 +28,9 @@ impl Actor {
         let user = std::env::var("USER")
             .or_else(|_| std::env::var("LOGNAME"))
             .or_else(|_| std::env::var("USERNAME"))
-            .unwrap_or_else(|_| "unknown".to_owned());
+            .ok()
+            .or_else(account_name)
+            .unwrap_or_else(|| "unknown".to_owned());
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .ok()
             .map(|h| h.trim().to_owned())
@@ -41,6 +43,25 @@ impl Actor {
             tool: format!("modelseal {}", env!("CARGO_PKG_VERSION")),
         }
     }
+}
+
+/// The account of this process from /proc and /etc/passwd (CI and service environments often
+/// leave `USER` unset), or `uid:N`.
+fn account_name() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_owned();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let name = passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        (fields.nth(1)? == uid).then(|| name.to_owned())
+    });
+    Some(name.unwrap_or_else(|| format!("uid:{uid}")))
 }
 
 /// Checkpoint signing for writers: every `every` entries, a note signed with `key`.

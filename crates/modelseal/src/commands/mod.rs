@@ -1,5 +1,6 @@
 //! One module per command: read arguments, call the libraries, render the result.
 
+pub mod audit;
 pub mod digest;
 pub mod key;
 pub mod scan;

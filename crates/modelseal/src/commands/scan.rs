@@ -11,6 +11,26 @@ use crate::exit::{Exit, Failure};
 use crate::render::{self, Out};
 
 pub fn run(args: &ScanArgs, out: &Out) -> Result<Exit, Failure> {
+    let mut counts = serde_json::Value::Null;
+    let result = execute(args, out, &mut counts);
+    let subject = args
+        .paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let event = super::audit::outcome_event(
+        "scan",
+        std::path::Path::new(&subject),
+        None,
+        &result,
+        counts,
+    );
+    super::audit::record(&args.audit, event)?;
+    result
+}
+
+fn execute(args: &ScanArgs, out: &Out, counts: &mut serde_json::Value) -> Result<Exit, Failure> {
     let mut policy = Policy::builtin();
     if let Some(path) = &args.policy {
         let text = std::fs::read_to_string(path).map_err(|e| {
@@ -44,6 +64,7 @@ pub fn run(args: &ScanArgs, out: &Out) -> Result<Exit, Failure> {
         },
     })?;
     let threshold = threshold(args.fail_on);
+    *counts = json!({ "fail_on": threshold.as_str(), "summary": summary(&report) });
     let exit = if report.max_severity().is_some_and(|s| s >= threshold) {
         Exit::Threat
     } else if report.errors().next().is_some() {

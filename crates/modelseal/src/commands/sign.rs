@@ -2,11 +2,19 @@ use modelseal_sign::{Overwrite, SigningKey, sign_model, write_atomic};
 use serde_json::json;
 
 use crate::cli::{Format, SignArgs};
-use crate::exit::Failure;
+use crate::exit::{Exit, Failure};
 use crate::paths::{default_signature_path, inside_model};
 use crate::render::{Out, bytes};
 
 pub fn run(args: &SignArgs, out: &Out) -> Result<(), Failure> {
+    let mut digest = None;
+    let result = execute(args, out, &mut digest).map(|()| Exit::Ok);
+    let event = super::audit::outcome_event("sign", &args.model, digest, &result, json!({}));
+    super::audit::record(&args.audit, event)?;
+    result.map(|_| ())
+}
+
+fn execute(args: &SignArgs, out: &Out, digest: &mut Option<String>) -> Result<(), Failure> {
     let signature = args
         .signature
         .clone()
@@ -27,6 +35,7 @@ pub fn run(args: &SignArgs, out: &Out) -> Result<(), Failure> {
     )?;
 
     let root = format!("sha256:{}", hex::encode(signed.manifest.root_digest()));
+    *digest = Some(root.clone());
     if args.format == Format::Json {
         out.json(&json!({
             "model": args.model,

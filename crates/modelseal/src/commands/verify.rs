@@ -10,6 +10,14 @@ use crate::render::{self, Out, bytes};
 
 /// Returns the exit status: a genuine signature over a different model is `Integrity`.
 pub fn run(args: &VerifyArgs, out: &Out) -> Result<Exit, Failure> {
+    let mut digest = None;
+    let result = execute(args, out, &mut digest);
+    let event = super::audit::outcome_event("verify", &args.model, digest, &result, json!({}));
+    super::audit::record(&args.audit, event)?;
+    result
+}
+
+fn execute(args: &VerifyArgs, out: &Out, digest: &mut Option<String>) -> Result<Exit, Failure> {
     let signature = args
         .signature
         .clone()
@@ -37,6 +45,7 @@ pub fn run(args: &VerifyArgs, out: &Out) -> Result<Exit, Failure> {
         options.extra_ignores.push(rel);
     }
     let report = verify_model(&args.model, &signature, &trust, &options)?;
+    *digest = Some(report.root_digest.clone());
     let exit = if report.is_ok() {
         Exit::Ok
     } else {

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)] // test helpers; skip notes
 
+mod audit;
 mod basics;
 mod interop;
 mod keys;

@@ -1,0 +1,175 @@
+//! `modelseal audit ...` and the `--audit-log` recording every deciding command shares.
+
+use std::fmt::Write as _;
+
+use modelseal_sign::{PublicKey, SigningKey};
+use modelseal_store::audit::{
+    self, Actor, AuditError, CheckpointPolicy, Event, Problem, VerifyReport,
+};
+use serde_json::json;
+
+use crate::cli::{
+    AuditCheckpointArgs, AuditCommand, AuditConsistencyArgs, AuditLogArgs, AuditProveArgs,
+    AuditVerifyArgs, Format,
+};
+use crate::exit::{Exit, Failure};
+use crate::render::{self, Out};
+
+pub fn run(command: &AuditCommand, out: &Out) -> Result<Exit, Failure> {
+    match command {
+        AuditCommand::Verify(args) => verify(args, out),
+        AuditCommand::Prove(args) => prove(args, out),
+        AuditCommand::Consistency(args) => consistency(args, out),
+        AuditCommand::Checkpoint(args) => checkpoint(args, out),
+    }
+}
+
+/// Appends `event` to the audit log, if one was asked for. A log that was asked for but
+/// cannot be written fails the command: a decision must not go unrecorded.
+pub fn record(args: &AuditLogArgs, event: Event) -> Result<(), Failure> {
+    let Some(path) = &args.log else {
+        return Ok(());
+    };
+    let key = match &args.key {
+        Some(key) => Some(SigningKey::load(key, None)?),
+        None => None,
+    };
+    let policy = key.as_ref().map(|key| CheckpointPolicy {
+        key,
+        every: args.checkpoint_every,
+    });
+    audit::append(path, event, &Actor::from_environment(), policy.as_ref())
+        .map(|_| ())
+        .map_err(failure)
+}
+
+/// The audit event for a command that ended in `result`.
+pub fn outcome_event(
+    action: &str,
+    subject: &std::path::Path,
+    digest: Option<String>,
+    result: &Result<Exit, Failure>,
+    detail: serde_json::Value,
+) -> Event {
+    let (result, detail) = match result {
+        Ok(exit) => (exit_result(*exit), detail),
+        Err(failure) => (
+            "error".to_owned(),
+            json!({ "exit": failure.exit.code(), "error": failure.message }),
+        ),
+    };
+    Event {
+        action: action.to_owned(),
+        subject: Some(subject.display().to_string()),
+        digest,
+        result,
+        detail,
+    }
+}
+
+pub fn exit_result(exit: Exit) -> String {
+    match exit {
+        Exit::Ok => "pass",
+        Exit::Integrity => "integrity-failure",
+        Exit::Threat => "threat",
+        Exit::NotFound => "not-found",
+        Exit::Malformed => "malformed",
+        Exit::Usage => "usage-error",
+        Exit::Internal => "internal-error",
+    }
+    .to_owned()
+}
+
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(failure)`
+fn failure(e: AuditError) -> Failure {
+    let exit = match &e {
+        AuditError::NotFound(_) => Exit::NotFound,
+        AuditError::OutOfRange(_) => Exit::Usage,
+        AuditError::Io { .. } | AuditError::Sign(_) | AuditError::Checkpoint(_) => Exit::Malformed,
+    };
+    Failure {
+        exit,
+        message: format!("audit log: {e}"),
+    }
+}
+
+fn verify(args: &AuditVerifyArgs, out: &Out) -> Result<Exit, Failure> {
+    let key = args.key.as_deref().map(PublicKey::load).transpose()?;
+    let trusted = match &args.checkpoint {
+        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| Failure {
+            exit: if e.kind() == std::io::ErrorKind::NotFound {
+                Exit::NotFound
+            } else {
+                Exit::Malformed
+            },
+            message: format!("cannot read checkpoint {}: {e}", path.display()),
+        })?),
+        None => None,
+    };
+    let report = audit::verify(&args.log, key.as_ref(), trusted.as_deref()).map_err(failure)?;
+    let exit = if report.intact() {
+        Exit::Ok
+    } else {
+        Exit::Integrity
+    };
+    if args.format == Format::Json {
+        out.json(&json!({ "intact": report.intact(), "exit_code": exit.code(), "report": report }));
+    } else {
+        render_verify(&args.log, &report, out);
+    }
+    Ok(exit)
+}
+
+fn render_verify(path: &std::path::Path, report: &VerifyReport, out: &Out) {
+    let shown = path.display().to_string();
+    let name = render::name(&shown);
+    if report.intact() {
+        let mut line = out.pass(&format!(
+            "{name}: intact, {} entries, root {}",
+            report.entries,
+            &report.root[..16]
+        ));
+        let _ = write!(
+            line,
+            ", {} checkpoint(s) matched",
+            report.checkpoints_verified
+        );
+        if !report.signatures_checked && report.checkpoints_verified > 0 {
+            line.push_str(" (signatures not checked: pass --key)");
+        }
+        out.line(&line);
+        return;
+    }
+    out.line(&out.fail(&format!(
+        "{name}: NOT intact ({} problem(s))",
+        report.problems.len()
+    )));
+    for Problem {
+        kind,
+        line,
+        message,
+    } in &report.problems
+    {
+        out.line(&format!("  line {line}: {kind:?}: {message}"));
+    }
+}
+
+fn prove(args: &AuditProveArgs, out: &Out) -> Result<Exit, Failure> {
+    let proof = audit::prove_inclusion(&args.log, args.index).map_err(failure)?;
+    out.json(&proof);
+    Ok(Exit::Ok)
+}
+
+fn consistency(args: &AuditConsistencyArgs, out: &Out) -> Result<Exit, Failure> {
+    let proof = audit::prove_consistency(&args.log, args.old_size).map_err(failure)?;
+    out.json(&proof);
+    Ok(Exit::Ok)
+}
+
+fn checkpoint(args: &AuditCheckpointArgs, out: &Out) -> Result<Exit, Failure> {
+    let passphrase = super::passphrase(args.passphrase_env.as_deref())?;
+    let key = SigningKey::load(&args.key, passphrase.as_ref().map(|p| p.as_bytes()))?;
+    let note = audit::checkpoint(&args.log, &key).map_err(failure)?;
+    out.text(&note);
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,226 @@
+//! `--audit-log` on deciding commands and `modelseal audit ...`.
+
+use std::fs;
+use std::path::Path;
+
+use crate::{keypair, make_model, modelseal, sign, verify_cmd};
+
+fn entries(log: &Path) -> Vec<serde_json::Value> {
+    fs::read_to_string(log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v.get("index").is_some())
+        .collect()
+}
+
+#[test]
+fn decisions_are_logged_and_the_log_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = make_model(dir.path());
+    let (key, public) = keypair(dir.path(), "k", "ecdsa-p256");
+    let log = dir.path().join("audit.jsonl");
+    let log_arg = log.to_str().unwrap();
+    sign(&model, &key, &["--audit-log", log_arg]);
+    verify_cmd(&model, &public)
+        .args(["--audit-log", log_arg, "--audit-key"])
+        .arg(&key)
+        .args(["--audit-checkpoint-every", "2"])
+        .assert()
+        .success();
+    fs::write(model.join("config.json"), b"changed").unwrap();
+    verify_cmd(&model, &public)
+        .args(["--audit-log", log_arg])
+        .assert()
+        .code(1);
+    let pickle = dir.path().join("evil.pkl");
+    fs::write(&pickle, b"cos\nsystem\n(S'id'\ntR.").unwrap();
+    modelseal()
+        .arg("scan")
+        .arg(&pickle)
+        .args(["--audit-log", log_arg])
+        .assert()
+        .code(2);
+    let logged = entries(&log);
+    let summary: Vec<(&str, &str)> = logged
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap(), e["result"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("sign", "pass"),
+            ("verify", "pass"),
+            ("verify", "integrity-failure"),
+            ("scan", "threat")
+        ]
+    );
+    assert_eq!(logged[0]["digest"], logged[1]["digest"]);
+    assert!(logged[0]["digest"].as_str().unwrap().starts_with("sha256:"));
+    modelseal()
+        .args(["audit", "verify"])
+        .arg(&log)
+        .arg("--key")
+        .arg(&public)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("intact, 4 entries"))
+        .stdout(predicates::str::contains("1 checkpoint(s) matched"));
+}
+
+#[test]
+fn tampering_is_reported_with_its_line_and_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    for _ in 0..4 {
+        modelseal()
+            .args(["scan", "--audit-log"])
+            .arg(&log)
+            .arg(dir.path())
+            .assert()
+            .success();
+    }
+    let text = fs::read_to_string(&log).unwrap();
+    fs::write(
+        &log,
+        text.replacen("\"result\":\"pass\"", "\"result\":\"threat\"", 1),
+    )
+    .unwrap();
+    modelseal()
+        .args(["audit", "verify"])
+        .arg(&log)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("line 1: Edited"));
+    let out = modelseal()
+        .args(["audit", "verify", "--format", "json"])
+        .arg(&log)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(report["report"]["problems"][0]["kind"], "edited");
+    assert_eq!(report["report"]["problems"][0]["line"], 1);
+}
+
+#[test]
+fn truncation_is_caught_with_a_saved_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keypair(dir.path(), "k", "ed25519");
+    let log = dir.path().join("audit.jsonl");
+    for _ in 0..3 {
+        modelseal()
+            .args(["scan", "--audit-log"])
+            .arg(&log)
+            .arg(dir.path().join("k.pub"))
+            .assert()
+            .success();
+    }
+    let note = modelseal()
+        .args(["audit", "checkpoint"])
+        .arg(&log)
+        .arg("--key")
+        .arg(&key)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let saved = dir.path().join("checkpoint.txt");
+    fs::write(&saved, &note).unwrap();
+    let text = fs::read_to_string(&log).unwrap();
+    let kept: Vec<&str> = text.lines().take(2).collect();
+    fs::write(&log, kept.join("\n") + "\n").unwrap();
+    modelseal()
+        .args(["audit", "verify"])
+        .arg(&log)
+        .arg("--key")
+        .arg(&public)
+        .arg("--checkpoint")
+        .arg(&saved)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("Truncated"));
+}
+
+#[test]
+fn proofs_are_printed_and_bad_requests_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    for _ in 0..5 {
+        modelseal()
+            .args(["scan", "--audit-log"])
+            .arg(&log)
+            .arg(dir.path())
+            .assert()
+            .success();
+    }
+    let out = modelseal()
+        .args(["audit", "prove", "--index", "3"])
+        .arg(&log)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let proof: modelseal_store::audit::InclusionProof = serde_json::from_slice(&out).unwrap();
+    assert!(proof.verify());
+    assert_eq!(proof.tree_size, 5);
+    let out = modelseal()
+        .args(["audit", "consistency"])
+        .arg(&log)
+        .arg("2")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let proof: modelseal_store::audit::ConsistencyProof = serde_json::from_slice(&out).unwrap();
+    assert!(proof.verify());
+    modelseal()
+        .args(["audit", "prove", "--index", "5"])
+        .arg(&log)
+        .assert()
+        .code(64);
+    modelseal()
+        .args(["audit", "verify"])
+        .arg(dir.path().join("missing.jsonl"))
+        .assert()
+        .code(3);
+}
+
+#[test]
+fn two_processes_writing_at_once_never_corrupt_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    let writers: Vec<_> = (0..2)
+        .map(|_| {
+            let log = log.clone();
+            let target = dir.path().to_path_buf();
+            std::thread::spawn(move || {
+                for _ in 0..15 {
+                    let binary = assert_cmd::cargo::cargo_bin("modelseal");
+                    let status = std::process::Command::new(binary)
+                        .args(["scan", "--audit-log"])
+                        .arg(&log)
+                        .arg(&target)
+                        .stdout(std::process::Stdio::null())
+                        .status()
+                        .unwrap();
+                    assert!(status.success());
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    modelseal()
+        .args(["audit", "verify"])
+        .arg(&log)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("intact, 30 entries"));
+}
