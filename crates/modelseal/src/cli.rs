@@ -50,11 +50,16 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct AuditLogArgs {
     /// Append what this command decided to this audit log (JSON lines, created if missing).
-    #[arg(long = "audit-log", value_name = "PATH")]
+    #[arg(id = "audit_log", long = "audit-log", value_name = "PATH")]
     pub log: Option<PathBuf>,
     /// Sign a checkpoint of the audit log with this private key every
     /// --audit-checkpoint-every entries.
-    #[arg(long = "audit-key", value_name = "KEY", requires = "log")]
+    #[arg(
+        id = "audit_key",
+        long = "audit-key",
+        value_name = "KEY",
+        requires = "audit_log"
+    )]
     pub key: Option<PathBuf>,
     #[arg(
         long = "audit-checkpoint-every",
@@ -277,4 +282,13 @@ pub struct VerifyArgs {
     pub format: Format,
     #[command(flatten)]
     pub audit: AuditLogArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }
