@@ -96,7 +96,7 @@ pub fn append(
     };
     let entry = Entry {
         index,
-        time: now(),
+        time: super::rfc3339(time::OffsetDateTime::now_utc()),
         user: actor.user.clone(),
         host: actor.host.clone(),
         tool: actor.tool.clone(),
@@ -219,10 +219,4 @@ fn last_entry(file: &mut File) -> std::io::Result<Tail> {
         }
         start = 0;
     }
-}
-
-fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
 }

@@ -38,6 +38,13 @@ pub enum AuditError {
     OutOfRange(String),
 }
 
+/// RFC 3339 in UTC, as every record here writes time.
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
+}
+
 /// The lines of `data` with their 1-based numbers, without newlines; a final line without a
 /// newline is included (it is a torn write).
 pub(crate) fn lines(data: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
