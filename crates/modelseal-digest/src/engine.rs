@@ -413,3 +413,65 @@ mod tests {
         );
     }
 }
+
+/// The resources of one file already in memory (`name` as in the manifest), cut and hashed as
+/// `serialization` says: for callers that must hash exactly the bytes they go on to use.
+pub fn hash_bytes(
+    name: &str,
+    bytes: &[u8],
+    serialization: &Serialization,
+) -> Result<Vec<Resource>, DigestError> {
+    let ranges: Vec<(u64, u64)> = match serialization.method {
+        Method::Files => vec![(0, bytes.len() as u64)],
+        Method::Shards { shard_size: 0 } => return Err(DigestError::InvalidShardSize(0)),
+        Method::Shards { shard_size } => (0..bytes.len() as u64)
+            .step_by(usize::try_from(shard_size).unwrap_or(usize::MAX))
+            .map(|start| {
+                (
+                    start,
+                    (start.saturating_add(shard_size)).min(bytes.len() as u64),
+                )
+            })
+            .collect(),
+    };
+    let algorithm = serialization.resource_algorithm();
+    Ok(ranges
+        .into_iter()
+        .map(|(start, end)| {
+            let mut hasher = serialization.hash.hasher();
+            hasher.update(&bytes[start as usize..end as usize]);
+            Resource {
+                name: ResourceName {
+                    path: name.to_owned(),
+                    range: match serialization.method {
+                        Method::Files => None,
+                        Method::Shards { .. } => Some((start, end)),
+                    },
+                },
+                algorithm: algorithm.clone(),
+                digest: hasher.finalize(),
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod hash_bytes_tests {
+    use super::*;
+
+    #[test]
+    fn in_memory_hashing_matches_the_file_engine() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.bin");
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        for serialization in [
+            Serialization::files(HashAlgorithm::Sha256),
+            Serialization::shards(HashAlgorithm::Blake3, 4096).unwrap(),
+        ] {
+            let from_file = hash_model(&path, &serialization).unwrap();
+            let from_bytes = hash_bytes(".", &data, &serialization).unwrap();
+            assert_eq!(from_file.resources, from_bytes);
+        }
+    }
+}

@@ -27,7 +27,7 @@ mod serialization;
 mod walk;
 
 pub use algorithm::{HashAlgorithm, Hasher};
-pub use engine::{MAX_SHARDS, hash_model, hash_walk};
+pub use engine::{MAX_SHARDS, hash_bytes, hash_model, hash_walk};
 pub use error::DigestError;
 pub use manifest::{Manifest, Resource, ResourceName, root_digest_of};
 pub use serialization::{DEFAULT_IGNORED, Method, Serialization};

@@ -26,6 +26,7 @@ pub mod dsse;
 mod error;
 mod input;
 mod keys;
+mod read_verified;
 mod sign;
 pub mod statement;
 mod verify;
@@ -34,6 +35,7 @@ pub use atomic::{Overwrite, write_atomic};
 pub use certificate::{VerifiedCertificate, read_certificates, verify_with_chain};
 pub use error::{ErrorKind, SignError};
 pub use keys::{KeyAlgorithm, PublicKey, SigningKey};
+pub use read_verified::{VerifiedModel, verify_and_read};
 pub use sign::{Signed, sign_model};
 pub use verify::{
     MAX_SIGNATURE_BYTES, Signer, TrustRoot, VerifyOptions, VerifyReport, read_bundle,

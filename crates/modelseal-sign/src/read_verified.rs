@@ -1,0 +1,115 @@
+//! Verify what you load: a model read into memory once, hashed from those very bytes and
+//! checked against its signature. A server that loads the returned bytes cannot be raced
+//! between check and use, as it could if it were handed a path to open again.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use modelseal_digest::{DigestError, Manifest, hash_bytes, walk_model};
+
+use crate::SignError;
+use crate::input::read_limited;
+use crate::verify::{Signer, TrustRoot, read_bundle, verify_bundle};
+
+/// A verified model in memory.
+#[derive(Debug)]
+pub struct VerifiedModel {
+    /// `sha256:<hex>`, the OMS root digest the signature covers.
+    pub root_digest: String,
+    pub signer: Signer,
+    /// Model-relative POSIX names (`"."` for a single-file model) and their exact contents.
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+/// Reads the model at `model` (a file or a directory, at most `max_bytes` in all), verifies the
+/// signature at `signature` with `trust`, and returns the bytes that were verified.
+pub fn verify_and_read(
+    model: &Path,
+    signature: &Path,
+    trust: &TrustRoot,
+    max_bytes: u64,
+) -> Result<VerifiedModel, SignError> {
+    if model.symlink_metadata().is_err() {
+        return Err(SignError::NotFound(model.to_path_buf()));
+    }
+    let bundle = read_bundle(signature)?;
+    let (expected, signer) = verify_bundle(&bundle, trust, signature)?;
+    let mut serialization = expected.serialization.clone();
+    if let Some(inside) = relative_inside(model, signature) {
+        serialization.ignore(&inside);
+    }
+    let walk = walk_model(
+        model,
+        serialization.allow_symlinks,
+        &serialization.ignore_paths,
+    )
+    .map_err(|e| match e {
+        DigestError::SymlinkRefused(_)
+        | DigestError::SymlinkEscapes(_)
+        | DigestError::BrokenSymlink(_)
+        | DigestError::NonUtf8Name(_)
+        | DigestError::SpecialFile(_) => SignError::UnexpectedContent(e.to_string()),
+        other => other.into(),
+    })?;
+    let mut files = BTreeMap::new();
+    let mut resources = Vec::new();
+    let mut total = 0u64;
+    for file in &walk.files {
+        let bytes = read_limited(&file.path, max_bytes.saturating_sub(total))?;
+        total += bytes.len() as u64;
+        resources.extend(hash_bytes(&file.name, &bytes, &serialization)?);
+        files.insert(file.name.clone(), bytes);
+    }
+    let mut actual = Manifest {
+        model_name: expected.model_name.clone(),
+        serialization,
+        resources,
+    };
+    actual.sort();
+    let want: BTreeMap<String, &[u8]> = expected
+        .resources
+        .iter()
+        .map(|r| (r.name.to_string(), r.digest.as_slice()))
+        .collect();
+    let got: BTreeMap<String, &[u8]> = actual
+        .resources
+        .iter()
+        .map(|r| (r.name.to_string(), r.digest.as_slice()))
+        .collect();
+    if want != got {
+        let mut problems: Vec<String> = Vec::new();
+        problems.extend(
+            want.keys()
+                .filter(|k| !got.contains_key(*k))
+                .map(|k| format!("missing {k}")),
+        );
+        problems.extend(
+            got.keys()
+                .filter(|k| !want.contains_key(*k))
+                .map(|k| format!("not signed {k}")),
+        );
+        problems.extend(
+            want.iter()
+                .filter(|(k, d)| got.get(*k).is_some_and(|g| g != *d))
+                .map(|(k, _)| format!("changed {k}")),
+        );
+        return Err(SignError::UnexpectedContent(problems.join(", ")));
+    }
+    Ok(VerifiedModel {
+        root_digest: format!("sha256:{}", hex::encode(expected.root_digest())),
+        signer,
+        files,
+    })
+}
+
+/// The signature's path inside a directory model, relative to it, if it lies there.
+fn relative_inside(model: &Path, signature: &Path) -> Option<String> {
+    let model = std::fs::canonicalize(model).ok()?;
+    if !model.is_dir() {
+        return None;
+    }
+    let signature = std::fs::canonicalize(signature).ok()?;
+    let rel = signature.strip_prefix(&model).ok()?;
+    let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+    Some(parts?.join("/"))
+}
