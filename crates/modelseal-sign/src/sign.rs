@@ -1,6 +1,6 @@
 //! Signing a model: hash it, build the OMS statement, sign its DSSE PAE, wrap it in a bundle.
 
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use modelseal_digest::{DigestError, Manifest, Serialization, hash_walk, walk_model};
 
@@ -58,4 +58,28 @@ pub fn sign_model(
         files: walk.files.len(),
         bytes: walk.files.iter().map(|f| f.size).sum(),
     })
+}
+
+/// `MODEL.sig` beside the model, for a file or a directory alike (never inside a directory
+/// model).
+pub fn default_signature_path(model: &Path) -> PathBuf {
+    let named = match model.components().next_back() {
+        Some(Component::Normal(name)) => {
+            Some((model.parent().map(Path::to_path_buf), name.to_owned()))
+        }
+        _ => None,
+    };
+    let (parent, name) = named.unwrap_or_else(|| {
+        let canonical = std::fs::canonicalize(model).unwrap_or_else(|_| model.to_path_buf());
+        (
+            canonical.parent().map(Path::to_path_buf),
+            canonical.file_name().unwrap_or_default().to_owned(),
+        )
+    });
+    let mut file = name;
+    file.push(".sig");
+    match parent {
+        Some(p) if !p.as_os_str().is_empty() => p.join(file),
+        _ => PathBuf::from(file),
+    }
 }

@@ -1,30 +1,8 @@
 //! Path conventions of the CLI: where signatures go by default and how `--ignore` is read.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
-/// `MODEL.sig` beside the model, for a file or a directory alike (never inside a directory
-/// model).
-pub fn default_signature_path(model: &Path) -> PathBuf {
-    let named = match model.components().next_back() {
-        Some(Component::Normal(name)) => {
-            Some((model.parent().map(Path::to_path_buf), name.to_owned()))
-        }
-        _ => None,
-    };
-    let (parent, name) = named.unwrap_or_else(|| {
-        let canonical = std::fs::canonicalize(model).unwrap_or_else(|_| model.to_path_buf());
-        (
-            canonical.parent().map(Path::to_path_buf),
-            canonical.file_name().unwrap_or_default().to_owned(),
-        )
-    });
-    let mut file = name;
-    file.push(".sig");
-    match parent {
-        Some(p) if !p.as_os_str().is_empty() => p.join(file),
-        _ => PathBuf::from(file),
-    }
-}
+pub use modelseal_sign::default_signature_path;
 
 /// The POSIX path of `path` (absolute, or relative to the current directory) relative to the
 /// model root, if it lies inside a directory model. This is how a signature path is placed:
