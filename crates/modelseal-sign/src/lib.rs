@@ -35,7 +35,7 @@ pub use atomic::{Overwrite, write_atomic};
 pub use certificate::{VerifiedCertificate, read_certificates, verify_with_chain};
 pub use error::{ErrorKind, SignError};
 pub use keys::{KeyAlgorithm, PublicKey, SigningKey};
-pub use read_verified::{VerifiedModel, verify_and_read};
+pub use read_verified::{VerifiedModel, signature_inside_model, verify_and_read};
 pub use sign::{Signed, default_signature_path, sign_model};
 pub use verify::{
     MAX_SIGNATURE_BYTES, Signer, TrustRoot, VerifyOptions, VerifyReport, read_bundle,

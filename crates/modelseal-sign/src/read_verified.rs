@@ -35,7 +35,7 @@ pub fn verify_and_read(
     let bundle = read_bundle(signature)?;
     let (expected, signer) = verify_bundle(&bundle, trust, signature)?;
     let mut serialization = expected.serialization.clone();
-    if let Some(inside) = relative_inside(model, signature) {
+    if let Some(inside) = signature_inside_model(model, signature) {
         serialization.ignore(&inside);
     }
     let walk = walk_model(
@@ -102,8 +102,9 @@ pub fn verify_and_read(
     })
 }
 
-/// The signature's path inside a directory model, relative to it, if it lies there.
-fn relative_inside(model: &Path, signature: &Path) -> Option<String> {
+/// The signature's path inside a directory model, relative to it (POSIX), if it lies there:
+/// such a signature is not part of the model it signs.
+pub fn signature_inside_model(model: &Path, signature: &Path) -> Option<String> {
     let model = std::fs::canonicalize(model).ok()?;
     if !model.is_dir() {
         return None;

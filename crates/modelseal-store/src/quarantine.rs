@@ -22,6 +22,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 const INCIDENT: &str = "incident.json";
+const SIGNATURE: &str = "signature.sig";
 
 #[derive(Debug, thiserror::Error)]
 pub enum QuarantineError {
@@ -67,6 +68,8 @@ pub struct Reason {
     pub findings: Value,
     /// The model's digest (`sha256:<hex>`), when known.
     pub digest: Option<String>,
+    /// The model's signature: a copy is kept with the incident, to re-verify on release.
+    pub signature: Option<PathBuf>,
 }
 
 /// The incident report kept beside a quarantined model.
@@ -84,6 +87,9 @@ pub struct Incident {
     pub tool: String,
     pub host: String,
     pub user: String,
+    /// The copy of the model's signature in the incident directory, if it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release: Option<Release>,
 }
@@ -170,8 +176,16 @@ pub fn quarantine(
         tool: actor.tool.clone(),
         host: actor.host.clone(),
         user: actor.user.clone(),
+        signature: reason.signature.as_ref().map(|_| SIGNATURE.to_owned()),
         release: None,
     };
+    if let Some(signature) = &reason.signature {
+        let copy = home.join(SIGNATURE);
+        fs::copy(signature, &copy).map_err(io(signature))?;
+        fs::File::open(&copy)
+            .and_then(|f| f.sync_all())
+            .map_err(io(&copy))?;
+    }
     write_incident(&home, &incident)?;
     sync_dir(dir)?;
     observe(Step::IncidentWritten);
@@ -302,6 +316,9 @@ pub fn release(
                 .to_owned(),
         });
     }
+    if let Some(parent) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(io(parent))?;
+    }
     move_tree(&model, to, Options::default(), &mut |_| {})?;
     incident.release = Some(Release {
         released_at: crate::audit::rfc3339(time::OffsetDateTime::now_utc()),
@@ -321,7 +338,8 @@ fn read_incident(home: &Path) -> Result<Incident, QuarantineError> {
             path: path.clone(),
             why: e.to_string(),
         })?;
-    if incident.name.contains(['/', '\\']) || incident.name == ".." || incident.name.is_empty() {
+    let unsafe_name = |n: &str| n.is_empty() || n == ".." || n == "." || n.contains(['/', '\\']);
+    if unsafe_name(&incident.name) || incident.signature.as_deref().is_some_and(unsafe_name) {
         return Err(QuarantineError::BadIncident {
             path,
             why: "bad model name".to_owned(),

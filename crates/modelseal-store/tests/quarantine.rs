@@ -54,6 +54,7 @@ fn reason() -> Reason {
         summary: "critical finding".into(),
         findings: serde_json::json!([{ "rule_id": "PICKLE-DANGEROUS-GLOBAL" }]),
         digest: Some("sha256:00".into()),
+        signature: None,
     }
 }
 

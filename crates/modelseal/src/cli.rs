@@ -41,9 +41,120 @@ pub enum Command {
     /// Scan model files for code execution and tampering, without loading them.
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
+    /// The deployment gate: verify each model's signature and scan every file of it.
+    #[command(after_help = CHECK_EXIT_CODES)]
+    Check(CheckArgs),
+    /// List, inspect and release quarantined models.
+    #[command(subcommand)]
+    Quarantine(QuarantineCommand),
     /// Verify, prove and checkpoint a tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+}
+
+const CHECK_EXIT_CODES: &str = "\
+Exit codes (when several apply, the lowest non-zero wins):
+  0   every model passed
+  1   signature or integrity failure (also an unsigned model with --strict)
+  2   threat found at or above --fail-on
+  3   model not found
+  4   malformed or unreadable input
+  64  usage error
+  70  internal error (a bug)";
+
+/// What signatures must verify with: a key or certificate roots, one of them.
+#[derive(Debug, Args)]
+#[group(id = "trust", required = true, multiple = false)]
+pub struct TrustArgs {
+    /// Public key (PEM SubjectPublicKeyInfo) the signatures must verify with.
+    #[arg(long, value_name = "PUB")]
+    pub key: Option<PathBuf>,
+    /// Trusted root certificate(s), PEM (repeatable).
+    #[arg(long, value_name = "PEM")]
+    pub certificate_chain: Vec<PathBuf>,
+}
+
+/// How scan findings decide.
+#[derive(Debug, Args)]
+pub struct ScanPolicyArgs {
+    /// TOML scan policy extending the allowlist or denying more.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// A finding at or above this severity fails the model (exit 2).
+    #[arg(long, value_enum, default_value = "high")]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Model files, model directories, or directories of models (a model is a file or
+    /// directory with its signature, PATH.sig, beside it).
+    #[arg(required_unless_present = "models_root")]
+    pub paths: Vec<PathBuf>,
+    /// A tree of models: every entry below DIR is a model (signed or not) or a tree itself.
+    #[arg(long, value_name = "DIR")]
+    pub models_root: Option<PathBuf>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// The signature of the model (one PATH only) [default: PATH.sig beside it].
+    #[arg(long, value_name = "PATH")]
+    pub signature: Option<PathBuf>,
+    #[command(flatten)]
+    pub scan: ScanPolicyArgs,
+    /// CI mode: a model without a signature fails (exit 1) instead of warning.
+    #[arg(long)]
+    pub strict: bool,
+    /// Move every failing model into DIR/<name>_<UTC time>/ with an incident report.
+    #[arg(long, value_name = "DIR")]
+    pub quarantine: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+    #[command(flatten)]
+    pub audit: AuditLogArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QuarantineCommand {
+    /// List the incidents in a quarantine directory, oldest first.
+    List(QuarantineListArgs),
+    /// Print one incident report.
+    Show(QuarantineShowArgs),
+    /// Re-verify and re-scan a quarantined model and move it to --to if it now passes (or,
+    /// with --force REASON, even if it does not; the reason is recorded).
+    #[command(after_help = CHECK_EXIT_CODES)]
+    Release(QuarantineReleaseArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct QuarantineListArgs {
+    pub dir: PathBuf,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct QuarantineShowArgs {
+    pub dir: PathBuf,
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct QuarantineReleaseArgs {
+    pub dir: PathBuf,
+    pub id: String,
+    /// Where the model goes (must not exist).
+    #[arg(long, value_name = "PATH")]
+    pub to: PathBuf,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    #[command(flatten)]
+    pub scan: ScanPolicyArgs,
+    /// Release even though the model still fails; REASON is recorded in the incident and the
+    /// audit log.
+    #[arg(long, value_name = "REASON")]
+    pub force: Option<String>,
+    #[command(flatten)]
+    pub audit: AuditLogArgs,
 }
 
 /// Recording decisions in an audit log (on sign, verify, scan, check and quarantine).

@@ -45,6 +45,8 @@ fn main() -> ExitCode {
         Command::Verify(args) => commands::verify::run(args, &out),
         Command::Scan(args) => commands::scan::run(args, &out),
         Command::Audit(command) => commands::audit::run(command, &out),
+        Command::Check(args) => commands::check::run(args, &out),
+        Command::Quarantine(command) => commands::quarantine::run(command, &out),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),

@@ -21,6 +21,10 @@ impl Out {
         }
     }
 
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
     /// A line of data on stdout.
     pub fn line(&self, text: &str) {
         let mut stdout = std::io::stdout().lock();

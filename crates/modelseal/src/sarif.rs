@@ -15,7 +15,7 @@ fn level(severity: Severity) -> &'static str {
 
 /// A URI for an artifact: relative paths stay relative (so code-scanning dashboards resolve
 /// them against the checkout), absolute ones become `file://` URIs, percent-encoded.
-fn uri(path: &std::path::Path) -> String {
+pub fn uri(path: &std::path::Path) -> String {
     // URIs may not carry `.` or `..` segments: fold them lexically.
     let mut normal = std::path::PathBuf::new();
     for component in path.components() {
@@ -43,7 +43,17 @@ fn uri(path: &std::path::Path) -> String {
 }
 
 pub fn render(report: &ScanReport) -> Value {
-    let rules: Vec<Value> = RULES
+    render_with(report, &[], Vec::new())
+}
+
+/// A scan report plus results of other rules (`(id, level, description)`), as the gate adds
+/// for integrity failures.
+pub fn render_with(
+    report: &ScanReport,
+    extra_rules: &[(&str, &str, &str)],
+    extra_results: Vec<Value>,
+) -> Value {
+    let mut rules: Vec<Value> = RULES
         .iter()
         .map(|r| {
             json!({
@@ -54,6 +64,13 @@ pub fn render(report: &ScanReport) -> Value {
             })
         })
         .collect();
+    rules.extend(extra_rules.iter().map(|(id, level, text)| {
+        json!({
+            "id": id,
+            "shortDescription": { "text": text },
+            "defaultConfiguration": { "level": level },
+        })
+    }));
     let mut results: Vec<Value> = report
         .files
         .iter()
@@ -98,6 +115,7 @@ pub fn render(report: &ScanReport) -> Value {
             "locations": [{ "physicalLocation": { "artifactLocation": { "uri": uri(&file.path) } } }],
         }));
     }
+    results.extend(extra_results);
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

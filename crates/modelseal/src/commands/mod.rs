@@ -1,8 +1,10 @@
 //! One module per command: read arguments, call the libraries, render the result.
 
 pub mod audit;
+pub mod check;
 pub mod digest;
 pub mod key;
+pub mod quarantine;
 pub mod scan;
 pub mod sign;
 pub mod verify;
@@ -52,4 +54,45 @@ fn passphrase(var: Option<&str>) -> Result<Option<Zeroizing<String>>, Failure> {
             "environment variable {var} is not set or empty"
         ))),
     }
+}
+
+/// The built-in scan policy, extended by a TOML policy file if one is given.
+fn load_policy(path: Option<&Path>) -> Result<modelseal_scan::Policy, Failure> {
+    let mut policy = modelseal_scan::Policy::builtin();
+    let Some(path) = path else {
+        return Ok(policy);
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let exit = if e.kind() == std::io::ErrorKind::NotFound {
+            crate::exit::Exit::NotFound
+        } else {
+            crate::exit::Exit::Malformed
+        };
+        Failure {
+            exit,
+            message: format!("cannot read policy {}: {e}", path.display()),
+        }
+    })?;
+    policy.extend_from_toml(&text).map_err(|e| Failure {
+        exit: crate::exit::Exit::Malformed,
+        message: format!("policy {}: {e}", path.display()),
+    })?;
+    Ok(policy)
+}
+
+/// What signatures must verify with: a public key, or certificate roots.
+fn load_trust(
+    key: Option<&Path>,
+    certificate_chain: &[std::path::PathBuf],
+) -> Result<modelseal_sign::TrustRoot, Failure> {
+    if let Some(key) = key {
+        return Ok(modelseal_sign::TrustRoot::PublicKey(
+            modelseal_sign::PublicKey::load(key)?,
+        ));
+    }
+    let mut anchors = Vec::new();
+    for path in certificate_chain {
+        anchors.extend(modelseal_sign::read_certificates(path)?);
+    }
+    Ok(modelseal_sign::TrustRoot::Certificates(anchors))
 }

@@ -1,9 +1,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use modelseal_scan::{
-    FileReport, Policy, ScanError, ScanOptions, ScanReport, Severity, scan_paths,
-};
+use modelseal_scan::{FileReport, ScanError, ScanOptions, ScanReport, Severity, scan_paths};
 use serde_json::json;
 
 use crate::cli::{FailOn, ReportFormat, ScanArgs};
@@ -31,24 +29,7 @@ pub fn run(args: &ScanArgs, out: &Out) -> Result<Exit, Failure> {
 }
 
 fn execute(args: &ScanArgs, out: &Out, counts: &mut serde_json::Value) -> Result<Exit, Failure> {
-    let mut policy = Policy::builtin();
-    if let Some(path) = &args.policy {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            let exit = if e.kind() == std::io::ErrorKind::NotFound {
-                Exit::NotFound
-            } else {
-                Exit::Malformed
-            };
-            Failure {
-                exit,
-                message: format!("cannot read policy {}: {e}", path.display()),
-            }
-        })?;
-        policy.extend_from_toml(&text).map_err(|e| Failure {
-            exit: Exit::Malformed,
-            message: format!("policy {}: {e}", path.display()),
-        })?;
-    }
+    let policy = super::load_policy(args.policy.as_deref())?;
     let options = ScanOptions {
         policy,
         ..ScanOptions::default()
@@ -85,7 +66,7 @@ fn execute(args: &ScanArgs, out: &Out, counts: &mut serde_json::Value) -> Result
     Ok(exit)
 }
 
-fn threshold(fail_on: FailOn) -> Severity {
+pub fn threshold(fail_on: FailOn) -> Severity {
     match fail_on {
         FailOn::Info => Severity::Info,
         FailOn::Low => Severity::Low,
@@ -95,7 +76,7 @@ fn threshold(fail_on: FailOn) -> Severity {
     }
 }
 
-fn summary(report: &ScanReport) -> BTreeMap<&'static str, usize> {
+pub fn summary(report: &ScanReport) -> BTreeMap<&'static str, usize> {
     let mut counts = BTreeMap::new();
     counts.insert("files", report.files.len());
     counts.insert("unreadable", report.errors().count());
@@ -122,7 +103,7 @@ fn render_text(report: &ScanReport, threshold: Severity, out: &Out) {
     out.line(&format!("{} files scanned: {findings}", report.files.len()));
 }
 
-fn render_file(file: &FileReport, threshold: Severity, out: &Out) {
+pub fn render_file(file: &FileReport, threshold: Severity, out: &Out) {
     let path = render::name(&file.path.display().to_string()).into_owned();
     if let Some(error) = &file.error {
         out.line(&out.fail(&format!("{path}: could not be scanned: {error}")));

@@ -1,6 +1,4 @@
-use modelseal_sign::{
-    PublicKey, Signer, TrustRoot, VerifyOptions, VerifyReport, read_certificates, verify_model,
-};
+use modelseal_sign::{Signer, VerifyOptions, VerifyReport, verify_model};
 use serde_json::json;
 
 use crate::cli::{Format, VerifyArgs};
@@ -22,15 +20,7 @@ fn execute(args: &VerifyArgs, out: &Out, digest: &mut Option<String>) -> Result<
         .signature
         .clone()
         .unwrap_or_else(|| default_signature_path(&args.model));
-    let trust = if let Some(key) = &args.key {
-        TrustRoot::PublicKey(PublicKey::load(key)?)
-    } else {
-        let mut anchors = Vec::new();
-        for path in &args.certificate_chain {
-            anchors.extend(read_certificates(path)?);
-        }
-        TrustRoot::Certificates(anchors)
-    };
+    let trust = super::load_trust(args.key.as_deref(), &args.certificate_chain)?;
     let mut options = VerifyOptions {
         ignore_unsigned_files: args.ignore_unsigned_files,
         ..VerifyOptions::default()

@@ -4,6 +4,7 @@
 
 mod audit;
 mod basics;
+mod check;
 mod interop;
 mod keys;
 mod scan;
@@ -77,4 +78,52 @@ pub fn sign_cmd(model: impl AsRef<std::ffi::OsStr>, key: impl AsRef<std::ffi::Os
 
 pub fn sign(model: &Path, key: &Path, extra: &[&str]) {
     sign_cmd(model, key).args(extra).assert().success();
+}
+
+/// Microsoft's SARIF validator (npm), installed by scripts/setup-peers.sh.
+pub fn sarif_validator() -> Option<PathBuf> {
+    let path = std::env::var_os("MODELSEAL_SARIF_MULTITOOL").map_or_else(
+        || {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../.tools/node_modules/.bin/sarif-multitool")
+        },
+        PathBuf::from,
+    );
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("MODELSEAL_REQUIRE_PEERS").is_none(),
+        "the SARIF validator is required (MODELSEAL_REQUIRE_PEERS is set) but {} is missing",
+        path.display()
+    );
+    eprintln!("skipping: SARIF validator not installed (run scripts/setup-peers.sh)");
+    None
+}
+
+/// Checks `sarif` with the official validator (against the SARIF 2.1.0 schema and its rules).
+pub fn assert_valid_sarif(sarif: &[u8]) {
+    let Some(validator) = sarif_validator() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("report.sarif");
+    fs::write(&input, sarif).unwrap();
+    let log = dir.path().join("validation.sarif");
+    let status = std::process::Command::new(&validator)
+        .arg("validate")
+        .arg(&input)
+        .arg("--output")
+        .arg(&log)
+        .arg("--quiet")
+        .status()
+        .unwrap();
+    assert!(status.success(), "the validator failed to run");
+    let validation: serde_json::Value = serde_json::from_slice(&fs::read(&log).unwrap()).unwrap();
+    let problems = validation["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        problems.is_empty(),
+        "SARIF validator: {}",
+        serde_json::to_string_pretty(problems).unwrap()
+    );
 }

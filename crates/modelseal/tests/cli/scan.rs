@@ -159,55 +159,13 @@ fn sarif_output_is_sarif_2_1_0() {
 }
 
 /// Microsoft's SARIF validator (schema and SARIF rules), installed by scripts/setup-peers.sh.
-fn sarif_validator() -> Option<PathBuf> {
-    let path = std::env::var_os("MODELSEAL_SARIF_MULTITOOL").map_or_else(
-        || {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../.tools/node_modules/.bin/sarif-multitool")
-        },
-        PathBuf::from,
-    );
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("MODELSEAL_REQUIRE_PEERS").is_none(),
-        "the SARIF validator is required (MODELSEAL_REQUIRE_PEERS is set) but {} is missing",
-        path.display()
-    );
-    eprintln!("skipping: SARIF validator not installed (run scripts/setup-peers.sh)");
-    None
-}
-
 #[test]
 fn sarif_output_passes_the_official_validator() {
-    let Some(validator) = sarif_validator() else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let sarif = dir.path().join("scan.sarif");
     let out = modelseal()
         .arg("scan")
         .arg(corpus(""))
         .args(["--format", "sarif"])
         .output()
         .unwrap();
-    fs::write(&sarif, &out.stdout).unwrap();
-    let log = dir.path().join("validation.sarif");
-    let status = std::process::Command::new(&validator)
-        .arg("validate")
-        .arg(&sarif)
-        .arg("--output")
-        .arg(&log)
-        .arg("--quiet")
-        .status()
-        .unwrap();
-    assert!(status.success(), "the validator failed to run");
-    let validation: serde_json::Value = serde_json::from_slice(&fs::read(&log).unwrap()).unwrap();
-    let problems = validation["runs"][0]["results"].as_array().unwrap();
-    assert!(
-        problems.is_empty(),
-        "SARIF validator: {}",
-        serde_json::to_string_pretty(problems).unwrap()
-    );
+    crate::assert_valid_sarif(&out.stdout);
 }

@@ -1,0 +1,319 @@
+//! `modelseal check` and `modelseal quarantine` end to end: a models tree with good, tampered,
+//! unsigned and malicious models; exact exit codes, JSON, SARIF, the quarantine layout, the
+//! incident reports and the audit log.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use predicates::str::contains;
+
+use crate::{assert_valid_sarif, keypair, modelseal, sign};
+
+const MALICIOUS: &[u8] = b"cos\nsystem\n(S'touch CANARY'\ntR.";
+
+struct Tree {
+    dir: tempfile::TempDir,
+    public: PathBuf,
+}
+
+impl Tree {
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+}
+
+/// models/good (signed dir), models/tampered (signed, then changed), models/unsigned.bin,
+/// models/evil.pkl (signed, malicious).
+fn tree() -> Tree {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keypair(dir.path(), "k", "ecdsa-p256");
+    let models = dir.path().join("models");
+    for name in ["good", "tampered"] {
+        fs::create_dir_all(models.join(name)).unwrap();
+        fs::write(
+            models.join(name).join("config.json"),
+            br#"{"hidden_size": 8}"#,
+        )
+        .unwrap();
+        fs::write(models.join(name).join("weights.bin"), vec![1u8; 4096]).unwrap();
+        sign(&models.join(name), &key, &[]);
+    }
+    fs::write(models.join("tampered/weights.bin"), vec![2u8; 4096]).unwrap();
+    fs::write(models.join("unsigned.bin"), b"plain bytes").unwrap();
+    fs::write(models.join("evil.pkl"), MALICIOUS).unwrap();
+    sign(&models.join("evil.pkl"), &key, &[]);
+    Tree { dir, public }
+}
+
+fn check(tree: &Tree) -> assert_cmd::Command {
+    let mut cmd = modelseal();
+    cmd.current_dir(tree.dir.path())
+        .args(["check", "models", "--key"])
+        .arg(&tree.public);
+    cmd
+}
+
+fn json(cmd: &mut assert_cmd::Command, code: i32) -> serde_json::Value {
+    let out = cmd
+        .args(["--format", "json"])
+        .assert()
+        .code(code)
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
+#[test]
+fn exit_codes_follow_the_contract() {
+    let tree = tree();
+    // Integrity (1) outranks the threat (2); the unsigned model only warns.
+    check(&tree)
+        .assert()
+        .code(1)
+        .stdout(contains("models/tampered: integrity failure"));
+    fs::remove_dir_all(tree.path("models/tampered")).unwrap();
+    fs::remove_file(tree.path("models/tampered.sig")).unwrap();
+    check(&tree)
+        .assert()
+        .code(2)
+        .stdout(contains("PICKLE-DANGEROUS-GLOBAL"));
+    check(&tree)
+        .arg("--strict")
+        .assert()
+        .code(1)
+        .stdout(contains("unsigned models fail in strict mode"));
+    fs::remove_file(tree.path("models/evil.pkl")).unwrap();
+    // Its signature is still there: the model is missing.
+    check(&tree).assert().code(3).stdout(contains("not found"));
+    fs::remove_file(tree.path("models/evil.pkl.sig")).unwrap();
+    check(&tree)
+        .assert()
+        .code(0)
+        .stdout(contains("models/good: signed by ecdsa-p256"));
+    check(&tree).arg("--strict").assert().code(1);
+    modelseal()
+        .current_dir(tree.dir.path())
+        .args(["check", "models/good", "--key"])
+        .arg(&tree.public)
+        .assert()
+        .code(0);
+    modelseal()
+        .current_dir(tree.dir.path())
+        .args(["check", "nowhere", "--key"])
+        .arg(&tree.public)
+        .assert()
+        .code(3);
+    let garbage = tree.path("models/good.sig");
+    fs::write(&garbage, b"{not json").unwrap();
+    check(&tree).assert().code(4);
+    modelseal().args(["check", "models"]).assert().code(64);
+}
+
+#[test]
+fn json_reports_each_model_and_a_summary() {
+    let tree = tree();
+    let report = json(&mut check(&tree), 1);
+    assert_eq!(report["exit_code"], 1);
+    assert_eq!(report["summary"]["models"], 4);
+    assert_eq!(report["summary"]["passed"], 2);
+    assert_eq!(report["summary"]["failed"], 2);
+    assert_eq!(report["summary"]["unsigned"], 1);
+    let by_name = |name: &str| {
+        report["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["model"].as_str().unwrap().ends_with(name))
+            .unwrap()
+            .clone()
+    };
+    let good = by_name("good");
+    assert_eq!(good["exit_code"], 0);
+    assert_eq!(good["integrity"]["status"], "verified");
+    assert!(good["digest"].as_str().unwrap().starts_with("sha256:"));
+    let tampered = by_name("tampered");
+    assert_eq!(tampered["exit_code"], 1);
+    assert_eq!(tampered["integrity"]["status"], "changed");
+    assert_eq!(tampered["integrity"]["changed"][0], "weights.bin");
+    let evil = by_name("evil.pkl");
+    assert_eq!(evil["exit_code"], 2);
+    assert_eq!(evil["findings"][0]["rule_id"], "PICKLE-DANGEROUS-GLOBAL");
+    let unsigned = by_name("unsigned.bin");
+    assert_eq!(unsigned["exit_code"], 0);
+    assert_eq!(unsigned["integrity"]["status"], "unsigned");
+    assert!(
+        unsigned["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("no signature")
+    );
+}
+
+#[test]
+fn sarif_holds_findings_and_integrity_failures_and_validates() {
+    let tree = tree();
+    let out = check(&tree)
+        .args(["--strict", "--format", "sarif"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let sarif: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let rules: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    for rule in ["MODEL-CHANGED", "MODEL-UNSIGNED", "PICKLE-DANGEROUS-GLOBAL"] {
+        assert!(rules.contains(&rule), "{rule} missing from {rules:?}");
+    }
+    assert_valid_sarif(&out);
+}
+
+#[test]
+fn failing_models_are_quarantined_with_incidents_and_logged() {
+    let tree = tree();
+    let quarantine = tree.path("quarantine");
+    let log = tree.path("audit.jsonl");
+    check(&tree)
+        .arg("--strict")
+        .arg("--quarantine")
+        .arg(&quarantine)
+        .arg("--audit-log")
+        .arg(&log)
+        .assert()
+        .code(1);
+    // The good model stays; the three failing ones (and their signatures) left.
+    assert!(tree.path("models/good").is_dir());
+    for gone in [
+        "tampered",
+        "tampered.sig",
+        "unsigned.bin",
+        "evil.pkl",
+        "evil.pkl.sig",
+    ] {
+        assert!(!tree.path(&format!("models/{gone}")).exists(), "{gone}");
+    }
+    let mut ids: Vec<String> = fs::read_dir(&quarantine)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    ids.sort();
+    assert_eq!(ids.len(), 3);
+    for (id, name) in ids.iter().zip(["evil.pkl", "tampered", "unsigned.bin"]) {
+        assert!(id.starts_with(&format!("{name}_")), "{id}");
+        let home = quarantine.join(id);
+        assert!(home.join(name).exists(), "{id}");
+        let incident: serde_json::Value =
+            serde_json::from_slice(&fs::read(home.join("incident.json")).unwrap()).unwrap();
+        for field in [
+            "original_path",
+            "quarantined_at",
+            "reason",
+            "findings",
+            "tool",
+            "host",
+            "user",
+        ] {
+            assert!(!incident[field].is_null(), "{id}: {field}");
+        }
+        assert!(
+            Path::new(incident["original_path"].as_str().unwrap())
+                .ends_with(format!("models/{name}"))
+        );
+    }
+    let evil: serde_json::Value =
+        serde_json::from_slice(&fs::read(quarantine.join(&ids[0]).join("incident.json")).unwrap())
+            .unwrap();
+    assert!(evil["digest"].as_str().unwrap().starts_with("sha256:"));
+    assert_eq!(evil["signature"], "signature.sig");
+    assert_eq!(
+        evil["findings"]["findings"][0]["rule_id"],
+        "PICKLE-DANGEROUS-GLOBAL"
+    );
+    modelseal()
+        .args(["quarantine", "list"])
+        .arg(&quarantine)
+        .assert()
+        .success()
+        .stdout(contains("evil.pkl_"))
+        .stdout(contains("quarantined"));
+    // Four decisions logged, and the log is intact.
+    modelseal()
+        .args(["audit", "verify"])
+        .arg(&log)
+        .assert()
+        .success()
+        .stdout(contains("intact, 4 entries"));
+    let logged = fs::read_to_string(&log).unwrap();
+    assert_eq!(logged.matches("\"action\":\"check\"").count(), 4);
+    assert_eq!(logged.matches("\"quarantined\"").count(), 3);
+}
+
+#[test]
+fn release_rechecks_and_refuses_a_still_failing_model_unless_forced() {
+    let tree = tree();
+    let quarantine = tree.path("quarantine");
+    let (_, other_public) = keypair(tree.dir.path(), "other", "ecdsa-p256");
+    // Checked with the wrong key, the good model is quarantined too.
+    modelseal()
+        .current_dir(tree.dir.path())
+        .args(["check", "models/good", "models/evil.pkl", "--key"])
+        .arg(&other_public)
+        .arg("--quarantine")
+        .arg(&quarantine)
+        .assert()
+        .code(1);
+    let id = |prefix: &str| {
+        fs::read_dir(&quarantine)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .find(|n| n.starts_with(prefix))
+            .unwrap()
+    };
+    let release = |id: &str, to: &str| {
+        let mut cmd = modelseal();
+        cmd.args(["quarantine", "release"])
+            .arg(&quarantine)
+            .arg(id)
+            .arg("--to")
+            .arg(tree.path(to))
+            .arg("--key")
+            .arg(&tree.public)
+            .arg("--audit-log")
+            .arg(tree.path("audit.jsonl"));
+        cmd
+    };
+    // With the right key the good model verifies and scans clean: released.
+    release(&id("good_"), "released/good")
+        .assert()
+        .success()
+        .stdout(contains("verified and scanned clean"));
+    assert!(tree.path("released/good/weights.bin").is_file());
+    // The malicious one still fails: refused (exit 2), then forced with a recorded reason.
+    release(&id("evil.pkl_"), "released/evil.pkl")
+        .assert()
+        .code(2)
+        .stderr(contains("--force"));
+    assert!(!tree.path("released/evil.pkl").exists());
+    release(&id("evil.pkl_"), "released/evil.pkl")
+        .args(["--force", "needed for the incident review"])
+        .assert()
+        .success();
+    let (incident, _) = modelseal_store::quarantine::show(&quarantine, &id("evil.pkl_")).unwrap();
+    assert_eq!(
+        incident.release.unwrap().forced_reason.as_deref(),
+        Some("needed for the incident review")
+    );
+    let logged = fs::read_to_string(tree.path("audit.jsonl")).unwrap();
+    for result in [
+        "\"result\":\"pass\"",
+        "\"result\":\"refused\"",
+        "\"result\":\"forced\"",
+    ] {
+        assert!(logged.contains(result), "{result}");
+    }
+}
