@@ -141,6 +141,9 @@ pub fn scan_file(path: &Path, options: &ScanOptions) -> FileReport {
     }
 }
 
+/// Archives up to this size are scanned from memory.
+const SMALL_ARCHIVE: u64 = 8 << 20;
+
 fn scan_into(path: &Path, ctx: &mut Context<'_>) -> std::io::Result<(Format, u64)> {
     let file = File::open(path)?;
     let len = file.metadata()?.len();
@@ -150,6 +153,12 @@ fn scan_into(path: &Path, ctx: &mut Context<'_>) -> std::io::Result<(Format, u64
     let format = sniff(&head, len);
     let limit = ctx.limits.max_raw_bytes;
     match format {
+        // A small archive is read whole (its central directory and members sit close together);
+        // a large one is read in place, only where its pickles are.
+        Format::Zip if len <= SMALL_ARCHIVE => {
+            let data = read_prefix(head, reader, len)?;
+            zip::scan(std::io::Cursor::new(&data[..]), data.len() as u64, ctx);
+        }
         Format::Zip => {
             let file = File::open(path)?;
             zip::scan(BufReader::new(file), len, ctx);

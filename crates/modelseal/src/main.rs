@@ -48,6 +48,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args, &out),
         Command::Quarantine(command) => commands::quarantine::run(command, &out),
     };
+    out.flush();
     match result {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(Failure { exit, message }) => {

@@ -8,6 +8,15 @@ use serde::Serialize;
 pub struct Out {
     colour: bool,
     quiet: bool,
+    /// Data is buffered (a report of many lines is one write, not one per line) and flushed
+    /// before anything goes to stderr, and at the end.
+    stdout: std::cell::RefCell<std::io::BufWriter<std::io::Stdout>>,
+}
+
+impl Drop for Out {
+    fn drop(&mut self) {
+        self.flush();
+    }
 }
 
 // Every output goes through `Out` so that a later flag (e.g. a log file) changes one place.
@@ -18,7 +27,13 @@ impl Out {
         Out {
             colour: !no_color && std::io::stdout().is_terminal(),
             quiet,
+            stdout: std::cell::RefCell::new(std::io::BufWriter::new(std::io::stdout())),
         }
+    }
+
+    /// Writes out buffered data (before stderr output, so the two stay in order).
+    pub fn flush(&self) {
+        let _ = self.stdout.borrow_mut().flush();
     }
 
     pub fn is_quiet(&self) -> bool {
@@ -27,25 +42,25 @@ impl Out {
 
     /// A line of data on stdout.
     pub fn line(&self, text: &str) {
-        let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "{text}");
+        let _ = writeln!(self.stdout.borrow_mut(), "{text}");
     }
 
     /// Text on stdout exactly as given (it carries its own newlines).
     pub fn text(&self, text: &str) {
-        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        let _ = self.stdout.borrow_mut().write_all(text.as_bytes());
     }
 
     /// A note on stderr, dropped with `--quiet`.
     pub fn note(&self, text: &str) {
         if !self.quiet {
+            self.flush();
             let _ = writeln!(std::io::stderr().lock(), "{text}");
         }
     }
 
     pub fn json(&self, value: &impl Serialize) {
-        let mut stdout = std::io::stdout().lock();
-        let _ = serde_json::to_writer_pretty(&mut stdout, value);
+        let mut stdout = self.stdout.borrow_mut();
+        let _ = serde_json::to_writer_pretty(&mut *stdout, value);
         let _ = writeln!(stdout);
     }
 
