@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-all=(oms_statement signature_bundle private_key certificate_chain scan_pickle scan_bytes scan_zip scan_safetensors scan_gguf scan_hdf5)
+all=(oms_statement signature_bundle private_key certificate_chain scan_pickle scan_bytes scan_zip scan_safetensors scan_gguf scan_hdf5 audit_log)
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 export RUSTC_BOOTSTRAP=1
 
@@ -21,6 +21,15 @@ find tests/fixtures/scan-corpus -type f \( -name '*.pt' -o -name '*.npz' -o -nam
 find tests/fixtures/scan-corpus -type f -name '*.safetensors' -exec cp {} fuzz/corpus/scan_safetensors/ \;
 find tests/fixtures/scan-corpus -type f -name '*.gguf' -exec cp {} fuzz/corpus/scan_gguf/ \;
 find tests/fixtures/hdf5 tests/fixtures/scan-corpus -type f -name '*.h5' -exec cp {} fuzz/corpus/scan_hdf5/ \;
+# A small real audit log with a checkpoint, written by the CLI.
+if [ ! -s fuzz/corpus/audit_log/seed.jsonl ]; then
+  cargo build --quiet --release --bin modelseal
+  seed=$(mktemp -d)
+  target/release/modelseal key generate --algorithm ed25519 --out "$seed/k" >/dev/null 2>&1
+  for _ in 1 2 3; do target/release/modelseal scan examples --audit-log fuzz/corpus/audit_log/seed.jsonl >/dev/null || true; done
+  target/release/modelseal audit checkpoint fuzz/corpus/audit_log/seed.jsonl --key "$seed/k" >/dev/null
+  rm -rf "$seed"
+fi
 for sig in "$fixtures"/*.sig examples/model.sig; do
   cp "$sig" "fuzz/corpus/signature_bundle/$(basename "$sig")"
   python3 -c 'import json,base64,sys; sys.stdout.buffer.write(base64.b64decode(json.load(open(sys.argv[1]))["dsseEnvelope"]["payload"]))' "$sig" \

@@ -18,7 +18,7 @@ pub use entry::{Entry, Event, Line, leaf_hash};
 pub use log::{Actor, CheckpointPolicy, append, checkpoint};
 pub use note::{Checkpoint, NoteError};
 pub use proof::{ConsistencyProof, InclusionProof, prove_consistency, prove_inclusion};
-pub use verify::{Problem, ProblemKind, VerifyReport, verify};
+pub use verify::{Problem, ProblemKind, VerifyReport, verify, verify_bytes};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {

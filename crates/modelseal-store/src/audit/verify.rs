@@ -63,20 +63,28 @@ pub fn verify(
     key: Option<&PublicKey>,
     trusted: Option<&str>,
 ) -> Result<VerifyReport, AuditError> {
-    let data = read_log(path)?;
+    verify_bytes(&read_log(path)?, key, trusted)
+}
+
+/// [`verify`] for a log already in memory.
+pub fn verify_bytes(
+    data: &[u8],
+    key: Option<&PublicKey>,
+    trusted: Option<&str>,
+) -> Result<VerifyReport, AuditError> {
     let trusted = match (trusted, key) {
         (Some(note), Some(key)) => Some(Checkpoint::verify(note, key)?),
         (Some(note), None) => Some(Checkpoint::parse(note)?.0),
         (None, _) => None,
     };
-    let line_count = lines(&data).count();
+    let line_count = lines(data).count();
     let mut walk = Walk {
         key,
         trusted_covered: trusted.as_ref().is_some_and(|t| t.size == 0),
         trusted,
         ..Walk::default()
     };
-    for (number, line) in lines(&data) {
+    for (number, line) in lines(data) {
         match Line::parse(line) {
             Ok(Line::Entry(entry)) => walk.entry(number, line, &entry),
             Ok(Line::Checkpoint(note)) => walk.checkpoint(number, &note),
