@@ -216,8 +216,8 @@ pub fn move_tree(
                 observe(Step::Renamed);
                 return Ok(());
             }
-            // EXDEV: another filesystem; anything else is a real error.
-            Err(e) if e.raw_os_error() == Some(18) => {}
+            // Another filesystem: copy instead; anything else is a real error.
+            Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {}
             Err(e) => return Err(io(from)(e)),
         }
     }

@@ -219,3 +219,46 @@ fn single_files_and_hostile_ids() {
         Err(quarantine::QuarantineError::NotFound(_))
     ));
 }
+
+/// The real cross-filesystem path, when this machine has a tmpfs at /dev/shm apart from the
+/// temporary directory (Linux CI machines do).
+#[test]
+fn a_move_across_filesystems_copies_verifies_and_removes() {
+    use std::os::unix::fs::MetadataExt;
+    let shm = Path::new("/dev/shm");
+    let work = tempfile::tempdir().unwrap();
+    let Ok(source_root) = tempfile::tempdir_in(shm) else {
+        eprintln!("skipping: no /dev/shm");
+        return;
+    };
+    if fs::metadata(shm).unwrap().dev() == fs::metadata(work.path()).unwrap().dev() {
+        eprintln!("skipping: /dev/shm is on the same filesystem");
+        return;
+    }
+    let model = make_model(source_root.path());
+    let before = snapshot(&model);
+    let dir = work.path().join("q");
+    let mut steps = Vec::new();
+    let incident = quarantine::quarantine(
+        &model,
+        &dir,
+        reason(),
+        &actor(),
+        Options::default(),
+        &mut |s| {
+            steps.push(s);
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        steps,
+        [
+            Step::IncidentWritten,
+            Step::Copied,
+            Step::CopyInPlace,
+            Step::OriginalRemoved
+        ]
+    );
+    assert!(!model.exists());
+    assert_eq!(snapshot(&dir.join(&incident.id).join("bert-tiny")), before);
+}
