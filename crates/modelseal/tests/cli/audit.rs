@@ -192,20 +192,27 @@ fn proofs_are_printed_and_bad_requests_are_usage_errors() {
 }
 
 #[test]
-fn two_processes_writing_at_once_never_corrupt_the_log() {
+fn two_check_processes_writing_at_once_never_corrupt_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("audit.jsonl");
+    let (_, public) = keypair(dir.path(), "k", "ed25519");
+    let model = dir.path().join("model.bin");
+    fs::write(&model, b"weights").unwrap();
     let writers: Vec<_> = (0..2)
         .map(|_| {
             let log = log.clone();
-            let target = dir.path().to_path_buf();
+            let model = model.clone();
+            let public = public.clone();
             std::thread::spawn(move || {
                 for _ in 0..15 {
                     let binary = assert_cmd::cargo::cargo_bin("modelseal");
                     let status = std::process::Command::new(binary)
-                        .args(["scan", "--audit-log"])
+                        .arg("check")
+                        .arg(&model)
+                        .arg("--key")
+                        .arg(&public)
+                        .arg("--audit-log")
                         .arg(&log)
-                        .arg(&target)
                         .stdout(std::process::Stdio::null())
                         .status()
                         .unwrap();
