@@ -111,6 +111,12 @@ pub fn combine(codes: impl IntoIterator<Item = u8>) -> u8 {
 pub fn discover(paths: &[PathBuf], signature: Option<&Path>, models_root: bool) -> Vec<Candidate> {
     let mut out = Vec::new();
     for path in paths {
+        // `check models/*` names the signatures too: they are not models.
+        let is_signature_of_a_listed_model = path.extension().is_some_and(|e| e == "sig")
+            && paths.contains(&path.with_extension(""));
+        if is_signature_of_a_listed_model && signature.is_none() {
+            continue;
+        }
         if let Some(signature) = signature {
             out.push(Candidate {
                 model: path.clone(),
@@ -305,6 +311,38 @@ fn verify_into(candidate: &Candidate, options: &GateOptions<'_>, result: &mut Mo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn discovery_finds_models_trees_and_orphaned_signatures() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("team/bert")).unwrap();
+        std::fs::write(root.join("team/bert/w.bin"), b"w").unwrap();
+        std::fs::write(root.join("team/bert.sig"), b"{}").unwrap();
+        std::fs::write(root.join("team/stray.bin"), b"s").unwrap();
+        std::fs::write(root.join("team/gone.pkl.sig"), b"{}").unwrap();
+        std::fs::write(root.join("single.pkl"), b"p").unwrap();
+        let found = discover(&[root.to_path_buf()], None, false);
+        let shown: Vec<(String, bool)> = found
+            .iter()
+            .map(|c| {
+                let rel = c.model.strip_prefix(root).unwrap().display().to_string();
+                (rel, c.signature.is_some())
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("single.pkl".to_owned(), false),
+                ("team/bert".to_owned(), true),
+                ("team/gone.pkl".to_owned(), true),
+                ("team/stray.bin".to_owned(), false),
+            ]
+        );
+        // A glob that lists a model and its signature checks the model once.
+        let listed = [root.join("team/bert"), root.join("team/bert.sig")];
+        assert_eq!(discover(&listed, None, false).len(), 1);
+    }
 
     #[test]
     fn the_lowest_non_zero_code_wins() {
