@@ -129,7 +129,8 @@ fn move_to_quarantine(result: &mut ModelResult, dir: &Path, actor: &Actor) -> Op
             "integrity": result.integrity,
             "findings": result.scan.findings().collect::<Vec<_>>(),
         }),
-        digest: result.digest().map(str::to_owned),
+        // What is actually being quarantined (for a tampered model, not what was signed).
+        digest: content_digest(&result.model).or_else(|| result.digest().map(str::to_owned)),
         signature: result.signature.clone().filter(|s| s.is_file()),
     };
     match quarantine::quarantine(
@@ -159,6 +160,14 @@ fn move_to_quarantine(result: &mut ModelResult, dir: &Path, actor: &Actor) -> Op
             None
         }
     }
+}
+
+/// The OMS root digest (SHA-256, whole files) of the model as it is now.
+fn content_digest(model: &Path) -> Option<String> {
+    let serialization =
+        modelseal_digest::Serialization::files(modelseal_digest::HashAlgorithm::Sha256);
+    let manifest = modelseal_digest::hash_model(model, &serialization).ok()?;
+    Some(format!("sha256:{}", hex::encode(manifest.root_digest())))
 }
 
 fn event(result: &ModelResult, quarantined: Option<&Path>) -> Event {

@@ -229,6 +229,16 @@ fn failing_models_are_quarantined_with_incidents_and_logged() {
         serde_json::from_slice(&fs::read(quarantine.join(&ids[0]).join("incident.json")).unwrap())
             .unwrap();
     assert!(evil["digest"].as_str().unwrap().starts_with("sha256:"));
+    // Every incident records the digest of what it holds, signed or not.
+    for id in &ids {
+        let incident: serde_json::Value =
+            serde_json::from_slice(&fs::read(quarantine.join(id).join("incident.json")).unwrap())
+                .unwrap();
+        assert!(
+            incident["digest"].as_str().unwrap().starts_with("sha256:"),
+            "{id}"
+        );
+    }
     assert_eq!(evil["signature"], "signature.sig");
     assert_eq!(
         evil["findings"]["findings"][0]["rule_id"],
