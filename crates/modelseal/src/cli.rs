@@ -104,7 +104,7 @@ pub struct CheckArgs {
     /// CI mode: a model without a signature fails (exit 1) instead of warning.
     #[arg(long)]
     pub strict: bool,
-    /// Move every failing model into DIR/<name>_<UTC time>/ with an incident report.
+    /// Move every failing model into `DIR/<name>_<UTC time>/` with an incident report.
     #[arg(long, value_name = "DIR")]
     pub quarantine: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
