@@ -70,13 +70,15 @@ def main():
             whole = per_file  # no directory mode
         else:
             _, whole = run(cmd(CORPUS))
-            if whole < 10:  # fast enough to take the best of three
+            if whole < 1:  # fast: best of ten, the same for every tool, against machine noise
+                whole = min([whole] + [run(cmd(CORPUS))[1] for _ in range(9)])
+            elif whole < 10:
                 whole = min([whole] + [run(cmd(CORPUS))[1] for _ in range(2)])
         rows.append((name, detected, alarms, errors, per_file, whole))
         misses[name] = missed
     ours = rows[0]
     print(f"corpus: {len(malicious)} malicious, {len(benign)} benign samples (tests/fixtures/scan-corpus)\n")
-    print("| tool | malicious detected | false alarms on benign | errors / not scanned | 70 per-file runs, s | modelseal faster (per file) | whole corpus, ms | modelseal faster (whole corpus) |")
+    print(f"| tool | malicious detected | false alarms on benign | errors / not scanned | {len(samples)} per-file runs, s | modelseal faster (per file) | whole corpus, ms | modelseal faster (whole corpus) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, detected, alarms, errors, per_file, whole in rows:
         per = "—" if name == ours[0] else f"{per_file / ours[4]:.0f}×"
