@@ -1,0 +1,142 @@
+//! CycloneDX 1.5 and 1.6 JSON. No maintained crate writes 1.6 (`cyclonedx-bom` stops at 1.5),
+//! so the document is built here from the component graph, in a fixed order: two runs over the
+//! same input give the same bytes (the serial number is derived from the content and the
+//! timestamp is the caller's).
+
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::bom::{Bom, Component, Kind, License};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecVersion {
+    V1_5,
+    V1_6,
+}
+
+impl SpecVersion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpecVersion::V1_5 => "1.5",
+            SpecVersion::V1_6 => "1.6",
+        }
+    }
+}
+
+/// The BOM as a CycloneDX JSON document. `timestamp` is RFC 3339.
+pub fn to_json(bom: &Bom, spec: SpecVersion, timestamp: &str) -> Value {
+    let components: Vec<Value> = bom.components.values().map(component).collect();
+    let mut dependencies: Vec<Value> = Vec::new();
+    let mut refs: Vec<&String> = std::iter::once(&bom.root.bom_ref)
+        .chain(bom.components.keys())
+        .collect();
+    refs.sort();
+    for r in refs {
+        let depends_on: Vec<&String> = bom
+            .dependencies
+            .get(r)
+            .map(|d| d.iter().collect())
+            .unwrap_or_default();
+        dependencies.push(json!({ "ref": r, "dependsOn": depends_on }));
+    }
+    let mut document = json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": spec.as_str(),
+        "version": 1,
+        "metadata": {
+            "timestamp": timestamp,
+            "tools": { "components": [{
+                "type": "application",
+                "name": "modelseal",
+                "version": env!("CARGO_PKG_VERSION"),
+            }]},
+            "component": component(&bom.root),
+        },
+        "components": components,
+        "dependencies": dependencies,
+    });
+    let digest = Sha256::digest(document.to_string().as_bytes());
+    document["serialNumber"] = json!(serial_number(&digest));
+    document
+}
+
+/// A UUID (version 5 layout) from a content digest: `urn:uuid:…`.
+fn serial_number(digest: &[u8]) -> String {
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&digest[..16]);
+    b[6] = (b[6] & 0x0f) | 0x50;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex(&b);
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+fn component(c: &Component) -> Value {
+    let mut out = Map::new();
+    let kind = match c.kind {
+        Kind::Application => "application",
+        Kind::Library => "library",
+        Kind::MachineLearningModel => "machine-learning-model",
+    };
+    out.insert("type".into(), json!(kind));
+    out.insert("bom-ref".into(), json!(c.bom_ref));
+    out.insert("name".into(), json!(c.name));
+    if let Some(version) = &c.version {
+        out.insert("version".into(), json!(version));
+    }
+    if let Some(description) = &c.description {
+        out.insert("description".into(), json!(description));
+    }
+    if let Some(purl) = &c.purl {
+        out.insert("purl".into(), json!(purl));
+    }
+    if let Some(licenses) = licenses(&c.licenses) {
+        out.insert("licenses".into(), licenses);
+    }
+    if !c.hashes.is_empty() {
+        let hashes: Vec<Value> = c
+            .hashes
+            .iter()
+            .map(|h| json!({ "alg": h.algorithm, "content": h.value }))
+            .collect();
+        out.insert("hashes".into(), json!(hashes));
+    }
+    Value::Object(out)
+}
+
+/// CycloneDX allows either licences (by SPDX id or name) or a single SPDX expression, not both:
+/// an expression that is not a single known id wins alone.
+fn licenses(licenses: &[License]) -> Option<Value> {
+    if licenses.is_empty() {
+        return None;
+    }
+    let compound = licenses.iter().find_map(|l| match l {
+        License::Expression(e) if !crate::license::is_known_id(e) => Some(e),
+        _ => None,
+    });
+    if let Some(expression) = compound {
+        return Some(json!([{ "expression": expression }]));
+    }
+    let entries: Vec<Value> = licenses
+        .iter()
+        .map(|l| match l {
+            License::Expression(id) => json!({ "license": { "id": id } }),
+            License::Named(name) => json!({ "license": { "name": name } }),
+        })
+        .collect();
+    Some(json!(entries))
+}

@@ -1,0 +1,163 @@
+//! Core metadata (`METADATA` in a `.dist-info`): RFC 822-style headers, then the description.
+//! Parsed by hand: the format is a dozen lines of rules (header lines, indented continuation
+//! lines, a blank line before the body), and the mail parsers in Rust carry MIME machinery
+//! this does not need.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum MetadataError {
+    #[error("{}:{line}: {reason}", path.display())]
+    Malformed {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+    #[error("{}: no {field} field", path.display())]
+    Missing { path: PathBuf, field: &'static str },
+}
+
+/// The fields a bill of materials needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metadata {
+    pub name: String,
+    pub version: String,
+    pub summary: Option<String>,
+    pub license: Option<String>,
+    pub license_expression: Option<String>,
+    pub classifiers: Vec<String>,
+    pub requires_dist: Vec<String>,
+}
+
+/// Parses `text` (the contents of `path`, named in errors).
+pub fn parse_metadata(text: &str, path: &Path) -> Result<Metadata, MetadataError> {
+    let mut fields: Vec<(String, String, usize)> = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let number = number + 1;
+        if line.is_empty() {
+            break; // the description follows
+        }
+        if line.starts_with([' ', '\t']) {
+            let Some(last) = fields.last_mut() else {
+                return Err(MetadataError::Malformed {
+                    path: path.to_path_buf(),
+                    line: number,
+                    reason: "a continuation line before any field".to_owned(),
+                });
+            };
+            last.1.push('\n');
+            last.1.push_str(line.trim_start());
+            continue;
+        }
+        let Some((key, value)) = line.split_once(':') else {
+            return Err(MetadataError::Malformed {
+                path: path.to_path_buf(),
+                line: number,
+                reason: format!("expected `Field: value`, found {line:?}"),
+            });
+        };
+        fields.push((
+            key.trim().to_ascii_lowercase(),
+            value.trim().to_owned(),
+            number,
+        ));
+    }
+    let one = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _, _)| k == name)
+            .map(|(_, v, _)| v.clone())
+            .filter(|v| !v.is_empty())
+    };
+    let many = |name: &str| {
+        fields
+            .iter()
+            .filter(|(k, _, _)| k == name)
+            .map(|(_, v, _)| v.clone())
+            .collect::<Vec<_>>()
+    };
+    let missing = |field| MetadataError::Missing {
+        path: path.to_path_buf(),
+        field,
+    };
+    Ok(Metadata {
+        name: one("name").ok_or_else(|| missing("Name"))?,
+        version: one("version").ok_or_else(|| missing("Version"))?,
+        summary: one("summary"),
+        license: one("license").filter(|l| !l.eq_ignore_ascii_case("unknown")),
+        license_expression: one("license-expression"),
+        classifiers: many("classifier"),
+        requires_dist: many("requires-dist"),
+    })
+}
+
+/// PEP 503 normalisation: lowercase, runs of `-`, `_` and `.` become one `-`.
+pub fn normalize_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut separator = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            separator = true;
+        } else {
+            if separator && !out.is_empty() {
+                out.push('-');
+            }
+            separator = false;
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+/// `pkg:pypi/<name>@<version>` (the purl spec's PyPI type: normalised name, percent-encoded
+/// version).
+pub fn purl(name: &str, version: &str) -> String {
+    let mut encoded = String::with_capacity(version.len());
+    for byte in version.bytes() {
+        if byte.is_ascii_alphanumeric() || b".-_~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            let _ = write!(encoded, "%{byte:02X}");
+        }
+    }
+    format!("pkg:pypi/{}@{encoded}", normalize_name(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_continuations_and_the_body() {
+        let text = "Metadata-Version: 2.4\nName: Scikit_Learn\nVersion: 1.9.1\nLicense: BSD 3-Clause\n        Copyright (c) 2007\nClassifier: A\nClassifier: B\nRequires-Dist: numpy>=1.22\nRequires-Dist: pytest; extra == \"tests\"\n\nName: not a field, the description\n";
+        let m = parse_metadata(text, Path::new("METADATA")).unwrap();
+        assert_eq!(m.name, "Scikit_Learn");
+        assert_eq!(m.version, "1.9.1");
+        assert_eq!(
+            m.license.as_deref(),
+            Some("BSD 3-Clause\nCopyright (c) 2007")
+        );
+        assert_eq!(m.classifiers, ["A", "B"]);
+        assert_eq!(m.requires_dist.len(), 2);
+    }
+
+    #[test]
+    fn errors_name_the_file_and_line() {
+        let err = parse_metadata("Name: x\nno colon here\n", Path::new("a/METADATA")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a/METADATA:2: expected `Field: value`, found \"no colon here\""
+        );
+        let err = parse_metadata("Name: x\n", Path::new("m")).unwrap_err();
+        assert_eq!(err.to_string(), "m: no Version field");
+    }
+
+    #[test]
+    fn names_and_purls() {
+        assert_eq!(normalize_name("Scikit_Learn"), "scikit-learn");
+        assert_eq!(normalize_name("zope.interface"), "zope-interface");
+        assert_eq!(normalize_name("a__b--c"), "a-b-c");
+        assert_eq!(purl("Torch", "2.15.0+cpu"), "pkg:pypi/torch@2.15.0%2Bcpu");
+    }
+}
