@@ -50,6 +50,45 @@ pub enum Command {
     /// Verify, prove and checkpoint a tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Software bills of materials (work in progress: Python environments to CycloneDX JSON).
+    #[command(subcommand)]
+    Sbom(SbomCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SbomCommand {
+    /// Write a bill of materials for what is installed in a Python environment.
+    Create(SbomCreateArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SbomFormat {
+    CyclonedxJson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CycloneDxVersion {
+    #[value(name = "1.5")]
+    V1_5,
+    #[value(name = "1.6")]
+    V1_6,
+}
+
+#[derive(Debug, Args)]
+pub struct SbomCreateArgs {
+    /// A virtualenv or a site-packages directory.
+    #[arg(long, value_name = "PATH")]
+    pub python_env: PathBuf,
+    #[arg(long, value_enum, default_value = "cyclonedx-json")]
+    pub format: SbomFormat,
+    #[arg(long, value_enum, default_value = "1.6")]
+    pub spec_version: CycloneDxVersion,
+    /// Where to write the document [default: stdout].
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The document's timestamp (RFC 3339) [default: now]; fix it to make runs diff clean.
+    #[arg(long, value_name = "RFC3339")]
+    pub timestamp: Option<String>,
 }
 
 const CHECK_EXIT_CODES: &str = "\

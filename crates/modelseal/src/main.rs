@@ -47,6 +47,7 @@ fn main() -> ExitCode {
         Command::Audit(command) => commands::audit::run(command, &out),
         Command::Check(args) => commands::check::run(args, &out),
         Command::Quarantine(command) => commands::quarantine::run(command, &out),
+        Command::Sbom(command) => commands::sbom::run(command, &out),
     };
     out.flush();
     match result {

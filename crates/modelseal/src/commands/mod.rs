@@ -5,6 +5,7 @@ pub mod check;
 pub mod digest;
 pub mod key;
 pub mod quarantine;
+pub mod sbom;
 pub mod scan;
 pub mod sign;
 pub mod verify;

@@ -1,0 +1,67 @@
+//! `modelseal sbom create`.
+
+use modelseal_sbom::cyclonedx::{SpecVersion, to_json};
+use modelseal_sbom::python::{EnvError, collect_environment};
+
+use crate::cli::{CycloneDxVersion, SbomCommand, SbomCreateArgs};
+use crate::exit::{Exit, Failure};
+use crate::render::Out;
+
+pub fn run(command: &SbomCommand, out: &Out) -> Result<Exit, Failure> {
+    match command {
+        SbomCommand::Create(args) => create(args, out),
+    }
+}
+
+fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
+    let timestamp = match &args.timestamp {
+        Some(t) => {
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                .map_err(|e| Failure::usage(format!("--timestamp {t:?}: {e}")))?;
+            t.clone()
+        }
+        None => time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .ok()
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned()),
+    };
+    let bom = collect_environment(&args.python_env).map_err(|e| Failure {
+        exit: match e {
+            EnvError::NotFound(_) => Exit::NotFound,
+            _ => Exit::Malformed,
+        },
+        message: e.to_string(),
+    })?;
+    let spec = match args.spec_version {
+        CycloneDxVersion::V1_5 => SpecVersion::V1_5,
+        CycloneDxVersion::V1_6 => SpecVersion::V1_6,
+    };
+    let mut text =
+        serde_json::to_vec_pretty(&to_json(&bom, spec, &timestamp)).map_err(|e| Failure {
+            exit: Exit::Internal,
+            message: e.to_string(),
+        })?;
+    text.push(b'\n');
+    match &args.output {
+        Some(path) => {
+            modelseal_sign::write_atomic(
+                path,
+                &text,
+                modelseal_sign::Overwrite::Replace,
+                Some(0o644),
+            )?;
+            out.note(&format!(
+                "wrote {} ({} components, CycloneDX {})",
+                path.display(),
+                bom.components.len(),
+                spec.as_str()
+            ));
+        }
+        None => out.text(&String::from_utf8_lossy(&text)),
+    }
+    Ok(Exit::Ok)
+}
