@@ -1,4 +1,7 @@
 //! The in-memory component graph every collector fills and every writer reads.
+//!
+//! It is format-neutral: CycloneDX (JSON, XML) and SPDX writers render it, and the readers used
+//! by `diff` and `audit` produce it from a document.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,9 +11,43 @@ pub enum Kind {
     Application,
     Library,
     MachineLearningModel,
+    /// One file of a model directory (nested under its model).
+    File,
 }
 
-/// A hash of a component's artifact, by algorithm name as CycloneDX spells it (`SHA-256`).
+impl Kind {
+    /// The CycloneDX spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Application => "application",
+            Kind::Library => "library",
+            Kind::MachineLearningModel => "machine-learning-model",
+            Kind::File => "file",
+        }
+    }
+}
+
+/// Whether a component is needed at run time (CycloneDX `scope`); lockfiles mark development
+/// dependencies, which become `Optional`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    Required,
+    Optional,
+    Excluded,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Required => "required",
+            Scope::Optional => "optional",
+            Scope::Excluded => "excluded",
+        }
+    }
+}
+
+/// A hash of a component's artifact, by algorithm name as CycloneDX spells it (`SHA-256`,
+/// `SHA-384`, `SHA-512`, `SHA-1`, `MD5`, `BLAKE3`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Hash {
     pub algorithm: &'static str,
@@ -25,17 +62,82 @@ pub enum License {
     Named(String),
 }
 
+/// A link to something about the component (CycloneDX `externalReferences`; `kind` is one of
+/// its types: `website`, `vcs`, `issue-tracker`, `documentation`, `distribution`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ExternalReference {
+    pub kind: &'static str,
+    pub url: String,
+}
+
+/// What the model files tell about a model (CycloneDX `modelCard.modelParameters`, plus
+/// name/value properties for the rest). Only filled from facts found in the files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModelCard {
+    /// e.g. `text-generation`, `image-classification`.
+    pub task: Option<String>,
+    /// e.g. `llama`, `bert` (`config.json` `model_type`, GGUF `general.architecture`).
+    pub architecture_family: Option<String>,
+    /// e.g. `LlamaForCausalLM` (`config.json` `architectures`).
+    pub model_architecture: Option<String>,
+    /// Input and output formats, when known (e.g. `text`, `image`).
+    pub inputs: Vec<String>,
+    pub outputs: Vec<String>,
+    /// Everything else found (parameter count, dtype, quantisation, context length, ...).
+    pub properties: Vec<(String, String)>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Component {
     /// Unique within the BOM (the purl when there is one).
     pub bom_ref: String,
     pub kind: Kind,
+    /// The namespace part of the name where an ecosystem has one (npm `@scope`).
+    pub group: Option<String>,
     pub name: String,
     pub version: Option<String>,
     pub purl: Option<String>,
     pub description: Option<String>,
+    pub scope: Option<Scope>,
     pub licenses: Vec<License>,
     pub hashes: Vec<Hash>,
+    pub external_references: Vec<ExternalReference>,
+    /// Name/value facts with no field of their own (CycloneDX `properties`), sorted by writers.
+    pub properties: Vec<(String, String)>,
+    pub model_card: Option<ModelCard>,
+    /// Parts of this component (the files of a model directory).
+    pub components: Vec<Component>,
+}
+
+impl Component {
+    /// A component with only the required fields set.
+    pub fn new(bom_ref: impl Into<String>, kind: Kind, name: impl Into<String>) -> Component {
+        Component {
+            bom_ref: bom_ref.into(),
+            kind,
+            group: None,
+            name: name.into(),
+            version: None,
+            purl: None,
+            description: None,
+            scope: None,
+            licenses: Vec::new(),
+            hashes: Vec::new(),
+            external_references: Vec::new(),
+            properties: Vec::new(),
+            model_card: None,
+            components: Vec::new(),
+        }
+    }
+
+    /// A library from a package ecosystem, identified by its purl.
+    pub fn package(purl: impl Into<String>, name: impl Into<String>, version: &str) -> Component {
+        let purl = purl.into();
+        let mut c = Component::new(purl.clone(), Kind::Library, name);
+        c.version = Some(version.to_owned());
+        c.purl = Some(purl);
+        c
+    }
 }
 
 /// Components and who depends on whom, around one root.
@@ -69,5 +171,40 @@ impl Bom {
             .entry(from.to_owned())
             .or_default()
             .insert(on.to_owned());
+    }
+
+    /// Folds `other` into this BOM: its components and edges are added, and its root becomes a
+    /// dependency of this root (several sources on one command line make one document).
+    pub fn merge(&mut self, other: Bom) {
+        let root_ref = self.root.bom_ref.clone();
+        let other_root = other.root.bom_ref.clone();
+        if other_root != root_ref {
+            self.depend(&root_ref, &other_root);
+            self.add(other.root);
+        }
+        for (_, component) in other.components {
+            self.add(component);
+        }
+        for (from, to) in other.dependencies {
+            for on in to {
+                self.depend(&from, &on);
+            }
+        }
+    }
+
+    /// Every component, nested ones included, root first.
+    pub fn all_components(&self) -> Vec<&Component> {
+        fn walk<'a>(c: &'a Component, out: &mut Vec<&'a Component>) {
+            out.push(c);
+            for child in &c.components {
+                walk(child, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.root, &mut out);
+        for c in self.components.values() {
+            walk(c, &mut out);
+        }
+        out
     }
 }

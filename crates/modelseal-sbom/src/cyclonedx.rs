@@ -6,7 +6,7 @@
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::bom::{Bom, Component, Kind, License};
+use crate::bom::{Bom, Component, License, ModelCard};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SpecVersion {
@@ -87,13 +87,11 @@ fn hex(bytes: &[u8]) -> String {
 
 fn component(c: &Component) -> Value {
     let mut out = Map::new();
-    let kind = match c.kind {
-        Kind::Application => "application",
-        Kind::Library => "library",
-        Kind::MachineLearningModel => "machine-learning-model",
-    };
-    out.insert("type".into(), json!(kind));
+    out.insert("type".into(), json!(c.kind.as_str()));
     out.insert("bom-ref".into(), json!(c.bom_ref));
+    if let Some(group) = &c.group {
+        out.insert("group".into(), json!(group));
+    }
     out.insert("name".into(), json!(c.name));
     if let Some(version) = &c.version {
         out.insert("version".into(), json!(version));
@@ -101,11 +99,8 @@ fn component(c: &Component) -> Value {
     if let Some(description) = &c.description {
         out.insert("description".into(), json!(description));
     }
-    if let Some(purl) = &c.purl {
-        out.insert("purl".into(), json!(purl));
-    }
-    if let Some(licenses) = licenses(&c.licenses) {
-        out.insert("licenses".into(), licenses);
+    if let Some(scope) = c.scope {
+        out.insert("scope".into(), json!(scope.as_str()));
     }
     if !c.hashes.is_empty() {
         let hashes: Vec<Value> = c
@@ -114,6 +109,79 @@ fn component(c: &Component) -> Value {
             .map(|h| json!({ "alg": h.algorithm, "content": h.value }))
             .collect();
         out.insert("hashes".into(), json!(hashes));
+    }
+    if let Some(licenses) = licenses(&c.licenses) {
+        out.insert("licenses".into(), licenses);
+    }
+    if let Some(purl) = &c.purl {
+        out.insert("purl".into(), json!(purl));
+    }
+    if !c.external_references.is_empty() {
+        let mut references = c.external_references.clone();
+        references.sort();
+        references.dedup();
+        let references: Vec<Value> = references
+            .iter()
+            .map(|r| json!({ "type": r.kind, "url": r.url }))
+            .collect();
+        out.insert("externalReferences".into(), json!(references));
+    }
+    if let Some(card) = &c.model_card {
+        out.insert("modelCard".into(), model_card(card));
+    }
+    if !c.properties.is_empty() {
+        out.insert("properties".into(), properties(&c.properties));
+    }
+    if !c.components.is_empty() {
+        let mut children: Vec<&Component> = c.components.iter().collect();
+        children.sort_by(|a, b| a.bom_ref.cmp(&b.bom_ref));
+        let children: Vec<Value> = children.into_iter().map(component).collect();
+        out.insert("components".into(), json!(children));
+    }
+    Value::Object(out)
+}
+
+fn properties(pairs: &[(String, String)]) -> Value {
+    let mut pairs = pairs.to_vec();
+    pairs.sort();
+    pairs.dedup();
+    let values: Vec<Value> = pairs
+        .iter()
+        .map(|(name, value)| json!({ "name": name, "value": value }))
+        .collect();
+    json!(values)
+}
+
+fn model_card(card: &ModelCard) -> Value {
+    let mut parameters = Map::new();
+    if let Some(task) = &card.task {
+        parameters.insert("task".into(), json!(task));
+    }
+    if let Some(family) = &card.architecture_family {
+        parameters.insert("architectureFamily".into(), json!(family));
+    }
+    if let Some(architecture) = &card.model_architecture {
+        parameters.insert("modelArchitecture".into(), json!(architecture));
+    }
+    let formats = |list: &[String]| -> Value {
+        json!(
+            list.iter()
+                .map(|f| json!({ "format": f }))
+                .collect::<Vec<_>>()
+        )
+    };
+    if !card.inputs.is_empty() {
+        parameters.insert("inputs".into(), formats(&card.inputs));
+    }
+    if !card.outputs.is_empty() {
+        parameters.insert("outputs".into(), formats(&card.outputs));
+    }
+    let mut out = Map::new();
+    if !parameters.is_empty() {
+        out.insert("modelParameters".into(), Value::Object(parameters));
+    }
+    if !card.properties.is_empty() {
+        out.insert("properties".into(), properties(&card.properties));
     }
     Value::Object(out)
 }

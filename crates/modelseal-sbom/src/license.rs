@@ -125,23 +125,58 @@ pub fn from_classifier(classifier: &str) -> Option<&'static str> {
         .map(|(_, id)| *id)
 }
 
-/// The SPDX id a short `License:` value names, if it is one of the common spellings.
+/// The SPDX id a short `License:` value names: one of the common spellings, or an SPDX id
+/// written in any case (`apache-2.0`, as Hugging Face model cards do).
 pub fn from_name(name: &str) -> Option<&'static str> {
     let lower = name.trim().to_ascii_lowercase();
-    NAMES.iter().find(|(n, _)| *n == lower).map(|(_, id)| *id)
+    NAMES
+        .iter()
+        .find(|(n, _)| *n == lower)
+        .map(|(_, id)| *id)
+        .or_else(|| canonical_id(name.trim()))
 }
 
-/// Whether `id` is one of the SPDX ids this module maps to (all in the SPDX licence list).
-pub fn is_known_id(id: &str) -> bool {
-    CLASSIFIERS
+/// `id` as the SPDX licence list spells it, matched without regard to case.
+pub fn canonical_id(id: &str) -> Option<&'static str> {
+    if let Some(found) = ::spdx::license_id(id).filter(|l| l.name == id) {
+        return Some(found.name);
+    }
+    ::spdx::identifiers::LICENSES
         .iter()
-        .chain(NAMES)
-        .any(|(_, known)| *known == id)
+        .find(|l| l.name.eq_ignore_ascii_case(id))
+        .map(|l| l.name)
+}
+
+/// Whether `id` is exactly an id of the SPDX licence list.
+pub fn is_known_id(id: &str) -> bool {
+    ::spdx::license_id(id).is_some_and(|l| l.name == id)
+}
+
+/// What a declared licence string becomes: a valid SPDX expression is kept as one (with ids
+/// in their canonical case when the only fault was case); anything else is a named licence.
+pub fn from_declared(text: &str) -> crate::bom::License {
+    use crate::bom::License;
+    let text = text.trim();
+    if ::spdx::Expression::parse(text).is_ok() {
+        return License::Expression(text.to_owned());
+    }
+    if let Some(id) = from_name(text) {
+        return License::Expression(id.to_owned());
+    }
+    License::Named(
+        text.lines()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(120)
+            .collect(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bom::License;
 
     #[test]
     fn classifiers_and_names_map_to_spdx() {
@@ -159,5 +194,18 @@ mod tests {
         );
         assert_eq!(from_name(" MIT License "), Some("MIT"));
         assert_eq!(from_name("Copyright (c) 2020, long licence text"), None);
+        assert_eq!(from_name("apache-2.0"), Some("Apache-2.0"));
+        assert_eq!(from_name("bsd-3-clause"), Some("BSD-3-Clause"));
+        assert!(is_known_id("LGPL-2.1-or-later"));
+        assert!(!is_known_id("mit"));
+        assert_eq!(
+            from_declared("MIT OR Apache-2.0"),
+            License::Expression("MIT OR Apache-2.0".into())
+        );
+        assert_eq!(from_declared("mit"), License::Expression("MIT".into()));
+        assert_eq!(
+            from_declared("Proprietary\nAll rights reserved"),
+            License::Named("Proprietary".into())
+        );
     }
 }

@@ -3,84 +3,21 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)] // test helpers; skip notes
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+mod common;
+use common::{assert_schema_valid, venv};
+
+use modelseal_sbom::collect::Diagnostics;
 use modelseal_sbom::cyclonedx::{SpecVersion, to_json};
 use modelseal_sbom::python::collect_environment;
-
-/// The official schemas, read in place from the workspace's sibling `shared/` directory
-/// (`MODELSEAL_SHARED` overrides where that is).
-fn shared(rel: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("MODELSEAL_SHARED").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
-        PathBuf::from,
-    );
-    if root.join(rel).exists() {
-        return Some(root.join(rel));
-    }
-    eprintln!(
-        "skipping schema validation: {} not found",
-        root.join(rel).display()
-    );
-    None
-}
-
-fn venv() -> Option<PathBuf> {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv");
-    if venv.join("pyvenv.cfg").is_file() {
-        return Some(venv);
-    }
-    assert!(
-        std::env::var_os("MODELSEAL_REQUIRE_PEERS").is_none(),
-        "the .venv is required (MODELSEAL_REQUIRE_PEERS is set) but missing"
-    );
-    eprintln!("skipping: no .venv (run scripts/setup-peers.sh)");
-    None
-}
-
-fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
-/// The official CycloneDX schema for `spec`, with the two schemas it references registered
-/// under their ids (no network).
-fn assert_schema_valid(document: &serde_json::Value, spec: SpecVersion) {
-    let Some(schemas) = shared("schemas") else {
-        return;
-    };
-    let bom = read_json(&schemas.join(format!("bom-{}.schema.json", spec.as_str())));
-    let registry = jsonschema::Registry::new()
-        .add(
-            "http://cyclonedx.org/schema/spdx.schema.json",
-            read_json(&schemas.join("spdx.schema.json")),
-        )
-        .unwrap()
-        .add(
-            "http://cyclonedx.org/schema/jsf-0.82.schema.json",
-            read_json(&schemas.join("jsf-0.82.schema.json")),
-        )
-        .unwrap()
-        .prepare()
-        .unwrap();
-    let validator = jsonschema::options()
-        .with_registry(&registry)
-        .build(&bom)
-        .unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(document)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "CycloneDX {}: {errors:#?}",
-        spec.as_str()
-    );
-}
 
 #[test]
 fn the_venv_becomes_a_valid_cyclonedx_bom() {
     let Some(venv) = venv() else { return };
-    let bom = collect_environment(&venv).unwrap();
+    let mut diagnostics = Diagnostics::strict();
+    let bom = collect_environment(&venv, &mut diagnostics).unwrap();
+    assert_eq!(diagnostics.warnings(), [] as [String; 0]);
     // What scripts/peers-requirements.txt installs, at least.
     for name in ["numpy", "torch", "scikit-learn", "model-signing", "keras"] {
         assert!(
@@ -129,7 +66,9 @@ fn broken_metadata_names_the_file_and_line() {
     let dist = dir.path().join("broken-1.0.dist-info");
     std::fs::create_dir(&dist).unwrap();
     std::fs::write(dist.join("METADATA"), "Name: broken\nthis line is wrong\n").unwrap();
-    let err = collect_environment(dir.path()).unwrap_err().to_string();
+    let err = collect_environment(dir.path(), &mut Diagnostics::strict())
+        .unwrap_err()
+        .to_string();
     assert!(
         err.ends_with(
             "broken-1.0.dist-info/METADATA:2: expected `Field: value`, found \"this line is wrong\""
@@ -138,9 +77,104 @@ fn broken_metadata_names_the_file_and_line() {
     );
     let empty = tempfile::tempdir().unwrap();
     assert!(
-        collect_environment(empty.path())
+        collect_environment(empty.path(), &mut Diagnostics::strict())
             .unwrap_err()
             .to_string()
             .contains("no site-packages")
     );
+}
+
+/// Writes a distribution's `METADATA` (and `RECORD` unless told not to) under `site`.
+fn install(site: &Path, name: &str, version: &str, requires: &[&str], record: bool) {
+    let dist = site.join(format!("{name}-{version}.dist-info"));
+    std::fs::create_dir_all(&dist).unwrap();
+    let mut metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+    for r in requires {
+        metadata.push_str(&format!("Requires-Dist: {r}\n"));
+    }
+    std::fs::write(dist.join("METADATA"), metadata).unwrap();
+    if record {
+        std::fs::write(
+            dist.join("RECORD"),
+            format!("{name}/__init__.py,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0\n"),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn markers_and_extras_decide_the_edges() {
+    let venv = tempfile::tempdir().unwrap();
+    std::fs::write(
+        venv.path().join("pyvenv.cfg"),
+        "home = /usr/bin\nversion = 3.11.4\n",
+    )
+    .unwrap();
+    let site = venv.path().join("lib/python3.11/site-packages");
+    install(
+        &site,
+        "app",
+        "1.0",
+        &[
+            "lib[speed]>=1",
+            "tomli; python_version < '3.11'",
+            "pytest; extra == 'test'",
+        ],
+        true,
+    );
+    install(
+        &site,
+        "lib",
+        "2.0",
+        &["fast; extra == 'speed'", "slow; extra == 'other'"],
+        true,
+    );
+    for name in ["fast", "slow", "tomli", "pytest"] {
+        install(&site, name, "1.0", &[], true);
+    }
+    let bom = collect_environment(venv.path(), &mut Diagnostics::strict()).unwrap();
+    let edges = |from: &str| -> Vec<String> {
+        bom.dependencies
+            .get(from)
+            .map(|d| d.iter().cloned().collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(edges("pkg:pypi/app@1.0"), ["pkg:pypi/lib@2.0"]);
+    assert_eq!(edges("pkg:pypi/lib@2.0"), ["pkg:pypi/fast@1.0"]);
+    assert_eq!(bom.components.len(), 6);
+    let app = &bom.components["pkg:pypi/app@1.0"];
+    assert!(
+        app.properties
+            .iter()
+            .any(|(k, v)| k == "modelseal:python:record-sha256" && v.len() == 64)
+    );
+}
+
+#[test]
+fn a_missing_record_fails_unless_best_effort() {
+    let site = tempfile::tempdir().unwrap();
+    install(site.path(), "good", "1.0", &[], true);
+    install(site.path(), "norecord", "1.0", &[], false);
+    let bad = site.path().join("broken-1.0.dist-info");
+    std::fs::create_dir(&bad).unwrap();
+    std::fs::write(bad.join("METADATA"), "Name: broken\n").unwrap();
+    let err = collect_environment(site.path(), &mut Diagnostics::strict())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.ends_with("broken-1.0.dist-info/METADATA: no Version field"),
+        "{err}"
+    );
+    let mut diagnostics = Diagnostics::best_effort();
+    let bom = collect_environment(site.path(), &mut diagnostics).unwrap();
+    let names: Vec<&str> = bom.components.values().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["good", "norecord"]);
+    assert_eq!(
+        diagnostics.warnings().len(),
+        2,
+        "{:?}",
+        diagnostics.warnings()
+    );
+    assert!(diagnostics.warnings()[0].contains("no Version field"));
+    assert!(diagnostics.warnings()[1].contains("norecord-1.0.dist-info/RECORD: missing"));
 }

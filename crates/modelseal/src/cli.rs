@@ -50,14 +50,14 @@ pub enum Command {
     /// Verify, prove and checkpoint a tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Software bills of materials (work in progress: Python environments to CycloneDX JSON).
+    /// Software bills of materials: create, validate, diff, and audit against OSV data.
     #[command(subcommand)]
     Sbom(SbomCommand),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum SbomCommand {
-    /// Write a bill of materials for what is installed in a Python environment.
+    /// Write a bill of materials for Python environments, lockfiles, projects and models.
     Create(SbomCreateArgs),
 }
 
@@ -76,9 +76,20 @@ pub enum CycloneDxVersion {
 
 #[derive(Debug, Args)]
 pub struct SbomCreateArgs {
+    /// What to inventory, each detected from its path: a virtualenv or site-packages, a
+    /// lockfile or requirements file, a project directory holding one, a model file or
+    /// directory.
+    #[arg(value_name = "SOURCE")]
+    pub sources: Vec<PathBuf>,
     /// A virtualenv or a site-packages directory.
     #[arg(long, value_name = "PATH")]
-    pub python_env: PathBuf,
+    pub python_env: Vec<PathBuf>,
+    /// A model file or directory (a machine-learning-model component with a model card).
+    #[arg(long, value_name = "PATH")]
+    pub model: Vec<PathBuf>,
+    /// The root component's name [default: the source's, or the current directory's].
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
     #[arg(long, value_enum, default_value = "cyclonedx-json")]
     pub format: SbomFormat,
     #[arg(long, value_enum, default_value = "1.6")]
@@ -89,6 +100,9 @@ pub struct SbomCreateArgs {
     /// The document's timestamp (RFC 3339) [default: now]; fix it to make runs diff clean.
     #[arg(long, value_name = "RFC3339")]
     pub timestamp: Option<String>,
+    /// Skip entries that cannot be read (with a warning) instead of failing: a partial SBOM.
+    #[arg(long)]
+    pub best_effort: bool,
 }
 
 const CHECK_EXIT_CODES: &str = "\

@@ -58,6 +58,12 @@ impl Out {
         }
     }
 
+    /// A warning on stderr, shown even with `--quiet` (it says the result is incomplete).
+    pub fn warn(&self, text: &str) {
+        self.flush();
+        let _ = writeln!(std::io::stderr().lock(), "warning: {text}");
+    }
+
     pub fn json(&self, value: &impl Serialize) {
         let mut stdout = self.stdout.borrow_mut();
         let _ = serde_json::to_writer_pretty(&mut *stdout, value);

@@ -2,61 +2,70 @@
 //! installed distribution, with its licences and the dependency edges its `Requires-Dist`
 //! declares.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use pep508_rs::{ExtraName, MarkerEnvironment, MarkerEnvironmentBuilder, Requirement};
+use sha2::{Digest, Sha256};
 
 use super::metadata::{Metadata, MetadataError, normalize_name, parse_metadata, purl};
-use crate::bom::{Bom, Component, Kind, License};
+use crate::bom::{Bom, Component, ExternalReference, Kind, License};
+use crate::collect::{CollectError, Diagnostics};
 
-#[derive(Debug, thiserror::Error)]
-pub enum EnvError {
-    #[error("{} not found", .0.display())]
-    NotFound(PathBuf),
-    #[error("{}: no site-packages with installed distributions (*.dist-info) found", .0.display())]
-    NoSitePackages(PathBuf),
-    #[error("cannot read {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error(transparent)]
-    Metadata(#[from] MetadataError),
-}
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> EnvError + '_ {
-    move |source| {
-        if source.kind() == std::io::ErrorKind::NotFound {
-            EnvError::NotFound(path.to_path_buf())
-        } else {
-            EnvError::Io {
-                path: path.to_path_buf(),
-                source,
-            }
+impl From<MetadataError> for CollectError {
+    fn from(error: MetadataError) -> CollectError {
+        match error {
+            MetadataError::Malformed { path, line, reason } => CollectError::Invalid {
+                path,
+                line: Some(line),
+                message: reason,
+            },
+            MetadataError::Missing { path, field } => CollectError::Invalid {
+                path,
+                line: None,
+                message: format!("no {field} field"),
+            },
         }
     }
 }
 
-/// Reads every installed distribution under `path` into a BOM whose root is the environment.
-pub fn collect_environment(path: &Path) -> Result<Bom, EnvError> {
-    std::fs::metadata(path).map_err(io(path))?;
+/// One installed distribution and what its requirements say.
+struct Installed {
+    metadata: Metadata,
+    requirements: Vec<Requirement>,
+    /// SHA-256 of its `RECORD`, the list of installed files with their own hashes: one
+    /// fingerprint of everything the distribution put on disk.
+    record_sha256: Option<String>,
+}
+
+/// Reads every installed distribution under `path` (a virtualenv or a `site-packages`) into a
+/// BOM whose root is the environment. A distribution whose `METADATA` or `RECORD` is missing or
+/// broken fails the collection, or is skipped with a warning in best-effort mode.
+pub fn collect_environment(
+    path: &Path,
+    diagnostics: &mut Diagnostics,
+) -> Result<Bom, CollectError> {
+    std::fs::metadata(path).map_err(|e| CollectError::io(path, e))?;
     let site_packages = site_packages(path)?;
-    let mut installed: BTreeMap<String, Metadata> = BTreeMap::new();
+    let mut installed: BTreeMap<String, Installed> = BTreeMap::new();
     for dir in &site_packages {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(io(dir))?
+            .map_err(|e| CollectError::io(dir, e))?
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|e| e == "dist-info") && p.is_dir())
             .collect();
         entries.sort();
         for dist_info in entries {
-            let file = dist_info.join("METADATA");
-            let text = std::fs::read_to_string(&file).map_err(io(&file))?;
-            let metadata = parse_metadata(&text, &file)?;
-            installed
-                .entry(normalize_name(&metadata.name))
-                .or_insert(metadata);
+            match read_distribution(&dist_info, diagnostics) {
+                Ok(distribution) => {
+                    installed
+                        .entry(normalize_name(&distribution.metadata.name))
+                        .or_insert(distribution);
+                }
+                Err(error) => diagnostics.recover(error)?,
+            }
         }
     }
     let name = path
@@ -64,39 +73,38 @@ pub fn collect_environment(path: &Path) -> Result<Bom, EnvError> {
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "python-environment".to_owned());
-    let mut bom = Bom::new(Component {
-        bom_ref: format!("environment:{name}"),
-        kind: Kind::Application,
-        name,
-        version: None,
-        purl: None,
-        description: Some("Python environment".to_owned()),
-        licenses: Vec::new(),
-        hashes: Vec::new(),
-    });
+    let mut root = Component::new(format!("environment:{name}"), Kind::Application, name);
+    root.description = Some("Python environment".to_owned());
+    let mut bom = Bom::new(root);
+    let markers = marker_environment(path, &site_packages);
+    let extras = active_extras(&installed, markers.as_ref());
     let refs: BTreeMap<&String, String> = installed
         .iter()
-        .map(|(key, m)| (key, purl(&m.name, &m.version)))
+        .map(|(key, d)| (key, purl(&d.metadata.name, &d.metadata.version)))
         .collect();
-    for (key, metadata) in &installed {
+    let root_ref = bom.root.bom_ref.clone();
+    for (key, distribution) in &installed {
+        let metadata = &distribution.metadata;
         let bom_ref = refs[key].clone();
-        bom.add(Component {
-            bom_ref: bom_ref.clone(),
-            kind: Kind::Library,
-            name: metadata.name.clone(),
-            version: Some(metadata.version.clone()),
-            purl: Some(bom_ref.clone()),
-            description: metadata.summary.clone(),
-            licenses: licenses(metadata),
-            hashes: Vec::new(),
-        });
-        let root_ref = bom.root.bom_ref.clone();
+        let mut component = Component::package(bom_ref.clone(), &metadata.name, &metadata.version);
+        component.description.clone_from(&metadata.summary);
+        component.licenses = licenses(metadata);
+        component.external_references = external_references(metadata);
+        if let Some(digest) = &distribution.record_sha256 {
+            component
+                .properties
+                .push(("modelseal:python:record-sha256".to_owned(), digest.clone()));
+        }
+        bom.add(component);
         bom.depend(&root_ref, &bom_ref);
-        for requirement in &metadata.requires_dist {
-            let Some(target) = requirement_name(requirement) else {
+        let own_extras = extras.get(key).cloned().unwrap_or_default();
+        for requirement in &distribution.requirements {
+            if !applies(requirement, markers.as_ref(), &own_extras) {
                 continue;
-            };
-            if let Some(target_ref) = refs.get(&target) {
+            }
+            if let Some(target_ref) = refs.get(&requirement.name.to_string())
+                && *target_ref != bom_ref
+            {
                 bom.depend(&bom_ref, target_ref);
             }
         }
@@ -104,9 +112,186 @@ pub fn collect_environment(path: &Path) -> Result<Bom, EnvError> {
     Ok(bom)
 }
 
+fn read_distribution(
+    dist_info: &Path,
+    diagnostics: &mut Diagnostics,
+) -> Result<Installed, CollectError> {
+    let file = dist_info.join("METADATA");
+    let text = std::fs::read(&file).map_err(|e| CollectError::io(&file, e))?;
+    let text = String::from_utf8_lossy(&text);
+    let metadata = parse_metadata(&text, &file)?;
+    let mut requirements = Vec::new();
+    for line in &metadata.requires_dist {
+        match Requirement::from_str(line) {
+            Ok(requirement) => requirements.push(requirement),
+            Err(error) => diagnostics.recover(CollectError::Invalid {
+                path: file.clone(),
+                line: requirement_line(&text, line),
+                message: format!("Requires-Dist {line:?}: {}", error.message),
+            })?,
+        }
+    }
+    let record = dist_info.join("RECORD");
+    let record_sha256 = match std::fs::read(&record) {
+        Ok(bytes) => Some(hex::encode(Sha256::digest(&bytes))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            diagnostics.recover(CollectError::Invalid {
+                path: record,
+                line: None,
+                message: "missing: the installed files of this distribution are not recorded"
+                    .to_owned(),
+            })?;
+            None
+        }
+        Err(e) => return Err(CollectError::io(&record, e)),
+    };
+    Ok(Installed {
+        metadata,
+        requirements,
+        record_sha256,
+    })
+}
+
+fn requirement_line(text: &str, requirement: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| l.starts_with("Requires-Dist:") && l.contains(requirement))
+        .map(|i| i + 1)
+}
+
+/// Whether a requirement holds in this environment: its marker is evaluated with the
+/// environment's Python version and this host's platform, and the extras the requiring
+/// distribution was installed with. Without a known Python version only extras are evaluated.
+fn applies(
+    requirement: &Requirement,
+    markers: Option<&MarkerEnvironment>,
+    extras: &[ExtraName],
+) -> bool {
+    requirement
+        .marker
+        .evaluate_optional_environment(markers, extras)
+}
+
+/// The extras each distribution is installed with: those its dependants ask for
+/// (`scikit-learn` asks `numpy`; `a` asks `b[speed]`), followed transitively until nothing
+/// changes.
+fn active_extras(
+    installed: &BTreeMap<String, Installed>,
+    markers: Option<&MarkerEnvironment>,
+) -> BTreeMap<String, Vec<ExtraName>> {
+    let mut extras: BTreeMap<String, BTreeSet<ExtraName>> = BTreeMap::new();
+    loop {
+        let mut changed = false;
+        for (key, distribution) in installed {
+            let own: Vec<ExtraName> = extras
+                .get(key)
+                .map(|e| e.iter().cloned().collect())
+                .unwrap_or_default();
+            for requirement in &distribution.requirements {
+                if requirement.extras.is_empty() || !applies(requirement, markers, &own) {
+                    continue;
+                }
+                let target = requirement.name.to_string();
+                if !installed.contains_key(&target) {
+                    continue;
+                }
+                let set = extras.entry(target).or_default();
+                for extra in &requirement.extras {
+                    changed |= set.insert(extra.clone());
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    extras
+        .into_iter()
+        .map(|(k, v)| (k, v.into_iter().collect()))
+        .collect()
+}
+
+/// The marker environment of the Python that owns `path`: its version from `pyvenv.cfg` (or the
+/// `lib/pythonX.Y` directory name), the platform from this host. `None` when the version cannot
+/// be known (a bare `site-packages` elsewhere).
+fn marker_environment(path: &Path, site_packages: &[PathBuf]) -> Option<MarkerEnvironment> {
+    let from_cfg = std::fs::read_to_string(path.join("pyvenv.cfg"))
+        .ok()
+        .and_then(|cfg| {
+            cfg.lines().find_map(|line| {
+                let (key, value) = line.split_once('=')?;
+                matches!(key.trim(), "version_info" | "version").then(|| value.trim().to_owned())
+            })
+        });
+    let from_dir = || {
+        site_packages.iter().find_map(|sp| {
+            let name = sp.parent()?.file_name()?.to_str()?;
+            name.strip_prefix("python").map(str::to_owned)
+        })
+    };
+    let full = from_cfg.or_else(from_dir)?;
+    let short: String = full.split('.').take(2).collect::<Vec<_>>().join(".");
+    let (sys_platform, platform_system, os_name) = match std::env::consts::OS {
+        "macos" => ("darwin", "Darwin", "posix"),
+        "windows" => ("win32", "Windows", "nt"),
+        other => (other, "Linux", "posix"),
+    };
+    MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
+        implementation_name: "cpython",
+        implementation_version: &full,
+        os_name,
+        platform_machine: std::env::consts::ARCH,
+        platform_python_implementation: "CPython",
+        platform_release: "",
+        platform_system,
+        platform_version: "",
+        python_full_version: &full,
+        python_version: &short,
+        sys_platform,
+    })
+    .ok()
+}
+
+/// `Home-page` and `Project-URL` entries as typed links. Only absolute http(s) URLs without
+/// spaces are kept: anything else would not be a valid IRI in the document.
+fn external_references(metadata: &Metadata) -> Vec<ExternalReference> {
+    let usable = |url: &str| {
+        (url.starts_with("https://") || url.starts_with("http://"))
+            && !url.chars().any(char::is_whitespace)
+    };
+    let mut out = Vec::new();
+    if let Some(url) = metadata.home_page.as_deref().filter(|u| usable(u)) {
+        out.push(ExternalReference {
+            kind: "website",
+            url: url.to_owned(),
+        });
+    }
+    for (label, url) in &metadata.project_urls {
+        if !usable(url) {
+            continue;
+        }
+        let label = label.to_ascii_lowercase().replace(['-', '_', ' '], "");
+        let kind = match label.as_str() {
+            "source" | "sourcecode" | "repository" | "code" | "github" | "gitlab" => "vcs",
+            "documentation" | "docs" => "documentation",
+            "issues" | "bugtracker" | "tracker" | "bugreports" | "issuetracker" => "issue-tracker",
+            "homepage" | "home" | "website" => "website",
+            "changelog" | "changes" | "releasenotes" => "release-notes",
+            "download" => "distribution",
+            _ => "other",
+        };
+        out.push(ExternalReference {
+            kind,
+            url: url.clone(),
+        });
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The site-packages directories of a virtualenv (`lib/python*/site-packages`, `lib64/...`,
 /// Windows `Lib/site-packages`), or `path` itself when it holds `.dist-info` directories.
-fn site_packages(path: &Path) -> Result<Vec<PathBuf>, EnvError> {
+fn site_packages(path: &Path) -> Result<Vec<PathBuf>, CollectError> {
     let holds_dist_info = |dir: &Path| {
         std::fs::read_dir(dir).is_ok_and(|mut entries| {
             entries.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "dist-info")))
@@ -148,35 +333,19 @@ fn site_packages(path: &Path) -> Result<Vec<PathBuf>, EnvError> {
         found.push(windows);
     }
     if found.is_empty() {
-        return Err(EnvError::NoSitePackages(path.to_path_buf()));
+        return Err(CollectError::Unrecognized {
+            path: path.to_path_buf(),
+            message: "no site-packages with installed distributions (*.dist-info) found".to_owned(),
+        });
     }
     Ok(found)
-}
-
-/// The normalised name a `Requires-Dist` entry depends on, unless the requirement is only for
-/// an extra (`; extra == "test"`), which an installed environment does not imply. Other markers
-/// (`python_version`, `sys_platform`) are resolved by what is installed: an edge is only drawn
-/// to a distribution that is present.
-fn requirement_name(requirement: &str) -> Option<String> {
-    let (spec, marker) = match requirement.split_once(';') {
-        Some((spec, marker)) => (spec, Some(marker)),
-        None => (requirement, None),
-    };
-    if marker.is_some_and(|m| m.contains("extra")) {
-        return None;
-    }
-    let end = spec
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-        .unwrap_or(spec.len());
-    let name = spec[..end].trim();
-    (!name.is_empty()).then(|| normalize_name(name))
 }
 
 /// SPDX when it can be known: `License-Expression` first (PEP 639), then classifiers, then a
 /// `License` field that is plainly one licence; otherwise the declared text, shortened.
 fn licenses(metadata: &Metadata) -> Vec<License> {
     if let Some(expression) = &metadata.license_expression {
-        return vec![License::Expression(expression.clone())];
+        return vec![crate::license::from_declared(expression)];
     }
     let mut ids: Vec<License> = metadata
         .classifiers
@@ -202,17 +371,82 @@ fn licenses(metadata: &Metadata) -> Vec<License> {
 mod tests {
     use super::*;
 
+    fn requirement(text: &str) -> Requirement {
+        Requirement::from_str(text).unwrap()
+    }
+
+    fn environment(version: &str) -> MarkerEnvironment {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("pyvenv.cfg"),
+            format!("home = /usr/bin\nversion = {version}\n"),
+        )
+        .unwrap();
+        marker_environment(dir.path(), &[]).unwrap()
+    }
+
     #[test]
-    fn requirement_names_skip_extras() {
-        assert_eq!(requirement_name("numpy>=1.22"), Some("numpy".to_owned()));
-        assert_eq!(
-            requirement_name("Typing_Extensions (>=4.0)"),
-            Some("typing-extensions".to_owned())
+    fn markers_are_evaluated_for_the_environment() {
+        let py311 = environment("3.11.9");
+        let py310 = environment("3.10.2");
+        let tomli = requirement("tomli; python_version < \"3.11\"");
+        assert!(!applies(&tomli, Some(&py311), &[]));
+        assert!(applies(&tomli, Some(&py310), &[]));
+        let test_only = requirement("pytest; extra == \"tests\"");
+        assert!(!applies(&test_only, Some(&py311), &[]));
+        let tests = ExtraName::from_str("tests").unwrap();
+        assert!(applies(&test_only, Some(&py311), &[tests]));
+        assert!(applies(
+            &requirement("Typing_Extensions (>=4.0)"),
+            Some(&py311),
+            &[]
+        ));
+        // Unknown interpreter: only extras decide.
+        assert!(applies(&tomli, None, &[]));
+        assert!(!applies(&test_only, None, &[]));
+    }
+
+    #[test]
+    fn python_version_from_the_lib_directory() {
+        let env = marker_environment(
+            Path::new("/nonexistent"),
+            &[PathBuf::from("/v/lib/python3.12/site-packages")],
         );
-        assert_eq!(requirement_name("pytest; extra == \"tests\""), None);
+        assert!(applies(
+            &requirement("x; python_version >= \"3.12\""),
+            env.as_ref(),
+            &[]
+        ));
+        assert!(!applies(
+            &requirement("x; python_version < \"3.12\""),
+            env.as_ref(),
+            &[]
+        ));
+    }
+
+    #[test]
+    fn project_urls_become_typed_links() {
+        let metadata = Metadata {
+            home_page: Some("https://example.org".into()),
+            project_urls: vec![
+                ("Source Code".into(), "https://github.com/x/y".into()),
+                ("Bug Tracker".into(), "https://github.com/x/y/issues".into()),
+                ("Docs".into(), "not a url".into()),
+            ],
+            ..Metadata::default()
+        };
+        let references = external_references(&metadata);
+        let kinds: Vec<(&str, &str)> = references
+            .iter()
+            .map(|r| (r.kind, r.url.as_str()))
+            .collect();
         assert_eq!(
-            requirement_name("tomli; python_version < \"3.11\""),
-            Some("tomli".to_owned())
+            kinds,
+            [
+                ("issue-tracker", "https://github.com/x/y/issues"),
+                ("vcs", "https://github.com/x/y"),
+                ("website", "https://example.org"),
+            ]
         );
     }
 }

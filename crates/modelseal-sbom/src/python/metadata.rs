@@ -28,6 +28,9 @@ pub struct Metadata {
     pub license_expression: Option<String>,
     pub classifiers: Vec<String>,
     pub requires_dist: Vec<String>,
+    pub home_page: Option<String>,
+    /// `Project-URL: label, url` pairs.
+    pub project_urls: Vec<(String, String)>,
 }
 
 /// Parses `text` (the contents of `path`, named in errors).
@@ -89,6 +92,14 @@ pub fn parse_metadata(text: &str, path: &Path) -> Result<Metadata, MetadataError
         license_expression: one("license-expression"),
         classifiers: many("classifier"),
         requires_dist: many("requires-dist"),
+        home_page: one("home-page"),
+        project_urls: many("project-url")
+            .into_iter()
+            .filter_map(|v| {
+                let (label, url) = v.split_once(',')?;
+                Some((label.trim().to_owned(), url.trim().to_owned()))
+            })
+            .collect(),
     })
 }
 

@@ -1,7 +1,10 @@
-//! Python: installed distributions (`*.dist-info`) of an environment.
+//! Python: installed distributions (`*.dist-info`) of an environment, requirements files and
+//! lockfiles.
 
 mod env;
+mod lock;
 mod metadata;
+mod requirements;
 
-pub use env::{EnvError, collect_environment};
+pub use env::collect_environment;
 pub use metadata::{Metadata, MetadataError, normalize_name, parse_metadata, purl};

@@ -1,7 +1,8 @@
 //! `modelseal sbom create`.
 
+use modelseal_sbom::collect::{CollectError, Diagnostics};
 use modelseal_sbom::cyclonedx::{SpecVersion, to_json};
-use modelseal_sbom::python::{EnvError, collect_environment};
+use modelseal_sbom::source::{Source, SourceKind, collect, detect};
 
 use crate::cli::{CycloneDxVersion, SbomCommand, SbomCreateArgs};
 use crate::exit::{Exit, Failure};
@@ -29,13 +30,30 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
             })
             .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned()),
     };
-    let bom = collect_environment(&args.python_env).map_err(|e| Failure {
-        exit: match e {
-            EnvError::NotFound(_) => Exit::NotFound,
-            _ => Exit::Malformed,
-        },
-        message: e.to_string(),
-    })?;
+    let mut sources: Vec<Source> = Vec::new();
+    for path in &args.sources {
+        sources.extend(detect(path).map_err(collect_failure)?);
+    }
+    sources.extend(
+        args.python_env
+            .iter()
+            .map(|p| Source::new(SourceKind::PythonEnvironment, p)),
+    );
+    sources.extend(args.model.iter().map(|p| Source::new(SourceKind::Model, p)));
+    if sources.is_empty() {
+        return Err(Failure::usage(
+            "nothing to inventory: give a SOURCE path, --python-env or --model",
+        ));
+    }
+    let mut diagnostics = if args.best_effort {
+        Diagnostics::best_effort()
+    } else {
+        Diagnostics::strict()
+    };
+    let bom = collect(&sources, args.name.as_deref(), &mut diagnostics).map_err(collect_failure)?;
+    for warning in diagnostics.warnings() {
+        out.warn(&format!("skipped: {warning}"));
+    }
     let spec = match args.spec_version {
         CycloneDxVersion::V1_5 => SpecVersion::V1_5,
         CycloneDxVersion::V1_6 => SpecVersion::V1_6,
@@ -64,4 +82,14 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
         None => out.text(&String::from_utf8_lossy(&text)),
     }
     Ok(Exit::Ok)
+}
+
+fn collect_failure(e: CollectError) -> Failure {
+    Failure {
+        exit: match e {
+            CollectError::NotFound(_) => Exit::NotFound,
+            _ => Exit::Malformed,
+        },
+        message: e.to_string(),
+    }
 }

@@ -1,0 +1,166 @@
+//! A model file or directory as a `machine-learning-model` component: its files and their
+//! SHA-256 hashes (through `modelseal-digest`, the same walk and hashing signing uses, so the
+//! OMS root digest recorded here is the one a signature covers), its formats and size, and a
+//! CycloneDX model card filled only from what the files state: a Hugging Face `config.json`,
+//! the YAML front matter of its `README.md`, safetensors headers and GGUF metadata.
+//!
+//! Nothing is loaded or executed; headers are read with fixed bounds.
+
+mod card;
+mod gguf;
+mod safetensors;
+
+use std::path::Path;
+
+use modelseal_digest::{HashAlgorithm, Serialization, hash_walk, walk_model};
+
+use crate::bom::{Bom, Component, Hash, Kind, ModelCard};
+use crate::collect::{CollectError, Diagnostics};
+
+pub use card::task_formats;
+
+/// File extensions (lowercase) that hold weights or a whole model, and the format each is.
+const FORMATS: &[(&str, &str)] = &[
+    ("safetensors", "safetensors"),
+    ("gguf", "gguf"),
+    ("onnx", "onnx"),
+    ("keras", "keras"),
+    ("h5", "hdf5"),
+    ("hdf5", "hdf5"),
+    ("pt", "pytorch"),
+    ("pth", "pytorch"),
+    ("bin", "pytorch"),
+    ("ckpt", "pytorch"),
+    ("pkl", "pickle"),
+    ("pickle", "pickle"),
+    ("joblib", "joblib"),
+    ("npy", "numpy"),
+    ("npz", "numpy"),
+    ("tflite", "tflite"),
+    ("pb", "tensorflow"),
+    ("mlmodel", "coreml"),
+];
+
+/// The model format a file name says, if it names one.
+pub fn format_of(name: &str) -> Option<&'static str> {
+    let extension = name.rsplit_once('.')?.1.to_ascii_lowercase();
+    FORMATS
+        .iter()
+        .find(|(e, _)| *e == extension)
+        .map(|(_, format)| *format)
+}
+
+/// Whether `path` looks like a model: a file in a model format, or a directory holding one.
+pub fn looks_like_model(path: &Path) -> bool {
+    if path.is_file() {
+        return path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| format_of(n).is_some());
+    }
+    std::fs::read_dir(path).is_ok_and(|entries| {
+        entries.filter_map(Result::ok).any(|e| {
+            e.path().is_file()
+                && e.file_name()
+                    .to_str()
+                    .is_some_and(|n| format_of(n).is_some())
+        })
+    })
+}
+
+/// Reads the model at `path` into a BOM whose root is the model component.
+pub fn collect_model(path: &Path, diagnostics: &mut Diagnostics) -> Result<Bom, CollectError> {
+    Ok(Bom::new(model_component(path, diagnostics)?))
+}
+
+/// The model at `path` as one component (with its files nested when it is a directory).
+pub fn model_component(
+    path: &Path,
+    diagnostics: &mut Diagnostics,
+) -> Result<Component, CollectError> {
+    std::fs::metadata(path).map_err(|e| CollectError::io(path, e))?;
+    let invalid = |e: modelseal_digest::DigestError| CollectError::Invalid {
+        path: path.to_path_buf(),
+        line: None,
+        message: e.to_string(),
+    };
+    let serialization = Serialization::files(HashAlgorithm::Sha256);
+    let walk = walk_model(path, false, &serialization.ignore_paths).map_err(invalid)?;
+    // One resource per file, in the walk's order.
+    let manifest = hash_walk(&walk, &serialization).map_err(invalid)?;
+    let name = manifest.model_name.clone();
+    let mut model = Component::new(format!("model:{name}"), Kind::MachineLearningModel, &name);
+    let mut card = ModelCard::default();
+    let mut formats: Vec<&'static str> = Vec::new();
+    let mut total: u64 = 0;
+    for (resource, file) in manifest.resources.iter().zip(&walk.files) {
+        let digest = hex::encode(&resource.digest);
+        total += file.size;
+        let file_name = if walk.is_single_file {
+            name.clone()
+        } else {
+            file.name.clone()
+        };
+        let format = format_of(&file_name);
+        formats.extend(format);
+        match format {
+            Some("safetensors") => {
+                safetensors::read_into(&file.path, &mut card)
+                    .or_else(|e| diagnostics.recover(e))?;
+            }
+            Some("gguf") => {
+                gguf::read_into(&file.path, &mut card).or_else(|e| diagnostics.recover(e))?;
+            }
+            _ => {}
+        }
+        let hash = Hash {
+            algorithm: "SHA-256",
+            value: digest,
+        };
+        if walk.is_single_file {
+            model.hashes.push(hash);
+            continue;
+        }
+        let mut part = Component::new(format!("model:{name}/{file_name}"), Kind::File, &file_name);
+        part.hashes.push(hash);
+        part.properties
+            .push(("modelseal:file:size".to_owned(), file.size.to_string()));
+        if let Some(format) = format {
+            part.properties
+                .push(("modelseal:model:format".to_owned(), format.to_owned()));
+        }
+        model.components.push(part);
+    }
+    if !walk.is_single_file {
+        card::read_config_json(&path.join("config.json"), &mut card)
+            .or_else(|e| diagnostics.recover(e))?;
+        if let Some(license) = card::read_readme(&path.join("README.md"), &mut card)
+            .or_else(|e| diagnostics.recover(e).map(|()| None))?
+        {
+            model.licenses.push(license);
+        }
+    }
+    card::finish(&mut card);
+    formats.sort_unstable();
+    formats.dedup();
+    for format in formats {
+        model
+            .properties
+            .push(("modelseal:model:format".to_owned(), format.to_owned()));
+    }
+    model
+        .properties
+        .push(("modelseal:model:size".to_owned(), total.to_string()));
+    model.properties.push((
+        "modelseal:model:files".to_owned(),
+        walk.files.len().to_string(),
+    ));
+    model.properties.push((
+        "modelseal:model:oms-root-digest".to_owned(),
+        format!("sha256:{}", hex::encode(manifest.root_digest())),
+    ));
+    if card != ModelCard::default() {
+        model.model_card = Some(card);
+    }
+    Ok(model)
+}

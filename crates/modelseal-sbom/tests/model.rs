@@ -1,0 +1,174 @@
+//! Models written by the real libraries (safetensors, gguf, through the peers' venv) become
+//! `machine-learning-model` components with their hashes and a model card, valid under the
+//! official CycloneDX 1.5 and 1.6 schemas.
+
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{assert_schema_valid, venv};
+use modelseal_sbom::bom::Kind;
+use modelseal_sbom::collect::Diagnostics;
+use modelseal_sbom::cyclonedx::{SpecVersion, to_json};
+use modelseal_sbom::model::collect_model;
+use sha2::{Digest, Sha256};
+
+const WRITE_MODELS: &str = r#"
+import json, os, sys
+import numpy as np
+import gguf
+from safetensors.numpy import save_file
+out = sys.argv[1]
+hf = os.path.join(out, "tiny-llama")
+os.makedirs(hf)
+save_file({"embed": np.zeros((16, 8), np.float32), "head": np.zeros((8,), np.float16)},
+          os.path.join(hf, "model.safetensors"), metadata={"format": "pt"})
+json.dump({"model_type": "llama", "architectures": ["LlamaForCausalLM"], "torch_dtype": "float32",
+           "vocab_size": 16, "hidden_size": 8, "num_hidden_layers": 1}, open(os.path.join(hf, "config.json"), "w"))
+open(os.path.join(hf, "README.md"), "w").write(
+    "---\nlicense: apache-2.0\npipeline_tag: text-generation\ndatasets:\n- tatsu-lab/alpaca\n---\n# Tiny\n")
+open(os.path.join(hf, "tokenizer.json"), "w").write("{}")
+w = gguf.GGUFWriter(os.path.join(out, "tiny.gguf"), "llama")
+w.add_context_length(2048)
+w.add_name("tiny")
+w.add_tensor("w", np.zeros((4, 8), np.float32))
+w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
+"#;
+
+fn property<'a>(pairs: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+fn sha256(path: &Path) -> String {
+    hex::encode(Sha256::digest(std::fs::read(path).unwrap()))
+}
+
+#[test]
+fn real_model_files_become_model_components() {
+    let Some(venv) = venv() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let status = Command::new(venv.join("bin/python"))
+        .args(["-c", WRITE_MODELS])
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    let hf = dir.path().join("tiny-llama");
+    let bom = collect_model(&hf, &mut Diagnostics::strict()).unwrap();
+    let model = &bom.root;
+    assert_eq!(model.kind, Kind::MachineLearningModel);
+    assert_eq!(model.name, "tiny-llama");
+    assert_eq!(
+        model.licenses,
+        [modelseal_sbom::bom::License::Expression(
+            "Apache-2.0".into()
+        )]
+    );
+    let files: Vec<&str> = model.components.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        files,
+        [
+            "README.md",
+            "config.json",
+            "model.safetensors",
+            "tokenizer.json"
+        ]
+    );
+    let weights = &model.components[2];
+    assert_eq!(weights.kind, Kind::File);
+    assert_eq!(
+        weights.hashes[0].value,
+        sha256(&hf.join("model.safetensors"))
+    );
+    let card = model.model_card.as_ref().unwrap();
+    assert_eq!(card.task.as_deref(), Some("text-generation"));
+    assert_eq!(card.architecture_family.as_deref(), Some("llama"));
+    assert_eq!(card.model_architecture.as_deref(), Some("LlamaForCausalLM"));
+    assert_eq!(
+        (card.inputs.as_slice(), card.outputs.as_slice()),
+        (&["text".to_owned()][..], &["text".to_owned()][..])
+    );
+    assert_eq!(
+        property(&card.properties, "modelseal:model:parameters"),
+        ["136"]
+    );
+    assert_eq!(
+        property(&card.properties, "modelseal:model:dtype"),
+        ["F16", "F32"]
+    );
+    assert_eq!(
+        property(&card.properties, "huggingface:dataset"),
+        ["tatsu-lab/alpaca"]
+    );
+    assert_eq!(
+        property(&model.properties, "modelseal:model:format"),
+        ["safetensors"]
+    );
+    assert_eq!(property(&model.properties, "modelseal:model:files"), ["4"]);
+
+    let gguf = collect_model(&dir.path().join("tiny.gguf"), &mut Diagnostics::strict()).unwrap();
+    let model = &gguf.root;
+    assert!(model.components.is_empty());
+    assert_eq!(model.hashes[0].value, sha256(&dir.path().join("tiny.gguf")));
+    let card = model.model_card.as_ref().unwrap();
+    assert_eq!(card.architecture_family.as_deref(), Some("llama"));
+    assert_eq!(
+        property(&card.properties, "gguf:llama.context_length"),
+        ["2048"]
+    );
+    assert_eq!(property(&card.properties, "gguf:general.name"), ["tiny"]);
+    assert_eq!(
+        property(&card.properties, "modelseal:model:parameters"),
+        ["32"]
+    );
+
+    for bom in [&bom, &gguf] {
+        for spec in [SpecVersion::V1_5, SpecVersion::V1_6] {
+            assert_schema_valid(&to_json(bom, spec, "2026-11-23T00:00:00Z"), spec);
+        }
+    }
+}
+
+#[test]
+fn a_corrupt_weights_file_is_named_or_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("model.safetensors"),
+        b"\xff\xff\xff\xff\xff\xff\xff\x7fjunk",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("config.json"), b"{\"model_type\": ").unwrap();
+    let err = collect_model(dir.path(), &mut Diagnostics::strict())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("model.safetensors") && err.contains("header length"),
+        "{err}"
+    );
+    let mut diagnostics = Diagnostics::best_effort();
+    let bom = collect_model(dir.path(), &mut diagnostics).unwrap();
+    assert_eq!(
+        bom.root.components.len(),
+        2,
+        "both files are still listed and hashed"
+    );
+    assert_eq!(
+        diagnostics.warnings().len(),
+        2,
+        "{:?}",
+        diagnostics.warnings()
+    );
+    assert!(
+        diagnostics.warnings()[1].contains("config.json:1:"),
+        "{:?}",
+        diagnostics.warnings()
+    );
+}
