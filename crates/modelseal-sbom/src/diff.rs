@@ -1,1 +1,370 @@
-//! Work in progress (issue 5).
+//! What changed between two bills of materials: components added and removed, and for the same
+//! component a new version, a new licence or, at the same version, new hashes (the artifact was
+//! rebuilt or swapped: for a model file, the weights changed).
+//!
+//! Components are matched by identity, not by bom-ref (which differs between tools): the purl
+//! without its version and qualifiers when there is one, else the type, group and name. When a
+//! package is present in several versions (npm, Cargo), equal versions pair first, then the rest
+//! in version order.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::bom::{Bom, Component, License};
+
+/// One component, as a diff reports it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Entry {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct VersionChange {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct LicenseChange {
+    pub name: String,
+    pub version: Option<String>,
+    pub from: Vec<String>,
+    pub to: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct HashChange {
+    pub name: String,
+    pub version: Option<String>,
+    /// `ALG:hex` for each hash both sides give with the same algorithm and different values.
+    pub from: Vec<String>,
+    pub to: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Diff {
+    pub added: Vec<Entry>,
+    pub removed: Vec<Entry>,
+    pub version_changed: Vec<VersionChange>,
+    pub license_changed: Vec<LicenseChange>,
+    pub hash_changed: Vec<HashChange>,
+}
+
+impl Diff {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty()
+            && self.removed.is_empty()
+            && self.version_changed.is_empty()
+            && self.license_changed.is_empty()
+            && self.hash_changed.is_empty()
+    }
+}
+
+/// The identity of a component across documents (see the module docs).
+fn identity(c: &Component) -> String {
+    if let Some(purl) = &c.purl {
+        let without_qualifiers = purl.split(['?', '#']).next().unwrap_or(purl);
+        // The version follows the last `@` after the last `/` (a scoped npm name's `@` is
+        // percent-encoded in a purl, but tolerate it raw).
+        let cut = without_qualifiers
+            .rfind('@')
+            .filter(|&at| at > without_qualifiers.rfind('/').unwrap_or(0));
+        let base = cut.map_or(without_qualifiers, |at| &without_qualifiers[..at]);
+        return base.replace("%40", "@").to_ascii_lowercase();
+    }
+    format!(
+        "{}:{}/{}",
+        c.kind.as_str(),
+        c.group.as_deref().unwrap_or(""),
+        c.name
+    )
+}
+
+fn entry(c: &Component) -> Entry {
+    Entry {
+        name: display_name(c),
+        version: c.version.clone(),
+        purl: c.purl.clone(),
+    }
+}
+
+fn display_name(c: &Component) -> String {
+    match &c.group {
+        Some(group) if !group.is_empty() => format!("{group}/{}", c.name),
+        _ => c.name.clone(),
+    }
+}
+
+fn license_strings(c: &Component) -> Vec<String> {
+    let mut out: Vec<String> = c
+        .licenses
+        .iter()
+        .map(|l| match l {
+            License::Expression(e) => e.clone(),
+            License::Named(n) => n.clone(),
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Compares `old` with `new` (every component, nested ones and the root included).
+pub fn diff(old: &Bom, new: &Bom) -> Diff {
+    let group = |bom: &Bom| {
+        let mut by_identity: BTreeMap<String, Vec<Component>> = BTreeMap::new();
+        for c in bom.all_components() {
+            by_identity.entry(identity(c)).or_default().push(c.clone());
+        }
+        for list in by_identity.values_mut() {
+            list.sort_by(|a, b| a.version.cmp(&b.version));
+        }
+        by_identity
+    };
+    let old_groups = group(old);
+    let mut new_groups = group(new);
+    let mut result = Diff::default();
+    for (key, mut olds) in old_groups {
+        let mut news = new_groups.remove(&key).unwrap_or_default();
+        // Equal versions pair first.
+        let mut pairs: Vec<(Component, Component)> = Vec::new();
+        olds.retain(|o| {
+            if let Some(i) = news.iter().position(|n| n.version == o.version) {
+                pairs.push((o.clone(), news.remove(i)));
+                false
+            } else {
+                true
+            }
+        });
+        let paired = olds.len().min(news.len());
+        let rest_old = olds.split_off(paired);
+        let rest_new = news.split_off(paired);
+        pairs.extend(olds.into_iter().zip(news));
+        for (o, n) in pairs {
+            compare(&o, &n, &mut result);
+        }
+        result.removed.extend(rest_old.iter().map(entry));
+        result.added.extend(rest_new.iter().map(entry));
+    }
+    for (_, news) in new_groups {
+        result.added.extend(news.iter().map(entry));
+    }
+    result.added.sort();
+    result.removed.sort();
+    result.version_changed.sort();
+    result.license_changed.sort();
+    result.hash_changed.sort();
+    result
+}
+
+fn compare(old: &Component, new: &Component, result: &mut Diff) {
+    if old.version != new.version {
+        result.version_changed.push(VersionChange {
+            name: display_name(new),
+            purl: new.purl.clone(),
+            from: old.version.clone(),
+            to: new.version.clone(),
+        });
+    }
+    let (from, to) = (license_strings(old), license_strings(new));
+    if from != to {
+        result.license_changed.push(LicenseChange {
+            name: display_name(new),
+            version: new.version.clone(),
+            from,
+            to,
+        });
+    }
+    if old.version == new.version {
+        let mut from = Vec::new();
+        let mut to = Vec::new();
+        for o in &old.hashes {
+            if let Some(n) = new
+                .hashes
+                .iter()
+                .find(|n| n.algorithm == o.algorithm && !n.value.eq_ignore_ascii_case(&o.value))
+            {
+                from.push(format!("{}:{}", o.algorithm, o.value));
+                to.push(format!("{}:{}", n.algorithm, n.value));
+            }
+        }
+        if !from.is_empty() {
+            result.hash_changed.push(HashChange {
+                name: display_name(new),
+                version: new.version.clone(),
+                from,
+                to,
+            });
+        }
+    }
+}
+
+/// The diff as lines for a terminal: `+` added, `-` removed, `~` version, `L` licence, `#`
+/// hash; then a one-line summary.
+pub fn render_text(diff: &Diff) -> String {
+    use std::fmt::Write as _;
+    let version = |v: &Option<String>| v.clone().unwrap_or_else(|| "(no version)".to_owned());
+    let mut out = String::new();
+    for e in &diff.added {
+        let _ = writeln!(out, "+ {} {}", e.name, version(&e.version));
+    }
+    for e in &diff.removed {
+        let _ = writeln!(out, "- {} {}", e.name, version(&e.version));
+    }
+    for c in &diff.version_changed {
+        let _ = writeln!(
+            out,
+            "~ {} {} -> {}",
+            c.name,
+            version(&c.from),
+            version(&c.to)
+        );
+    }
+    for c in &diff.license_changed {
+        let list = |l: &[String]| {
+            if l.is_empty() {
+                "(none)".to_owned()
+            } else {
+                l.join(", ")
+            }
+        };
+        let _ = writeln!(
+            out,
+            "L {} {}: {} -> {}",
+            c.name,
+            version(&c.version),
+            list(&c.from),
+            list(&c.to)
+        );
+    }
+    for c in &diff.hash_changed {
+        let _ = writeln!(
+            out,
+            "# {} {}: {} -> {}",
+            c.name,
+            version(&c.version),
+            c.from.join(", "),
+            c.to.join(", ")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{} added, {} removed, {} version changed, {} licence changed, {} hash changed",
+        diff.added.len(),
+        diff.removed.len(),
+        diff.version_changed.len(),
+        diff.license_changed.len(),
+        diff.hash_changed.len()
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bom::{Hash, Kind};
+
+    fn package(name: &str, version: &str, license: &str) -> Component {
+        let mut c = Component::package(format!("pkg:npm/{name}@{version}"), name, version);
+        c.licenses.push(License::Expression(license.to_owned()));
+        c
+    }
+
+    fn bom(components: Vec<Component>) -> Bom {
+        let mut bom = Bom::new(Component::new("root", Kind::Application, "root"));
+        for c in components {
+            bom.add(c);
+        }
+        bom
+    }
+
+    #[test]
+    fn equal_documents_have_no_diff() {
+        let a = bom(vec![package("a", "1.0.0", "MIT")]);
+        assert!(diff(&a, &a.clone()).is_empty());
+    }
+
+    #[test]
+    fn added_removed_version_and_licence() {
+        let old = bom(vec![
+            package("a", "1.0.0", "MIT"),
+            package("b", "1.0.0", "MIT"),
+            package("c", "1.0.0", "MIT"),
+        ]);
+        let new = bom(vec![
+            package("a", "1.1.0", "MIT"),
+            package("b", "1.0.0", "GPL-3.0-only"),
+            package("d", "2.0.0", "MIT"),
+        ]);
+        let d = diff(&old, &new);
+        assert_eq!(
+            d.added.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
+            ["d"]
+        );
+        assert_eq!(
+            d.removed
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>(),
+            ["c"]
+        );
+        assert_eq!(d.version_changed.len(), 1);
+        assert_eq!(d.version_changed[0].from.as_deref(), Some("1.0.0"));
+        assert_eq!(d.version_changed[0].to.as_deref(), Some("1.1.0"));
+        assert_eq!(d.license_changed[0].to, ["GPL-3.0-only"]);
+        let text = render_text(&d);
+        assert!(text.contains("~ a 1.0.0 -> 1.1.0\n"), "{text}");
+        assert!(text.ends_with(
+            "1 added, 1 removed, 1 version changed, 1 licence changed, 0 hash changed\n"
+        ));
+    }
+
+    #[test]
+    fn several_versions_of_one_package_pair_up() {
+        let old = bom(vec![
+            package("x", "1.0.0", "MIT"),
+            package("x", "2.0.0", "MIT"),
+        ]);
+        let new = bom(vec![
+            package("x", "2.0.0", "MIT"),
+            package("x", "3.0.0", "MIT"),
+        ]);
+        let d = diff(&old, &new);
+        assert!(d.added.is_empty() && d.removed.is_empty());
+        assert_eq!(d.version_changed.len(), 1);
+        assert_eq!(d.version_changed[0].from.as_deref(), Some("1.0.0"));
+    }
+
+    #[test]
+    fn same_version_new_hash_is_reported() {
+        let mut old = Component::new("model:m", Kind::MachineLearningModel, "m");
+        old.hashes.push(Hash {
+            algorithm: "SHA-256",
+            value: "aa".into(),
+        });
+        let mut new = old.clone();
+        new.hashes[0].value = "bb".into();
+        let d = diff(&bom(vec![old]), &bom(vec![new]));
+        assert_eq!(d.hash_changed.len(), 1);
+        assert_eq!(d.hash_changed[0].to, ["SHA-256:bb"]);
+    }
+
+    #[test]
+    fn identity_ignores_bom_refs_and_qualifiers() {
+        let mut a = Component::package("pkg:pypi/numpy@2.0.0?arch=x86", "numpy", "2.0.0");
+        a.bom_ref = "tool-a-ref".into();
+        let mut b = Component::package("pkg:pypi/numpy@2.1.0", "numpy", "2.1.0");
+        b.bom_ref = "BomRef.1".into();
+        assert_eq!(identity(&a), identity(&b));
+        let scoped = Component::package("pkg:npm/%40types/node@20.0.0", "node", "20.0.0");
+        assert_eq!(identity(&scoped), "pkg:npm/@types/node");
+    }
+}

@@ -59,6 +59,26 @@ pub enum Command {
 pub enum SbomCommand {
     /// Write a bill of materials for Python environments, lockfiles, projects and models.
     Create(SbomCreateArgs),
+    /// Compare two bills of materials (CycloneDX JSON/XML or SPDX JSON, in any mix).
+    #[command(after_help = SBOM_DIFF_EXIT_CODES)]
+    Diff(SbomDiffArgs),
+}
+
+const SBOM_DIFF_EXIT_CODES: &str = "\
+Exit codes:
+  0   the documents list the same components, versions, licences and hashes
+  1   they differ
+  3   a document not found
+  4   a document unreadable or in no known format";
+
+#[derive(Debug, Args)]
+pub struct SbomDiffArgs {
+    /// The earlier document.
+    pub old: PathBuf,
+    /// The later document.
+    pub new: PathBuf,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,13 +4,14 @@ use modelseal_sbom::collect::{CollectError, Diagnostics};
 use modelseal_sbom::cyclonedx::{SpecVersion, to_json};
 use modelseal_sbom::source::{Source, SourceKind, collect, detect};
 
-use crate::cli::{CycloneDxVersion, SbomCommand, SbomCreateArgs};
+use crate::cli::{CycloneDxVersion, Format, SbomCommand, SbomCreateArgs, SbomDiffArgs};
 use crate::exit::{Exit, Failure};
 use crate::render::Out;
 
 pub fn run(command: &SbomCommand, out: &Out) -> Result<Exit, Failure> {
     match command {
         SbomCommand::Create(args) => create(args, out),
+        SbomCommand::Diff(args) => diff(args, out),
     }
 }
 
@@ -92,4 +93,37 @@ fn collect_failure(e: CollectError) -> Failure {
         },
         message: e.to_string(),
     }
+}
+
+/// Reads and parses an SBOM document named on the command line.
+fn read_sbom(path: &std::path::Path) -> Result<modelseal_sbom::bom::Bom, Failure> {
+    let bytes = std::fs::read(path).map_err(|e| Failure {
+        exit: if e.kind() == std::io::ErrorKind::NotFound {
+            Exit::NotFound
+        } else {
+            Exit::Malformed
+        },
+        message: format!("{}: {e}", path.display()),
+    })?;
+    modelseal_sbom::read::read_document(&bytes)
+        .map(|(bom, _)| bom)
+        .map_err(|e| Failure {
+            exit: Exit::Malformed,
+            message: format!("{}: {e}", path.display()),
+        })
+}
+
+fn diff(args: &SbomDiffArgs, out: &Out) -> Result<Exit, Failure> {
+    let old = read_sbom(&args.old)?;
+    let new = read_sbom(&args.new)?;
+    let diff = modelseal_sbom::diff::diff(&old, &new);
+    match args.format {
+        Format::Json => out.json(&diff),
+        Format::Text => out.text(&modelseal_sbom::diff::render_text(&diff)),
+    }
+    Ok(if diff.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Integrity
+    })
 }

@@ -1,4 +1,4 @@
-//! `modelseal sbom create` (work in progress for issue 5: Python environments).
+//! `modelseal sbom create`, `diff`, `validate` and `audit`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -80,4 +80,169 @@ fn bad_inputs_have_clear_exit_codes() {
         .args(["--timestamp", "yesterday"])
         .assert()
         .code(64);
+}
+
+/// A site-packages with the given distributions (name, version, licence).
+fn site(dir: &Path, packages: &[(&str, &str, &str)]) {
+    for (name, version, license) in packages {
+        let dist = dir.join(format!("{name}-{version}.dist-info"));
+        fs::create_dir_all(&dist).unwrap();
+        fs::write(
+            dist.join("METADATA"),
+            format!(
+                "Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nLicense: {license}\n"
+            ),
+        )
+        .unwrap();
+        fs::write(dist.join("RECORD"), "").unwrap();
+    }
+}
+
+fn create(source: &Path, output: &Path, extra: &[&str]) {
+    modelseal()
+        .args(["sbom", "create"])
+        .arg(source)
+        .args(["--timestamp", "2026-11-23T00:00:00Z", "-o"])
+        .arg(output)
+        .args(extra)
+        .assert()
+        .success();
+}
+
+#[test]
+fn diff_reports_changes_with_exit_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old_env, new_env) = (dir.path().join("old"), dir.path().join("new"));
+    site(
+        &old_env,
+        &[("numpy", "2.0.0", "BSD-3-Clause"), ("six", "1.16.0", "MIT")],
+    );
+    site(
+        &new_env,
+        &[
+            ("numpy", "2.1.0", "BSD-3-Clause"),
+            ("requests", "2.32.0", "Apache-2.0"),
+        ],
+    );
+    let (old, new) = (dir.path().join("old.json"), dir.path().join("new.json"));
+    create(&old_env, &old, &["--name", "app"]);
+    create(&new_env, &new, &["--name", "app"]);
+    modelseal()
+        .args(["sbom", "diff"])
+        .arg(&old)
+        .arg(&old)
+        .assert()
+        .code(0)
+        .stdout("0 added, 0 removed, 0 version changed, 0 licence changed, 0 hash changed\n");
+    modelseal()
+        .args(["sbom", "diff"])
+        .arg(&old)
+        .arg(&new)
+        .assert()
+        .code(1)
+        .stdout(
+            "+ requests 2.32.0\n- six 1.16.0\n~ numpy 2.0.0 -> 2.1.0\n\
+             1 added, 1 removed, 1 version changed, 0 licence changed, 0 hash changed\n",
+        );
+    let json = modelseal()
+        .args(["sbom", "diff", "--format", "json"])
+        .arg(&old)
+        .arg(&new)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(json["added"][0]["purl"], "pkg:pypi/requests@2.32.0");
+    assert_eq!(json["version_changed"][0]["to"], "2.1.0");
+    modelseal()
+        .args(["sbom", "diff"])
+        .arg(&old)
+        .arg(dir.path().join("missing.json"))
+        .assert()
+        .code(3);
+    fs::write(dir.path().join("garbage.json"), "{\"hello\": 1}").unwrap();
+    modelseal()
+        .args(["sbom", "diff"])
+        .arg(&old)
+        .arg(dir.path().join("garbage.json"))
+        .assert()
+        .code(4)
+        .stderr(predicates::str::contains(
+            "garbage.json: neither a CycloneDX nor an SPDX document",
+        ));
+}
+
+#[test]
+fn a_model_directory_is_detected_and_its_changed_weights_diffed() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("tiny");
+    fs::create_dir(&model).unwrap();
+    let header = br#"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#;
+    let mut weights = (header.len() as u64).to_le_bytes().to_vec();
+    weights.extend_from_slice(header);
+    weights.extend_from_slice(&[0u8; 8]);
+    fs::write(model.join("model.safetensors"), &weights).unwrap();
+    fs::write(
+        model.join("config.json"),
+        r#"{"model_type": "bert", "architectures": ["BertForMaskedLM"]}"#,
+    )
+    .unwrap();
+    let before = dir.path().join("before.json");
+    create(&model, &before, &[]);
+    let document: serde_json::Value = serde_json::from_slice(&fs::read(&before).unwrap()).unwrap();
+    let root = &document["metadata"]["component"];
+    assert_eq!(root["type"], "machine-learning-model");
+    assert_eq!(root["modelCard"]["modelParameters"]["task"], "fill-mask");
+    assert_eq!(root["components"].as_array().unwrap().len(), 2);
+    weights[header.len() + 8] = 1;
+    fs::write(model.join("model.safetensors"), &weights).unwrap();
+    let after = dir.path().join("after.json");
+    create(&model, &after, &[]);
+    modelseal()
+        .args(["sbom", "diff"])
+        .arg(&before)
+        .arg(&after)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains(
+            "# model.safetensors (no version): SHA-256:",
+        ))
+        .stdout(predicates::str::contains("1 hash changed"));
+}
+
+#[test]
+fn best_effort_skips_broken_entries_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    site(dir.path(), &[("good", "1.0", "MIT")]);
+    let broken = dir.path().join("broken-1.0.dist-info");
+    fs::create_dir(&broken).unwrap();
+    fs::write(broken.join("METADATA"), "Name: broken\n").unwrap();
+    modelseal()
+        .args(["sbom", "create"])
+        .arg(dir.path())
+        .assert()
+        .code(4)
+        .stderr(predicates::str::contains(
+            "broken-1.0.dist-info/METADATA: no Version field",
+        ));
+    let output = modelseal()
+        .args(["sbom", "create", "--best-effort", "-q"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("warning: skipped: "))
+        .get_output()
+        .stdout
+        .clone();
+    let document: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    assert_eq!(document["components"].as_array().unwrap().len(), 1);
+    modelseal()
+        .args(["sbom", "create"])
+        .arg(dir.path().join("broken-1.0.dist-info/METADATA"))
+        .assert()
+        .code(4)
+        .stderr(predicates::str::contains("name its kind with"));
+    modelseal().args(["sbom", "create"]).assert().code(64);
 }
