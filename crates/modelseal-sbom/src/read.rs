@@ -189,7 +189,10 @@ fn read_cyclonedx_json(value: &Value) -> Bom {
 }
 
 /// An SPDX package as a component, keyed by its SPDXID; the purl becomes its reference.
-fn spdx_package(package: &Value) -> Option<(String, Component)> {
+fn spdx_package(
+    package: &Value,
+    extracted: &BTreeMap<String, String>,
+) -> Option<(String, Component)> {
     let id = text(package, "SPDXID")?;
     let kind = match text(package, "primaryPackagePurpose").as_deref() {
         Some("APPLICATION") => Kind::Application,
@@ -208,7 +211,11 @@ fn spdx_package(package: &Value) -> Option<(String, Component)> {
     if let Some(declared) =
         text(package, "licenseDeclared").filter(|l| l != "NOASSERTION" && l != "NONE")
     {
-        c.licenses.push(License::Expression(declared));
+        // A licence the writer could only declare as `LicenseRef-` reads back as its name.
+        c.licenses.push(match extracted.get(&declared) {
+            Some(name) => License::Named(name.clone()),
+            None => License::Expression(declared),
+        });
     }
     for checksum in package
         .get("checksums")
@@ -257,7 +264,17 @@ fn read_spdx_json(value: &Value) -> Bom {
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         });
-    let by_id: BTreeMap<String, Component> = packages.iter().filter_map(spdx_package).collect();
+    let extracted: BTreeMap<String, String> = value
+        .get("hasExtractedLicensingInfos")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|info| Some((text(info, "licenseId")?, text(info, "name")?)))
+        .collect();
+    let by_id: BTreeMap<String, Component> = packages
+        .iter()
+        .filter_map(|p| spdx_package(p, &extracted))
+        .collect();
     let reference = |id: &str, by_id: &BTreeMap<String, Component>| {
         by_id
             .get(id)

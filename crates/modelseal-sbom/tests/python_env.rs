@@ -90,7 +90,9 @@ fn install(site: &Path, name: &str, version: &str, requires: &[&str], record: bo
     std::fs::create_dir_all(&dist).unwrap();
     let mut metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
     for r in requires {
-        metadata.push_str(&format!("Requires-Dist: {r}\n"));
+        metadata += "Requires-Dist: ";
+        metadata += r;
+        metadata.push('\n');
     }
     std::fs::write(dist.join("METADATA"), metadata).unwrap();
     if record {

@@ -84,6 +84,9 @@ pub struct SbomDiffArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SbomFormat {
     CyclonedxJson,
+    CyclonedxXml,
+    /// SPDX 2.3 JSON (`--spec-version` does not apply).
+    SpdxJson,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

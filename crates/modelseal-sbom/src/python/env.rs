@@ -360,11 +360,7 @@ fn licenses(metadata: &Metadata) -> Vec<License> {
     let Some(text) = &metadata.license else {
         return Vec::new();
     };
-    if let Some(id) = crate::license::from_name(text) {
-        return vec![License::Expression(id.to_owned())];
-    }
-    let first = text.lines().next().unwrap_or_default();
-    vec![License::Named(first.chars().take(120).collect())]
+    vec![crate::license::from_declared(text)]
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use modelseal_sbom::collect::{CollectError, Diagnostics};
 use modelseal_sbom::cyclonedx::{SpecVersion, to_json};
 use modelseal_sbom::source::{Source, SourceKind, collect, detect};
 
-use crate::cli::{CycloneDxVersion, Format, SbomCommand, SbomCreateArgs, SbomDiffArgs};
+use crate::cli::{CycloneDxVersion, Format, SbomCommand, SbomCreateArgs, SbomDiffArgs, SbomFormat};
 use crate::exit::{Exit, Failure};
 use crate::render::Out;
 
@@ -59,12 +59,28 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
         CycloneDxVersion::V1_5 => SpecVersion::V1_5,
         CycloneDxVersion::V1_6 => SpecVersion::V1_6,
     };
-    let mut text =
-        serde_json::to_vec_pretty(&to_json(&bom, spec, &timestamp)).map_err(|e| Failure {
-            exit: Exit::Internal,
-            message: e.to_string(),
-        })?;
-    text.push(b'\n');
+    let internal = |e: serde_json::Error| Failure {
+        exit: Exit::Internal,
+        message: e.to_string(),
+    };
+    let (mut text, described) = match args.format {
+        SbomFormat::CyclonedxJson => (
+            serde_json::to_vec_pretty(&to_json(&bom, spec, &timestamp)).map_err(internal)?,
+            format!("CycloneDX {} JSON", spec.as_str()),
+        ),
+        SbomFormat::CyclonedxXml => (
+            modelseal_sbom::cyclonedx_xml::to_xml(&bom, spec, &timestamp).into_bytes(),
+            format!("CycloneDX {} XML", spec.as_str()),
+        ),
+        SbomFormat::SpdxJson => (
+            serde_json::to_vec_pretty(&modelseal_sbom::spdx_json::to_spdx(&bom, &timestamp, None))
+                .map_err(internal)?,
+            "SPDX 2.3 JSON".to_owned(),
+        ),
+    };
+    if !text.ends_with(b"\n") {
+        text.push(b'\n');
+    }
     match &args.output {
         Some(path) => {
             modelseal_sign::write_atomic(
@@ -74,10 +90,9 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
                 Some(0o644),
             )?;
             out.note(&format!(
-                "wrote {} ({} components, CycloneDX {})",
+                "wrote {} ({} components, {described})",
                 path.display(),
                 bom.components.len(),
-                spec.as_str()
             ));
         }
         None => out.text(&String::from_utf8_lossy(&text)),

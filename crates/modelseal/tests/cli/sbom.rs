@@ -246,3 +246,27 @@ fn best_effort_skips_broken_entries_with_a_warning() {
         .stderr(predicates::str::contains("name its kind with"));
     modelseal().args(["sbom", "create"]).assert().code(64);
 }
+
+#[test]
+fn the_three_formats_of_one_environment_diff_clean() {
+    let Some(venv) = venv() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut documents = Vec::new();
+    for (format, file) in [
+        ("cyclonedx-json", "bom.cdx.json"),
+        ("cyclonedx-xml", "bom.cdx.xml"),
+        ("spdx-json", "bom.spdx.json"),
+    ] {
+        let path = dir.path().join(file);
+        create(&venv, &path, &["--format", format]);
+        documents.push(path);
+    }
+    for other in &documents[1..] {
+        modelseal()
+            .args(["sbom", "diff"])
+            .arg(&documents[0])
+            .arg(other)
+            .assert()
+            .code(0);
+    }
+}
