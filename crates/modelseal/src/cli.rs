@@ -62,6 +62,41 @@ pub enum SbomCommand {
     /// Compare two bills of materials (CycloneDX JSON/XML or SPDX JSON, in any mix).
     #[command(after_help = SBOM_DIFF_EXIT_CODES)]
     Diff(SbomDiffArgs),
+    /// Match a bill of materials against offline OSV vulnerability records.
+    #[command(after_help = SBOM_AUDIT_EXIT_CODES)]
+    Audit(SbomAuditArgs),
+}
+
+const SBOM_AUDIT_EXIT_CODES: &str = "\
+Exit codes:
+  0   no finding at or above --fail-on
+  2   a finding at or above --fail-on
+  3   the document or the OSV directory not found
+  4   the document or an OSV record unreadable, or no records for PyPI, crates.io or npm";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum VulnerabilitySeverity {
+    /// Any finding, also one without a known severity.
+    None,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+#[derive(Debug, Args)]
+pub struct SbomAuditArgs {
+    /// The bill of materials (CycloneDX JSON/XML or SPDX JSON).
+    pub sbom: PathBuf,
+    /// OSV records as osv-scanner keeps them offline: `DIR/<Ecosystem>/all.zip` and/or loose
+    /// `*.json` records (or one such file).
+    #[arg(long, value_name = "DIR")]
+    pub osv_dir: PathBuf,
+    /// Exit 2 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value = "low")]
+    pub fail_on: VulnerabilitySeverity,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
 }
 
 const SBOM_DIFF_EXIT_CODES: &str = "\

@@ -4,7 +4,10 @@ use modelseal_sbom::collect::{CollectError, Diagnostics};
 use modelseal_sbom::cyclonedx::{SpecVersion, to_json};
 use modelseal_sbom::source::{Source, SourceKind, collect, detect};
 
-use crate::cli::{CycloneDxVersion, Format, SbomCommand, SbomCreateArgs, SbomDiffArgs, SbomFormat};
+use crate::cli::{
+    CycloneDxVersion, Format, SbomAuditArgs, SbomCommand, SbomCreateArgs, SbomDiffArgs, SbomFormat,
+    VulnerabilitySeverity,
+};
 use crate::exit::{Exit, Failure};
 use crate::render::Out;
 
@@ -12,6 +15,7 @@ pub fn run(command: &SbomCommand, out: &Out) -> Result<Exit, Failure> {
     match command {
         SbomCommand::Create(args) => create(args, out),
         SbomCommand::Diff(args) => diff(args, out),
+        SbomCommand::Audit(args) => audit(args, out),
     }
 }
 
@@ -141,4 +145,68 @@ fn diff(args: &SbomDiffArgs, out: &Out) -> Result<Exit, Failure> {
     } else {
         Exit::Integrity
     })
+}
+
+fn audit(args: &SbomAuditArgs, out: &Out) -> Result<Exit, Failure> {
+    use modelseal_sbom::osv::{Database, OsvError, Severity};
+    let bom = read_sbom(&args.sbom)?;
+    let database = Database::open(&args.osv_dir).map_err(|e| Failure {
+        exit: match e {
+            OsvError::NotFound(_) => Exit::NotFound,
+            _ => Exit::Malformed,
+        },
+        message: e.to_string(),
+    })?;
+    let report = database.report(&bom.all_components());
+    let threshold = match args.fail_on {
+        VulnerabilitySeverity::None => Severity::None,
+        VulnerabilitySeverity::Low => Severity::Low,
+        VulnerabilitySeverity::Medium => Severity::Medium,
+        VulnerabilitySeverity::High => Severity::High,
+        VulnerabilitySeverity::Critical => Severity::Critical,
+    };
+    let failed = report.has_finding_at_or_above(threshold);
+    match args.format {
+        Format::Json => out.json(&report),
+        Format::Text => {
+            for finding in &report.findings {
+                let score = finding
+                    .score
+                    .map(|s| format!(" {s:.1}"))
+                    .unwrap_or_default();
+                let aliases = if finding.aliases.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", finding.aliases.join(", "))
+                };
+                let fixed = if finding.fixed.is_empty() {
+                    "no fixed version".to_owned()
+                } else {
+                    format!("fixed in {}", finding.fixed.join(", "))
+                };
+                let line = format!(
+                    "{}{score} {}{aliases} {} {}: {fixed}",
+                    finding.severity, finding.id, finding.name, finding.version
+                );
+                out.line(&if finding.severity >= threshold {
+                    out.fail(&line)
+                } else {
+                    line
+                });
+                if let Some(summary) = &finding.summary {
+                    out.line(&format!("    {summary}"));
+                }
+            }
+            for note in &report.notes {
+                out.note(&format!("note: {note}"));
+            }
+            out.line(&format!(
+                "{} finding(s) in {} component(s) checked ({} skipped: not a PyPI, crates.io or npm package)",
+                report.findings.len(),
+                report.checked,
+                report.skipped
+            ));
+        }
+    }
+    Ok(if failed { Exit::Threat } else { Exit::Ok })
 }

@@ -270,3 +270,84 @@ fn the_three_formats_of_one_environment_diff_clean() {
             .code(0);
     }
 }
+
+#[test]
+fn audit_matches_osv_records_and_fails_at_the_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join("env");
+    site(
+        &env,
+        &[("numpy", "2.0.0", "BSD-3-Clause"), ("six", "1.16.0", "MIT")],
+    );
+    let sbom = dir.path().join("bom.cdx.xml");
+    create(&env, &sbom, &["--format", "cyclonedx-xml"]);
+    let osv = dir.path().join("osv");
+    fs::create_dir_all(osv.join("PyPI")).unwrap();
+    let record = serde_json::json!({
+        "schema_version": "1.6.0",
+        "id": "GHSA-test-0001-0001",
+        "modified": "2026-01-01T00:00:00Z",
+        "aliases": ["CVE-2026-0001"],
+        "summary": "Buffer overflow in numpy.frombuffer",
+        "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+        "affected": [{
+            "package": {"ecosystem": "PyPI", "name": "NumPy"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0.1"}]}]
+        }]
+    });
+    fs::write(
+        osv.join("PyPI/GHSA-test-0001-0001.json"),
+        record.to_string(),
+    )
+    .unwrap();
+    modelseal()
+        .args(["sbom", "audit"])
+        .arg(&sbom)
+        .arg("--osv-dir")
+        .arg(&osv)
+        .assert()
+        .code(2)
+        .stdout(predicates::str::contains(
+            "critical 9.8 GHSA-test-0001-0001 (CVE-2026-0001) numpy 2.0.0: fixed in 2.0.1",
+        ))
+        .stdout(predicates::str::contains(
+            "1 finding(s) in 2 component(s) checked (1 skipped: not a PyPI, crates.io or npm package)",
+        ));
+    modelseal()
+        .args(["sbom", "audit", "--fail-on", "critical", "--format", "json"])
+        .arg(&sbom)
+        .arg("--osv-dir")
+        .arg(&osv)
+        .assert()
+        .code(2)
+        .stdout(predicates::str::contains("\"id\": \"GHSA-test-0001-0001\""));
+    // Fixed version installed: nothing to report.
+    let patched = dir.path().join("patched");
+    site(&patched, &[("numpy", "2.0.1", "BSD-3-Clause")]);
+    let patched_sbom = dir.path().join("patched.spdx.json");
+    create(&patched, &patched_sbom, &["--format", "spdx-json"]);
+    modelseal()
+        .args(["sbom", "audit"])
+        .arg(&patched_sbom)
+        .arg("--osv-dir")
+        .arg(&osv)
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("0 finding(s)"));
+    modelseal()
+        .args(["sbom", "audit"])
+        .arg(&sbom)
+        .arg("--osv-dir")
+        .arg(dir.path().join("nope"))
+        .assert()
+        .code(3);
+    fs::write(osv.join("PyPI/broken.json"), "{\"id\": ").unwrap();
+    modelseal()
+        .args(["sbom", "audit"])
+        .arg(&sbom)
+        .arg("--osv-dir")
+        .arg(&osv)
+        .assert()
+        .code(4)
+        .stderr(predicates::str::contains("broken.json:1:"));
+}
