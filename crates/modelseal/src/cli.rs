@@ -62,9 +62,33 @@ pub enum SbomCommand {
     /// Compare two bills of materials (CycloneDX JSON/XML or SPDX JSON, in any mix).
     #[command(after_help = SBOM_DIFF_EXIT_CODES)]
     Diff(SbomDiffArgs),
+    /// Check documents against the CycloneDX 1.5/1.6 or SPDX 2.3 rules, and the official schemas
+    /// when given.
+    #[command(after_help = SBOM_VALIDATE_EXIT_CODES)]
+    Validate(SbomValidateArgs),
     /// Match a bill of materials against offline OSV vulnerability records.
     #[command(after_help = SBOM_AUDIT_EXIT_CODES)]
     Audit(SbomAuditArgs),
+}
+
+const SBOM_VALIDATE_EXIT_CODES: &str = "\
+Exit codes (when several apply, the lowest non-zero wins):
+  0   every document is valid (warnings allowed)
+  3   a document not found
+  4   a document invalid, unreadable, or in no supported format";
+
+#[derive(Debug, Args)]
+pub struct SbomValidateArgs {
+    /// CycloneDX JSON/XML or SPDX 2.3 JSON documents (the format is detected).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// A directory with the official JSON schemas (`bom-1.5.schema.json`,
+    /// `bom-1.6.schema.json`, `spdx.schema.json`, `jsf-0.82.schema.json`,
+    /// `spdx-2.3.schema.json`): JSON documents are also validated against them.
+    #[arg(long, value_name = "DIR")]
+    pub schema_dir: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
 }
 
 const SBOM_AUDIT_EXIT_CODES: &str = "\

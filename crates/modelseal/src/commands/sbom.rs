@@ -6,7 +6,7 @@ use modelseal_sbom::source::{Source, SourceKind, collect, detect};
 
 use crate::cli::{
     CycloneDxVersion, Format, SbomAuditArgs, SbomCommand, SbomCreateArgs, SbomDiffArgs, SbomFormat,
-    VulnerabilitySeverity,
+    SbomValidateArgs, VulnerabilitySeverity,
 };
 use crate::exit::{Exit, Failure};
 use crate::render::Out;
@@ -16,6 +16,7 @@ pub fn run(command: &SbomCommand, out: &Out) -> Result<Exit, Failure> {
         SbomCommand::Create(args) => create(args, out),
         SbomCommand::Diff(args) => diff(args, out),
         SbomCommand::Audit(args) => audit(args, out),
+        SbomCommand::Validate(args) => validate(args, out),
     }
 }
 
@@ -84,6 +85,23 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
     };
     if !text.ends_with(b"\n") {
         text.push(b'\n');
+    }
+    // What modelseal writes, it checks first: an invalid document is a bug, never output.
+    let report =
+        modelseal_sbom::validate::validate(&text, &modelseal_sbom::validate::Options::default())
+            .map_err(|e| Failure {
+                exit: Exit::Internal,
+                message: format!("the {described} document written is unreadable (a bug): {e}"),
+            })?;
+    if !report.is_valid() {
+        let problems: Vec<String> = report.errors().map(ToString::to_string).collect();
+        return Err(Failure {
+            exit: Exit::Internal,
+            message: format!(
+                "the {described} document is invalid (a bug), not written:\n  {}",
+                problems.join("\n  ")
+            ),
+        });
     }
     match &args.output {
         Some(path) => {
@@ -209,4 +227,135 @@ fn audit(args: &SbomAuditArgs, out: &Out) -> Result<Exit, Failure> {
         }
     }
     Ok(if failed { Exit::Threat } else { Exit::Ok })
+}
+
+/// Refuses a document larger than the validator takes before reading it.
+fn read_document_file(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
+    let io = |e: std::io::Error| Failure {
+        exit: if e.kind() == std::io::ErrorKind::NotFound {
+            Exit::NotFound
+        } else {
+            Exit::Malformed
+        },
+        message: format!("{}: {e}", path.display()),
+    };
+    let len = std::fs::metadata(path).map_err(io)?.len();
+    if len > modelseal_sbom::validate::MAX_INPUT as u64 {
+        return Err(Failure {
+            exit: Exit::Malformed,
+            message: format!(
+                "{}: {len} bytes, more than the {} a document may have",
+                path.display(),
+                modelseal_sbom::validate::MAX_INPUT
+            ),
+        });
+    }
+    std::fs::read(path).map_err(io)
+}
+
+#[derive(serde::Serialize)]
+struct ValidateResult {
+    file: String,
+    valid: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    format: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    problems: Vec<modelseal_sbom::validate::Problem>,
+}
+
+fn validate(args: &SbomValidateArgs, out: &Out) -> Result<Exit, Failure> {
+    use modelseal_sbom::validate::{Options, Validator};
+    let options = Options {
+        schema_dir: args.schema_dir.as_deref(),
+    };
+    let validator = Validator::new(&options).map_err(|e| Failure {
+        exit: Exit::Usage,
+        message: format!("--schema-dir: {e}"),
+    })?;
+    let mut exit = Exit::Ok;
+    let mut results = Vec::new();
+    for file in &args.files {
+        let mut result = ValidateResult {
+            file: file.display().to_string(),
+            valid: false,
+            format: None,
+            error: None,
+            problems: Vec::new(),
+        };
+        let outcome = read_document_file(file).and_then(|bytes| {
+            validator.validate(&bytes).map_err(|e| Failure {
+                exit: Exit::Malformed,
+                message: e.to_string(),
+            })
+        });
+        match outcome {
+            Ok(report) => {
+                result.valid = report.is_valid();
+                result.format = Some(report.format.to_string());
+                result.problems = report.problems;
+                if !result.valid {
+                    exit = lowest_failure(exit, Exit::Malformed);
+                }
+            }
+            Err(failure) => {
+                exit = lowest_failure(exit, failure.exit);
+                result.error = Some(failure.message);
+            }
+        }
+        if args.format == Format::Text {
+            render_validation(&result, args.schema_dir.is_some(), out);
+        }
+        results.push(result);
+    }
+    if args.format == Format::Json {
+        out.json(&results);
+    }
+    Ok(exit)
+}
+
+fn lowest_failure(current: Exit, new: Exit) -> Exit {
+    match current {
+        Exit::Ok => new,
+        current if (new as u8) < (current as u8) => new,
+        current => current,
+    }
+}
+
+fn render_validation(result: &ValidateResult, with_schema: bool, out: &Out) {
+    let format = result.format.as_deref().unwrap_or("document");
+    if let Some(error) = &result.error {
+        out.line(&out.fail(&format!("{}: {error}", result.file)));
+        return;
+    }
+    let errors = result
+        .problems
+        .iter()
+        .filter(|p| p.severity == modelseal_sbom::validate::Severity::Error)
+        .count();
+    let warnings = result.problems.len() - errors;
+    let checked = if with_schema && !format.ends_with("XML") {
+        "official schema and semantic checks"
+    } else {
+        "built-in structural and semantic checks"
+    };
+    if result.valid {
+        let note = if warnings > 0 {
+            format!(", {warnings} warning(s)")
+        } else {
+            String::new()
+        };
+        out.line(&out.pass(&format!(
+            "{}: valid {format} ({checked}{note})",
+            result.file
+        )));
+    } else {
+        out.line(&out.fail(&format!(
+            "{}: invalid {format}: {errors} error(s), {warnings} warning(s)",
+            result.file
+        )));
+    }
+    for problem in &result.problems {
+        out.line(&format!("    {problem}"));
+    }
 }

@@ -351,3 +351,112 @@ fn audit_matches_osv_records_and_fails_at_the_threshold() {
         .code(4)
         .stderr(predicates::str::contains("broken.json:1:"));
 }
+
+/// The CycloneDX specification's own test documents, read in place (`MODELSEAL_SHARED`
+/// overrides where `shared/` is).
+fn spec_tests(version: &str) -> Option<(Vec<PathBuf>, Vec<PathBuf>)> {
+    let root = std::env::var_os("MODELSEAL_SHARED").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+        PathBuf::from,
+    );
+    let dir = root.join("fixtures/cyclonedx-spec-tests").join(version);
+    let Ok(entries) = fs::read_dir(&dir) else {
+        assert!(
+            std::env::var_os("MODELSEAL_REQUIRE_PEERS").is_none(),
+            "{} is required",
+            dir.display()
+        );
+        eprintln!("skipping: {} not found", dir.display());
+        return None;
+    };
+    let mut files: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let name = |p: &PathBuf| p.file_name().unwrap().to_string_lossy().into_owned();
+    let valid = files
+        .iter()
+        .filter(|p| name(p).starts_with("valid-"))
+        .cloned()
+        .collect();
+    let invalid = files
+        .iter()
+        .filter(|p| name(p).starts_with("invalid-"))
+        .cloned()
+        .collect();
+    Some((valid, invalid))
+}
+
+#[test]
+fn validate_accepts_the_valid_spec_documents_and_rejects_the_invalid() {
+    for version in ["1.5", "1.6"] {
+        let Some((valid, invalid)) = spec_tests(version) else {
+            return;
+        };
+        let schemas = valid[0].parent().unwrap().join("../../../schemas");
+        for extra in [
+            vec![],
+            vec!["--schema-dir".into(), schemas.into_os_string()],
+        ] {
+            modelseal()
+                .args(["sbom", "validate"])
+                .args(&extra)
+                .args(&valid)
+                .assert()
+                .code(0);
+            let output = modelseal()
+                .args(["sbom", "validate", "--format", "json"])
+                .args(&extra)
+                .args(&invalid)
+                .assert()
+                .code(4)
+                .get_output()
+                .stdout
+                .clone();
+            let results: serde_json::Value = serde_json::from_slice(&output).unwrap();
+            for result in results.as_array().unwrap() {
+                assert_eq!(result["valid"], false, "{result}");
+            }
+            assert_eq!(results.as_array().unwrap().len(), invalid.len());
+        }
+    }
+}
+
+#[test]
+fn validate_reports_problems_with_their_pointer() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join("env");
+    site(&env, &[("numpy", "2.0.0", "BSD-3-Clause")]);
+    let good = dir.path().join("good.json");
+    create(&env, &good, &[]);
+    let mut document: serde_json::Value =
+        serde_json::from_slice(&fs::read(&good).unwrap()).unwrap();
+    document["dependencies"][0]["dependsOn"] = serde_json::json!(["pkg:pypi/nowhere@1.0"]);
+    let bad = dir.path().join("bad.json");
+    fs::write(&bad, document.to_string()).unwrap();
+    modelseal()
+        .args(["sbom", "validate"])
+        .arg(&good)
+        .arg(&bad)
+        .arg(dir.path().join("missing.json"))
+        .assert()
+        .code(3)
+        .stdout(predicates::str::contains(
+            "good.json: valid CycloneDX 1.6 JSON",
+        ))
+        .stdout(predicates::str::contains(
+            "bad.json: invalid CycloneDX 1.6 JSON: 1 error(s)",
+        ))
+        .stdout(predicates::str::contains("/dependencies/0/dependsOn/0"))
+        .stdout(predicates::str::contains("missing.json: "));
+    fs::write(dir.path().join("x.json"), "[1, 2").unwrap();
+    modelseal()
+        .args(["sbom", "validate"])
+        .arg(dir.path().join("x.json"))
+        .assert()
+        .code(4);
+    modelseal()
+        .args(["sbom", "validate", "--schema-dir"])
+        .arg(dir.path())
+        .arg(&good)
+        .assert()
+        .code(64);
+}

@@ -1,0 +1,176 @@
+//! What validation found: the document's format and a list of problems, each located by a
+//! JSON pointer (or an XPath-like path for XML), told apart by which layer found it and whether
+//! it makes the document invalid.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use crate::cyclonedx::SpecVersion;
+
+/// The kind of document that was validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "format")]
+pub enum Format {
+    #[serde(rename = "cyclonedx-json")]
+    CycloneDxJson {
+        #[serde(serialize_with = "spec_version")]
+        version: SpecVersion,
+    },
+    #[serde(rename = "cyclonedx-xml")]
+    CycloneDxXml {
+        #[serde(serialize_with = "spec_version")]
+        version: SpecVersion,
+    },
+    #[serde(rename = "spdx-2.3-json")]
+    Spdx23Json,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // the signature `serialize_with` wants
+fn spec_version<S: Serializer>(version: &SpecVersion, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(version.as_str())
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Format::CycloneDxJson { version } => write!(f, "CycloneDX {} JSON", version.as_str()),
+            Format::CycloneDxXml { version } => write!(f, "CycloneDX {} XML", version.as_str()),
+            Format::Spdx23Json => f.write_str("SPDX 2.3 JSON"),
+        }
+    }
+}
+
+/// Which layer found a problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// The official JSON schema (only with a schema directory).
+    Schema,
+    /// The built-in model of the format: shapes, required fields, enumerations, patterns.
+    Structure,
+    /// Rules no schema states: references that resolve, unique identifiers, purls and licence
+    /// expressions that parse, digests as long as their algorithm makes them.
+    Semantic,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The document is invalid.
+    Error,
+    /// Legal but doubtful (a deprecated licence id, a reference to another BOM's element that
+    /// cannot be checked here).
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Where: a JSON pointer (RFC 6901; empty for the whole document) or, for XML, a path such
+    /// as `/bom/components/component[2]/hashes/hash[1]` (positions count from 1).
+    pub pointer: String,
+    pub message: String,
+    pub origin: Origin,
+    pub severity: Severity,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let origin = match self.origin {
+            Origin::Schema => "schema",
+            Origin::Structure => "structure",
+            Origin::Semantic => "semantic",
+        };
+        let at = if self.pointer.is_empty() {
+            "(document)"
+        } else {
+            &self.pointer
+        };
+        write!(f, "{severity} [{origin}] {at}: {}", self.message)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub format: Format,
+    /// The built-in layer's first (the model's, then the rules across the document), then the
+    /// schema's.
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    /// Whether the document has no errors (warnings allowed).
+    pub fn is_valid(&self) -> bool {
+        self.errors().next().is_none()
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Problem> {
+        self.problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
+        self.problems
+            .iter()
+            .filter(|p| p.severity == Severity::Warning)
+    }
+}
+
+/// Appends one reference token to a JSON pointer, escaped as RFC 6901 requires.
+pub(super) fn push_token(pointer: &mut String, token: &str) {
+    pointer.push('/');
+    for c in token.chars() {
+        match c {
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            c => pointer.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_escape_slash_and_tilde() {
+        let mut pointer = String::new();
+        push_token(&mut pointer, "components");
+        push_token(&mut pointer, "a/b~c");
+        assert_eq!(pointer, "/components/a~1b~0c");
+    }
+
+    #[test]
+    fn warnings_alone_leave_a_report_valid() {
+        let warning = Problem {
+            pointer: "/x".into(),
+            message: "doubtful".into(),
+            origin: Origin::Semantic,
+            severity: Severity::Warning,
+        };
+        let mut report = Report {
+            format: Format::Spdx23Json,
+            problems: vec![warning.clone()],
+        };
+        assert!(report.is_valid());
+        report.problems.push(Problem {
+            severity: Severity::Error,
+            ..warning
+        });
+        assert!(!report.is_valid());
+        assert_eq!(report.errors().count(), 1);
+        assert_eq!(
+            serde_json::to_value(report.format).unwrap(),
+            serde_json::json!({"format": "spdx-2.3-json"})
+        );
+        assert_eq!(
+            report.problems[1].to_string(),
+            "error [semantic] /x: doubtful"
+        );
+    }
+}
