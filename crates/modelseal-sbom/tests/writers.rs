@@ -801,7 +801,10 @@ fn odd_names_licences_and_versions_stay_valid() {
     assert!(empty.get("versionInfo").is_none());
     let licence = empty["licenseDeclared"].as_str().unwrap();
     // A declared `LicenseRef-` keeps its name (and is declared in the document).
-    assert_eq!(licence, "LicenseRef-internal AND MIT AND (Apache-2.0 OR BSD-3-Clause)");
+    assert_eq!(
+        licence,
+        "LicenseRef-internal AND MIT AND (Apache-2.0 OR BSD-3-Clause)"
+    );
     let model = package(&spdx, "odd model");
     assert_eq!(annotations(model), ["type=machine-learning-model"]);
 
