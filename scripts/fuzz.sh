@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-all=(oms_statement signature_bundle private_key certificate_chain scan_pickle scan_bytes scan_zip scan_safetensors scan_gguf scan_hdf5 audit_log)
+all=(oms_statement signature_bundle private_key certificate_chain scan_pickle scan_bytes scan_zip scan_safetensors scan_gguf scan_hdf5 audit_log sbom_document)
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 export RUSTC_BOOTSTRAP=1
 
@@ -21,6 +21,8 @@ find tests/fixtures/scan-corpus -type f \( -name '*.pt' -o -name '*.npz' -o -nam
 find tests/fixtures/scan-corpus -type f -name '*.safetensors' -exec cp {} fuzz/corpus/scan_safetensors/ \;
 find tests/fixtures/scan-corpus -type f -name '*.gguf' -exec cp {} fuzz/corpus/scan_gguf/ \;
 find tests/fixtures/hdf5 tests/fixtures/scan-corpus -type f -name '*.h5' -exec cp {} fuzz/corpus/scan_hdf5/ \;
+# SBOM documents: the writers' and validators' fixtures and the real SPDX example.
+find crates/modelseal-sbom/tests/fixtures -type f \( -name '*.json' -o -name '*.xml' \) -size -64k -exec cp {} fuzz/corpus/sbom_document/ \;
 # A small real audit log with a checkpoint, written by the CLI.
 if [ ! -s fuzz/corpus/audit_log/seed.jsonl ]; then
   cargo build --quiet --release --bin modelseal

@@ -51,6 +51,16 @@ impl CollectError {
         }
     }
 
+    /// A JSON document that does not parse (`serde_json` knows the line and column).
+    pub fn json(path: &Path, error: &serde_json::Error) -> CollectError {
+        CollectError::Syntax {
+            path: path.to_path_buf(),
+            line: error.line(),
+            column: error.column(),
+            message: error.to_string(),
+        }
+    }
+
     /// A syntax error at byte `offset` of `text` (the contents of `path`).
     pub fn syntax_at(path: &Path, text: &str, offset: usize, message: impl fmt::Display) -> Self {
         let (line, column) = line_column(text, offset);
