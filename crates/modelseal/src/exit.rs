@@ -56,3 +56,15 @@ impl From<modelseal_digest::DigestError> for Failure {
         SignError::from(e).into()
     }
 }
+
+impl From<modelseal_sbom::collect::CollectError> for Failure {
+    fn from(e: modelseal_sbom::collect::CollectError) -> Self {
+        Failure {
+            exit: match e {
+                modelseal_sbom::collect::CollectError::NotFound(_) => Exit::NotFound,
+                _ => Exit::Malformed,
+            },
+            message: e.to_string(),
+        }
+    }
+}

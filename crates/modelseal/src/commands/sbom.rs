@@ -1,6 +1,6 @@
 //! `modelseal sbom create`.
 
-use modelseal_sbom::collect::{CollectError, Diagnostics};
+use modelseal_sbom::collect::Diagnostics;
 use modelseal_sbom::cyclonedx::{SpecVersion, to_json};
 use modelseal_sbom::source::{Source, SourceKind, collect, detect};
 
@@ -38,7 +38,7 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
     };
     let mut sources: Vec<Source> = Vec::new();
     for path in &args.sources {
-        sources.extend(detect(path).map_err(collect_failure)?);
+        sources.extend(detect(path)?);
     }
     sources.extend(
         args.python_env
@@ -56,7 +56,7 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
     } else {
         Diagnostics::strict()
     };
-    let bom = collect(&sources, args.name.as_deref(), &mut diagnostics).map_err(collect_failure)?;
+    let bom = collect(&sources, args.name.as_deref(), &mut diagnostics)?;
     for warning in diagnostics.warnings() {
         out.warn(&format!("skipped: {warning}"));
     }
@@ -120,16 +120,6 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
         None => out.text(&String::from_utf8_lossy(&text)),
     }
     Ok(Exit::Ok)
-}
-
-fn collect_failure(e: CollectError) -> Failure {
-    Failure {
-        exit: match e {
-            CollectError::NotFound(_) => Exit::NotFound,
-            _ => Exit::Malformed,
-        },
-        message: e.to_string(),
-    }
 }
 
 /// Reads and parses an SBOM document named on the command line.
