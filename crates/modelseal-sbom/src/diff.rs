@@ -184,16 +184,25 @@ fn compare(old: &Component, new: &Component, result: &mut Diff) {
         });
     }
     if old.version == new.version {
+        // Per algorithm both sides give, the sets of values (a lockfile lists one hash per
+        // wheel, in no particular order).
+        let values = |c: &Component, algorithm: &str| -> std::collections::BTreeSet<String> {
+            c.hashes
+                .iter()
+                .filter(|h| h.algorithm == algorithm)
+                .map(|h| h.value.to_ascii_lowercase())
+                .collect()
+        };
+        let mut algorithms: Vec<&str> = old.hashes.iter().map(|h| h.algorithm).collect();
+        algorithms.sort_unstable();
+        algorithms.dedup();
         let mut from = Vec::new();
         let mut to = Vec::new();
-        for o in &old.hashes {
-            if let Some(n) = new
-                .hashes
-                .iter()
-                .find(|n| n.algorithm == o.algorithm && !n.value.eq_ignore_ascii_case(&o.value))
-            {
-                from.push(format!("{}:{}", o.algorithm, o.value));
-                to.push(format!("{}:{}", n.algorithm, n.value));
+        for algorithm in algorithms {
+            let (before, after) = (values(old, algorithm), values(new, algorithm));
+            if !after.is_empty() && before != after {
+                from.extend(before.iter().map(|v| format!("{algorithm}:{v}")));
+                to.extend(after.iter().map(|v| format!("{algorithm}:{v}")));
             }
         }
         if !from.is_empty() {
@@ -352,9 +361,18 @@ mod tests {
         });
         let mut new = old.clone();
         new.hashes[0].value = "bb".into();
-        let d = diff(&bom(vec![old]), &bom(vec![new]));
+        let d = diff(&bom(vec![old.clone()]), &bom(vec![new]));
         assert_eq!(d.hash_changed.len(), 1);
         assert_eq!(d.hash_changed[0].to, ["SHA-256:bb"]);
+        // The same hashes in another order are no change.
+        let mut two = old.clone();
+        two.hashes.push(Hash {
+            algorithm: "SHA-256",
+            value: "cc".into(),
+        });
+        let mut reordered = two.clone();
+        reordered.hashes.reverse();
+        assert!(diff(&bom(vec![two]), &bom(vec![reordered])).is_empty());
     }
 
     #[test]

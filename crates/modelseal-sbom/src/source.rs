@@ -10,15 +10,67 @@ use crate::collect::{CollectError, Diagnostics};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SourceKind {
     PythonEnvironment,
+    UvLock,
+    PoetryLock,
+    PipfileLock,
+    PyLock,
+    Requirements,
+    CargoLock,
+    PackageLock,
     Model,
 }
+
+/// Lockfile names and what they are, in the order a project directory is searched: of the Python
+/// ones only the first found is read (they describe the same project), the others are all read.
+const LOCKFILES: &[(&str, SourceKind)] = &[
+    ("uv.lock", SourceKind::UvLock),
+    ("poetry.lock", SourceKind::PoetryLock),
+    ("Pipfile.lock", SourceKind::PipfileLock),
+    ("pylock.toml", SourceKind::PyLock),
+    ("requirements.txt", SourceKind::Requirements),
+    ("Cargo.lock", SourceKind::CargoLock),
+    ("package-lock.json", SourceKind::PackageLock),
+    ("npm-shrinkwrap.json", SourceKind::PackageLock),
+];
 
 impl SourceKind {
     pub fn as_str(self) -> &'static str {
         match self {
             SourceKind::PythonEnvironment => "python environment",
+            SourceKind::UvLock => "uv.lock",
+            SourceKind::PoetryLock => "poetry.lock",
+            SourceKind::PipfileLock => "Pipfile.lock",
+            SourceKind::PyLock => "pylock.toml",
+            SourceKind::Requirements => "requirements file",
+            SourceKind::CargoLock => "Cargo.lock",
+            SourceKind::PackageLock => "package-lock.json",
             SourceKind::Model => "model",
         }
+    }
+
+    fn is_python_lock(self) -> bool {
+        matches!(
+            self,
+            SourceKind::UvLock
+                | SourceKind::PoetryLock
+                | SourceKind::PipfileLock
+                | SourceKind::PyLock
+                | SourceKind::Requirements
+        )
+    }
+
+    /// The lockfile kind a file name says (`requirements-dev.txt`, `pylock.web.toml` too).
+    pub fn of_lockfile(name: &str) -> Option<SourceKind> {
+        if let Some((_, kind)) = LOCKFILES.iter().find(|(n, _)| *n == name) {
+            return Some(*kind);
+        }
+        if name.starts_with("requirements") && name.ends_with(".txt") {
+            return Some(SourceKind::Requirements);
+        }
+        if name.starts_with("pylock.") && name.ends_with(".toml") {
+            return Some(SourceKind::PyLock);
+        }
+        None
     }
 }
 
@@ -47,11 +99,59 @@ fn is_python_environment(dir: &Path) -> bool {
     })
 }
 
+/// The lockfiles of a project directory (see [`LOCKFILES`] for the order).
+fn project_lockfiles(dir: &Path) -> Vec<Source> {
+    let mut found: Vec<Source> = Vec::new();
+    for (name, kind) in LOCKFILES {
+        let candidate = dir.join(name);
+        let python_taken = kind.is_python_lock() && found.iter().any(|s| s.kind.is_python_lock());
+        let duplicate = found.iter().any(|s| s.kind == *kind);
+        if candidate.is_file() && !python_taken && !duplicate {
+            found.push(Source::new(*kind, candidate));
+        }
+    }
+    found
+}
+
 /// What `path` is, from its name and, for a directory, what it holds.
 pub fn detect(path: &Path) -> Result<Vec<Source>, CollectError> {
     let metadata = std::fs::metadata(path).map_err(|e| CollectError::io(path, e))?;
     if metadata.is_dir() && is_python_environment(path) {
         return Ok(vec![Source::new(SourceKind::PythonEnvironment, path)]);
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if metadata.is_file() {
+        if let Some(kind) = SourceKind::of_lockfile(&name) {
+            return Ok(vec![Source::new(kind, path)]);
+        }
+        // A manifest stands for the lockfile beside it.
+        let beside = |lock: &str, kind| {
+            let lockfile = path.with_file_name(lock);
+            lockfile
+                .is_file()
+                .then(|| vec![Source::new(kind, lockfile)])
+        };
+        let found = match name.as_str() {
+            "Cargo.toml" => beside("Cargo.lock", SourceKind::CargoLock),
+            "package.json" => beside("package-lock.json", SourceKind::PackageLock),
+            "pyproject.toml" => path
+                .parent()
+                .map(project_lockfiles)
+                .filter(|f| !f.is_empty()),
+            _ => None,
+        };
+        if let Some(found) = found {
+            return Ok(found);
+        }
+    }
+    if metadata.is_dir() {
+        let found = project_lockfiles(path);
+        if !found.is_empty() {
+            return Ok(found);
+        }
     }
     if crate::model::looks_like_model(path) {
         return Ok(vec![Source::new(SourceKind::Model, path)]);
@@ -70,6 +170,13 @@ pub fn collect_one(source: &Source, diagnostics: &mut Diagnostics) -> Result<Bom
         SourceKind::PythonEnvironment => {
             crate::python::collect_environment(&source.path, diagnostics)
         }
+        SourceKind::UvLock => crate::python::collect_uv_lock(&source.path, diagnostics),
+        SourceKind::PoetryLock => crate::python::collect_poetry_lock(&source.path, diagnostics),
+        SourceKind::PipfileLock => crate::python::collect_pipfile_lock(&source.path, diagnostics),
+        SourceKind::PyLock => crate::python::collect_pylock(&source.path, diagnostics),
+        SourceKind::Requirements => crate::python::collect_requirements(&source.path, diagnostics),
+        SourceKind::CargoLock => crate::rust::collect_cargo_lock(&source.path, diagnostics),
+        SourceKind::PackageLock => crate::npm::collect_package_lock(&source.path, diagnostics),
         SourceKind::Model => crate::model::collect_model(&source.path, diagnostics),
     }
 }
@@ -110,4 +217,57 @@ pub fn collect(
         bom.merge(other);
     }
     Ok(bom)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(sources: &[Source]) -> Vec<SourceKind> {
+        sources.iter().map(|s| s.kind).collect()
+    }
+
+    #[test]
+    fn lockfile_names() {
+        assert_eq!(SourceKind::of_lockfile("uv.lock"), Some(SourceKind::UvLock));
+        assert_eq!(
+            SourceKind::of_lockfile("requirements-dev.txt"),
+            Some(SourceKind::Requirements)
+        );
+        assert_eq!(
+            SourceKind::of_lockfile("pylock.web.toml"),
+            Some(SourceKind::PyLock)
+        );
+        assert_eq!(SourceKind::of_lockfile("notes.txt"), None);
+    }
+
+    #[test]
+    fn a_project_directory_yields_one_python_lockfile_and_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "poetry.lock",
+            "requirements.txt",
+            "Cargo.lock",
+            "package-lock.json",
+        ] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        std::fs::write(dir.path().join("Cargo.toml"), "").unwrap();
+        let found = detect(dir.path()).unwrap();
+        assert_eq!(
+            kinds(&found),
+            [
+                SourceKind::PoetryLock,
+                SourceKind::CargoLock,
+                SourceKind::PackageLock
+            ]
+        );
+        let manifest = detect(&dir.path().join("Cargo.toml")).unwrap();
+        assert_eq!(manifest[0].path, dir.path().join("Cargo.lock"));
+        let empty = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            detect(empty.path()),
+            Err(CollectError::Unrecognized { .. })
+        ));
+    }
 }

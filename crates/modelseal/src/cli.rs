@@ -166,6 +166,10 @@ pub struct SbomCreateArgs {
     /// A virtualenv or a site-packages directory.
     #[arg(long, value_name = "PATH")]
     pub python_env: Vec<PathBuf>,
+    /// A lockfile or requirements file, its kind told by its name (`uv.lock`, `poetry.lock`,
+    /// `Pipfile.lock`, `pylock*.toml`, `requirements*.txt`, `Cargo.lock`, `package-lock.json`).
+    #[arg(long, value_name = "FILE")]
+    pub lockfile: Vec<PathBuf>,
     /// A model file or directory (a machine-learning-model component with a model card).
     #[arg(long, value_name = "PATH")]
     pub model: Vec<PathBuf>,

@@ -45,10 +45,24 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
             .iter()
             .map(|p| Source::new(SourceKind::PythonEnvironment, p)),
     );
+    for lockfile in &args.lockfile {
+        let name = lockfile
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let kind = SourceKind::of_lockfile(&name).ok_or_else(|| {
+            Failure::usage(format!(
+                "--lockfile {}: not a lockfile name modelseal knows (uv.lock, poetry.lock, \
+                 Pipfile.lock, pylock*.toml, requirements*.txt, Cargo.lock, package-lock.json)",
+                lockfile.display()
+            ))
+        })?;
+        sources.push(Source::new(kind, lockfile));
+    }
     sources.extend(args.model.iter().map(|p| Source::new(SourceKind::Model, p)));
     if sources.is_empty() {
         return Err(Failure::usage(
-            "nothing to inventory: give a SOURCE path, --python-env or --model",
+            "nothing to inventory: give a SOURCE path, --python-env, --lockfile or --model",
         ));
     }
     let mut diagnostics = if args.best_effort {

@@ -460,3 +460,80 @@ fn validate_reports_problems_with_their_pointer() {
         .assert()
         .code(64);
 }
+
+#[test]
+fn lockfiles_of_several_ecosystems_make_one_document() {
+    let lockfiles =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../modelseal-sbom/tests/fixtures/lockfiles");
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["cyclonedx-json", "cyclonedx-xml", "spdx-json"] {
+        let output = dir.path().join(format);
+        modelseal()
+            .args(["sbom", "create", "--name", "demo", "--format", format, "-o"])
+            .arg(&output)
+            .arg(lockfiles.join("uv"))
+            .arg(lockfiles.join("cargo/Cargo.toml"))
+            .arg("--lockfile")
+            .arg(lockfiles.join("npm/package-lock.json"))
+            .assert()
+            .success();
+        modelseal()
+            .args(["sbom", "validate"])
+            .arg(&output)
+            .assert()
+            .code(0);
+    }
+    let document: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("cyclonedx-json")).unwrap()).unwrap();
+    assert_eq!(document["metadata"]["component"]["name"], "demo");
+    let roots: Vec<&str> = document["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["ref"] == "project:demo")
+        .unwrap()["dependsOn"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        roots,
+        [
+            "pkg:cargo/demo-cli@0.4.0",
+            "pkg:npm/demo-web@2.0.0",
+            "pkg:pypi/demo-app@0.1.0"
+        ]
+    );
+    let purls: Vec<&str> = document["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["purl"].as_str())
+        .collect();
+    for expected in [
+        "pkg:cargo/thiserror@1.0.69",
+        "pkg:cargo/thiserror@2.0.21",
+        "pkg:npm/%40types/node@22.20.5",
+        "pkg:pypi/pytest@9.2.0",
+    ] {
+        assert!(
+            purls.contains(&expected),
+            "{expected} missing from {purls:?}"
+        );
+    }
+    // The three formats of the same inputs say the same.
+    for other in ["cyclonedx-xml", "spdx-json"] {
+        modelseal()
+            .args(["sbom", "diff"])
+            .arg(dir.path().join("cyclonedx-json"))
+            .arg(dir.path().join(other))
+            .assert()
+            .code(0);
+    }
+    modelseal()
+        .args(["sbom", "create", "--lockfile"])
+        .arg(lockfiles.join("uv/pyproject.toml"))
+        .assert()
+        .code(64);
+}
