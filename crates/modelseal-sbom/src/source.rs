@@ -64,13 +64,14 @@ impl SourceKind {
         if let Some((_, kind)) = LOCKFILES.iter().find(|(n, _)| *n == name) {
             return Some(*kind);
         }
-        if name.starts_with("requirements") && name.ends_with(".txt") {
-            return Some(SourceKind::Requirements);
+        let extension = Path::new(name)
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase());
+        match extension.as_deref() {
+            Some("txt") if name.starts_with("requirements") => Some(SourceKind::Requirements),
+            Some("toml") if name.starts_with("pylock.") => Some(SourceKind::PyLock),
+            _ => None,
         }
-        if name.starts_with("pylock.") && name.ends_with(".toml") {
-            return Some(SourceKind::PyLock);
-        }
-        None
     }
 }
 

@@ -1,5 +1,6 @@
 //! `modelseal sbom create`.
 
+use modelseal_sbom::bom::Bom;
 use modelseal_sbom::collect::Diagnostics;
 use modelseal_sbom::cyclonedx::{SpecVersion, to_json};
 use modelseal_sbom::source::{Source, SourceKind, collect, detect};
@@ -20,8 +21,9 @@ pub fn run(command: &SbomCommand, out: &Out) -> Result<Exit, Failure> {
     }
 }
 
-fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
-    let timestamp = match &args.timestamp {
+/// `--timestamp` checked, or now (whole seconds, UTC).
+fn timestamp(args: &SbomCreateArgs) -> Result<String, Failure> {
+    Ok(match &args.timestamp {
         Some(t) => {
             time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
                 .map_err(|e| Failure::usage(format!("--timestamp {t:?}: {e}")))?;
@@ -35,7 +37,11 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
                     .ok()
             })
             .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned()),
-    };
+    })
+}
+
+/// Every source the command line names, detected or told.
+fn sources(args: &SbomCreateArgs) -> Result<Vec<Source>, Failure> {
     let mut sources: Vec<Source> = Vec::new();
     for path in &args.sources {
         sources.extend(detect(path)?);
@@ -65,15 +71,11 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
             "nothing to inventory: give a SOURCE path, --python-env, --lockfile or --model",
         ));
     }
-    let mut diagnostics = if args.best_effort {
-        Diagnostics::best_effort()
-    } else {
-        Diagnostics::strict()
-    };
-    let bom = collect(&sources, args.name.as_deref(), &mut diagnostics)?;
-    for warning in diagnostics.warnings() {
-        out.warn(&format!("skipped: {warning}"));
-    }
+    Ok(sources)
+}
+
+/// The document in the asked format, and how to name that format.
+fn render(bom: &Bom, args: &SbomCreateArgs, timestamp: &str) -> Result<(Vec<u8>, String), Failure> {
     let spec = match args.spec_version {
         CycloneDxVersion::V1_5 => SpecVersion::V1_5,
         CycloneDxVersion::V1_6 => SpecVersion::V1_6,
@@ -84,15 +86,15 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
     };
     let (mut text, described) = match args.format {
         SbomFormat::CyclonedxJson => (
-            serde_json::to_vec_pretty(&to_json(&bom, spec, &timestamp)).map_err(internal)?,
+            serde_json::to_vec_pretty(&to_json(bom, spec, timestamp)).map_err(internal)?,
             format!("CycloneDX {} JSON", spec.as_str()),
         ),
         SbomFormat::CyclonedxXml => (
-            modelseal_sbom::cyclonedx_xml::to_xml(&bom, spec, &timestamp).into_bytes(),
+            modelseal_sbom::cyclonedx_xml::to_xml(bom, spec, timestamp).into_bytes(),
             format!("CycloneDX {} XML", spec.as_str()),
         ),
         SbomFormat::SpdxJson => (
-            serde_json::to_vec_pretty(&modelseal_sbom::spdx_json::to_spdx(&bom, &timestamp, None))
+            serde_json::to_vec_pretty(&modelseal_sbom::spdx_json::to_spdx(bom, timestamp, None))
                 .map_err(internal)?,
             "SPDX 2.3 JSON".to_owned(),
         ),
@@ -100,6 +102,22 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
     if !text.ends_with(b"\n") {
         text.push(b'\n');
     }
+    Ok((text, described))
+}
+
+fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
+    let timestamp = timestamp(args)?;
+    let sources = sources(args)?;
+    let mut diagnostics = if args.best_effort {
+        Diagnostics::best_effort()
+    } else {
+        Diagnostics::strict()
+    };
+    let bom = collect(&sources, args.name.as_deref(), &mut diagnostics)?;
+    for warning in diagnostics.warnings() {
+        out.warn(&format!("skipped: {warning}"));
+    }
+    let (text, described) = render(&bom, args, &timestamp)?;
     // What modelseal writes, it checks first: an invalid document is a bug, never output.
     let report =
         modelseal_sbom::validate::validate(&text, &modelseal_sbom::validate::Options::default())
