@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-all=(oms_statement signature_bundle private_key certificate_chain scan_pickle scan_bytes scan_zip scan_safetensors scan_gguf scan_hdf5 audit_log sbom_document)
+all=(oms_statement signature_bundle private_key certificate_chain scan_pickle scan_bytes scan_zip scan_safetensors scan_gguf scan_hdf5 audit_log sbom_document sbom_files)
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 export RUSTC_BOOTSTRAP=1
 
@@ -23,6 +23,16 @@ find tests/fixtures/scan-corpus -type f -name '*.gguf' -exec cp {} fuzz/corpus/s
 find tests/fixtures/hdf5 tests/fixtures/scan-corpus -type f -name '*.h5' -exec cp {} fuzz/corpus/scan_hdf5/ \;
 # SBOM documents: the writers' and validators' fixtures and the real SPDX example.
 find crates/modelseal-sbom/tests/fixtures -type f \( -name '*.json' -o -name '*.xml' \) -size -64k -exec cp {} fuzz/corpus/sbom_document/ \;
+# The collectors' inputs: real lockfiles and model headers, the selector byte naming the parser.
+lockfiles=crates/modelseal-sbom/tests/fixtures/lockfiles
+seed_file() { { printf "\\x$(printf %02x "$1")"; cat "$2"; } > "fuzz/corpus/sbom_files/$1-$(basename "$2")"; }
+seed_file 0 "$lockfiles/uv/requirements.txt"; seed_file 1 "$lockfiles/poetry/poetry.lock"
+seed_file 2 "$lockfiles/uv/uv.lock"; seed_file 3 "$lockfiles/pipenv/Pipfile.lock"
+seed_file 4 "$lockfiles/uv/pylock.toml"; seed_file 5 "$lockfiles/cargo/Cargo.lock"
+seed_file 6 "$lockfiles/npm/package-lock.json"
+for f in tests/fixtures/scan-corpus/benign/*.gguf; do seed_file 7 "$f"; done
+for f in tests/fixtures/scan-corpus/benign/*.safetensors; do seed_file 8 "$f"; done
+seed_file 10 crates/modelseal-sbom/tests/fixtures/osv/PyPI/$(ls crates/modelseal-sbom/tests/fixtures/osv/PyPI | head -1)
 # A small real audit log with a checkpoint, written by the CLI.
 if [ ! -s fuzz/corpus/audit_log/seed.jsonl ]; then
   cargo build --quiet --release --bin modelseal

@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use pep508_rs::{ExtraName, MarkerEnvironment, MarkerEnvironmentBuilder, Requirement};
 use sha2::{Digest, Sha256};
@@ -122,12 +121,12 @@ fn read_distribution(
     let metadata = parse_metadata(&text, &file)?;
     let mut requirements = Vec::new();
     for line in &metadata.requires_dist {
-        match Requirement::from_str(line) {
+        match super::pep508::parse_requirement(line) {
             Ok(requirement) => requirements.push(requirement),
             Err(error) => diagnostics.recover(CollectError::Invalid {
                 path: file.clone(),
                 line: requirement_line(&text, line),
-                message: format!("Requires-Dist {line:?}: {}", error.message),
+                message: format!("Requires-Dist {line:?}: {error}"),
             })?,
         }
     }
@@ -365,6 +364,8 @@ fn licenses(metadata: &Metadata) -> Vec<License> {
 
 #[cfg(test)]
 mod tests {
+    use std::str::FromStr;
+
     use super::*;
 
     fn requirement(text: &str) -> Requirement {

@@ -4,6 +4,7 @@
 mod env;
 mod lock;
 mod metadata;
+mod pep508;
 mod requirements;
 
 pub use env::collect_environment;
