@@ -5,6 +5,11 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
+use toml::Spanned;
+
+use crate::bom::{Component, Kind};
+
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {
     #[error("{} not found", .0.display())]
@@ -61,6 +66,46 @@ impl CollectError {
         }
     }
 
+    /// A TOML document that does not parse or does not fit, at its position in `text` (the
+    /// contents of `path`).
+    pub fn toml(path: &Path, text: &str, error: &toml::de::Error) -> CollectError {
+        let offset = error.span().map_or(0, |s| s.start);
+        CollectError::syntax_at(path, text, offset, error.message())
+    }
+
+    /// Something in `path` this collector cannot accept, on `line` when it is known.
+    pub fn invalid(path: &Path, line: Option<usize>, message: impl Into<String>) -> CollectError {
+        CollectError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            message: message.into(),
+        }
+    }
+
+    pub fn unsupported(path: &Path, message: impl Into<String>) -> CollectError {
+        CollectError::Unsupported {
+            path: path.to_path_buf(),
+            message: message.into(),
+        }
+    }
+
+    /// A format version (`what`, e.g. `uv.lock version`) `found` newer than the newest this
+    /// build reads (`known`).
+    pub fn from_the_future(
+        path: &Path,
+        what: &str,
+        found: impl fmt::Display,
+        known: impl fmt::Display,
+    ) -> CollectError {
+        CollectError::unsupported(
+            path,
+            format!(
+                "{what} {found} is newer than this build reads (up to {known}): a lockfile from \
+                 the future; update modelseal"
+            ),
+        )
+    }
+
     /// A syntax error at byte `offset` of `text` (the contents of `path`).
     pub fn syntax_at(path: &Path, text: &str, offset: usize, message: impl fmt::Display) -> Self {
         let (line, column) = line_column(text, offset);
@@ -88,6 +133,89 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 /// Reads a whole source file, naming it in the error.
 pub fn read_text(path: &Path) -> Result<String, CollectError> {
     std::fs::read_to_string(path).map_err(|e| CollectError::io(path, e))
+}
+
+/// `text` (the contents of `path`) as JSON.
+pub fn parse_json<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, CollectError> {
+    serde_json::from_str(text).map_err(|e| CollectError::json(path, &e))
+}
+
+/// `text` (the contents of `path`) as TOML.
+pub fn parse_toml<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, CollectError> {
+    toml::from_str(text).map_err(|e| CollectError::toml(path, text, &e))
+}
+
+/// The `[[package]]` tables of a TOML lockfile (`text`, the contents of `path`) read as `T`
+/// one by one, each with the line it starts on. An entry that does not fit is an error on its
+/// line (best-effort mode skips it: see [`Diagnostics::keep`]).
+pub fn toml_entries<'a, T: DeserializeOwned>(
+    path: &'a Path,
+    text: &'a str,
+    tables: Vec<Spanned<toml::Table>>,
+) -> impl Iterator<Item = Result<(T, usize), CollectError>> + 'a {
+    tables.into_iter().map(move |table| {
+        let line = line_column(text, table.span().start).0;
+        toml::Value::Table(table.into_inner())
+            .try_into::<T>()
+            .map(|entry| (entry, line))
+            .map_err(|e| CollectError::invalid(path, Some(line), e.message()))
+    })
+}
+
+/// The line of the JSON object key reached through `keys`, each searched for after the one
+/// before: `serde_json` keeps no positions, and an error without a line is hard to act on.
+pub fn json_key_line(text: &str, keys: &[&str]) -> Option<usize> {
+    let mut offset = 0;
+    for key in keys {
+        let quoted = serde_json::to_string(key).ok()?;
+        let rest = text.get(offset..)?;
+        let found = rest.match_indices(&quoted).find_map(|(i, _)| {
+            rest.get(i + quoted.len()..)
+                .is_some_and(|after| after.trim_start().starts_with(':'))
+                .then_some(i)
+        })?;
+        offset += found;
+    }
+    Some(line_column(text, offset).0)
+}
+
+/// Reads the manifest at `path` that sits beside a lockfile (`pyproject.toml`, `Cargo.toml`,
+/// `package.json`) when there is one. One that `parse` rejects fails the collection, or in
+/// best-effort mode is reported and treated as absent: the lockfile alone still says what is
+/// locked.
+pub fn read_manifest<T>(
+    path: &Path,
+    diagnostics: &mut Diagnostics,
+    parse: impl FnOnce(&Path, &str) -> Result<T, CollectError>,
+) -> Result<Option<T>, CollectError> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let text = read_text(path)?;
+    diagnostics.keep(parse(path, &text))
+}
+
+/// The directory holding `file`, where relative paths in it start (`.` for a bare file name).
+pub fn parent_dir(file: &Path) -> &Path {
+    match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// The name of `dir`, made absolute first so that `.` names the project it is.
+pub fn directory_name(dir: &Path) -> Option<String> {
+    let absolute = dir.canonicalize().ok()?;
+    Some(absolute.file_name()?.to_string_lossy().into_owned())
+}
+
+/// A locked library, identified by its purl: versioned when the lockfile pins a version (a
+/// path dependency or an unpinned requirement may have none).
+pub fn locked_library(purl: String, name: &str, version: Option<&str>) -> Component {
+    let mut component = Component::new(purl.clone(), Kind::Library, name);
+    component.version = version.map(str::to_owned);
+    component.purl = Some(purl);
+    component
 }
 
 /// Whether a broken entry fails the whole collection (the default) or is skipped and
@@ -125,6 +253,15 @@ impl Diagnostics {
         }
     }
 
+    /// `result`'s value; for an error, what [`Diagnostics::recover`] does, with `None` for
+    /// the entry best-effort mode skips.
+    pub fn keep<T>(&mut self, result: Result<T, CollectError>) -> Result<Option<T>, CollectError> {
+        match result {
+            Ok(value) => Ok(Some(value)),
+            Err(error) => self.recover(error).map(|()| None),
+        }
+    }
+
     /// Records something the user should know that never fails the collection.
     pub fn warn(&mut self, message: impl Into<String>) {
         self.warnings.push(message.into());
@@ -132,6 +269,127 @@ impl Diagnostics {
 
     pub fn warnings(&self) -> &[String] {
         &self.warnings
+    }
+}
+
+/// Scaffolding the collectors' unit tests share: files in a fresh directory, what a BOM holds,
+/// and table-driven checks of what a collector rejects.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) mod testing {
+    use std::path::{Path, PathBuf};
+
+    use super::{CollectError, Diagnostics};
+    use crate::bom::{Bom, Component, Hash};
+
+    /// A collector's entry point.
+    pub type Collector = fn(&Path, &mut Diagnostics) -> Result<Bom, CollectError>;
+
+    /// Writes each `(relative path, text)` in a fresh directory.
+    pub fn write_files(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        dir
+    }
+
+    /// Writes `text` as `name` in a fresh directory; returns the directory and the file.
+    pub fn write_file(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = write_files(&[(name, text)]);
+        let path = dir.path().join(name);
+        (dir, path)
+    }
+
+    /// Collects `path` strictly, asserting that nothing in it was worth a warning.
+    pub fn collect_clean(collect: Collector, path: &Path) -> Bom {
+        let mut diagnostics = Diagnostics::strict();
+        let bom = collect(path, &mut diagnostics).unwrap();
+        assert!(
+            diagnostics.warnings().is_empty(),
+            "{:?}",
+            diagnostics.warnings()
+        );
+        bom
+    }
+
+    /// For each `(text, expected)`: `text` written as `file_name` fails strict collection
+    /// with an error that contains `expected`.
+    pub fn assert_rejects(collect: Collector, file_name: &str, cases: &[(&str, &str)]) {
+        for (text, expected) in cases {
+            let (_dir, path) = write_file(file_name, text);
+            let error = collect(&path, &mut Diagnostics::strict()).unwrap_err();
+            assert!(error.to_string().contains(expected), "{text:?}: {error}");
+        }
+    }
+
+    /// `text` written as `file_name` is a lockfile from the future, which this build refuses
+    /// rather than misreads.
+    pub fn assert_from_the_future(collect: Collector, file_name: &str, text: &str) {
+        let (_dir, path) = write_file(file_name, text);
+        let error = collect(&path, &mut Diagnostics::strict()).unwrap_err();
+        assert!(matches!(error, CollectError::Unsupported { .. }), "{error}");
+        assert!(
+            error.to_string().contains("a lockfile from the future"),
+            "{error}"
+        );
+    }
+
+    /// `path` fails strict collection with an error that contains `expected`; best-effort
+    /// collection skips what failed. Returns what best-effort collected and its warnings.
+    pub fn best_effort_after_strict_error(
+        collect: Collector,
+        path: &Path,
+        expected: &str,
+    ) -> (Bom, Vec<String>) {
+        let error = collect(path, &mut Diagnostics::strict()).unwrap_err();
+        assert!(error.to_string().contains(expected), "{error}");
+        let mut diagnostics = Diagnostics::best_effort();
+        let bom = collect(path, &mut diagnostics).unwrap();
+        (bom, diagnostics.warnings().to_vec())
+    }
+
+    /// A `manifest` beside the `lockfile` (each a name and a text) that does not parse fails
+    /// strict collection on the manifest's first line; best-effort collection warns once and
+    /// names the root after the directory.
+    pub fn assert_broken_manifest_is_skipped(
+        collect: Collector,
+        lockfile: (&str, &str),
+        manifest: (&str, &str),
+    ) {
+        let dir = write_files(&[lockfile, manifest]);
+        let path = dir.path().join(lockfile.0);
+        let expected = format!("{}:1:", manifest.0);
+        let (bom, warnings) = best_effort_after_strict_error(collect, &path, &expected);
+        assert!(
+            bom.root.bom_ref.starts_with("project:"),
+            "{}",
+            bom.root.bom_ref
+        );
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+    }
+
+    pub fn component<'a>(bom: &'a Bom, bom_ref: &str) -> &'a Component {
+        bom.components
+            .get(bom_ref)
+            .unwrap_or_else(|| panic!("{bom_ref} missing: {:?}", bom.components.keys()))
+    }
+
+    /// The components `from` depends on, by `bom_ref`.
+    pub fn deps(bom: &Bom, from: &str) -> Vec<String> {
+        bom.dependencies
+            .get(from)
+            .map(|d| d.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn sha256(hex: &str) -> Hash {
+        Hash {
+            algorithm: "SHA-256",
+            value: hex.to_owned(),
+        }
     }
 }
 
@@ -146,6 +404,15 @@ mod tests {
         assert_eq!(line_column(text, 6), (2, 1));
         assert_eq!(line_column(text, 9), (2, 3));
         assert_eq!(line_column(text, 999), (3, 1));
+    }
+
+    #[test]
+    fn json_key_lines_follow_the_path() {
+        let text = "{\n \"default\": {\n  \"a\": {},\n  \"b\" : {}\n },\n \"develop\": {\n  \"a\": \"b\"\n }\n}";
+        assert_eq!(json_key_line(text, &["default", "b"]), Some(4));
+        assert_eq!(json_key_line(text, &["develop", "a"]), Some(7));
+        assert_eq!(json_key_line(text, &["develop", "b"]), None);
+        assert_eq!(json_key_line(text, &["develop", "zz"]), None);
     }
 
     #[test]

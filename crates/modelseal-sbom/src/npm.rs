@@ -6,13 +6,16 @@
 //! which become components without hashes.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use packageurl::PackageUrl;
 use serde::Deserialize;
 
 use crate::bom::{Bom, Component, ExternalReference, Hash, Kind, Scope};
-use crate::collect::{CollectError, Diagnostics, line_column, read_text};
+use crate::collect::{
+    CollectError, Diagnostics, directory_name, json_key_line, locked_library, parent_dir,
+    parse_json, read_manifest, read_text,
+};
 
 /// The newest `lockfileVersion` this reads.
 const NEWEST_LOCKFILE_VERSION: u64 = 3;
@@ -58,34 +61,28 @@ pub fn collect_package_lock(
     diagnostics: &mut Diagnostics,
 ) -> Result<Bom, CollectError> {
     let text = read_text(path)?;
-    let document: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| CollectError::Syntax {
-            path: path.to_path_buf(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
+    let document: serde_json::Value = parse_json(path, &text)?;
     check_version(path, &text, &document)?;
     let Some(packages) = document
         .get("packages")
         .and_then(serde_json::Value::as_object)
     else {
-        return Err(invalid(
-            path,
-            key_line(&text, "packages"),
-            "no `packages` object",
-        ));
+        let line = json_key_line(&text, &["packages"]);
+        return Err(CollectError::invalid(path, line, "no `packages` object"));
     };
     let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
     let mut root_entry = Entry::default();
     for (key, value) in packages {
-        let line = key_line(&text, key);
-        match Entry::deserialize(value) {
-            Ok(entry) if key.is_empty() => root_entry = entry,
-            Ok(entry) => {
+        let parsed = Entry::deserialize(value).map_err(|error| {
+            let line = json_key_line(&text, &[key]);
+            CollectError::invalid(path, line, format!("{key:?}: {error}"))
+        });
+        match diagnostics.keep(parsed)? {
+            Some(entry) if key.is_empty() => root_entry = entry,
+            Some(entry) => {
                 entries.insert(key.clone(), entry);
             }
-            Err(error) => diagnostics.recover(invalid(path, line, format!("{key:?}: {error}")))?,
+            None => {}
         }
     }
     let root = root_component(path, &root_entry, diagnostics)?;
@@ -166,30 +163,28 @@ fn check_version(
     document: &serde_json::Value,
 ) -> Result<(), CollectError> {
     let Some(version) = document.get("lockfileVersion") else {
-        return Err(invalid(
+        return Err(CollectError::invalid(
             path,
             None,
             "no lockfileVersion: not a package-lock.json",
         ));
     };
     match version.as_u64() {
-        Some(1) => Err(CollectError::Unsupported {
-            path: path.to_path_buf(),
-            message: "lockfileVersion 1 (npm 5 and 6) lists no installed paths; regenerate it \
-                      with npm 7 or newer (`npm install --package-lock-only`)"
-                .to_owned(),
-        }),
-        Some(2 | 3) => Ok(()),
-        Some(found) if found > NEWEST_LOCKFILE_VERSION => Err(CollectError::Unsupported {
-            path: path.to_path_buf(),
-            message: format!(
-                "lockfileVersion {found} is newer than this build reads (up to \
-                 {NEWEST_LOCKFILE_VERSION}): a lockfile from the future; update modelseal"
-            ),
-        }),
-        _ => Err(invalid(
+        Some(1) => Err(CollectError::unsupported(
             path,
-            key_line(text, "lockfileVersion"),
+            "lockfileVersion 1 (npm 5 and 6) lists no installed paths; regenerate it with npm 7 \
+             or newer (`npm install --package-lock-only`)",
+        )),
+        Some(2 | 3) => Ok(()),
+        Some(found) if found > NEWEST_LOCKFILE_VERSION => Err(CollectError::from_the_future(
+            path,
+            "lockfileVersion",
+            found,
+            NEWEST_LOCKFILE_VERSION,
+        )),
+        _ => Err(CollectError::invalid(
+            path,
+            json_key_line(text, &["lockfileVersion"]),
             format!("lockfileVersion {version} is not a known version"),
         )),
     }
@@ -207,7 +202,13 @@ fn add_components(
     let mut refs = BTreeMap::new();
     let mut required: BTreeSet<String> = BTreeSet::new();
     for (key, entry) in entries {
-        let line = key_line(text, key);
+        let invalid = |message: String| {
+            CollectError::invalid(
+                path,
+                json_key_line(text, &[key]),
+                format!("{key:?}: {message}"),
+            )
+        };
         if entry.link {
             let target = entry.resolved.as_deref().unwrap_or_default();
             if entries.contains_key(target) {
@@ -222,7 +223,7 @@ fn add_components(
         let under_node_modules = key.contains("node_modules/");
         let name = entry.name.clone().unwrap_or_else(|| name_from_key(key));
         if entry.version.is_none() && under_node_modules && !entry.link {
-            diagnostics.recover(invalid(path, line, format!("{key:?}: no version")))?;
+            diagnostics.recover(invalid("no version".to_owned()))?;
             continue;
         }
         let origin = if entry.link || !under_node_modules {
@@ -230,14 +231,10 @@ fn add_components(
         } else {
             Origin::parse(entry.resolved.as_deref())
         };
-        let component = match npm_component(&name, entry.version.as_deref(), &origin) {
-            Ok(component) => component,
-            Err(message) => {
-                diagnostics.recover(invalid(path, line, format!("{key:?}: {message}")))?;
-                continue;
-            }
+        let built = npm_component(&name, entry.version.as_deref(), &origin).map_err(invalid);
+        let Some(mut component) = diagnostics.keep(built)? else {
+            continue;
         };
-        let mut component = component;
         if !matches!(origin, Origin::Local)
             && let Some(integrity) = &entry.integrity
         {
@@ -323,14 +320,7 @@ fn npm_component(name: &str, version: Option<&str>, origin: &Origin) -> Result<C
         }
         Origin::Registry | Origin::Local => {}
     }
-    let purl = purl.to_string();
-    let mut component = if let Some(version) = version {
-        Component::package(purl, short, version)
-    } else {
-        let mut c = Component::new(purl.clone(), Kind::Library, short);
-        c.purl = Some(purl);
-        c
-    };
+    let mut component = locked_library(purl.to_string(), short, version);
     component.group = scope;
     match origin {
         Origin::Git(vcs) => component.external_references.push(ExternalReference {
@@ -380,16 +370,22 @@ fn root_component(
     diagnostics: &mut Diagnostics,
 ) -> Result<Component, CollectError> {
     let manifest = if entry.name.is_none() {
-        read_manifest(&base_dir(path), diagnostics)?
+        let path = parent_dir(path).join("package.json");
+        read_manifest(&path, diagnostics, parse_json::<serde_json::Value>)?
     } else {
         None
+    };
+    let field = |key: &str| {
+        let value = manifest.as_ref()?.get(key)?.as_str()?;
+        Some(value.to_owned())
     };
     let name = entry
         .name
         .clone()
-        .or_else(|| manifest.as_ref().and_then(|m| m.0.clone()))
-        .unwrap_or_else(|| directory_name(path));
-    let version = entry.version.clone().or_else(|| manifest.and_then(|m| m.1));
+        .or_else(|| field("name"))
+        .or_else(|| directory_name(parent_dir(path)))
+        .unwrap_or_else(|| "project".to_owned());
+    let version = entry.version.clone().or_else(|| field("version"));
     let mut root = match version
         .as_deref()
         .and_then(|v| npm_component(&name, Some(v), &Origin::Local).ok())
@@ -399,76 +395,6 @@ fn root_component(
     };
     root.kind = Kind::Application;
     Ok(root)
-}
-
-/// A `package.json`'s name and version.
-type NameVersion = (Option<String>, Option<String>);
-
-/// `package.json` beside the lockfile: name and version.
-fn read_manifest(
-    dir: &Path,
-    diagnostics: &mut Diagnostics,
-) -> Result<Option<NameVersion>, CollectError> {
-    let path = dir.join("package.json");
-    if !path.is_file() {
-        return Ok(None);
-    }
-    let text = read_text(&path)?;
-    match serde_json::from_str::<serde_json::Value>(&text) {
-        Ok(value) => {
-            let field = |key: &str| {
-                value
-                    .get(key)
-                    .and_then(serde_json::Value::as_str)
-                    .map(str::to_owned)
-            };
-            Ok(Some((field("name"), field("version"))))
-        }
-        Err(e) => {
-            diagnostics.recover(CollectError::Syntax {
-                path: path.clone(),
-                line: e.line(),
-                column: e.column(),
-                message: e.to_string(),
-            })?;
-            Ok(None)
-        }
-    }
-}
-
-fn base_dir(file: &Path) -> PathBuf {
-    match file.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
-fn directory_name(file: &Path) -> String {
-    base_dir(file)
-        .canonicalize()
-        .ok()
-        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "project".to_owned())
-}
-
-/// The line where `key` is written as an object key: the JSON parser keeps no positions, and
-/// an error without a line is hard to act on.
-fn key_line(text: &str, key: &str) -> Option<usize> {
-    let quoted = serde_json::to_string(key).ok()?;
-    let offset = text.match_indices(&quoted).find_map(|(i, _)| {
-        text.get(i + quoted.len()..)
-            .is_some_and(|rest| rest.trim_start().starts_with(':'))
-            .then_some(i)
-    })?;
-    Some(line_column(text, offset).0)
-}
-
-fn invalid(path: &Path, line: Option<usize>, message: impl Into<String>) -> CollectError {
-    CollectError::Invalid {
-        path: path.to_path_buf(),
-        line,
-        message: message.into(),
-    }
 }
 
 /// The hashes in a Subresource Integrity string (`sha512-<base64> sha1-<base64>`), as hex.
@@ -535,23 +461,10 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-
-    fn write(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (name, text) in files {
-            let path = dir.path().join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        dir
-    }
-
-    fn deps(bom: &Bom, from: &str) -> Vec<String> {
-        bom.dependencies
-            .get(from)
-            .map(|d| d.iter().cloned().collect())
-            .unwrap_or_default()
-    }
+    use crate::collect::testing::{
+        assert_broken_manifest_is_skipped, assert_rejects, best_effort_after_strict_error, deps,
+        write_file, write_files,
+    };
 
     #[test]
     fn base64_and_sri() {
@@ -587,23 +500,19 @@ mod tests {
         ] {
             entries.insert(key.to_owned(), Entry::default());
         }
-        assert_eq!(
-            lookup(&entries, "", "ms").as_deref(),
-            Some("node_modules/ms")
-        );
-        assert_eq!(
-            lookup(&entries, "node_modules/debug", "ms").as_deref(),
-            Some("node_modules/debug/node_modules/ms")
-        );
-        assert_eq!(
-            lookup(&entries, "node_modules/@s/x", "ms").as_deref(),
-            Some("node_modules/ms")
-        );
-        assert_eq!(
-            lookup(&entries, "packages/util", "ms").as_deref(),
-            Some("node_modules/ms")
-        );
-        assert_eq!(lookup(&entries, "node_modules/@s/x", "nope"), None);
+        for (from, name, found) in [
+            ("", "ms", Some("node_modules/ms")),
+            (
+                "node_modules/debug",
+                "ms",
+                Some("node_modules/debug/node_modules/ms"),
+            ),
+            ("node_modules/@s/x", "ms", Some("node_modules/ms")),
+            ("packages/util", "ms", Some("node_modules/ms")),
+            ("node_modules/@s/x", "nope", None),
+        ] {
+            assert_eq!(lookup(&entries, from, name).as_deref(), found, "{from}");
+        }
         assert_eq!(name_from_key("node_modules/a/node_modules/@s/b"), "@s/b");
         assert_eq!(name_from_key("packages/util"), "util");
     }
@@ -625,7 +534,7 @@ mod tests {
     "node_modules/b": { "version": "1.0.0", "dev": true }
   }
 }"#;
-        let dir = write(&[("app/package-lock.json", lock)]);
+        let dir = write_files(&[("app/package-lock.json", lock)]);
         let mut diagnostics = Diagnostics::strict();
         let bom = collect_package_lock(&dir.path().join("app/package-lock.json"), &mut diagnostics)
             .unwrap();
@@ -670,65 +579,58 @@ mod tests {
 
     #[test]
     fn versions_and_garbage() {
-        for (text, expected) in [
-            ("", "EOF"),
-            ("{", ":1:"),
-            ("[]", "no lockfileVersion"),
-            (
-                "{\"lockfileVersion\": 1, \"dependencies\": {}}",
-                "regenerate it with npm 7 or newer",
-            ),
-            (
-                "{\"lockfileVersion\": 4, \"packages\": {}}",
-                "from the future",
-            ),
-            (
-                "{\n\"lockfileVersion\": \"3\"}",
-                ":2: lockfileVersion \"3\"",
-            ),
-            ("{\"lockfileVersion\": 3}", "no `packages` object"),
-            (
-                "{\"lockfileVersion\": 3,\n\"packages\": []}",
-                ":2: no `packages`",
-            ),
-        ] {
-            let dir = write(&[("package-lock.json", text)]);
-            let err = collect_package_lock(
-                &dir.path().join("package-lock.json"),
-                &mut Diagnostics::strict(),
-            )
-            .unwrap_err();
-            assert!(err.to_string().contains(expected), "{text:?}: {err}");
-        }
-        let v1 = write(&[("package-lock.json", "{\"lockfileVersion\": 1}")]);
+        assert_rejects(
+            collect_package_lock,
+            "package-lock.json",
+            &[
+                ("", "EOF"),
+                ("{", ":1:"),
+                ("[]", "no lockfileVersion"),
+                (
+                    "{\"lockfileVersion\": 1, \"dependencies\": {}}",
+                    "regenerate it with npm 7 or newer",
+                ),
+                (
+                    "{\"lockfileVersion\": 4, \"packages\": {}}",
+                    "from the future",
+                ),
+                (
+                    "{\n\"lockfileVersion\": \"3\"}",
+                    ":2: lockfileVersion \"3\"",
+                ),
+                ("{\"lockfileVersion\": 3}", "no `packages` object"),
+                (
+                    "{\"lockfileVersion\": 3,\n\"packages\": []}",
+                    ":2: no `packages`",
+                ),
+            ],
+        );
+        let (_v1, path) = write_file("package-lock.json", "{\"lockfileVersion\": 1}");
         assert!(matches!(
-            collect_package_lock(
-                &v1.path().join("package-lock.json"),
-                &mut Diagnostics::strict()
-            ),
+            collect_package_lock(&path, &mut Diagnostics::strict()),
             Err(CollectError::Unsupported { .. })
         ));
         let text = "{\"lockfileVersion\": 3, \"packages\": {\n\"\": {\"name\": \"x\", \"version\": \"1.0.0\"},\n\"node_modules/ok\": {\"version\": \"1.0.0\"},\n\"node_modules/noversion\": {},\n\"node_modules/wrong\": {\"version\": 7},\n\"node_modules/notobject\": 3}}";
-        let dir = write(&[("package-lock.json", text)]);
-        let path = dir.path().join("package-lock.json");
-        let err = collect_package_lock(&path, &mut Diagnostics::strict()).unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("package-lock.json:6: \"node_modules/notobject\""),
-            "{err}"
+        let (_dir, path) = write_file("package-lock.json", text);
+        let (bom, warnings) = best_effort_after_strict_error(
+            collect_package_lock,
+            &path,
+            "package-lock.json:6: \"node_modules/notobject\"",
         );
-        let mut diagnostics = Diagnostics::best_effort();
-        let bom = collect_package_lock(&path, &mut diagnostics).unwrap();
         assert_eq!(bom.root.bom_ref, "pkg:npm/x@1.0.0");
         assert_eq!(
             bom.components.keys().collect::<Vec<_>>(),
             ["pkg:npm/ok@1.0.0"]
         );
-        assert_eq!(
-            diagnostics.warnings().len(),
-            3,
-            "{:?}",
-            diagnostics.warnings()
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        // Without a name in the lockfile, the root is named by the package.json beside it.
+        assert_broken_manifest_is_skipped(
+            collect_package_lock,
+            (
+                "package-lock.json",
+                "{\"lockfileVersion\": 3, \"packages\": {}}",
+            ),
+            ("package.json", "{\"name\": "),
         );
     }
 }

@@ -13,7 +13,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::bom::{Bom, Component, ExternalReference, Hash, Kind};
-use crate::collect::{CollectError, Diagnostics, line_column, read_text};
+use crate::collect::{
+    CollectError, Diagnostics, directory_name, line_column, parent_dir, parse_toml, read_manifest,
+    read_text, toml_entries,
+};
 
 /// The newest `Cargo.lock` format this reads.
 const NEWEST_LOCK_VERSION: i64 = 4;
@@ -59,28 +62,27 @@ struct Package {
 /// Reads `path` (a `Cargo.lock`) with the `Cargo.toml` beside it when there is one.
 pub fn collect_cargo_lock(path: &Path, diagnostics: &mut Diagnostics) -> Result<Bom, CollectError> {
     let text = read_text(path)?;
-    let lock: RawLock = toml::from_str(&text).map_err(|e| toml_error(path, &text, &e))?;
+    let lock: RawLock = parse_toml(path, &text)?;
     if let Some(version) = &lock.version {
         let found = *version.get_ref();
         if found > NEWEST_LOCK_VERSION {
-            return Err(CollectError::Unsupported {
-                path: path.to_path_buf(),
-                message: format!(
-                    "Cargo.lock version {found} is newer than this build reads (up to \
-                     {NEWEST_LOCK_VERSION}): a lockfile from the future; update modelseal"
-                ),
-            });
+            return Err(CollectError::from_the_future(
+                path,
+                "Cargo.lock version",
+                found,
+                NEWEST_LOCK_VERSION,
+            ));
         }
         if found < 1 {
-            return Err(CollectError::Invalid {
-                path: path.to_path_buf(),
-                line: Some(line_column(&text, version.span().start).0),
-                message: format!("unknown Cargo.lock version {found}"),
-            });
+            return Err(CollectError::invalid(
+                path,
+                Some(line_column(&text, version.span().start).0),
+                format!("unknown Cargo.lock version {found}"),
+            ));
         }
     }
     let packages = read_packages(path, &text, lock.package, &lock.metadata, diagnostics)?;
-    let manifest = Manifest::read(&manifest_dir(path), diagnostics)?;
+    let manifest = Manifest::read(parent_dir(path), diagnostics)?;
     let refs = refs(path, &packages, diagnostics)?;
     let edges = resolve_edges(path, &packages, diagnostics);
 
@@ -147,18 +149,9 @@ fn read_packages(
     diagnostics: &mut Diagnostics,
 ) -> Result<Vec<Package>, CollectError> {
     let mut packages = Vec::with_capacity(tables.len());
-    for table in tables {
-        let line = line_column(text, table.span().start).0;
-        let raw = match toml::Value::Table(table.into_inner()).try_into::<RawPackage>() {
-            Ok(raw) => raw,
-            Err(error) => {
-                diagnostics.recover(CollectError::Invalid {
-                    path: path.to_path_buf(),
-                    line: Some(line),
-                    message: error.message().to_owned(),
-                })?;
-                continue;
-            }
+    for entry in toml_entries::<RawPackage>(path, text, tables) {
+        let Some((raw, line)) = diagnostics.keep(entry)? else {
+            continue;
         };
         let checksum = raw.checksum.or_else(|| {
             let key = format!(
@@ -193,15 +186,10 @@ fn refs(
 ) -> Result<BTreeMap<usize, String>, CollectError> {
     let mut refs = BTreeMap::new();
     for (index, package) in packages.iter().enumerate() {
-        match cargo_purl(package) {
-            Ok(purl) => {
-                refs.insert(index, purl);
-            }
-            Err(message) => diagnostics.recover(CollectError::Invalid {
-                path: path.to_path_buf(),
-                line: Some(package.line),
-                message,
-            })?,
+        let purl = cargo_purl(package)
+            .map_err(|message| CollectError::invalid(path, Some(package.line), message));
+        if let Some(purl) = diagnostics.keep(purl)? {
+            refs.insert(index, purl);
         }
     }
     Ok(refs)
@@ -401,21 +389,10 @@ fn root_component(
         root.kind = Kind::Application;
         return root;
     }
-    let name = manifest_dir(path)
-        .canonicalize()
-        .ok()
-        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "workspace".to_owned());
+    let name = directory_name(parent_dir(path)).unwrap_or_else(|| "workspace".to_owned());
     let mut root = Component::new(format!("project:{name}"), Kind::Application, name);
     root.version = manifest.and_then(|m| m.workspace_version.clone());
     root
-}
-
-fn manifest_dir(lock: &Path) -> PathBuf {
-    match lock.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
 }
 
 /// What the `Cargo.toml` beside the lockfile says about the root.
@@ -431,11 +408,7 @@ struct Manifest {
 
 impl Manifest {
     fn read(dir: &Path, diagnostics: &mut Diagnostics) -> Result<Option<Manifest>, CollectError> {
-        let path = dir.join("Cargo.toml");
-        if !path.is_file() {
-            return Ok(None);
-        }
-        let Some(table) = read_toml(&path, diagnostics)? else {
+        let Some(table) = read_toml(&dir.join("Cargo.toml"), diagnostics)? else {
             return Ok(None);
         };
         let workspace = table.get("workspace").and_then(toml::Value::as_table);
@@ -464,11 +437,7 @@ impl Manifest {
                 if excluded.contains(&member) {
                     continue;
                 }
-                let manifest = member.join("Cargo.toml");
-                if !manifest.is_file() {
-                    continue;
-                }
-                if let Some(member_table) = read_toml(&manifest, diagnostics)?
+                if let Some(member_table) = read_toml(&member.join("Cargo.toml"), diagnostics)?
                     && let Some((name, _)) = package_of(&member_table, workspace_version.as_deref())
                 {
                     members.insert(name);
@@ -483,18 +452,12 @@ impl Manifest {
     }
 }
 
+/// A `Cargo.toml` when there is one (see [`read_manifest`]).
 fn read_toml(
     path: &Path,
     diagnostics: &mut Diagnostics,
 ) -> Result<Option<toml::Table>, CollectError> {
-    let text = read_text(path)?;
-    match toml::from_str::<toml::Table>(&text) {
-        Ok(table) => Ok(Some(table)),
-        Err(error) => {
-            diagnostics.recover(toml_error(path, &text, &error))?;
-            Ok(None)
-        }
-    }
+    read_manifest(path, diagnostics, parse_toml)
 }
 
 /// `[package]` name and version, the version inherited (`version.workspace = true`) or
@@ -577,33 +540,15 @@ fn wildcard(pattern: &str, name: &str) -> bool {
         .is_some_and(|rest| rest.iter().all(|&c| c == '*'))
 }
 
-fn toml_error(path: &Path, text: &str, error: &toml::de::Error) -> CollectError {
-    let offset = error.span().map_or(0, |s| s.start);
-    CollectError::syntax_at(path, text, offset, error.message())
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-
-    fn write(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (name, text) in files {
-            let path = dir.path().join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        dir
-    }
-
-    fn deps(bom: &Bom, from: &str) -> Vec<String> {
-        bom.dependencies
-            .get(from)
-            .map(|d| d.iter().cloned().collect())
-            .unwrap_or_default()
-    }
+    use crate::collect::testing::{
+        assert_broken_manifest_is_skipped, assert_from_the_future, assert_rejects,
+        best_effort_after_strict_error, collect_clean, deps, sha256, write_file, write_files,
+    };
 
     const CHECKSUM: &str = "8a6f644b6bb37e4248c3f5a526912aa35237a8ad7b9fa512540c4e230c8a4dad";
 
@@ -650,20 +595,14 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
 "checksum corp 2.0.0 (sparse+https://crates.corp.example/)" = "<none>"
 "#
         );
-        let dir = write(&[
+        let dir = write_files(&[
             ("Cargo.lock", &lock),
             (
                 "Cargo.toml",
                 "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
             ),
         ]);
-        let mut diagnostics = Diagnostics::strict();
-        let bom = collect_cargo_lock(&dir.path().join("Cargo.lock"), &mut diagnostics).unwrap();
-        assert!(
-            diagnostics.warnings().is_empty(),
-            "{:?}",
-            diagnostics.warnings()
-        );
+        let bom = collect_clean(collect_cargo_lock, &dir.path().join("Cargo.lock"));
         assert_eq!(bom.root.bom_ref, "pkg:cargo/app@0.1.0");
         assert_eq!(bom.root.kind, Kind::Application);
         let gitdep = "pkg:cargo/gitdep@1.0.0?vcs_url=git%2Bhttps:%2F%2Fgithub.com%2Facme%2Fgitdep%400123456789abcdef";
@@ -675,10 +614,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
         assert_eq!(bom.components.len(), 3);
         assert_eq!(
             bom.components["pkg:cargo/hex@0.4.3"].hashes,
-            [Hash {
-                algorithm: "SHA-256",
-                value: CHECKSUM.into()
-            }]
+            [sha256(CHECKSUM)]
         );
         assert!(bom.components[corp].hashes.is_empty());
         assert_eq!(
@@ -718,7 +654,7 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
 checksum = "not-hex"
 "#
         );
-        let dir = write(&[
+        let dir = write_files(&[
             ("ws/Cargo.lock", &lock),
             (
                 "ws/Cargo.toml",
@@ -762,9 +698,8 @@ checksum = "not-hex"
     #[test]
     fn without_a_manifest_the_top_path_crates_are_direct() {
         let lock = "version = 4\n\n[[package]]\nname = \"tool\"\nversion = \"1.0.0\"\ndependencies = [\"lib\"]\n\n[[package]]\nname = \"lib\"\nversion = \"0.1.0\"\n";
-        let dir = write(&[("Cargo.lock", lock)]);
-        let bom =
-            collect_cargo_lock(&dir.path().join("Cargo.lock"), &mut Diagnostics::strict()).unwrap();
+        let (_dir, path) = write_file("Cargo.lock", lock);
+        let bom = collect_cargo_lock(&path, &mut Diagnostics::strict()).unwrap();
         assert!(bom.root.bom_ref.starts_with("project:"));
         assert_eq!(deps(&bom, &bom.root.bom_ref), ["pkg:cargo/tool@1.0.0"]);
         assert_eq!(deps(&bom, "pkg:cargo/tool@1.0.0"), ["pkg:cargo/lib@0.1.0"]);
@@ -772,62 +707,49 @@ checksum = "not-hex"
 
     #[test]
     fn future_versions_and_garbage() {
-        let dir = write(&[("Cargo.lock", "version = 5\n")]);
-        let err = collect_cargo_lock(&dir.path().join("Cargo.lock"), &mut Diagnostics::strict())
-            .unwrap_err();
-        assert!(matches!(err, CollectError::Unsupported { .. }), "{err}");
-        assert!(err.to_string().contains("from the future"), "{err}");
-        for (text, expected) in [
-            ("version = 0\n", ":1: unknown Cargo.lock version 0"),
-            ("version = \"4\"\n", ":1:11:"),
-            ("version = 4\n[[package]\n", ":2:"),
-            ("version = 4\npackage = \"x\"\n", ":2:"),
-            (
-                "version = 4\n\n[[package]]\nname = \"x\"\n",
-                ":3: missing field `version`",
-            ),
-            (
-                "[[package]]\nname = \"x\"\nversion = \"1\"\ndependencies = [1]\n",
-                ":1:",
-            ),
-        ] {
-            let dir = write(&[("Cargo.lock", text)]);
-            let err =
-                collect_cargo_lock(&dir.path().join("Cargo.lock"), &mut Diagnostics::strict())
-                    .unwrap_err();
-            assert!(err.to_string().contains(expected), "{text:?}: {err}");
-        }
+        assert_from_the_future(collect_cargo_lock, "Cargo.lock", "version = 5\n");
+        assert_rejects(
+            collect_cargo_lock,
+            "Cargo.lock",
+            &[
+                ("version = 0\n", ":1: unknown Cargo.lock version 0"),
+                ("version = \"4\"\n", ":1:11:"),
+                ("version = 4\n[[package]\n", ":2:"),
+                ("version = 4\npackage = \"x\"\n", ":2:"),
+                (
+                    "version = 4\n\n[[package]]\nname = \"x\"\n",
+                    ":3: missing field `version`",
+                ),
+                (
+                    "[[package]]\nname = \"x\"\nversion = \"1\"\ndependencies = [1]\n",
+                    ":1:",
+                ),
+            ],
+        );
         // An empty file is an empty lockfile.
-        let dir = write(&[("Cargo.lock", "")]);
-        let bom =
-            collect_cargo_lock(&dir.path().join("Cargo.lock"), &mut Diagnostics::strict()).unwrap();
+        let (_dir, path) = write_file("Cargo.lock", "");
+        let bom = collect_cargo_lock(&path, &mut Diagnostics::strict()).unwrap();
         assert!(bom.components.is_empty());
         // Best-effort skips the broken entry.
-        let dir = write(&[(
+        let (_dir, path) = write_file(
             "Cargo.lock",
             "version = 4\n\n[[package]]\nname = \"x\"\n\n[[package]]\nname = \"y\"\nversion = \"1.0.0\"\n",
-        )]);
-        let mut diagnostics = Diagnostics::best_effort();
-        let bom = collect_cargo_lock(&dir.path().join("Cargo.lock"), &mut diagnostics).unwrap();
+        );
+        let (bom, warnings) = best_effort_after_strict_error(
+            collect_cargo_lock,
+            &path,
+            "Cargo.lock:3: missing field `version`",
+        );
         assert_eq!(
             bom.components.keys().collect::<Vec<_>>(),
             ["pkg:cargo/y@1.0.0"]
         );
-        assert_eq!(diagnostics.warnings().len(), 1);
+        assert_eq!(warnings.len(), 1);
         // A broken manifest is an error unless best-effort.
-        let dir = write(&[
+        assert_broken_manifest_is_skipped(
+            collect_cargo_lock,
             ("Cargo.lock", "version = 4\n"),
             ("Cargo.toml", "[package\n"),
-        ]);
-        let err = collect_cargo_lock(&dir.path().join("Cargo.lock"), &mut Diagnostics::strict())
-            .unwrap_err();
-        assert!(err.to_string().contains("Cargo.toml:1:"), "{err}");
-        assert!(
-            collect_cargo_lock(
-                &dir.path().join("Cargo.lock"),
-                &mut Diagnostics::best_effort()
-            )
-            .is_ok()
         );
     }
 }

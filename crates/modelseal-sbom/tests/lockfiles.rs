@@ -1,17 +1,25 @@
-//! Real lockfiles — written by cargo and npm (see `scripts/make-lockfile-fixtures.sh`), and the
-//! workspace's own `Cargo.lock` — through their collectors and the CycloneDX writer, validated
-//! against the official 1.6 schema.
+//! Real lockfiles — written by uv, Poetry, pipenv, cargo and npm (see
+//! `scripts/make-lockfile-fixtures.sh`), and the workspace's own `Cargo.lock` — through their
+//! collectors and the CycloneDX writer, validated against the official 1.6 schema.
 
-#![allow(clippy::unwrap_used, clippy::print_stderr)] // test helpers; skip notes
+#![allow(clippy::unwrap_used)]
+
+mod common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use modelseal_sbom::bom::{Bom, Component, Hash, Kind, Scope};
-use modelseal_sbom::collect::Diagnostics;
+use modelseal_sbom::collect::{CollectError, Diagnostics};
 use modelseal_sbom::cyclonedx::{SpecVersion, to_json};
 use modelseal_sbom::npm::collect_package_lock;
+use modelseal_sbom::python::{
+    collect_pipfile_lock, collect_poetry_lock, collect_pylock, collect_requirements,
+    collect_uv_lock,
+};
 use modelseal_sbom::rust::collect_cargo_lock;
+
+type Collector = fn(&Path, &mut Diagnostics) -> Result<Bom, CollectError>;
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -19,61 +27,19 @@ fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-/// The official schemas, read in place from the workspace's sibling `shared/` directory
-/// (`MODELSEAL_SHARED` overrides where that is).
-fn shared(rel: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("MODELSEAL_SHARED").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
-        PathBuf::from,
-    );
-    if root.join(rel).exists() {
-        return Some(root.join(rel));
-    }
-    eprintln!(
-        "skipping schema validation: {} not found",
-        root.join(rel).display()
-    );
-    None
-}
-
-fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
-/// The BOM as CycloneDX 1.6 JSON, checked against the official schema (with the two schemas
-/// it references registered under their ids: no network) and for determinism.
-fn assert_valid_cyclonedx(bom: &Bom) {
-    let document = to_json(bom, SpecVersion::V1_6, "2026-11-23T00:00:00Z");
+/// Collects `path` strictly, asserting that nothing in it was worth a warning and that the BOM,
+/// as CycloneDX 1.6 JSON, is written the same twice and is valid against the official schema.
+fn collect_valid(collect: Collector, path: &Path) -> Bom {
+    let mut diagnostics = Diagnostics::strict();
+    let bom = collect(path, &mut diagnostics).unwrap();
+    assert_eq!(diagnostics.warnings(), [] as [String; 0]);
+    let document = to_json(&bom, SpecVersion::V1_6, "2026-11-23T00:00:00Z");
     assert_eq!(
         document,
-        to_json(bom, SpecVersion::V1_6, "2026-11-23T00:00:00Z")
+        to_json(&bom, SpecVersion::V1_6, "2026-11-23T00:00:00Z")
     );
-    let Some(schemas) = shared("schemas") else {
-        return;
-    };
-    let schema = read_json(&schemas.join("bom-1.6.schema.json"));
-    let registry = jsonschema::Registry::new()
-        .add(
-            "http://cyclonedx.org/schema/spdx.schema.json",
-            read_json(&schemas.join("spdx.schema.json")),
-        )
-        .unwrap()
-        .add(
-            "http://cyclonedx.org/schema/jsf-0.82.schema.json",
-            read_json(&schemas.join("jsf-0.82.schema.json")),
-        )
-        .unwrap()
-        .prepare()
-        .unwrap();
-    let validator = jsonschema::options()
-        .with_registry(&registry)
-        .build(&schema)
-        .unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&document)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "CycloneDX 1.6: {errors:#?}");
+    common::assert_schema_valid(&document, SpecVersion::V1_6);
+    bom
 }
 
 fn get<'a>(bom: &'a Bom, bom_ref: &str) -> &'a Component {
@@ -102,13 +68,7 @@ fn sha256(value: &str) -> Hash {
 
 #[test]
 fn cargo_fixture_with_a_package_root_and_a_workspace_member() {
-    let mut diagnostics = Diagnostics::strict();
-    let bom = collect_cargo_lock(&fixture("cargo/Cargo.lock"), &mut diagnostics).unwrap();
-    assert!(
-        diagnostics.warnings().is_empty(),
-        "{:?}",
-        diagnostics.warnings()
-    );
+    let bom = collect_valid(collect_cargo_lock, &fixture("cargo/Cargo.lock"));
     assert_eq!(bom.root.bom_ref, "pkg:cargo/demo-cli@0.4.0");
     assert_eq!(bom.root.kind, Kind::Application);
     assert_eq!(bom.root.purl.as_deref(), Some("pkg:cargo/demo-cli@0.4.0"));
@@ -161,7 +121,6 @@ fn cargo_fixture_with_a_package_root_and_a_workspace_member() {
     assert!(core.hashes.is_empty(), "a path crate has no checksum");
     assert_eq!(core.kind, Kind::Library);
     assert!(bom.components.values().all(|c| c.scope.is_none()));
-    assert_valid_cyclonedx(&bom);
 }
 
 /// The workspace's own lockfile (format 4, a virtual workspace of `crates/*`).
@@ -169,13 +128,7 @@ fn cargo_fixture_with_a_package_root_and_a_workspace_member() {
 fn the_workspace_cargo_lock() {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let lock_path = workspace.join("Cargo.lock");
-    let mut diagnostics = Diagnostics::strict();
-    let bom = collect_cargo_lock(&lock_path, &mut diagnostics).unwrap();
-    assert!(
-        diagnostics.warnings().is_empty(),
-        "{:?}",
-        diagnostics.warnings()
-    );
+    let bom = collect_valid(collect_cargo_lock, &lock_path);
     assert!(
         bom.root.bom_ref.starts_with("project:"),
         "{}",
@@ -234,14 +187,17 @@ fn the_workspace_cargo_lock() {
         sbom.iter().any(|d| d == "pkg:cargo/modelseal-digest@0.1.0"),
         "{sbom:?}"
     );
-    assert_valid_cyclonedx(&bom);
 }
 
 const MS_2_1_3: &str = "e85973b9b4cb646dc9d9afcd542025784863ceae68c601f268253dc985ef70bb2fa1568726afece715c8ebf5d73fab73ed1f7100eb479d23bfb57b45dd645394";
 const TYPES_NODE: &str = "536f8336bfb04a3a6c4d2ff0646607abb19cc1fb9298a88abe83ef2b6db3c13951854f75c8e9e2378a914792a1223be27fbcacc3f773fe12a67c31f4462b3868";
 
 /// What both npm fixtures (the same project locked as version 3 and version 2) hold.
-fn assert_npm_fixture(bom: &Bom, root: &str) {
+fn assert_npm_fixture(dir: &str, root: &str) {
+    let bom = &collect_valid(
+        collect_package_lock,
+        &fixture(&format!("{dir}/package-lock.json")),
+    );
     assert_eq!(bom.root.bom_ref, root);
     assert_eq!(bom.root.kind, Kind::Application);
     assert_eq!(
@@ -316,26 +272,28 @@ fn assert_npm_fixture(bom: &Bom, root: &str) {
 
 #[test]
 fn npm_lockfile_version_3() {
-    let mut diagnostics = Diagnostics::strict();
-    let bom = collect_package_lock(&fixture("npm/package-lock.json"), &mut diagnostics).unwrap();
-    assert!(
-        diagnostics.warnings().is_empty(),
-        "{:?}",
-        diagnostics.warnings()
-    );
-    assert_npm_fixture(&bom, "pkg:npm/demo-web@2.0.0");
-    assert_valid_cyclonedx(&bom);
+    assert_npm_fixture("npm", "pkg:npm/demo-web@2.0.0");
 }
 
 #[test]
 fn npm_lockfile_version_2() {
-    let mut diagnostics = Diagnostics::strict();
-    let bom = collect_package_lock(&fixture("npm-v2/package-lock.json"), &mut diagnostics).unwrap();
-    assert!(
-        diagnostics.warnings().is_empty(),
-        "{:?}",
-        diagnostics.warnings()
-    );
-    assert_npm_fixture(&bom, "pkg:npm/demo-web-v2@2.0.0");
-    assert_valid_cyclonedx(&bom);
+    assert_npm_fixture("npm-v2", "pkg:npm/demo-web-v2@2.0.0");
+}
+
+/// Every Python fixture (checked in detail by the collectors' unit tests) as valid CycloneDX.
+#[test]
+fn python_lockfiles_are_valid_cyclonedx() {
+    let cases: [(Collector, &str); 7] = [
+        (collect_uv_lock, "uv/uv.lock"),
+        (collect_pylock, "uv/pylock.toml"),
+        (collect_requirements, "uv/requirements.txt"),
+        (collect_poetry_lock, "poetry/poetry.lock"),
+        (collect_poetry_lock, "poetry18/poetry.lock"),
+        (collect_poetry_lock, "poetry11/poetry.lock"),
+        (collect_pipfile_lock, "pipenv/Pipfile.lock"),
+    ];
+    for (collect, rel) in cases {
+        let bom = collect_valid(collect, &fixture(rel));
+        assert!(!bom.components.is_empty(), "{rel}");
+    }
 }

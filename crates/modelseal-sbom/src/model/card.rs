@@ -101,12 +101,7 @@ pub fn read_config_json(path: &Path, card: &mut ModelCard) -> Result<(), Collect
         return Ok(());
     };
     let config: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| CollectError::Syntax {
-            path: path.to_path_buf(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
+        serde_json::from_str(&text).map_err(|e| CollectError::json(path, &e))?;
     let Some(config) = config.as_object() else {
         return Ok(());
     };

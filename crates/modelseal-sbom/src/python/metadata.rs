@@ -124,15 +124,42 @@ pub fn normalize_name(name: &str) -> String {
 /// `pkg:pypi/<name>@<version>` (the purl spec's PyPI type: normalised name, percent-encoded
 /// version).
 pub fn purl(name: &str, version: &str) -> String {
-    let mut encoded = String::with_capacity(version.len());
-    for byte in version.bytes() {
-        if byte.is_ascii_alphanumeric() || b".-_~".contains(&byte) {
+    qualified_purl(name, Some(version), None)
+}
+
+/// The one spelling of a PyPI purl, for installed and locked distributions alike: the PEP 503
+/// name, the version when there is one and at most one qualifier (`repository_url`, `vcs_url`,
+/// `download_url`). Everything but the purl spec's unreserved characters is percent-encoded
+/// (an epoch's `!`, a local version's `+`), except the `:` of a qualifier's URL, which purl
+/// libraries leave as it is.
+pub(crate) fn qualified_purl(
+    name: &str,
+    version: Option<&str>,
+    qualifier: Option<(&str, &str)>,
+) -> String {
+    let mut purl = format!("pkg:pypi/{}", percent_encode(&normalize_name(name), b""));
+    if let Some(version) = version {
+        purl.push('@');
+        purl.push_str(&percent_encode(version, b""));
+    }
+    if let Some((key, value)) = qualifier {
+        let _ = write!(purl, "?{key}={}", percent_encode(value, b":"));
+    }
+    purl
+}
+
+/// `text` with every byte percent-encoded except ASCII letters and digits, `.-_~` and
+/// `also_keep`.
+fn percent_encode(text: &str, also_keep: &[u8]) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b".-_~".contains(&byte) || also_keep.contains(&byte) {
             encoded.push(char::from(byte));
         } else {
             let _ = write!(encoded, "%{byte:02X}");
         }
     }
-    format!("pkg:pypi/{}@{encoded}", normalize_name(name))
+    encoded
 }
 
 #[cfg(test)]
@@ -170,5 +197,33 @@ mod tests {
         assert_eq!(normalize_name("zope.interface"), "zope-interface");
         assert_eq!(normalize_name("a__b--c"), "a-b-c");
         assert_eq!(purl("Torch", "2.15.0+cpu"), "pkg:pypi/torch@2.15.0%2Bcpu");
+    }
+
+    /// Installed (`purl`) and locked (`qualified_purl`) distributions spell one version alike:
+    /// epochs, local versions and pre-releases included.
+    #[test]
+    fn one_purl_for_installed_and_locked_versions() {
+        for (name, version, expected) in [
+            ("Zope.Interface", "1!2.0", "pkg:pypi/zope-interface@1%212.0"),
+            ("torch", "2.15.0+cpu", "pkg:pypi/torch@2.15.0%2Bcpu"),
+            ("Pillow", "11.0.0rc1", "pkg:pypi/pillow@11.0.0rc1"),
+            (
+                "a_b",
+                "1!1.0.post1.dev2+ubuntu.1",
+                "pkg:pypi/a-b@1%211.0.post1.dev2%2Bubuntu.1",
+            ),
+        ] {
+            assert_eq!(purl(name, version), expected);
+            assert_eq!(qualified_purl(name, Some(version), None), expected);
+        }
+        assert_eq!(qualified_purl("x", None, None), "pkg:pypi/x");
+        assert_eq!(
+            qualified_purl(
+                "x",
+                Some("1.0+local"),
+                Some(("download_url", "https://h.example/x-1.0+local.whl?a=b"))
+            ),
+            "pkg:pypi/x@1.0%2Blocal?download_url=https:%2F%2Fh.example%2Fx-1.0%2Blocal.whl%3Fa%3Db"
+        );
     }
 }

@@ -7,8 +7,6 @@
 //! options after the requirement. The requirement itself is PEP 508 (parsed with `pep508_rs`)
 //! or a URL, a VCS URL or a local path.
 
-// Until `python/mod.rs` re-exports the collector, only the unit tests call it.
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -16,11 +14,9 @@ use std::str::FromStr;
 use pep508_rs::pep440_rs::Operator;
 use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
 
-use super::lock::{
-    Locked, Source, component, directory_name, parse_hash, project_root, read_project,
-};
-use crate::bom::Bom;
-use crate::collect::{CollectError, Diagnostics, read_text};
+use super::lock::{Locked, Source, parse_hash, pyproject_root, read_project};
+use crate::bom::{Bom, Hash};
+use crate::collect::{CollectError, Diagnostics, directory_name, parent_dir, read_text};
 
 /// Reads a requirements file and the files it includes. The root is the project in the
 /// `pyproject.toml` beside it when there is one, else the directory; every requirement is a
@@ -29,15 +25,10 @@ pub fn collect_requirements(
     path: &Path,
     diagnostics: &mut Diagnostics,
 ) -> Result<Bom, CollectError> {
-    let dir = base_dir(path);
-    let project = read_project(&dir, diagnostics)?;
-    let root = project_root(
-        path,
-        project.as_ref().and_then(|p| p.name.as_deref()),
-        project.as_ref().and_then(|p| p.version.as_deref()),
-    );
+    let dir = parent_dir(path);
+    let project = read_project(dir, diagnostics)?;
     let mut reader = Reader {
-        bom: Bom::new(root),
+        bom: Bom::new(pyproject_root(path, project.as_ref())),
         project_dir: dir.canonicalize().ok(),
         reading: Vec::new(),
         done: BTreeSet::new(),
@@ -57,14 +48,6 @@ struct Reader {
     done: BTreeSet<PathBuf>,
 }
 
-/// Where a relative path in `file` is resolved from.
-fn base_dir(file: &Path) -> PathBuf {
-    match file.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
 impl Reader {
     fn read(
         &mut self,
@@ -75,8 +58,7 @@ impl Reader {
         let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         self.reading.push(canonical.clone());
         for (line, content) in logical_lines(text) {
-            let result = self.line(path, line, &content, diagnostics);
-            if let Err(error) = result {
+            if let Err(error) = self.line(path, line, &content, diagnostics) {
                 diagnostics.recover(error)?;
             }
         }
@@ -92,11 +74,6 @@ impl Reader {
         content: &str,
         diagnostics: &mut Diagnostics,
     ) -> Result<(), CollectError> {
-        let error = |message: String| CollectError::Invalid {
-            path: path.to_path_buf(),
-            line: Some(line),
-            message,
-        };
         if content.starts_with('-') {
             let (option, value) = split_option(content);
             return match option {
@@ -127,8 +104,10 @@ impl Reader {
                 .strip_prefix("--hash=")
                 .or_else(|| option.strip_prefix("--hash "))
             {
-                hashes.push(parse_hash(value.trim()).ok_or_else(|| {
-                    error(format!("{:?} is not an algorithm:hex hash", value.trim()))
+                let value = value.trim();
+                hashes.push(parse_hash(value).ok_or_else(|| {
+                    let message = format!("{value:?} is not an algorithm:hex hash");
+                    CollectError::invalid(path, Some(line), message)
                 })?);
             }
         }
@@ -149,7 +128,7 @@ impl Reader {
             ));
             return Ok(());
         }
-        let included = base_dir(path).join(target);
+        let included = parent_dir(path).join(target);
         let canonical = included.canonicalize().unwrap_or_else(|_| included.clone());
         if self.reading.contains(&canonical) {
             diagnostics.warn(format!(
@@ -161,10 +140,9 @@ impl Reader {
         if self.done.contains(&canonical) {
             return Ok(());
         }
-        let text = std::fs::read_to_string(&included).map_err(|e| CollectError::Invalid {
-            path: path.to_path_buf(),
-            line: Some(line),
-            message: format!("cannot read included {}: {e}", included.display()),
+        let text = std::fs::read_to_string(&included).map_err(|e| {
+            let message = format!("cannot read included {}: {e}", included.display());
+            CollectError::invalid(path, Some(line), message)
         })?;
         self.read(&included, &text, diagnostics)
     }
@@ -174,19 +152,16 @@ impl Reader {
         path: &Path,
         line: usize,
         requirement: &str,
-        hashes: &[crate::bom::Hash],
+        hashes: &[Hash],
         diagnostics: &mut Diagnostics,
     ) -> Result<(), CollectError> {
-        let error = |message: String| CollectError::Invalid {
-            path: path.to_path_buf(),
-            line: Some(line),
-            message,
-        };
         let Some(mut locked) = self.locate(path, line, requirement, diagnostics)? else {
             return Ok(());
         };
         locked.hashes = hashes.to_vec();
-        let component = component(&locked).map_err(error)?;
+        let component = locked
+            .component()
+            .map_err(|message| CollectError::invalid(path, Some(line), message))?;
         let root = self.bom.root.bom_ref.clone();
         self.bom.depend(&root, &component.bom_ref);
         self.bom.add(component);
@@ -215,11 +190,11 @@ impl Reader {
         }
         match Requirement::<VerbatimUrl>::from_str(requirement) {
             Ok(parsed) => Ok(Some(from_pep508(&parsed, requirement, &here, diagnostics))),
-            Err(error) => Err(CollectError::Invalid {
-                path: path.to_path_buf(),
-                line: Some(line),
-                message: format!("not a requirement: {}", first_line(&error.to_string())),
-            }),
+            Err(error) => Err(CollectError::invalid(
+                path,
+                Some(line),
+                format!("not a requirement: {}", first_line(&error.to_string())),
+            )),
         }
     }
 
@@ -234,7 +209,7 @@ impl Reader {
         let (target, fragment_name) = egg_fragment(spec);
         let (target, _) = split_extras(target);
         let local = target.strip_prefix("file://").unwrap_or(target);
-        let resolved = base_dir(path).join(local);
+        let resolved = parent_dir(path).join(local);
         if resolved
             .canonicalize()
             .ok()
@@ -250,7 +225,9 @@ impl Reader {
                 .map(str::to_owned)
                 .or_else(|| project.as_ref().and_then(|p| p.name.clone()));
             let version = project.as_ref().and_then(|p| p.version.clone());
-            let name = name.unwrap_or_else(|| directory_name(&resolved.join("x")));
+            let name = name.unwrap_or_else(|| {
+                directory_name(&resolved).unwrap_or_else(|| "project".to_owned())
+            });
             if version.is_none() {
                 diagnostics.warn(format!("{here}: {name} at {target}: version unknown"));
             }
@@ -548,30 +525,12 @@ fn strip_comment(line: &str) -> &str {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
+    use super::super::lock::testing::{DEMO_LOCKED, attrs_hashes, fixture};
     use super::*;
-    use crate::bom::{Component, ExternalReference, Hash};
-
-    fn fixture(rel: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/lockfiles")
-            .join(rel)
-    }
-
-    fn get<'a>(bom: &'a Bom, bom_ref: &str) -> &'a Component {
-        bom.components
-            .get(bom_ref)
-            .unwrap_or_else(|| panic!("{bom_ref} missing: {:?}", bom.components.keys()))
-    }
-
-    fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (name, text) in files {
-            let path = dir.path().join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        dir
-    }
+    use crate::bom::ExternalReference;
+    use crate::collect::testing::{
+        best_effort_after_strict_error, collect_clean, component, write_files,
+    };
 
     #[test]
     fn logical_lines_join_continuations_and_drop_comments() {
@@ -635,56 +594,24 @@ mod tests {
 
     #[test]
     fn uv_exported_requirements_real_fixture() {
-        let mut diagnostics = Diagnostics::strict();
-        let bom = collect_requirements(&fixture("uv/requirements.txt"), &mut diagnostics).unwrap();
+        let bom = collect_clean(collect_requirements, &fixture("uv/requirements.txt"));
         // `-e .` is the project itself; `./libs/helper` is named by its pyproject.toml.
         assert_eq!(bom.root.bom_ref, "pkg:pypi/demo-app@0.1.0");
         assert_eq!(bom.root.name, "Demo_App");
-        assert_eq!(
-            bom.components.keys().collect::<Vec<_>>(),
-            [
-                "pkg:pypi/attrs@26.1.0",
-                "pkg:pypi/colorama@0.4.6",
-                "pkg:pypi/helper@0.2.0",
-                "pkg:pypi/idna@3.20",
-                "pkg:pypi/iniconfig@2.3.1",
-                "pkg:pypi/packaging@26.3",
-                "pkg:pypi/pluggy@1.7.0",
-                "pkg:pypi/pygments@2.21.0",
-                "pkg:pypi/pysocks@1.7.1",
-                "pkg:pypi/pytest@9.2.0",
-            ]
-        );
+        assert_eq!(bom.components.keys().collect::<Vec<_>>(), DEMO_LOCKED);
         assert_eq!(bom.dependencies[&bom.root.bom_ref].len(), 10);
-        let attrs = get(&bom, "pkg:pypi/attrs@26.1.0");
         assert_eq!(
-            attrs.hashes,
-            [
-                Hash {
-                    algorithm: "SHA-256",
-                    value: "c647aa4a12dfbad9333ca4e71fe62ddc36f4e63b2d260a37a8b83d2f043ac309"
-                        .into()
-                },
-                Hash {
-                    algorithm: "SHA-256",
-                    value: "d03ceb89cb322a8fd706d4fb91940737b6642aa36998fe130a9bc96c985eff32"
-                        .into()
-                },
-            ]
+            component(&bom, "pkg:pypi/attrs@26.1.0").hashes,
+            attrs_hashes()
         );
         // The marker (`; sys_platform == 'win32'`) keeps the entry.
-        assert_eq!(get(&bom, "pkg:pypi/colorama@0.4.6").hashes.len(), 2);
-        assert!(get(&bom, "pkg:pypi/helper@0.2.0").hashes.is_empty());
-        assert!(
-            diagnostics.warnings().is_empty(),
-            "{:?}",
-            diagnostics.warnings()
-        );
+        assert_eq!(component(&bom, "pkg:pypi/colorama@0.4.6").hashes.len(), 2);
+        assert!(component(&bom, "pkg:pypi/helper@0.2.0").hashes.is_empty());
     }
 
     #[test]
     fn includes_urls_unpinned_and_odd_lines() {
-        let dir = project(&[
+        let dir = write_files(&[
             (
                 "requirements.txt",
                 "--index-url https://pypi.org/simple\n-c constraints.txt\n-r base.txt\n\
@@ -719,10 +646,10 @@ mod tests {
                 "pkg:pypi/wheelish@2.0?download_url=https:%2F%2Ffiles.example%2Fwheelish-2.0-py3-none-any.whl",
             ]
         );
-        assert_eq!(get(&bom, "pkg:pypi/django@4.2.1").name, "Django");
-        assert_eq!(get(&bom, "pkg:pypi/requests").version, None);
+        assert_eq!(component(&bom, "pkg:pypi/django@4.2.1").name, "Django");
+        assert_eq!(component(&bom, "pkg:pypi/requests").version, None);
         assert_eq!(
-            get(&bom, "pkg:pypi/wheelish@2.0?download_url=https:%2F%2Ffiles.example%2Fwheelish-2.0-py3-none-any.whl")
+            component(&bom, "pkg:pypi/wheelish@2.0?download_url=https:%2F%2Ffiles.example%2Fwheelish-2.0-py3-none-any.whl")
                 .external_references,
             [ExternalReference {
                 kind: "distribution",
@@ -745,21 +672,17 @@ mod tests {
 
     #[test]
     fn errors_name_the_file_and_line() {
-        let dir = project(&[(
+        let dir = write_files(&[(
             "requirements.txt",
             "ok==1\n-r missing.txt\nbad==1 --hash=sha256:zz\nnot a requirement!\n",
         )]);
         let path = dir.path().join("requirements.txt");
-        let err = collect_requirements(&path, &mut Diagnostics::strict()).unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("requirements.txt:2: cannot read included"),
-            "{err}"
+        let (bom, warnings) = best_effort_after_strict_error(
+            collect_requirements,
+            &path,
+            "requirements.txt:2: cannot read included",
         );
-        let mut diagnostics = Diagnostics::best_effort();
-        let bom = collect_requirements(&path, &mut diagnostics).unwrap();
         assert_eq!(bom.components.keys().collect::<Vec<_>>(), ["pkg:pypi/ok@1"]);
-        let warnings = diagnostics.warnings();
         assert_eq!(warnings.len(), 3, "{warnings:?}");
         assert!(
             warnings[1].contains("requirements.txt:3: \"sha256:zz\" is not"),
@@ -791,7 +714,7 @@ mod tests {
             "a==1 --hash",
             "\u{0}\u{1}",
         ] {
-            let dir = project(&[("requirements.txt", text)]);
+            let dir = write_files(&[("requirements.txt", text)]);
             let mut diagnostics = Diagnostics::best_effort();
             let result =
                 collect_requirements(&dir.path().join("requirements.txt"), &mut diagnostics);
