@@ -9,7 +9,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use pep508_rs::pep440_rs::Operator;
 use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
@@ -188,12 +187,12 @@ impl Reader {
         if let Some(locked) = arbitrary_equality(requirement) {
             return Ok(Some(locked));
         }
-        match Requirement::<VerbatimUrl>::from_str(requirement) {
+        match super::pep508::parse_requirement(requirement) {
             Ok(parsed) => Ok(Some(from_pep508(&parsed, requirement, &here, diagnostics))),
             Err(error) => Err(CollectError::invalid(
                 path,
                 Some(line),
-                format!("not a requirement: {}", first_line(&error.to_string())),
+                format!("not a requirement: {}", first_line(&error)),
             )),
         }
     }
@@ -529,7 +528,7 @@ mod tests {
     use super::*;
     use crate::bom::ExternalReference;
     use crate::collect::testing::{
-        best_effort_after_strict_error, collect_clean, component, write_files,
+        assert_rejects, best_effort_after_strict_error, collect_clean, component, write_files,
     };
 
     #[test]
@@ -712,6 +711,9 @@ mod tests {
             "#egg=",
             "https://",
             "a==1 --hash",
+            // Names `pep508_rs` 0.9 panics on (see `pep508.rs`).
+            "a- >=1",
+            "a[b-]==1",
             "\u{0}\u{1}",
         ] {
             let dir = write_files(&[("requirements.txt", text)]);
@@ -720,6 +722,14 @@ mod tests {
                 collect_requirements(&dir.path().join("requirements.txt"), &mut diagnostics);
             assert!(result.is_ok(), "{text:?}: {result:?}");
         }
+        assert_rejects(
+            collect_requirements,
+            "requirements.txt",
+            &[(
+                "ok==1\na- >=1\n",
+                "requirements.txt:2: not a requirement: package name `a-` must end with a letter",
+            )],
+        );
         assert!(matches!(
             collect_requirements(
                 Path::new("/nonexistent/requirements.txt"),
