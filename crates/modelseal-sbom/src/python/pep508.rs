@@ -57,7 +57,10 @@ mod tests {
     fn names_pep508_rs_panics_on_are_errors() {
         for text in ["c_ >=1", "c- ", "a.;x", "a[b-]", "a[ok, b_ ]", "a [b.,c]"] {
             let error = parse_requirement(text).unwrap_err();
-            assert!(error.contains("must end with a letter or digit"), "{text}: {error}");
+            assert!(
+                error.contains("must end with a letter or digit"),
+                "{text}: {error}"
+            );
         }
     }
 
