@@ -92,12 +92,7 @@ impl Source {
 
 /// Whether `dir` is a virtualenv or a `site-packages` directory.
 fn is_python_environment(dir: &Path) -> bool {
-    if dir.join("pyvenv.cfg").is_file() {
-        return true;
-    }
-    std::fs::read_dir(dir).is_ok_and(|mut entries| {
-        entries.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "dist-info")))
-    })
+    dir.join("pyvenv.cfg").is_file() || crate::python::holds_dist_info(dir)
 }
 
 /// The lockfiles of a project directory (see [`LOCKFILES`] for the order).

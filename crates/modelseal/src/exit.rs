@@ -17,6 +17,18 @@ impl Exit {
     pub fn code(self) -> u8 {
         self as u8
     }
+
+    /// A code of the gate's contract (`modelseal_store::gate`, e.g. from `gate::combine`).
+    pub fn from_gate(code: u8) -> Exit {
+        use modelseal_store::gate;
+        match code {
+            gate::PASSED => Exit::Ok,
+            gate::INTEGRITY => Exit::Integrity,
+            gate::THREAT => Exit::Threat,
+            gate::NOT_FOUND => Exit::NotFound,
+            _ => Exit::Malformed,
+        }
+    }
 }
 
 /// A failure with the exit code it maps to.

@@ -288,14 +288,16 @@ fn external_references(metadata: &Metadata) -> Vec<ExternalReference> {
     out
 }
 
+/// Whether `dir` holds installed distributions (`*.dist-info`): a `site-packages`.
+pub fn holds_dist_info(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut entries| {
+        entries.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "dist-info")))
+    })
+}
+
 /// The site-packages directories of a virtualenv (`lib/python*/site-packages`, `lib64/...`,
 /// Windows `Lib/site-packages`), or `path` itself when it holds `.dist-info` directories.
 fn site_packages(path: &Path) -> Result<Vec<PathBuf>, CollectError> {
-    let holds_dist_info = |dir: &Path| {
-        std::fs::read_dir(dir).is_ok_and(|mut entries| {
-            entries.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "dist-info")))
-        })
-    };
     if holds_dist_info(path) {
         return Ok(vec![path.to_path_buf()]);
     }

@@ -69,23 +69,13 @@ pub fn run(args: &CheckArgs, out: &Out) -> Result<Exit, Failure> {
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    let exit = exit_of(gate::combine(checked.iter().map(|c| c.result.exit_code)));
+    let exit = Exit::from_gate(gate::combine(checked.iter().map(|c| c.result.exit_code)));
     match args.format {
         ReportFormat::Text => render_text(&checked, fail_on, exit, out),
         ReportFormat::Json => out.json(&json_report(&checked, args, fail_on, exit)),
         ReportFormat::Sarif => out.json(&sarif(&checked, args.strict)),
     }
     Ok(exit)
-}
-
-fn exit_of(code: u8) -> Exit {
-    match code {
-        gate::PASSED => Exit::Ok,
-        gate::INTEGRITY => Exit::Integrity,
-        gate::THREAT => Exit::Threat,
-        gate::NOT_FOUND => Exit::NotFound,
-        _ => Exit::Malformed,
-    }
 }
 
 /// A bar on a terminal when the run is long enough to want one: more than a few models or
@@ -183,7 +173,7 @@ fn event(result: &ModelResult, quarantined: Option<&Path>) -> Event {
         action: "check".to_owned(),
         subject: Some(result.model.display().to_string()),
         digest: result.digest().map(str::to_owned),
-        result: super::audit::exit_result(exit_of(result.exit_code)),
+        result: super::audit::exit_result(Exit::from_gate(result.exit_code)),
         detail,
     }
 }

@@ -156,14 +156,7 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
 
 /// Reads and parses an SBOM document named on the command line.
 fn read_sbom(path: &std::path::Path) -> Result<modelseal_sbom::bom::Bom, Failure> {
-    let bytes = std::fs::read(path).map_err(|e| Failure {
-        exit: if e.kind() == std::io::ErrorKind::NotFound {
-            Exit::NotFound
-        } else {
-            Exit::Malformed
-        },
-        message: format!("{}: {e}", path.display()),
-    })?;
+    let bytes = read_document_file(path)?;
     modelseal_sbom::read::read_document(&bytes)
         .map(|(bom, _)| bom)
         .map_err(|e| Failure {
@@ -295,7 +288,7 @@ fn validate(args: &SbomValidateArgs, out: &Out) -> Result<Exit, Failure> {
         exit: Exit::Usage,
         message: format!("--schema-dir: {e}"),
     })?;
-    let mut exit = Exit::Ok;
+    let mut codes: Vec<u8> = Vec::new();
     let mut results = Vec::new();
     for file in &args.files {
         let mut result = ValidateResult {
@@ -317,11 +310,11 @@ fn validate(args: &SbomValidateArgs, out: &Out) -> Result<Exit, Failure> {
                 result.format = Some(report.format.to_string());
                 result.problems = report.problems;
                 if !result.valid {
-                    exit = lowest_failure(exit, Exit::Malformed);
+                    codes.push(Exit::Malformed.code());
                 }
             }
             Err(failure) => {
-                exit = lowest_failure(exit, failure.exit);
+                codes.push(failure.exit.code());
                 result.error = Some(failure.message);
             }
         }
@@ -333,15 +326,7 @@ fn validate(args: &SbomValidateArgs, out: &Out) -> Result<Exit, Failure> {
     if args.format == Format::Json {
         out.json(&results);
     }
-    Ok(exit)
-}
-
-fn lowest_failure(current: Exit, new: Exit) -> Exit {
-    match current {
-        Exit::Ok => new,
-        current if (new as u8) < (current as u8) => new,
-        current => current,
-    }
+    Ok(Exit::from_gate(modelseal_store::gate::combine(codes)))
 }
 
 fn render_validation(result: &ValidateResult, with_schema: bool, out: &Out) {
