@@ -1,0 +1,201 @@
+//! One error for every file-system failure: what was being done, to which path, and why.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// The operation that failed, as a verb for the message (`cannot read x: ...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Open,
+    Read,
+    Write,
+    Create,
+    Rename,
+    Remove,
+    Copy,
+    List,
+    Inspect,
+    Sync,
+    Resolve,
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Op::Open => "open",
+            Op::Read => "read",
+            Op::Write => "write",
+            Op::Create => "create",
+            Op::Rename => "rename",
+            Op::Remove => "remove",
+            Op::Copy => "copy",
+            Op::List => "list",
+            Op::Inspect => "inspect",
+            Op::Sync => "sync",
+            Op::Resolve => "resolve",
+        })
+    }
+}
+
+/// What a path turned out to be when a regular file was wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Directory,
+    Fifo,
+    Socket,
+    CharDevice,
+    BlockDevice,
+    Symlink,
+    Other,
+}
+
+impl FileKind {
+    /// The kind of a non-regular file.
+    pub fn of(file_type: std::fs::FileType) -> FileKind {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt;
+            if file_type.is_fifo() {
+                return FileKind::Fifo;
+            }
+            if file_type.is_socket() {
+                return FileKind::Socket;
+            }
+            if file_type.is_char_device() {
+                return FileKind::CharDevice;
+            }
+            if file_type.is_block_device() {
+                return FileKind::BlockDevice;
+            }
+        }
+        if file_type.is_dir() {
+            FileKind::Directory
+        } else if file_type.is_symlink() {
+            FileKind::Symlink
+        } else {
+            FileKind::Other
+        }
+    }
+}
+
+impl fmt::Display for FileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FileKind::Directory => "a directory",
+            FileKind::Fifo => "a FIFO",
+            FileKind::Socket => "a socket",
+            FileKind::CharDevice => "a character device",
+            FileKind::BlockDevice => "a block device",
+            FileKind::Symlink => "a symbolic link",
+            FileKind::Other => "a special file",
+        })
+    }
+}
+
+/// Why an operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Reason {
+    #[error("not found")]
+    NotFound,
+    #[error("it is {0}, not a regular file")]
+    NotRegular(FileKind),
+    #[error("larger than {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("it already exists")]
+    AlreadyExists,
+    #[error("it is a symbolic link, and links are refused here")]
+    SymlinkRefused,
+    #[error("it is a symbolic link whose target leaves {}", .root.display())]
+    SymlinkEscapes { root: PathBuf },
+    #[error("it is a symbolic link to nothing")]
+    BrokenSymlink,
+    #[error("its name is not valid UTF-8")]
+    NonUtf8Name,
+    #[error("the path leaves {}", .root.display())]
+    Escapes { root: PathBuf },
+    #[error("it is nested more than {max} directories deep")]
+    TooDeep { max: usize },
+    #[error("it is not valid UTF-8")]
+    NotUtf8,
+    #[error("the copy differs from the original at {differing}; the original was left in place")]
+    CopyMismatch { differing: String },
+    #[error(transparent)]
+    Io(io::Error),
+}
+
+/// A file-system failure: `cannot <op> <path>: <reason>`.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot {op} {}: {reason}", path.display())]
+pub struct FsError {
+    pub op: Op,
+    pub path: PathBuf,
+    #[source]
+    pub reason: Reason,
+}
+
+impl FsError {
+    pub fn new(op: Op, path: impl Into<PathBuf>, reason: Reason) -> Self {
+        FsError {
+            op,
+            path: path.into(),
+            reason,
+        }
+    }
+
+    /// An I/O error of `op` on `path`; a missing file becomes [`Reason::NotFound`].
+    pub fn io(op: Op, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        let reason = match source.kind() {
+            io::ErrorKind::NotFound => Reason::NotFound,
+            io::ErrorKind::AlreadyExists => Reason::AlreadyExists,
+            _ => Reason::Io(source),
+        };
+        FsError::new(op, path, reason)
+    }
+
+    /// A closure for `map_err` that attaches `op` and `path` to an I/O error.
+    pub fn with(op: Op, path: &Path) -> impl FnOnce(io::Error) -> FsError + '_ {
+        move |source| FsError::io(op, path, source)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The input does not exist (exit 3 in the CLI's contract).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self.reason, Reason::NotFound | Reason::BrokenSymlink)
+    }
+
+    /// The operating system failed (disk full, permission denied), as opposed to an input
+    /// that is missing or not acceptable.
+    pub fn is_io(&self) -> bool {
+        matches!(self.reason, Reason::Io(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_operation_the_path_and_why() {
+        let e = FsError::io(
+            Op::Read,
+            "/m/w.bin",
+            io::Error::from(io::ErrorKind::NotFound),
+        );
+        assert_eq!(e.to_string(), "cannot read /m/w.bin: not found");
+        assert!(e.is_not_found());
+        let e = FsError::new(
+            Op::Open,
+            "/dev/zero",
+            Reason::NotRegular(FileKind::CharDevice),
+        );
+        assert_eq!(
+            e.to_string(),
+            "cannot open /dev/zero: it is a character device, not a regular file"
+        );
+        assert!(!e.is_not_found() && !e.is_io());
+    }
+}

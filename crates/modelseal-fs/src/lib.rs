@@ -1,0 +1,29 @@
+//! The one place modelseal touches the file system.
+//!
+//! Every input is untrusted: [`read_limited`] and [`open_regular`] open without blocking on a
+//! FIFO, refuse anything but a regular file and enforce their bound while reading, so
+//! `/dev/zero` or a file that grows cannot exhaust memory. Every output is atomic
+//! ([`write_atomic`]); a move never loses its source ([`move_durable`]). Paths from files are
+//! confined to their root ([`confine`], [`relative_inside`]), and one [`Walker`] lists a tree
+//! under one explicit symlink rule. Every failure is one [`FsError`]: the operation, the path
+//! and why. Other crates never call `std::fs` directly (`clippy.toml` bans it).
+//! This crate is the bottom of the stack: it depends on no other modelseal crate.
+
+mod confine;
+mod error;
+mod move_durable;
+mod ops;
+mod read;
+mod walk;
+mod write;
+
+pub use confine::{confine, relative_inside};
+pub use error::{FileKind, FsError, Op, Reason};
+pub use move_durable::{MoveOptions, MoveStep, move_durable};
+pub use ops::{
+    canonicalize, copy_file, create_dir, create_dir_all, exists, metadata, read_dir_sorted,
+    read_link, remove, remove_file, rename, symlink_metadata, sync_dir,
+};
+pub use read::{open_regular, read_limited, read_to_string_limited};
+pub use walk::{Entry, SpecialFiles, Symlinks, Walk, Walker, components, identity};
+pub use write::{AtomicFile, Overwrite, write_atomic};

@@ -1,0 +1,281 @@
+//! Moving a file or a tree without ever losing it: a rename on one file system; across file
+//! systems a copy that is synced and compared with the original before the original goes.
+
+use std::fs;
+use std::io::Read;
+use std::path::Path;
+
+use crate::{FileKind, FsError, Op, Reason};
+
+/// How to move.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MoveOptions {
+    /// Copy, compare and remove even when a rename would do (what happens across file
+    /// systems; tests use it to exercise that path on one).
+    pub always_copy: bool,
+}
+
+/// A step of [`move_durable`] that has completed, for callers that log or test crash points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoveStep {
+    /// Same file system: the source was renamed to the destination.
+    Renamed,
+    /// Across file systems: the copy is complete and synced.
+    Copied,
+    /// The copy matched the original and has its final name.
+    CopyInPlace,
+    /// The original is gone.
+    OriginalRemoved,
+}
+
+/// Moves `from` (a file, link or directory tree) to `to`, which must not exist.
+///
+/// A crash at any point leaves the source where it was or the whole copy at `to` (a partial
+/// copy only ever lives at a hidden `.NAME.partial` beside `to`, removed on the next try).
+pub fn move_durable(
+    from: &Path,
+    to: &Path,
+    options: MoveOptions,
+    observe: &mut dyn FnMut(MoveStep),
+) -> Result<(), FsError> {
+    if crate::exists(to) {
+        return Err(FsError::new(Op::Rename, to, Reason::AlreadyExists));
+    }
+    let parent = match to.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !options.always_copy {
+        match fs::rename(from, to) {
+            Ok(()) => {
+                crate::sync_dir(parent)?;
+                if let Some(p) = from.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    crate::sync_dir(p)?;
+                }
+                observe(MoveStep::Renamed);
+                return Ok(());
+            }
+            // Another file system: copy instead; anything else is a real error.
+            Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {}
+            Err(e) => return Err(FsError::io(Op::Rename, from, e)),
+        }
+    }
+    let file_name = to
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let partial = parent.join(format!(".{file_name}.partial"));
+    if crate::exists(&partial) {
+        crate::remove(&partial)?;
+    }
+    copy_tree(from, &partial)?;
+    crate::sync_dir(parent)?;
+    observe(MoveStep::Copied);
+    if let Some(differing) = first_difference(from, &partial, "")? {
+        crate::remove(&partial)?;
+        return Err(FsError::new(
+            Op::Copy,
+            from,
+            Reason::CopyMismatch { differing },
+        ));
+    }
+    crate::rename(&partial, to)?;
+    crate::sync_dir(parent)?;
+    observe(MoveStep::CopyInPlace);
+    crate::remove(from)?;
+    if let Some(p) = from.parent().filter(|p| !p.as_os_str().is_empty()) {
+        crate::sync_dir(p)?;
+    }
+    observe(MoveStep::OriginalRemoved);
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<(), FsError> {
+    let meta = crate::symlink_metadata(from)?;
+    if meta.is_dir() {
+        crate::create_dir(to)?;
+        for entry in crate::read_dir_sorted(from)? {
+            let name = entry.file_name().unwrap_or_default();
+            copy_tree(&entry, &to.join(name))?;
+        }
+        crate::sync_dir(to)
+    } else if meta.is_file() {
+        crate::copy_file(from, to)
+    } else if meta.file_type().is_symlink() {
+        let target = crate::read_link(from)?;
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&target, to).map_err(FsError::with(Op::Create, to))
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = target;
+            Err(FsError::new(
+                Op::Copy,
+                from,
+                Reason::NotRegular(FileKind::Symlink),
+            ))
+        }
+    } else {
+        Err(FsError::new(
+            Op::Copy,
+            from,
+            Reason::NotRegular(FileKind::of(meta.file_type())),
+        ))
+    }
+}
+
+/// The first relative path at which the trees `a` and `b` differ (kind, link target, bytes or
+/// an entry only one side has), compared byte for byte.
+fn first_difference(a: &Path, b: &Path, rel: &str) -> Result<Option<String>, FsError> {
+    let shown = || {
+        if rel.is_empty() {
+            ".".to_owned()
+        } else {
+            rel.to_owned()
+        }
+    };
+    let (ma, mb) = (crate::symlink_metadata(a)?, crate::symlink_metadata(b)?);
+    if ma.file_type() != mb.file_type() {
+        return Ok(Some(shown()));
+    }
+    if ma.is_dir() {
+        let names = |dir: &Path| -> Result<Vec<std::ffi::OsString>, FsError> {
+            Ok(crate::read_dir_sorted(dir)?
+                .into_iter()
+                .filter_map(|p| p.file_name().map(ToOwned::to_owned))
+                .collect())
+        };
+        let (na, nb) = (names(a)?, names(b)?);
+        if na != nb {
+            let odd = na
+                .iter()
+                .chain(&nb)
+                .find(|n| !na.contains(n) || !nb.contains(n));
+            let name = odd.map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            return Ok(Some(join(rel, &name)));
+        }
+        for name in &na {
+            let child = join(rel, &name.to_string_lossy());
+            if let Some(d) = first_difference(&a.join(name), &b.join(name), &child)? {
+                return Ok(Some(d));
+            }
+        }
+        return Ok(None);
+    }
+    if ma.file_type().is_symlink() {
+        let same = crate::read_link(a)? == crate::read_link(b)?;
+        return Ok((!same).then(shown));
+    }
+    Ok((!same_bytes(a, b)?).then(shown))
+}
+
+fn join(rel: &str, name: &str) -> String {
+    if rel.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{rel}/{name}")
+    }
+}
+
+fn same_bytes(a: &Path, b: &Path) -> Result<bool, FsError> {
+    let (mut fa, ma) = crate::open_regular(a)?;
+    let (mut fb, mb) = crate::open_regular(b)?;
+    if ma.len() != mb.len() {
+        return Ok(false);
+    }
+    let (mut ba, mut bb) = (vec![0u8; 1 << 17], vec![0u8; 1 << 17]);
+    loop {
+        let n = read_full(&mut fa, &mut ba).map_err(FsError::with(Op::Read, a))?;
+        let m = read_full(&mut fb, &mut bb).map_err(FsError::with(Op::Read, b))?;
+        if n != m || ba[..n] != bb[..m] {
+            return Ok(false);
+        }
+        if n == 0 {
+            return Ok(true);
+        }
+    }
+}
+
+/// Fills `buf` as far as the file allows; fewer bytes only at the end.
+fn read_full(file: &mut fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(root: &Path) {
+        fs::create_dir_all(root.join("sub")).unwrap();
+        fs::write(root.join("w.bin"), vec![7u8; 300_000]).unwrap();
+        fs::write(root.join("sub/config.json"), b"{}").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("w.bin", root.join("link")).unwrap();
+    }
+
+    #[test]
+    fn copies_compare_and_remove_the_original() {
+        let dir = tempfile::tempdir().unwrap();
+        let (from, to) = (dir.path().join("m"), dir.path().join("q/m"));
+        tree(&from);
+        fs::create_dir(dir.path().join("q")).unwrap();
+        let mut steps = Vec::new();
+        let options = MoveOptions { always_copy: true };
+        move_durable(&from, &to, options, &mut |s| steps.push(s)).unwrap();
+        assert_eq!(
+            steps,
+            [
+                MoveStep::Copied,
+                MoveStep::CopyInPlace,
+                MoveStep::OriginalRemoved
+            ]
+        );
+        assert!(!from.exists());
+        assert_eq!(fs::read(to.join("w.bin")).unwrap().len(), 300_000);
+        #[cfg(unix)]
+        assert_eq!(fs::read_link(to.join("link")).unwrap(), Path::new("w.bin"));
+    }
+
+    #[test]
+    fn renames_on_one_file_system_and_never_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let (from, to) = (dir.path().join("m"), dir.path().join("n"));
+        tree(&from);
+        let mut steps = Vec::new();
+        move_durable(&from, &to, MoveOptions::default(), &mut |s| steps.push(s)).unwrap();
+        assert_eq!(steps, [MoveStep::Renamed]);
+        tree(&from);
+        let err = move_durable(&from, &to, MoveOptions::default(), &mut |_| {}).unwrap_err();
+        assert!(matches!(err.reason, Reason::AlreadyExists));
+        assert!(from.exists());
+    }
+
+    #[test]
+    fn differences_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        tree(&a);
+        tree(&b);
+        assert_eq!(first_difference(&a, &b, "").unwrap(), None);
+        let mut bytes = fs::read(b.join("w.bin")).unwrap();
+        bytes[200_000] ^= 1;
+        fs::write(b.join("w.bin"), bytes).unwrap();
+        assert_eq!(
+            first_difference(&a, &b, "").unwrap().as_deref(),
+            Some("w.bin")
+        );
+        fs::write(b.join("sub/extra"), b"").unwrap();
+        assert_eq!(
+            first_difference(&a, &b, "").unwrap().as_deref(),
+            Some("sub/extra")
+        );
+    }
+}

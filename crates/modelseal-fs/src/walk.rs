@@ -1,0 +1,352 @@
+//! The one directory walker: every tree modelseal lists (a model to hash, paths to scan, a
+//! bundle to pack) is listed here, under one explicitly chosen symbolic-link rule.
+
+use std::fs::Metadata;
+use std::path::{Path, PathBuf};
+
+use crate::{FileKind, FsError, Op, Reason};
+
+/// What to do with a symbolic link met inside the tree. The root itself is always followed:
+/// the user named it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Symlinks {
+    /// A link inside the tree is an error ([`Reason::SymlinkRefused`]).
+    Refuse,
+    /// A link must resolve inside the root ([`Reason::SymlinkEscapes`] otherwise, or
+    /// [`Reason::BrokenSymlink`]); a link to a file is listed with `via_symlink`, a link to a
+    /// directory is not descended (its target is inside the root and listed there).
+    Confine,
+    /// Links inside the tree are skipped without error.
+    FollowTop,
+}
+
+/// What to do with a FIFO, socket or device inside the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecialFiles {
+    Refuse,
+    Skip,
+}
+
+/// How to list a tree.
+#[derive(Debug, Clone)]
+pub struct Walker {
+    pub symlinks: Symlinks,
+    pub special_files: SpecialFiles,
+    /// Deepest directory level listed; deeper is an error ([`Reason::TooDeep`]).
+    pub max_depth: usize,
+    /// Root-relative POSIX paths left out with everything below them (whole components:
+    /// `.git` leaves out `.git/config`, not `.gitkeep`).
+    pub ignore: Vec<String>,
+    /// Directory names left out wherever they appear below the root.
+    pub skip_dir_names: Vec<String>,
+    /// Names that are not valid UTF-8 are an error instead of being listed lossily.
+    pub require_utf8: bool,
+}
+
+impl Default for Walker {
+    fn default() -> Self {
+        Walker {
+            symlinks: Symlinks::Refuse,
+            special_files: SpecialFiles::Refuse,
+            max_depth: 256,
+            ignore: Vec::new(),
+            skip_dir_names: Vec::new(),
+            require_utf8: true,
+        }
+    }
+}
+
+/// One regular file found by a [`Walker`].
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// POSIX path relative to the root; `"."` when the root is a file.
+    pub name: String,
+    /// Where to read it (for an allowed link: the link, which the OS follows).
+    pub path: PathBuf,
+    /// Of the file itself (a link's target).
+    pub meta: Metadata,
+    /// Reached through a symbolic link.
+    pub via_symlink: bool,
+}
+
+/// The regular files of a tree, ordered by path components.
+#[derive(Debug, Clone)]
+pub struct Walk {
+    pub root: PathBuf,
+    pub is_single_file: bool,
+    pub entries: Vec<Entry>,
+}
+
+impl Walker {
+    /// Lists the regular files at or below `root`.
+    pub fn walk(&self, root: &Path) -> Result<Walk, FsError> {
+        let root_meta = crate::metadata(root)?;
+        if root_meta.is_file() {
+            let via_symlink =
+                std::fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink());
+            return Ok(Walk {
+                root: root.to_path_buf(),
+                is_single_file: true,
+                entries: vec![Entry {
+                    name: ".".to_owned(),
+                    path: root.to_path_buf(),
+                    meta: root_meta,
+                    via_symlink,
+                }],
+            });
+        }
+        if !root_meta.is_dir() {
+            return Err(FsError::new(
+                Op::Open,
+                root,
+                Reason::NotRegular(FileKind::of(root_meta.file_type())),
+            ));
+        }
+        let canonical_root = match self.symlinks {
+            Symlinks::Confine => Some(crate::canonicalize(root)?),
+            Symlinks::Refuse | Symlinks::FollowTop => None,
+        };
+        let ignored: Vec<Vec<&str>> = self.ignore.iter().map(|p| components(p)).collect();
+        let mut entries = Vec::new();
+        let mut pending = vec![(root.to_path_buf(), Vec::<String>::new())];
+        while let Some((dir, prefix)) = pending.pop() {
+            if prefix.len() > self.max_depth {
+                return Err(FsError::new(
+                    Op::List,
+                    dir,
+                    Reason::TooDeep {
+                        max: self.max_depth,
+                    },
+                ));
+            }
+            let listing = std::fs::read_dir(&dir).map_err(FsError::with(Op::List, &dir))?;
+            for entry in listing {
+                let entry = entry.map_err(FsError::with(Op::List, &dir))?;
+                let path = entry.path();
+                let name = match entry.file_name().into_string() {
+                    Ok(name) => name,
+                    Err(_) if self.require_utf8 => {
+                        return Err(FsError::new(Op::List, path, Reason::NonUtf8Name));
+                    }
+                    Err(raw) => raw.to_string_lossy().into_owned(),
+                };
+                let mut rel = prefix.clone();
+                rel.push(name);
+                if is_ignored(&rel, &ignored) {
+                    continue;
+                }
+                let file_type = entry
+                    .file_type()
+                    .map_err(FsError::with(Op::Inspect, &path))?;
+                if file_type.is_dir() {
+                    if !self.skip_dir_names.iter().any(|s| Some(s) == rel.last()) {
+                        pending.push((path, rel));
+                    }
+                    continue;
+                }
+                let Some(meta) = self.admit(&entry, &path, canonical_root.as_deref())? else {
+                    continue;
+                };
+                entries.push(Entry {
+                    name: rel.join("/"),
+                    path,
+                    meta,
+                    via_symlink: file_type.is_symlink(),
+                });
+            }
+        }
+        entries.sort_by(|a, b| components(&a.name).cmp(&components(&b.name)));
+        Ok(Walk {
+            root: root.to_path_buf(),
+            is_single_file: false,
+            entries,
+        })
+    }
+}
+
+impl Walker {
+    /// The metadata of a non-directory entry to list, or `None` to leave it out, under the
+    /// symlink and special-file rules.
+    fn admit(
+        &self,
+        entry: &std::fs::DirEntry,
+        path: &Path,
+        canonical_root: Option<&Path>,
+    ) -> Result<Option<Metadata>, FsError> {
+        let file_type = entry
+            .file_type()
+            .map_err(FsError::with(Op::Inspect, path))?;
+        let meta = if file_type.is_symlink() {
+            match (self.symlinks, canonical_root) {
+                (Symlinks::FollowTop, _) => return Ok(None),
+                (Symlinks::Confine, Some(root)) => {
+                    let meta = confined_target(path, root)?;
+                    if meta.is_dir() {
+                        return Ok(None);
+                    }
+                    meta
+                }
+                _ => return Err(FsError::new(Op::Open, path, Reason::SymlinkRefused)),
+            }
+        } else {
+            entry.metadata().map_err(FsError::with(Op::Inspect, path))?
+        };
+        if meta.is_file() {
+            return Ok(Some(meta));
+        }
+        match self.special_files {
+            SpecialFiles::Skip => Ok(None),
+            SpecialFiles::Refuse => Err(FsError::new(
+                Op::Open,
+                path,
+                Reason::NotRegular(FileKind::of(meta.file_type())),
+            )),
+        }
+    }
+}
+
+/// The metadata of what the link at `path` points to, which must be inside `root`.
+fn confined_target(path: &Path, root: &Path) -> Result<Metadata, FsError> {
+    let target = std::fs::canonicalize(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => FsError::new(Op::Open, path, Reason::BrokenSymlink),
+        _ => FsError::io(Op::Resolve, path, e),
+    })?;
+    if !target.starts_with(root) {
+        return Err(FsError::new(
+            Op::Open,
+            path,
+            Reason::SymlinkEscapes {
+                root: root.to_path_buf(),
+            },
+        ));
+    }
+    crate::metadata(path)
+}
+
+/// Device and inode (Unix): a reader can check it reads the very file that was listed.
+#[cfg(unix)]
+#[allow(clippy::unnecessary_wraps)] // None on platforms without inodes
+pub fn identity(meta: &Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+/// Device and inode (none on this platform).
+#[cfg(not(unix))]
+pub fn identity(_meta: &Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+/// Splits a POSIX relative path into its components, the order `model_signing` sorts by
+/// (`sub/x` sorts before `sub.txt` because `sub` < `sub.txt`).
+pub fn components(path: &str) -> Vec<&str> {
+    path.split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect()
+}
+
+fn is_ignored(rel: &[String], ignored: &[Vec<&str>]) -> bool {
+    ignored.iter().any(|ig| {
+        !ig.is_empty() && rel.len() >= ig.len() && rel.iter().zip(ig).all(|(a, b)| a == b)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(walk: &Walk) -> Vec<&str> {
+        walk.entries.iter().map(|e| e.name.as_str()).collect()
+    }
+
+    #[test]
+    fn component_order_puts_directories_before_dotted_siblings() {
+        let mut names = ["sub.txt", "sub/tokenizer.txt", "a.txt", "weights.bin"];
+        names.sort_by(|a, b| components(a).cmp(&components(b)));
+        assert_eq!(
+            names,
+            ["a.txt", "sub/tokenizer.txt", "sub.txt", "weights.bin"]
+        );
+    }
+
+    #[test]
+    fn ignore_matches_whole_components_only() {
+        let ignored = vec![components(".git")];
+        let rel = |s: &str| s.split('/').map(str::to_owned).collect::<Vec<_>>();
+        assert!(is_ignored(&rel(".git"), &ignored));
+        assert!(is_ignored(&rel(".git/config"), &ignored));
+        assert!(!is_ignored(&rel(".gitkeep"), &ignored));
+        assert!(!is_ignored(&rel("sub/.git"), &ignored));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn each_symlink_rule_does_what_it_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("m");
+        std::fs::create_dir_all(root.join("sub/.git")).unwrap();
+        std::fs::write(root.join("sub/w.bin"), b"w").unwrap();
+        std::fs::write(root.join("sub/.git/x"), b"x").unwrap();
+        std::fs::write(dir.path().join("outside"), b"o").unwrap();
+        std::os::unix::fs::symlink("sub/w.bin", root.join("inside-link")).unwrap();
+        let walker = Walker::default();
+        assert!(matches!(
+            walker.walk(&root).unwrap_err().reason,
+            Reason::SymlinkRefused
+        ));
+        let confine = Walker {
+            symlinks: Symlinks::Confine,
+            ..Walker::default()
+        };
+        let walk = confine.walk(&root).unwrap();
+        assert_eq!(names(&walk), ["inside-link", "sub/.git/x", "sub/w.bin"]);
+        assert!(walk.entries[0].via_symlink);
+        let skip = Walker {
+            symlinks: Symlinks::FollowTop,
+            skip_dir_names: vec![".git".to_owned()],
+            ..Walker::default()
+        };
+        assert_eq!(names(&skip.walk(&root).unwrap()), ["sub/w.bin"]);
+        std::os::unix::fs::symlink("../outside", root.join("escape")).unwrap();
+        assert!(matches!(
+            confine.walk(&root).unwrap_err().reason,
+            Reason::SymlinkEscapes { .. }
+        ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_files_and_depth() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("a/b/c")).unwrap();
+        std::fs::write(root.join("a/b/c/f"), b"").unwrap();
+        let shallow = Walker {
+            max_depth: 2,
+            ..Walker::default()
+        };
+        assert!(matches!(
+            shallow.walk(root).unwrap_err().reason,
+            Reason::TooDeep { max: 2 }
+        ));
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(root.join("fifo"))
+                .status()
+                .unwrap()
+                .success()
+        );
+        assert!(matches!(
+            Walker::default().walk(root).unwrap_err().reason,
+            Reason::NotRegular(FileKind::Fifo)
+        ));
+        let skip = Walker {
+            special_files: SpecialFiles::Skip,
+            ..Walker::default()
+        };
+        assert_eq!(names(&skip.walk(root).unwrap()), ["a/b/c/f"]);
+        let single = Walker::default().walk(&root.join("a/b/c/f")).unwrap();
+        assert!(single.is_single_file);
+        assert_eq!(names(&single), ["."]);
+    }
+}

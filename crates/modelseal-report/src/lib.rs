@@ -1,0 +1,18 @@
+//! What modelseal decides, as data: the vocabulary every report shares.
+//!
+//! [`Severity`] ranks findings; [`Outcome`] is what every library decision returns (passed,
+//! integrity failure, threat, not found, malformed), combined so the most serious wins; only
+//! the binary turns an outcome into a process exit code, though the stable numbers live here
+//! because JSON reports carry them. [`RuleId`] names every rule a report can carry (a typo
+//! does not compile) and [`sarif`] is a typed SARIF 2.1.0 model whose rule table derives from
+//! it. Reports are built as data first and rendered by the CLI, as cargo-deny does.
+//! Bottom of the stack with `modelseal-fs`: no other modelseal crate below it.
+
+mod outcome;
+mod rule;
+pub mod sarif;
+mod severity;
+
+pub use outcome::Outcome;
+pub use rule::{RuleId, Source};
+pub use severity::{Severity, UnknownSeverity};

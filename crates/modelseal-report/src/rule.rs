@@ -1,0 +1,137 @@
+//! Every rule a report can carry, as an enum: a typo does not compile, and the SARIF rule
+//! table, the docs and the JSON `rule_id` strings all derive from this one list.
+
+use serde::{Serialize, Serializer};
+
+use crate::Severity;
+
+/// Who reports a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The scanner, about the content of a file.
+    Scan,
+    /// The gate, about a model's signature and presence.
+    Gate,
+}
+
+macro_rules! rules {
+    ($($variant:ident = ($id:literal, $severity:ident, $source:ident, $summary:literal),)*) => {
+        /// A rule: a stable id, the highest severity it reports and a one-line summary.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        // Each variant's doc is its summary: plain text made for SARIF, not Markdown.
+        #[allow(clippy::doc_markdown)]
+        pub enum RuleId {
+            $(#[doc = $summary] $variant,)*
+        }
+
+        impl RuleId {
+            /// Every rule, in documentation order.
+            pub const ALL: &'static [RuleId] = &[$(RuleId::$variant,)*];
+
+            /// The stable id (`PICKLE-DANGEROUS-GLOBAL`).
+            pub fn as_str(self) -> &'static str {
+                match self { $(RuleId::$variant => $id,)* }
+            }
+
+            /// The highest severity the rule reports (some report lower for lesser cases).
+            pub fn severity(self) -> Severity {
+                match self { $(RuleId::$variant => Severity::$severity,)* }
+            }
+
+            /// Who reports it.
+            pub fn source(self) -> Source {
+                match self { $(RuleId::$variant => Source::$source,)* }
+            }
+
+            /// Why it matters, in one sentence.
+            pub fn summary(self) -> &'static str {
+                match self { $(RuleId::$variant => $summary,)* }
+            }
+        }
+    };
+}
+
+rules! {
+    PickleDangerousGlobal = ("PICKLE-DANGEROUS-GLOBAL", Critical, Scan, "A pickle imports a known-dangerous callable (code or process execution, file or network access, native code, importers, attribute resolvers, nested deserializers)."),
+    PickleUnknownCall = ("PICKLE-UNKNOWN-CALL", High, Scan, "Loading a pickle calls, or hands to a call, a global that is not on the allowlist: unknown code runs."),
+    PickleUnknownGlobal = ("PICKLE-UNKNOWN-GLOBAL", Medium, Scan, "A pickle imports a global that is not on the allowlist without calling it."),
+    PickleGlobalMutation = ("PICKLE-GLOBAL-MUTATION", Critical, Scan, "BUILD, APPEND(S), SETITEM(S) or ADDITEMS write into a global object (a module, class or shared container) of the loading process."),
+    PickleExtensionCode = ("PICKLE-EXTENSION-CODE", High, Scan, "EXT1/EXT2/EXT4 name a callable through the copyreg extension registry at load time."),
+    PickleDynamicCall = ("PICKLE-DYNAMIC-CALL", High, Scan, "A pickle calls a value returned by another call: the callable is chosen at load time."),
+    PickleMalformed = ("PICKLE-MALFORMED", Medium, Scan, "A pickle stream ends with an error; everything before the error runs when loaded."),
+    PickleTrailingData = ("PICKLE-TRAILING-DATA", Low, Scan, "Bytes follow the last pickle stream of a file that should hold only pickles."),
+    PolyglotPickleZip = ("POLYGLOT-PICKLE-ZIP", High, Scan, "A file is both a pickle and a zip archive: loaders disagree on what it is."),
+    ZipUnreadable = ("ZIP-UNREADABLE", High, Scan, "A zip archive or entry cannot be read, so its contents were not scanned."),
+    ZipHeaderMismatch = ("ZIP-HEADER-MISMATCH", High, Scan, "A local file header disagrees with the central directory: different readers see different content."),
+    ZipCrcMismatch = ("ZIP-CRC-MISMATCH", High, Scan, "An entry does not match its CRC-32: it was altered after the archive was written."),
+    ZipDuplicateName = ("ZIP-DUPLICATE-NAME", High, Scan, "Two entries share a name: different readers load different ones."),
+    ZipPathTraversal = ("ZIP-PATH-TRAVERSAL", High, Scan, "An entry name is absolute or contains `..` and escapes the extraction directory."),
+    ZipEncrypted = ("ZIP-ENCRYPTED", High, Scan, "An entry is encrypted and cannot be scanned."),
+    ZipPrependedData = ("ZIP-PREPENDED-DATA", High, Scan, "Bytes precede the first zip entry (e.g. a pickle glued in front); they are scanned too."),
+    TarUnreadable = ("TAR-UNREADABLE", High, Scan, "A tar archive or entry cannot be read."),
+    TarPathTraversal = ("TAR-PATH-TRAVERSAL", High, Scan, "A tar entry name escapes the extraction directory."),
+    ArchiveMemberTooLarge = ("ARCHIVE-MEMBER-TOO-LARGE", High, Scan, "An archive member or compressed stream expands beyond the scan limit (a possible bomb); it was not fully scanned."),
+    ArchiveTooDeep = ("ARCHIVE-TOO-DEEP", High, Scan, "Archives are nested beyond the scan limit."),
+    CompressedUnreadable = ("COMPRESSED-UNREADABLE", Medium, Scan, "A compressed stream cannot be decompressed."),
+    CompressedTruncated = ("COMPRESSED-TRUNCATED", Medium, Scan, "A compressed stream is damaged; what decompressed was scanned."),
+    FileTooLarge = ("FILE-TOO-LARGE", Medium, Scan, "Only the start of a very large raw file was scanned."),
+    NumpyObjectArray = ("NUMPY-OBJECT-ARRAY", Low, Scan, "A NumPy array of Python objects: its data is a pickle (scanned), run by numpy.load(allow_pickle=True)."),
+    NumpyMalformed = ("NUMPY-MALFORMED", Medium, Scan, "A .npy header is truncated or malformed."),
+    SafetensorsInvalidHeader = ("SAFETENSORS-INVALID-HEADER", High, Scan, "A safetensors header lies: sizes out of bounds, overlapping or uncovered byte ranges, unknown dtypes, sizes that do not match shapes."),
+    KerasLambdaBytecode = ("KERAS-LAMBDA-BYTECODE", Critical, Scan, "A Keras Lambda layer carries marshalled Python bytecode, which runs when the model is loaded with safe_mode=False (and always in older Keras and tf.keras)."),
+    KerasForeignModule = ("KERAS-FOREIGN-MODULE", Critical, Scan, "A Keras config names an object from a module outside Keras; Keras before 3.9 imports it and calls it while loading (CVE-2025-1550). Critical when the object is a known-dangerous callable, high otherwise."),
+    KerasUnsafeFunction = ("KERAS-UNSAFE-FUNCTION", Critical, Scan, "A Keras config calls a Keras function that is not a modelling operation (enable_unsafe_deserialization, get_file, load_model, ...; CVE-2025-8747, CVE-2025-9906)."),
+    Hdf5Unreadable = ("HDF5-UNREADABLE", High, Scan, "The root attributes of an HDF5 file (where Keras keeps model_config) could not be read (dense attribute storage, shared messages, malformed structures), so the config was not checked. A model_config that is not JSON is reported as medium."),
+    OnnxExternalDataEscape = ("ONNX-EXTERNAL-DATA-ESCAPE", High, Scan, "An ONNX initializer takes its data from a path outside the model directory (absolute or with `..`): a loader that follows it reads arbitrary files."),
+    OnnxCustomDomain = ("ONNX-CUSTOM-DOMAIN", Medium, Scan, "An ONNX operator or opset uses a non-standard domain: running it needs a custom operator library (native code)."),
+    OnnxMalformed = ("ONNX-MALFORMED", Medium, Scan, "An ONNX model does not parse to its end, or nests subgraphs too deeply."),
+    GgufMalformed = ("GGUF-MALFORMED", Medium, Scan, "A GGUF header, metadata or tensor table is malformed."),
+    ChatTemplatePythonInternals = ("CHAT-TEMPLATE-PYTHON-INTERNALS", Critical, Scan, "A Jinja chat template reaches Python internals (`__class__`, `__globals__`, ...): rendering it outside a sandbox runs code."),
+    ChatTemplateGadget = ("CHAT-TEMPLATE-GADGET", High, Scan, "A Jinja chat template uses an object known to lead to Python globals (lipsum, cycler, joiner, namespace, ...)."),
+    ModelChanged = ("MODEL-CHANGED", High, Gate, "A file of the model was changed, removed or added after signing."),
+    ModelSignatureInvalid = ("MODEL-SIGNATURE-INVALID", High, Gate, "The model's signature is malformed, does not verify, or is not from a trusted key."),
+    ModelUnsigned = ("MODEL-UNSIGNED", Medium, Gate, "The model has no signature (an error with --strict)."),
+    ModelNotFound = ("MODEL-NOT-FOUND", High, Gate, "A model named on the command line, or whose signature exists, is not there."),
+    FileUnreadable = ("FILE-UNREADABLE", High, Gate, "A file could not be read, so it was not scanned; such a file is never reported clean."),
+}
+
+impl RuleId {
+    /// The rule with this id.
+    pub fn parse(id: &str) -> Option<RuleId> {
+        RuleId::ALL.iter().copied().find(|r| r.as_str() == id)
+    }
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for RuleId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_round_trip() {
+        let mut seen = std::collections::HashSet::new();
+        for rule in RuleId::ALL {
+            assert!(seen.insert(rule.as_str()), "{rule} twice");
+            assert_eq!(RuleId::parse(rule.as_str()), Some(*rule));
+            assert!(
+                rule.summary().ends_with('.'),
+                "{rule}: summary is a sentence"
+            );
+        }
+        assert_eq!(
+            serde_json::to_string(&RuleId::ZipDuplicateName).unwrap(),
+            "\"ZIP-DUPLICATE-NAME\""
+        );
+    }
+}

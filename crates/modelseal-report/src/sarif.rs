@@ -1,0 +1,267 @@
+//! SARIF 2.1.0 (OASIS), the subset modelseal writes, as types: GitHub code scanning and other
+//! dashboards read it. The rule table is built from [`RuleId`], so every result's rule is
+//! described.
+
+use std::fmt::Write as _;
+use std::path::{Component, Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::{RuleId, Severity};
+
+/// A SARIF log with one run of modelseal.
+#[derive(Debug, Clone, Serialize)]
+pub struct Log {
+    #[serde(rename = "$schema")]
+    pub schema: &'static str,
+    pub version: &'static str,
+    pub runs: Vec<Run>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Run {
+    pub tool: Tool,
+    pub results: Vec<SarifResult>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub driver: Driver,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Driver {
+    pub name: &'static str,
+    pub version: String,
+    pub information_uri: &'static str,
+    pub rules: Vec<Rule>,
+}
+
+/// A rule of the table (`reportingDescriptor`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rule {
+    pub id: RuleId,
+    pub short_description: Message,
+    pub default_configuration: Configuration,
+    pub properties: SeverityProperty,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Configuration {
+    pub level: Level,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SeverityProperty {
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    pub text: String,
+}
+
+/// SARIF's levels; modelseal's severities map onto them by [`Level::of`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Note,
+}
+
+impl Level {
+    pub fn of(severity: Severity) -> Level {
+        match severity {
+            Severity::Critical | Severity::High => Level::Error,
+            Severity::Medium => Level::Warning,
+            Severity::Low | Severity::Info => Level::Note,
+        }
+    }
+}
+
+/// One result (`result`; named so as not to shadow `Result`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SarifResult {
+    pub rule_id: RuleId,
+    pub level: Level,
+    pub message: Message,
+    pub locations: Vec<Location>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub properties: Option<ResultProperties>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultProperties {
+    pub severity: Severity,
+    pub evidence: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Location {
+    pub physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub logical_locations: Vec<LogicalLocation>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhysicalLocation {
+    pub artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<Region>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArtifactLocation {
+    pub uri: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Region {
+    pub byte_offset: u64,
+    pub byte_length: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogicalLocation {
+    pub fully_qualified_name: String,
+    pub kind: &'static str,
+}
+
+impl Log {
+    /// A log whose rule table lists `rules`, and no results yet.
+    pub fn new(version: &str, rules: impl IntoIterator<Item = RuleId>) -> Log {
+        let rules = rules
+            .into_iter()
+            .map(|id| Rule {
+                id,
+                short_description: Message {
+                    text: id.summary().to_owned(),
+                },
+                default_configuration: Configuration {
+                    level: Level::of(id.severity()),
+                },
+                properties: SeverityProperty {
+                    severity: id.severity(),
+                },
+            })
+            .collect();
+        Log {
+            schema: "https://json.schemastore.org/sarif-2.1.0.json",
+            version: "2.1.0",
+            runs: vec![Run {
+                tool: Tool {
+                    driver: Driver {
+                        name: "modelseal",
+                        version: version.to_owned(),
+                        information_uri: "https://github.com/modelseal/modelseal",
+                        rules,
+                    },
+                },
+                results: Vec::new(),
+            }],
+        }
+    }
+
+    /// Adds a result to the run.
+    pub fn push(&mut self, result: SarifResult) {
+        if let Some(run) = self.runs.first_mut() {
+            run.results.push(result);
+        }
+    }
+}
+
+impl Location {
+    /// A location in the file at `path`, optionally a byte region and an archive member.
+    pub fn file(path: &Path, region: Option<Region>, member: Option<&str>) -> Location {
+        Location {
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation { uri: uri(path) },
+                region,
+            },
+            logical_locations: member
+                .map(|m| LogicalLocation {
+                    fully_qualified_name: m.to_owned(),
+                    kind: "member",
+                })
+                .into_iter()
+                .collect(),
+        }
+    }
+}
+
+/// A URI for an artifact: relative paths stay relative (so code-scanning dashboards resolve
+/// them against the checkout), absolute ones become `file://` URIs, percent-encoded.
+pub fn uri(path: &Path) -> String {
+    // URIs may not carry `.` or `..` segments: fold them lexically.
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if normal.file_name().is_some() => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    let text = normal.to_string_lossy().replace('\\', "/");
+    let mut out = String::with_capacity(text.len() + 8);
+    if text.starts_with('/') {
+        out.push_str("file://");
+    }
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_relative_or_file_and_encoded() {
+        assert_eq!(uri(Path::new("./m/../w b.bin")), "w%20b.bin");
+        assert_eq!(uri(Path::new("/tmp/x#1")), "file:///tmp/x%231");
+    }
+
+    #[test]
+    fn the_rule_table_and_results_serialize_as_sarif() {
+        let mut log = Log::new("0.1.0", [RuleId::ZipDuplicateName]);
+        log.push(SarifResult {
+            rule_id: RuleId::ZipDuplicateName,
+            level: Level::Error,
+            message: Message {
+                text: "two data.pkl".to_owned(),
+            },
+            locations: vec![Location::file(Path::new("m.pt"), None, Some("data.pkl"))],
+            properties: None,
+        });
+        let json = serde_json::to_value(&log).unwrap();
+        let run = &json["runs"][0];
+        assert_eq!(
+            run["tool"]["driver"]["rules"][0]["id"],
+            "ZIP-DUPLICATE-NAME"
+        );
+        assert_eq!(
+            run["tool"]["driver"]["rules"][0]["defaultConfiguration"]["level"],
+            "error"
+        );
+        assert_eq!(run["results"][0]["ruleId"], "ZIP-DUPLICATE-NAME");
+        assert_eq!(
+            run["results"][0]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+            "data.pkl"
+        );
+    }
+}
