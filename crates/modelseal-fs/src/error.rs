@@ -20,6 +20,16 @@ pub enum Op {
     Resolve,
 }
 
+impl Op {
+    /// Whether the operation produces output (as opposed to reading an input).
+    pub fn is_output(self) -> bool {
+        matches!(
+            self,
+            Op::Write | Op::Create | Op::Rename | Op::Remove | Op::Copy | Op::Sync
+        )
+    }
+}
+
 impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -26,4 +26,4 @@ pub use ops::{
 };
 pub use read::{open_regular, read_limited, read_to_string_limited};
 pub use walk::{Entry, SpecialFiles, Symlinks, Walk, Walker, components, identity};
-pub use write::{AtomicFile, Overwrite, write_atomic};
+pub use write::{AtomicFile, Overwrite, open_append, write_atomic};

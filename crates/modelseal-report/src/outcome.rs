@@ -32,6 +32,18 @@ impl Outcome {
         }
     }
 
+    /// The outcome as an audit log records it (`pass`, `integrity-failure`, `threat`,
+    /// `not-found`, `malformed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Passed => "pass",
+            Outcome::Integrity => "integrity-failure",
+            Outcome::Threat => "threat",
+            Outcome::NotFound => "not-found",
+            Outcome::Malformed => "malformed",
+        }
+    }
+
     pub fn passed(self) -> bool {
         self == Outcome::Passed
     }

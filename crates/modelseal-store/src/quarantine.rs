@@ -12,49 +12,37 @@
 //! incomplete); a crash while the original is being removed leaves the whole copy in
 //! quarantine.
 
-use std::collections::BTreeMap;
-use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use modelseal_fs::{FsError, MoveOptions, MoveStep, Overwrite};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 const INCIDENT: &str = "incident.json";
 const SIGNATURE: &str = "signature.sig";
 
+/// Incident reports are a few KiB; anything much larger is not one of ours.
+const MAX_INCIDENT_BYTES: u64 = 16 << 20;
+
 #[derive(Debug, thiserror::Error)]
 pub enum QuarantineError {
-    #[error("{} not found", .0.display())]
-    NotFound(PathBuf),
     #[error("no quarantined model {0:?}")]
     NoSuchIncident(String),
-    #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("the copy of {} does not match the original ({differing}); the original was left in place", model.display())]
-    CopyMismatch { model: PathBuf, differing: String },
-    #[error("{} already exists; refusing to overwrite it", .0.display())]
-    Exists(PathBuf),
+    #[error(transparent)]
+    Fs(#[from] FsError),
     #[error("incident {}: {why}", path.display())]
     BadIncident { path: PathBuf, why: String },
     #[error("{0} is not a regular file or directory")]
     Unsupported(String),
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> QuarantineError + '_ {
-    move |source| {
-        if source.kind() == std::io::ErrorKind::NotFound {
-            QuarantineError::NotFound(path.to_path_buf())
-        } else {
-            QuarantineError::Io {
-                path: path.to_path_buf(),
-                source,
-            }
+impl QuarantineError {
+    /// The model, directory or incident named is not there.
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            QuarantineError::NoSuchIncident(_) => true,
+            QuarantineError::Fs(e) => e.is_not_found(),
+            _ => false,
         }
     }
 }
@@ -109,21 +97,12 @@ pub struct Release {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     IncidentWritten,
-    /// Same filesystem: the model was renamed into quarantine.
-    Renamed,
-    /// Across filesystems: the copy is complete and synced.
-    Copied,
-    /// The copy matched the original and has its final name.
-    CopyInPlace,
-    /// The original was removed.
-    OriginalRemoved,
+    /// A step of the move itself.
+    Move(MoveStep),
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Options {
-    /// Copy, verify and remove even when a rename would do (what happens across filesystems).
-    pub always_copy: bool,
-}
+/// How to move models into and out of quarantine.
+pub type Options = MoveOptions;
 
 /// Moves the model at `model` into `dir` and returns its incident report.
 pub fn quarantine(
@@ -134,17 +113,18 @@ pub fn quarantine(
     options: Options,
     observe: &mut dyn FnMut(Step),
 ) -> Result<Incident, QuarantineError> {
-    let meta = fs::symlink_metadata(model).map_err(io(model))?;
+    let meta = modelseal_fs::symlink_metadata(model)?;
     if !meta.is_file() && !meta.is_dir() {
         return Err(QuarantineError::Unsupported(model.display().to_string()));
     }
-    let original = std::path::absolute(model).map_err(io(model))?;
+    let original =
+        std::path::absolute(model).map_err(FsError::with(modelseal_fs::Op::Resolve, model))?;
     let name = original
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .filter(|n| !n.is_empty() && n != "." && n != "..")
         .ok_or_else(|| QuarantineError::Unsupported(model.display().to_string()))?;
-    fs::create_dir_all(dir).map_err(io(dir))?;
+    modelseal_fs::create_dir_all(dir)?;
     let now = time::OffsetDateTime::now_utc();
     let stamp = format!(
         "{:04}{:02}{:02}T{:02}{:02}{:02}.{:09}Z",
@@ -158,13 +138,7 @@ pub fn quarantine(
     );
     let id = format!("{}_{stamp}", safe_name(&name));
     let home = dir.join(&id);
-    fs::create_dir(&home).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            QuarantineError::Exists(home.clone())
-        } else {
-            io(&home)(e)
-        }
-    })?;
+    modelseal_fs::create_dir(&home)?;
     let incident = Incident {
         id,
         name: name.clone(),
@@ -181,79 +155,16 @@ pub fn quarantine(
     };
     if let Some(signature) = &reason.signature {
         let copy = home.join(SIGNATURE);
-        fs::copy(signature, &copy).map_err(io(signature))?;
-        fs::File::open(&copy)
-            .and_then(|f| f.sync_all())
-            .map_err(io(&copy))?;
+        modelseal_fs::copy_file(signature, &copy)?;
     }
     write_incident(&home, &incident)?;
-    sync_dir(dir)?;
+    modelseal_fs::sync_dir(dir)?;
     observe(Step::IncidentWritten);
     let target = home.join(&name);
-    move_tree(&original, &target, options, observe)?;
+    modelseal_fs::move_durable(&original, &target, options, &mut |step| {
+        observe(Step::Move(step));
+    })?;
     Ok(incident)
-}
-
-/// Moves `from` to `to` (which must not exist): a rename when possible, else copy, sync,
-/// compare, rename into place, remove the original.
-pub fn move_tree(
-    from: &Path,
-    to: &Path,
-    options: Options,
-    observe: &mut dyn FnMut(Step),
-) -> Result<(), QuarantineError> {
-    if to.symlink_metadata().is_ok() {
-        return Err(QuarantineError::Exists(to.to_path_buf()));
-    }
-    let parent = to.parent().unwrap_or(Path::new("."));
-    if !options.always_copy {
-        match fs::rename(from, to) {
-            Ok(()) => {
-                sync_dir(parent)?;
-                if let Some(p) = from.parent() {
-                    sync_dir(p)?;
-                }
-                observe(Step::Renamed);
-                return Ok(());
-            }
-            // Another filesystem: copy instead; anything else is a real error.
-            Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {}
-            Err(e) => return Err(io(from)(e)),
-        }
-    }
-    let file_name = to
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let partial = parent.join(format!(".{file_name}.partial"));
-    if partial.symlink_metadata().is_ok() {
-        remove_tree(&partial)?;
-    }
-    copy_tree(from, &partial)?;
-    sync_dir(parent)?;
-    observe(Step::Copied);
-    let original = tree_digest(from)?;
-    let copy = tree_digest(&partial)?;
-    if original != copy {
-        let differing = original
-            .iter()
-            .find(|(k, v)| copy.get(*k) != Some(v))
-            .map_or_else(|| "extra files in the copy".to_owned(), |(k, _)| k.clone());
-        remove_tree(&partial)?;
-        return Err(QuarantineError::CopyMismatch {
-            model: from.to_path_buf(),
-            differing,
-        });
-    }
-    fs::rename(&partial, to).map_err(io(to))?;
-    sync_dir(parent)?;
-    observe(Step::CopyInPlace);
-    remove_tree(from)?;
-    if let Some(p) = from.parent() {
-        sync_dir(p)?;
-    }
-    observe(Step::OriginalRemoved);
-    Ok(())
 }
 
 /// A listed incident, with whether its model actually arrived.
@@ -269,10 +180,11 @@ pub struct Listed {
 /// Every incident in `dir`, oldest first.
 pub fn list(dir: &Path) -> Result<Vec<Listed>, QuarantineError> {
     let mut out = Vec::new();
-    for entry in fs::read_dir(dir).map_err(io(dir))? {
-        let entry = entry.map_err(io(dir))?;
-        let home = entry.path();
-        if !home.is_dir() || entry.file_name().to_string_lossy().starts_with('.') {
+    for home in modelseal_fs::read_dir_sorted(dir)? {
+        let hidden = home
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if !home.is_dir() || hidden {
             continue;
         }
         let Ok(incident) = read_incident(&home) else {
@@ -317,9 +229,9 @@ pub fn release(
         });
     }
     if let Some(parent) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs::create_dir_all(parent).map_err(io(parent))?;
+        modelseal_fs::create_dir_all(parent)?;
     }
-    move_tree(&model, to, Options::default(), &mut |_| {})?;
+    modelseal_fs::move_durable(&model, to, Options::default(), &mut |_| {})?;
     incident.release = Some(Release {
         released_at: crate::audit::rfc3339(time::OffsetDateTime::now_utc()),
         to: std::path::absolute(to).unwrap_or_else(|_| to.to_path_buf()),
@@ -332,7 +244,7 @@ pub fn release(
 
 fn read_incident(home: &Path) -> Result<Incident, QuarantineError> {
     let path = home.join(INCIDENT);
-    let text = fs::read(&path).map_err(io(&path))?;
+    let text = modelseal_fs::read_limited(&path, MAX_INCIDENT_BYTES)?;
     let incident: Incident =
         serde_json::from_slice(&text).map_err(|e| QuarantineError::BadIncident {
             path: path.clone(),
@@ -356,16 +268,12 @@ fn write_incident(home: &Path, incident: &Incident) -> Result<(), QuarantineErro
             why: e.to_string(),
         })?;
     json.push(b'\n');
-    modelseal_sign::write_atomic(
+    Ok(modelseal_fs::write_atomic(
         &path,
         &json,
-        modelseal_sign::Overwrite::Replace,
+        Overwrite::Replace,
         Some(0o644),
-    )
-    .map_err(|e| QuarantineError::Io {
-        path: path.clone(),
-        source: std::io::Error::other(e.to_string()),
-    })
+    )?)
 }
 
 /// Keeps what identifies the model and drops what a file name should not carry.
@@ -382,92 +290,4 @@ fn safe_name(name: &str) -> String {
         .take(80)
         .collect();
     cleaned.trim_start_matches('.').to_owned()
-}
-
-fn copy_tree(from: &Path, to: &Path) -> Result<(), QuarantineError> {
-    let meta = fs::symlink_metadata(from).map_err(io(from))?;
-    if meta.is_dir() {
-        fs::create_dir(to).map_err(io(to))?;
-        for entry in fs::read_dir(from).map_err(io(from))? {
-            let entry = entry.map_err(io(from))?;
-            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
-        }
-        sync_dir(to)?;
-    } else if meta.is_file() {
-        fs::copy(from, to).map_err(io(to))?;
-        fs::File::open(to)
-            .and_then(|f| f.sync_all())
-            .map_err(io(to))?;
-    } else if meta.file_type().is_symlink() {
-        let target = fs::read_link(from).map_err(io(from))?;
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(&target, to).map_err(io(to))?;
-        #[cfg(not(unix))]
-        return Err(QuarantineError::Unsupported(from.display().to_string()));
-    } else {
-        return Err(QuarantineError::Unsupported(from.display().to_string()));
-    }
-    Ok(())
-}
-
-/// Every file (SHA-256), directory and symbolic link (target) under `root`, by relative path.
-fn tree_digest(root: &Path) -> Result<BTreeMap<String, String>, QuarantineError> {
-    let mut out = BTreeMap::new();
-    digest_into(root, root, &mut out)?;
-    Ok(out)
-}
-
-fn digest_into(
-    root: &Path,
-    path: &Path,
-    out: &mut BTreeMap<String, String>,
-) -> Result<(), QuarantineError> {
-    let rel = path
-        .strip_prefix(root)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .into_owned();
-    let meta = fs::symlink_metadata(path).map_err(io(path))?;
-    if meta.is_dir() {
-        out.insert(rel, "dir".to_owned());
-        for entry in fs::read_dir(path).map_err(io(path))? {
-            let entry = entry.map_err(io(path))?;
-            digest_into(root, &entry.path(), out)?;
-        }
-    } else if meta.file_type().is_symlink() {
-        let target = fs::read_link(path).map_err(io(path))?;
-        out.insert(rel, format!("link:{}", target.display()));
-    } else {
-        let mut file = fs::File::open(path).map_err(io(path))?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0; 1 << 17];
-        loop {
-            let n = file.read(&mut buf).map_err(io(path))?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-        }
-        out.insert(rel, hex::encode(hasher.finalize()));
-    }
-    Ok(())
-}
-
-fn remove_tree(path: &Path) -> Result<(), QuarantineError> {
-    let meta = fs::symlink_metadata(path).map_err(io(path))?;
-    if meta.is_dir() {
-        fs::remove_dir_all(path).map_err(io(path))
-    } else {
-        fs::remove_file(path).map_err(io(path))
-    }
-}
-
-fn sync_dir(dir: &Path) -> Result<(), QuarantineError> {
-    #[cfg(unix)]
-    fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io(dir))?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
 }

@@ -237,6 +237,38 @@ fn missing_logs_are_not_found() {
     let missing = dir.path().join("none.jsonl");
     assert!(matches!(
         audit::verify(&missing, None, None),
-        Err(audit::AuditError::NotFound(_))
+        Err(audit::AuditError::Fs(e)) if e.is_not_found()
     ));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_device_is_never_a_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for path in [fifo.as_path(), std::path::Path::new("/dev/zero")] {
+        assert!(matches!(
+            audit::verify(path, None, None),
+            Err(audit::AuditError::Fs(_))
+        ));
+        let event = audit::Event {
+            action: "check".to_owned(),
+            subject: None,
+            digest: None,
+            result: "pass".to_owned(),
+            detail: serde_json::Value::Null,
+        };
+        let actor = audit::Actor::from_environment();
+        assert!(matches!(
+            audit::append(path, event, &actor, None),
+            Err(audit::AuditError::Fs(_))
+        ));
+    }
 }

@@ -9,6 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use modelseal_fs::MoveStep;
 use modelseal_store::audit::Actor;
 use modelseal_store::quarantine::{self, Options, Reason, Step};
 
@@ -81,14 +82,17 @@ fn child_process_for_crash_tests() {
 #[test]
 fn a_kill_at_any_step_leaves_the_model_in_place_or_whole_in_quarantine() {
     let steps: &[(bool, &[Step])] = &[
-        (false, &[Step::IncidentWritten, Step::Renamed]),
+        (
+            false,
+            &[Step::IncidentWritten, Step::Move(MoveStep::Renamed)],
+        ),
         (
             true,
             &[
                 Step::IncidentWritten,
-                Step::Copied,
-                Step::CopyInPlace,
-                Step::OriginalRemoved,
+                Step::Move(MoveStep::Copied),
+                Step::Move(MoveStep::CopyInPlace),
+                Step::Move(MoveStep::OriginalRemoved),
             ],
         ),
     ];
@@ -216,7 +220,7 @@ fn single_files_and_hostile_ids() {
             Options::default(),
             &mut |_| {}
         ),
-        Err(quarantine::QuarantineError::NotFound(_))
+        Err(quarantine::QuarantineError::Fs(e)) if e.is_not_found()
     ));
 }
 
@@ -254,9 +258,9 @@ fn a_move_across_filesystems_copies_verifies_and_removes() {
         steps,
         [
             Step::IncidentWritten,
-            Step::Copied,
-            Step::CopyInPlace,
-            Step::OriginalRemoved
+            Step::Move(MoveStep::Copied),
+            Step::Move(MoveStep::CopyInPlace),
+            Step::Move(MoveStep::OriginalRemoved)
         ]
     );
     assert!(!model.exists());

@@ -1,5 +1,6 @@
 //! The stable exit-code contract (docs/signing.md, DESIGN.md §2).
 
+use modelseal_report::Outcome;
 use modelseal_sign::{ErrorKind, SignError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,6 +12,8 @@ pub enum Exit {
     Malformed = 4,
     Usage = 64,
     Internal = 70,
+    /// An output could not be written (stdout to a full disk, `-o` on a full disk).
+    Output = 74,
 }
 
 impl Exit {
@@ -18,15 +21,39 @@ impl Exit {
         self as u8
     }
 
-    /// A code of the gate's contract (`modelseal_store::gate`, e.g. from `gate::combine`).
-    pub fn from_gate(code: u8) -> Exit {
-        use modelseal_store::gate;
-        match code {
-            gate::PASSED => Exit::Ok,
-            gate::INTEGRITY => Exit::Integrity,
-            gate::THREAT => Exit::Threat,
-            gate::NOT_FOUND => Exit::NotFound,
-            _ => Exit::Malformed,
+    /// Several results as one: the lowest failing code wins, as [`Outcome::combine`] ranks
+    /// verdicts.
+    pub fn combine(exits: impl IntoIterator<Item = Exit>) -> Exit {
+        exits
+            .into_iter()
+            .filter(|e| *e != Exit::Ok)
+            .min_by_key(|e| e.code())
+            .unwrap_or(Exit::Ok)
+    }
+
+    /// The library verdict this exit code reports, if it is one (usage errors and bugs are
+    /// the binary's own).
+    pub fn outcome(self) -> Option<Outcome> {
+        match self {
+            Exit::Ok => Some(Outcome::Passed),
+            Exit::Integrity => Some(Outcome::Integrity),
+            Exit::Threat => Some(Outcome::Threat),
+            Exit::NotFound => Some(Outcome::NotFound),
+            Exit::Malformed => Some(Outcome::Malformed),
+            Exit::Usage | Exit::Internal | Exit::Output => None,
+        }
+    }
+}
+
+/// A library's verdict becomes the process's exit code here, and only here.
+impl From<Outcome> for Exit {
+    fn from(outcome: Outcome) -> Exit {
+        match outcome {
+            Outcome::Passed => Exit::Ok,
+            Outcome::Integrity => Exit::Integrity,
+            Outcome::Threat => Exit::Threat,
+            Outcome::NotFound => Exit::NotFound,
+            Outcome::Malformed => Exit::Malformed,
         }
     }
 }
@@ -58,6 +85,24 @@ impl From<SignError> for Failure {
         };
         Failure {
             exit,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<modelseal_fs::FsError> for Failure {
+    fn from(e: modelseal_fs::FsError) -> Self {
+        Failure {
+            // An input that is missing is "not found"; one that is not a regular file, too
+            // large or unreadable is an input problem, not a bug in modelseal; an output the
+            // system refuses to write (a full disk) is its own failure.
+            exit: if e.is_not_found() {
+                Exit::NotFound
+            } else if e.is_io() && e.op.is_output() {
+                Exit::Output
+            } else {
+                Exit::Malformed
+            },
             message: e.to_string(),
         }
     }

@@ -49,12 +49,19 @@ fn main() -> ExitCode {
         Command::Quarantine(command) => commands::quarantine::run(command, &out),
         Command::Sbom(command) => commands::sbom::run(command, &out),
     };
-    out.flush();
-    match result {
-        Ok(exit) => ExitCode::from(exit.code()),
+    let exit = match result {
+        Ok(exit) => exit,
         Err(Failure { exit, message }) => {
             render::error(&message);
-            ExitCode::from(exit.code())
+            exit
+        }
+    };
+    // The report that was asked for did not arrive: never a silent success.
+    if let Err(e) = out.finish() {
+        render::error(&format!("cannot write the output to stdout: {e}"));
+        if exit == Exit::Ok {
+            return ExitCode::from(Exit::Output.code());
         }
     }
+    ExitCode::from(exit.code())
 }

@@ -1,5 +1,6 @@
 //! Output: data to stdout, notes to stderr; colour only on a terminal and never with
-//! `NO_COLOR`. A closed pipe (`modelseal verify … | head`) is not an error.
+//! `NO_COLOR`. A closed pipe (`modelseal verify … | head`) is not an error; any other failure
+//! to write stdout (a full disk, `> /dev/full`) is, and ends the command with exit 74.
 
 use std::io::{IsTerminal, Write};
 
@@ -11,6 +12,8 @@ pub struct Out {
     /// Data is buffered (a report of many lines is one write, not one per line) and flushed
     /// before anything goes to stderr, and at the end.
     stdout: std::cell::RefCell<std::io::BufWriter<std::io::Stdout>>,
+    /// The first failure to write stdout, other than a closed pipe.
+    failed: std::cell::RefCell<Option<std::io::Error>>,
 }
 
 impl Drop for Out {
@@ -28,12 +31,31 @@ impl Out {
             colour: !no_color && std::io::stdout().is_terminal(),
             quiet,
             stdout: std::cell::RefCell::new(std::io::BufWriter::new(std::io::stdout())),
+            failed: std::cell::RefCell::new(None),
+        }
+    }
+
+    /// Remembers the first real write failure; a closed pipe means the reader has all it
+    /// wanted.
+    fn check(&self, result: std::io::Result<()>) {
+        if let Err(e) = result
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            self.failed.borrow_mut().get_or_insert(e);
         }
     }
 
     /// Writes out buffered data (before stderr output, so the two stay in order).
     pub fn flush(&self) {
-        let _ = self.stdout.borrow_mut().flush();
+        let result = self.stdout.borrow_mut().flush();
+        self.check(result);
+    }
+
+    /// Flushes stdout and says whether everything written to it arrived (a closed pipe
+    /// counts as arrived).
+    pub fn finish(&self) -> Result<(), std::io::Error> {
+        self.flush();
+        self.failed.borrow_mut().take().map_or(Ok(()), Err)
     }
 
     pub fn is_quiet(&self) -> bool {
@@ -42,12 +64,14 @@ impl Out {
 
     /// A line of data on stdout.
     pub fn line(&self, text: &str) {
-        let _ = writeln!(self.stdout.borrow_mut(), "{text}");
+        let result = writeln!(self.stdout.borrow_mut(), "{text}");
+        self.check(result);
     }
 
     /// Text on stdout exactly as given (it carries its own newlines).
     pub fn text(&self, text: &str) {
-        let _ = self.stdout.borrow_mut().write_all(text.as_bytes());
+        let result = self.stdout.borrow_mut().write_all(text.as_bytes());
+        self.check(result);
     }
 
     /// A note on stderr, dropped with `--quiet`.
@@ -65,9 +89,13 @@ impl Out {
     }
 
     pub fn json(&self, value: &impl Serialize) {
-        let mut stdout = self.stdout.borrow_mut();
-        let _ = serde_json::to_writer_pretty(&mut *stdout, value);
-        let _ = writeln!(stdout);
+        let result = {
+            let mut stdout = self.stdout.borrow_mut();
+            serde_json::to_writer_pretty(&mut *stdout, value)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(stdout))
+        };
+        self.check(result);
     }
 
     /// JSON when asked, otherwise one human line.

@@ -2,9 +2,11 @@
 //! the last entry, write the new line, fsync), so two processes never interleave a line or
 //! chain to the same predecessor.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
+
+use modelseal_fs::{FsError, Op};
 
 use modelseal_sign::SigningKey;
 
@@ -71,6 +73,23 @@ pub struct CheckpointPolicy<'a> {
     pub every: u64,
 }
 
+/// Where a command records its decisions: a log, who is acting, and how often to sign a
+/// checkpoint.
+#[derive(Debug)]
+pub struct Recorder<'a> {
+    pub path: &'a Path,
+    pub actor: Actor,
+    pub checkpoints: Option<CheckpointPolicy<'a>>,
+}
+
+impl Recorder<'_> {
+    /// Appends `event`. A log that was asked for but cannot be written is an error: a decision
+    /// must not go unrecorded.
+    pub fn record(&self, event: Event) -> Result<Entry, AuditError> {
+        append(self.path, event, &self.actor, self.checkpoints.as_ref())
+    }
+}
+
 /// Appends `event` to the log at `path` (created if missing) and returns the written entry.
 pub fn append(
     path: &Path,
@@ -78,16 +97,8 @@ pub fn append(
     actor: &Actor,
     checkpoints: Option<&CheckpointPolicy<'_>>,
 ) -> Result<Entry, AuditError> {
-    let io = |e| AuditError::Io {
-        path: path.to_path_buf(),
-        source: e,
-    };
-    let mut file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .open(path)
-        .map_err(io)?;
+    let io = |e| AuditError::from(FsError::io(Op::Write, path, e));
+    let mut file = modelseal_fs::open_append(path)?;
     file.lock().map_err(io)?;
     let Tail { last, torn } = last_entry(&mut file).map_err(io)?;
     let (index, prev) = match &last {
@@ -107,9 +118,9 @@ pub fn append(
         detail: event.detail,
         prev,
     };
-    let mut line = serde_json::to_vec(&entry).map_err(|e| AuditError::Io {
+    let mut line = serde_json::to_vec(&entry).map_err(|e| AuditError::Encode {
         path: path.to_path_buf(),
-        source: e.into(),
+        source: e,
     })?;
     line.push(b'\n');
     // A torn last line (a writer died mid-write) is left as it is, on a line of its own, for
@@ -131,21 +142,10 @@ pub fn append(
 
 /// Appends a checkpoint of every entry in the log, signed with `key`, and returns its note.
 pub fn checkpoint(path: &Path, key: &SigningKey) -> Result<String, AuditError> {
-    let io = |e| AuditError::Io {
-        path: path.to_path_buf(),
-        source: e,
-    };
-    let mut file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .open(path)
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                AuditError::NotFound(path.to_path_buf())
-            } else {
-                io(e)
-            }
-        })?;
+    let io = |e| AuditError::from(FsError::io(Op::Write, path, e));
+    // The log must exist: a checkpoint of nothing is a mistake, not a new log.
+    modelseal_fs::symlink_metadata(path)?;
+    let mut file = modelseal_fs::open_append(path)?;
     file.lock().map_err(io)?;
     let note = write_checkpoint(&mut file, path, key)?;
     file.unlock().map_err(io)?;
@@ -153,10 +153,7 @@ pub fn checkpoint(path: &Path, key: &SigningKey) -> Result<String, AuditError> {
 }
 
 fn write_checkpoint(file: &mut File, path: &Path, key: &SigningKey) -> Result<String, AuditError> {
-    let io = |e| AuditError::Io {
-        path: path.to_path_buf(),
-        source: e,
-    };
+    let io = |e| AuditError::from(FsError::io(Op::Read, path, e));
     file.seek(SeekFrom::Start(0)).map_err(io)?;
     let mut data = Vec::new();
     file.read_to_end(&mut data).map_err(io)?;
@@ -172,7 +169,10 @@ fn write_checkpoint(file: &mut File, path: &Path, key: &SigningKey) -> Result<St
     let mut line = serde_json::to_vec(&CheckpointLine {
         checkpoint: note.clone(),
     })
-    .map_err(|e| io(e.into()))?;
+    .map_err(|e| AuditError::Encode {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
     line.push(b'\n');
     if !data.is_empty() && !data.ends_with(b"\n") {
         line.insert(0, b'\n');

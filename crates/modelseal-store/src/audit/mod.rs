@@ -15,20 +15,20 @@ mod verify;
 use std::path::PathBuf;
 
 pub use entry::{Entry, Event, Line, leaf_hash};
-pub use log::{Actor, CheckpointPolicy, append, checkpoint};
+pub use log::{Actor, CheckpointPolicy, Recorder, append, checkpoint};
 pub use note::{Checkpoint, NoteError};
 pub use proof::{ConsistencyProof, InclusionProof, prove_consistency, prove_inclusion};
 pub use verify::{Problem, ProblemKind, VerifyReport, verify, verify_bytes};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
-    #[error("{} not found", .0.display())]
-    NotFound(PathBuf),
-    #[error("{}: {source}", path.display())]
-    Io {
+    #[error(transparent)]
+    Fs(#[from] modelseal_fs::FsError),
+    #[error("cannot write an entry of {}: {source}", path.display())]
+    Encode {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: serde_json::Error,
     },
     #[error("cannot sign the checkpoint: {0}")]
     Sign(#[source] modelseal_sign::SignError),
@@ -55,15 +55,9 @@ pub(crate) fn lines(data: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
         .map(|(i, line)| (i + 1, line))
 }
 
+/// The largest log read whole (verify, prove, checkpoint): about ten million entries.
+pub const MAX_LOG_BYTES: u64 = 4 << 30;
+
 pub(crate) fn read_log(path: &std::path::Path) -> Result<Vec<u8>, AuditError> {
-    std::fs::read(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            AuditError::NotFound(path.to_path_buf())
-        } else {
-            AuditError::Io {
-                path: path.to_path_buf(),
-                source: e,
-            }
-        }
-    })
+    Ok(modelseal_fs::read_limited(path, MAX_LOG_BYTES)?)
 }

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use modelseal_sign::{PublicKey, SigningKey};
 use modelseal_store::audit::{
-    self, Actor, AuditError, CheckpointPolicy, Event, Problem, VerifyReport,
+    self, Actor, AuditError, CheckpointPolicy, Event, Problem, Recorder, VerifyReport,
 };
 use serde_json::json;
 
@@ -24,23 +24,35 @@ pub fn run(command: &AuditCommand, out: &Out) -> Result<Exit, Failure> {
     }
 }
 
+/// The key that signs checkpoints of the audit log, when one was given.
+pub fn checkpoint_key(args: &AuditLogArgs) -> Result<Option<SigningKey>, Failure> {
+    match (&args.log, &args.key) {
+        (Some(_), Some(key)) => Ok(Some(SigningKey::load(key, None)?)),
+        _ => Ok(None),
+    }
+}
+
+/// The recorder of `--audit-log`, if one was asked for.
+pub fn recorder<'a>(args: &'a AuditLogArgs, key: Option<&'a SigningKey>) -> Option<Recorder<'a>> {
+    let path = args.log.as_deref()?;
+    Some(Recorder {
+        path,
+        actor: Actor::from_environment(),
+        checkpoints: key.map(|key| CheckpointPolicy {
+            key,
+            every: args.checkpoint_every,
+        }),
+    })
+}
+
 /// Appends `event` to the audit log, if one was asked for. A log that was asked for but
 /// cannot be written fails the command: a decision must not go unrecorded.
 pub fn record(args: &AuditLogArgs, event: Event) -> Result<(), Failure> {
-    let Some(path) = &args.log else {
-        return Ok(());
-    };
-    let key = match &args.key {
-        Some(key) => Some(SigningKey::load(key, None)?),
-        None => None,
-    };
-    let policy = key.as_ref().map(|key| CheckpointPolicy {
-        key,
-        every: args.checkpoint_every,
-    });
-    audit::append(path, event, &Actor::from_environment(), policy.as_ref())
-        .map(|_| ())
-        .map_err(failure)
+    let key = checkpoint_key(args)?;
+    match recorder(args, key.as_ref()) {
+        Some(recorder) => recorder.record(event).map(|_| ()).map_err(failure),
+        None => Ok(()),
+    }
 }
 
 /// The audit event for a command that ended in `result`.
@@ -68,24 +80,24 @@ pub fn outcome_event(
 }
 
 pub fn exit_result(exit: Exit) -> String {
-    match exit {
-        Exit::Ok => "pass",
-        Exit::Integrity => "integrity-failure",
-        Exit::Threat => "threat",
-        Exit::NotFound => "not-found",
-        Exit::Malformed => "malformed",
-        Exit::Usage => "usage-error",
-        Exit::Internal => "internal-error",
+    match exit.outcome() {
+        Some(outcome) => outcome.as_str(),
+        None if exit == Exit::Usage => "usage-error",
+        None if exit == Exit::Output => "output-error",
+        None => "internal-error",
     }
     .to_owned()
 }
 
 #[allow(clippy::needless_pass_by_value)] // used as `map_err(failure)`
-fn failure(e: AuditError) -> Failure {
+pub fn failure(e: AuditError) -> Failure {
     let exit = match &e {
-        AuditError::NotFound(_) => Exit::NotFound,
+        AuditError::Fs(e) if e.is_not_found() => Exit::NotFound,
         AuditError::OutOfRange(_) => Exit::Usage,
-        AuditError::Io { .. } | AuditError::Sign(_) | AuditError::Checkpoint(_) => Exit::Malformed,
+        AuditError::Fs(_)
+        | AuditError::Encode { .. }
+        | AuditError::Sign(_)
+        | AuditError::Checkpoint(_) => Exit::Malformed,
     };
     Failure {
         exit,
@@ -96,14 +108,8 @@ fn failure(e: AuditError) -> Failure {
 fn verify(args: &AuditVerifyArgs, out: &Out) -> Result<Exit, Failure> {
     let key = args.key.as_deref().map(PublicKey::load).transpose()?;
     let trusted = match &args.checkpoint {
-        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| Failure {
-            exit: if e.kind() == std::io::ErrorKind::NotFound {
-                Exit::NotFound
-            } else {
-                Exit::Malformed
-            },
-            message: format!("cannot read checkpoint {}: {e}", path.display()),
-        })?),
+        // A checkpoint note is a few hundred bytes.
+        Some(path) => Some(modelseal_fs::read_to_string_limited(path, 1 << 20)?),
         None => None,
     };
     let report = audit::verify(&args.log, key.as_ref(), trusted.as_deref()).map_err(failure)?;

@@ -2,24 +2,18 @@
 
 use std::fmt::Write as _;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use modelseal_scan::{ScanOptions, ScanReport, Severity};
+use modelseal_gate::{
+    Actions, Candidate, CheckReport, CheckedModel, GateOptions, Integrity, Progress,
+};
+use modelseal_report::Severity;
+use modelseal_scan::ScanOptions;
 use modelseal_sign::Signer;
-use modelseal_store::audit::{Actor, Event};
-use modelseal_store::gate::{self, Candidate, GateOptions, Integrity, ModelResult};
-use modelseal_store::quarantine::{self, Options, Reason};
-use serde_json::{Value, json};
 
 use crate::cli::{CheckArgs, ReportFormat};
 use crate::exit::{Exit, Failure};
 use crate::render::{self, Out};
-
-/// A model's verdict and, if it was moved, where to.
-struct Checked {
-    result: ModelResult,
-    quarantined: Option<PathBuf>,
-}
 
 pub fn run(args: &CheckArgs, out: &Out) -> Result<Exit, Failure> {
     if args.signature.is_some() && (args.paths.len() != 1 || args.models_root.is_some()) {
@@ -39,41 +33,40 @@ pub fn run(args: &CheckArgs, out: &Out) -> Result<Exit, Failure> {
         scan: &scan,
         fail_on,
     };
-    let mut candidates = gate::discover(&args.paths, args.signature.as_deref(), false);
+    let mut candidates = modelseal_gate::discover(&args.paths, args.signature.as_deref(), false);
     if let Some(root) = &args.models_root {
-        candidates.extend(gate::discover(std::slice::from_ref(root), None, true));
+        candidates.extend(modelseal_gate::discover(
+            std::slice::from_ref(root),
+            None,
+            true,
+        ));
     }
     let progress = progress_bar(&candidates, out);
-    let actor = Actor::from_environment();
-    let mut checked = Vec::with_capacity(candidates.len());
-    for candidate in &candidates {
+    let key = super::audit::checkpoint_key(&args.audit)?;
+    let recorder = super::audit::recorder(&args.audit, key.as_ref());
+    let actions = Actions {
+        quarantine: args.quarantine.as_deref(),
+        audit: recorder.as_ref(),
+    };
+    let report = modelseal_gate::check_all(&candidates, &options, &actions, &mut |step| {
         if let Some(bar) = &progress {
-            bar.set_message(candidate.model.display().to_string());
-        }
-        let mut result = gate::check(candidate, &options);
-        let quarantined = match &args.quarantine {
-            Some(dir) if !result.passed() && candidate.model.symlink_metadata().is_ok() => {
-                move_to_quarantine(&mut result, dir, &actor)
+            match step {
+                Progress::Checking(candidate) => {
+                    bar.set_message(candidate.model.display().to_string());
+                }
+                Progress::Done => bar.inc(1),
             }
-            _ => None,
-        };
-        super::audit::record(&args.audit, event(&result, quarantined.as_deref()))?;
-        checked.push(Checked {
-            result,
-            quarantined,
-        });
-        if let Some(bar) = &progress {
-            bar.inc(1);
         }
-    }
+    })
+    .map_err(super::gate_failure)?;
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    let exit = Exit::from_gate(gate::combine(checked.iter().map(|c| c.result.exit_code)));
+    let exit = Exit::from(report.outcome);
     match args.format {
-        ReportFormat::Text => render_text(&checked, fail_on, exit, out),
-        ReportFormat::Json => out.json(&json_report(&checked, args, fail_on, exit)),
-        ReportFormat::Sarif => out.json(&sarif(&checked, args.strict)),
+        ReportFormat::Text => render_text(&report, exit, out),
+        ReportFormat::Json => out.json(&report),
+        ReportFormat::Sarif => out.json(&modelseal_gate::sarif::check_log(&report)),
     }
     Ok(exit)
 }
@@ -96,96 +89,17 @@ fn progress_bar(candidates: &[Candidate], out: &Out) -> Option<indicatif::Progre
     Some(bar)
 }
 
+/// Bytes in a model, for deciding whether a progress bar is worth it (links not followed).
 fn size_of(path: &Path) -> u64 {
-    let Ok(meta) = path.symlink_metadata() else {
-        return 0;
+    let walker = modelseal_fs::Walker {
+        symlinks: modelseal_fs::Symlinks::FollowTop,
+        special_files: modelseal_fs::SpecialFiles::Skip,
+        require_utf8: false,
+        ..modelseal_fs::Walker::default()
     };
-    if meta.is_dir() {
-        std::fs::read_dir(path).map_or(0, |entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| size_of(&e.path()))
-                .sum()
-        })
-    } else {
-        meta.len()
-    }
-}
-
-fn move_to_quarantine(result: &mut ModelResult, dir: &Path, actor: &Actor) -> Option<PathBuf> {
-    let reason = Reason {
-        summary: result.problems.join("; "),
-        findings: json!({
-            "integrity": result.integrity,
-            "findings": result.scan.findings().collect::<Vec<_>>(),
-        }),
-        // What is actually being quarantined (for a tampered model, not what was signed).
-        digest: content_digest(&result.model).or_else(|| result.digest().map(str::to_owned)),
-        signature: result.signature.clone().filter(|s| s.is_file()),
-    };
-    match quarantine::quarantine(
-        &result.model,
-        dir,
-        reason,
-        actor,
-        Options::default(),
-        &mut |_| {},
-    ) {
-        Ok(incident) => {
-            // The signature beside the model goes with it (a copy is in the incident), so the
-            // next run does not report a signature without its model.
-            if let Some(signature) = &result.signature
-                && incident.signature.is_some()
-                && *signature == modelseal_sign::default_signature_path(&result.model)
-                && let Err(e) = std::fs::remove_file(signature)
-            {
-                result
-                    .warnings
-                    .push(format!("{} stays in place: {e}", signature.display()));
-            }
-            Some(dir.join(incident.id))
-        }
-        Err(e) => {
-            result.warnings.push(format!("could not quarantine: {e}"));
-            None
-        }
-    }
-}
-
-/// The OMS root digest (SHA-256, whole files) of the model as it is now.
-fn content_digest(model: &Path) -> Option<String> {
-    let serialization =
-        modelseal_digest::Serialization::files(modelseal_digest::HashAlgorithm::Sha256);
-    let manifest = modelseal_digest::hash_model(model, &serialization).ok()?;
-    Some(format!("sha256:{}", hex::encode(manifest.root_digest())))
-}
-
-fn event(result: &ModelResult, quarantined: Option<&Path>) -> Event {
-    let mut detail = json!({
-        "exit": result.exit_code,
-        "problems": result.problems,
-        "findings": result.scan.findings().count(),
-    });
-    if let Some(path) = quarantined {
-        detail["quarantined"] = json!(path.display().to_string());
-    }
-    Event {
-        action: "check".to_owned(),
-        subject: Some(result.model.display().to_string()),
-        digest: result.digest().map(str::to_owned),
-        result: super::audit::exit_result(Exit::from_gate(result.exit_code)),
-        detail,
-    }
-}
-
-fn verdict(code: u8) -> &'static str {
-    match code {
-        gate::PASSED => "passed",
-        gate::INTEGRITY => "integrity failure",
-        gate::THREAT => "threat",
-        gate::NOT_FOUND => "not found",
-        _ => "unreadable",
-    }
+    walker
+        .walk(path)
+        .map_or(0, |walk| walk.entries.iter().map(|e| e.meta.len()).sum())
 }
 
 fn signer_text(signer: &Signer) -> String {
@@ -197,11 +111,12 @@ fn signer_text(signer: &Signer) -> String {
     }
 }
 
-fn render_text(checked: &[Checked], fail_on: Severity, exit: Exit, out: &Out) {
-    for Checked {
+fn render_text(report: &CheckReport, exit: Exit, out: &Out) {
+    let fail_on: Severity = report.fail_on;
+    for CheckedModel {
         result,
         quarantined,
-    } in checked
+    } in &report.models
     {
         let shown = result.model.display().to_string();
         let name = render::name(&shown);
@@ -219,7 +134,10 @@ fn render_text(checked: &[Checked], fail_on: Severity, exit: Exit, out: &Out) {
                 out.line(&out.dim(&format!("! {line}")));
             }
         } else {
-            out.line(&out.fail(&format!("{name}: {}", verdict(result.exit_code))));
+            out.line(&out.fail(&format!(
+                "{name}: {}",
+                modelseal_gate::verdict(result.outcome)
+            )));
             for problem in &result.problems {
                 out.line(&format!("    {problem}"));
             }
@@ -236,16 +154,11 @@ fn render_text(checked: &[Checked], fail_on: Severity, exit: Exit, out: &Out) {
             out.line(&format!("    quarantined in {}", path.display()));
         }
     }
-    let failed = checked.iter().filter(|c| !c.result.passed()).count();
-    let unsigned = checked
-        .iter()
-        .filter(|c| matches!(c.result.integrity, Integrity::Unsigned))
-        .count();
-    let quarantined = checked.iter().filter(|c| c.quarantined.is_some()).count();
+    let counts = report.summary;
+    let (failed, unsigned, quarantined) = (counts.failed, counts.unsigned, counts.quarantined);
     let mut summary = format!(
         "{} model(s): {} passed, {failed} failed",
-        checked.len(),
-        checked.len() - failed
+        counts.models, counts.passed
     );
     if unsigned > 0 {
         let _ = write!(summary, ", {unsigned} unsigned");
@@ -255,135 +168,4 @@ fn render_text(checked: &[Checked], fail_on: Severity, exit: Exit, out: &Out) {
     }
     let _ = write!(summary, " (exit {})", exit.code());
     out.note(&summary);
-}
-
-fn json_report(checked: &[Checked], args: &CheckArgs, fail_on: Severity, exit: Exit) -> Value {
-    let models: Vec<Value> = checked
-        .iter()
-        .map(|Checked { result, quarantined }| {
-            json!({
-                "model": result.model,
-                "signature": result.signature,
-                "exit_code": result.exit_code,
-                "verdict": verdict(result.exit_code),
-                "digest": result.digest(),
-                "integrity": result.integrity,
-                "files_scanned": result.scan.files.len(),
-                "findings": result.scan.findings().collect::<Vec<_>>(),
-                "unreadable": result.scan.errors().map(|f| json!({"path": f.path, "error": f.error})).collect::<Vec<_>>(),
-                "problems": result.problems,
-                "warnings": result.warnings,
-                "quarantined": quarantined,
-            })
-        })
-        .collect();
-    let count = |pred: &dyn Fn(&Checked) -> bool| checked.iter().filter(|c| pred(c)).count();
-    json!({
-        "exit_code": exit.code(),
-        "fail_on": fail_on.as_str(),
-        "strict": args.strict,
-        "summary": {
-            "models": checked.len(),
-            "passed": count(&|c| c.result.passed()),
-            "failed": count(&|c| !c.result.passed()),
-            "unsigned": count(&|c| matches!(c.result.integrity, Integrity::Unsigned)),
-            "quarantined": count(&|c| c.quarantined.is_some()),
-        },
-        "models": models,
-    })
-}
-
-/// SARIF with every scan finding and every integrity failure as results.
-fn sarif(checked: &[Checked], strict: bool) -> Value {
-    let combined = ScanReport {
-        files: checked
-            .iter()
-            .flat_map(|c| c.result.scan.files.clone())
-            .collect(),
-    };
-    let mut results = Vec::new();
-    for Checked { result, .. } in checked {
-        let model = &result.model;
-        // The whole file as the region (empty for a directory or a missing file).
-        let at = |path: &Path| {
-            let length =
-                std::fs::metadata(path).map_or(0, |m| if m.is_file() { m.len() } else { 0 });
-            json!([{ "physicalLocation": {
-                "artifactLocation": { "uri": crate::sarif::uri(path) },
-                "region": { "byteOffset": 0, "byteLength": length },
-            } }])
-        };
-        match &result.integrity {
-            Integrity::Changed {
-                missing,
-                extra,
-                changed,
-                ..
-            } => {
-                for (what, names) in [
-                    ("changed since signing", changed),
-                    ("missing", missing),
-                    ("not covered by the signature", extra),
-                ] {
-                    for name in names {
-                        let path = if name == "." {
-                            model.clone()
-                        } else {
-                            model.join(name)
-                        };
-                        results.push(json!({
-                            "ruleId": "MODEL-CHANGED",
-                            "level": "error",
-                            "message": { "text": format!("{name} is {what}") },
-                            "locations": at(&path),
-                        }));
-                    }
-                }
-            }
-            Integrity::Failed { message } => {
-                let rule = if result.exit_code == gate::NOT_FOUND {
-                    "MODEL-NOT-FOUND"
-                } else {
-                    "MODEL-SIGNATURE-INVALID"
-                };
-                let path = result.signature.clone().unwrap_or_else(|| model.clone());
-                results.push(json!({
-                    "ruleId": rule,
-                    "level": "error",
-                    "message": { "text": message },
-                    "locations": at(&path),
-                }));
-            }
-            Integrity::Unsigned => results.push(json!({
-                "ruleId": "MODEL-UNSIGNED",
-                "level": if strict { "error" } else { "warning" },
-                "message": { "text": "the model has no signature" },
-                "locations": at(model),
-            })),
-            Integrity::Verified { .. } => {}
-        }
-    }
-    let rules = [
-        (
-            "MODEL-CHANGED",
-            "error",
-            "A file of the model was changed, removed or added after signing.",
-        ),
-        (
-            "MODEL-SIGNATURE-INVALID",
-            "error",
-            "The model's signature is malformed, does not verify, or is not from a trusted key.",
-        ),
-        (
-            "MODEL-UNSIGNED",
-            "warning",
-            "The model has no signature (an error with --strict).",
-        ),
-        (
-            "MODEL-NOT-FOUND",
-            "error",
-            "A model named on the command line, or whose signature exists, is not there.",
-        ),
-    ];
-    crate::sarif::render_with(&combined, &rules, results)
 }

@@ -63,17 +63,8 @@ fn load_policy(path: Option<&Path>) -> Result<modelseal_scan::Policy, Failure> {
     let Some(path) = path else {
         return Ok(policy);
     };
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        let exit = if e.kind() == std::io::ErrorKind::NotFound {
-            crate::exit::Exit::NotFound
-        } else {
-            crate::exit::Exit::Malformed
-        };
-        Failure {
-            exit,
-            message: format!("cannot read policy {}: {e}", path.display()),
-        }
-    })?;
+    // A policy is a short TOML file; 16 MiB leaves room for generated allowlists.
+    let text = modelseal_fs::read_to_string_limited(path, 16 << 20)?;
     policy.extend_from_toml(&text).map_err(|e| Failure {
         exit: crate::exit::Exit::Malformed,
         message: format!("policy {}: {e}", path.display()),
@@ -96,4 +87,13 @@ fn load_trust(
         anchors.extend(modelseal_sign::read_certificates(path)?);
     }
     Ok(modelseal_sign::TrustRoot::Certificates(anchors))
+}
+
+/// The gate could not carry out an action it was asked for (audit log, quarantine).
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(gate_failure)`
+fn gate_failure(e: modelseal_gate::GateError) -> Failure {
+    match e {
+        modelseal_gate::GateError::Audit(e) => audit::failure(e),
+        modelseal_gate::GateError::Quarantine(e) => quarantine::failure(e),
+    }
 }

@@ -1,8 +1,7 @@
 //! `modelseal quarantine list | show | release`.
 
+use modelseal_gate::{GateOptions, Release};
 use modelseal_scan::ScanOptions;
-use modelseal_store::audit::{Actor, Event};
-use modelseal_store::gate::{self, Candidate, GateOptions};
 use modelseal_store::quarantine::{self, QuarantineError};
 use serde_json::json;
 
@@ -21,14 +20,16 @@ pub fn run(command: &QuarantineCommand, out: &Out) -> Result<Exit, Failure> {
 }
 
 #[allow(clippy::needless_pass_by_value)] // used as `map_err(failure)`
-fn failure(e: QuarantineError) -> Failure {
+pub fn failure(e: QuarantineError) -> Failure {
+    use modelseal_fs::Reason;
     let exit = match &e {
-        QuarantineError::NotFound(_) | QuarantineError::NoSuchIncident(_) => Exit::NotFound,
-        QuarantineError::Exists(_) => Exit::Usage,
-        QuarantineError::CopyMismatch { .. } => Exit::Integrity,
-        QuarantineError::Io { .. }
-        | QuarantineError::BadIncident { .. }
-        | QuarantineError::Unsupported(_) => Exit::Malformed,
+        e if e.is_not_found() => Exit::NotFound,
+        QuarantineError::Fs(fs) => match fs.reason {
+            Reason::AlreadyExists => Exit::Usage,
+            Reason::CopyMismatch { .. } => Exit::Integrity,
+            _ => Exit::Malformed,
+        },
+        _ => Exit::Malformed,
     };
     Failure {
         exit,
@@ -73,7 +74,8 @@ fn show(args: &QuarantineShowArgs, out: &Out) -> Result<Exit, Failure> {
 }
 
 fn release(args: &QuarantineReleaseArgs, out: &Out) -> Result<Exit, Failure> {
-    let (incident, model) = quarantine::show(&args.dir, &args.id).map_err(failure)?;
+    // The incident must exist before anything else is asked of the user.
+    quarantine::show(&args.dir, &args.id).map_err(failure)?;
     let trust = super::load_trust(args.trust.key.as_deref(), &args.trust.certificate_chain)?;
     let scan = ScanOptions {
         policy: super::load_policy(args.scan.policy.as_deref())?,
@@ -81,77 +83,47 @@ fn release(args: &QuarantineReleaseArgs, out: &Out) -> Result<Exit, Failure> {
     };
     let options = GateOptions {
         trust: &trust,
-        // Leaving quarantine needs a signature that verifies.
+        // Leaving quarantine needs a signature that verifies (the gate insists anyway).
         strict: true,
         scan: &scan,
         fail_on: super::scan::threshold(args.scan.fail_on),
     };
-    let signature = incident
-        .signature
-        .as_ref()
-        .map(|name| args.dir.join(&args.id).join(name));
-    let candidate = Candidate {
-        model: model.clone(),
-        signature,
-    };
-    let result = gate::check(&candidate, &options);
-    let forced = match (&args.force, result.passed()) {
-        (_, true) => None,
-        (Some(reason), false) => Some(reason.clone()),
-        (None, false) => {
-            let message = format!(
-                "{} still fails ({}); pass --force REASON to release it anyway",
-                args.id,
-                result.problems.join("; ")
-            );
-            let event = release_event(args, result.digest(), "refused", &result.problems);
-            super::audit::record(&args.audit, event)?;
+    let key = super::audit::checkpoint_key(&args.audit)?;
+    let recorder = super::audit::recorder(&args.audit, key.as_ref());
+    let released = modelseal_gate::release(
+        &args.dir,
+        &args.id,
+        &args.to,
+        args.force.as_deref(),
+        &options,
+        recorder.as_ref(),
+    )
+    .map_err(super::gate_failure)?;
+    let shown = args.to.display().to_string();
+    let line = match released {
+        Release::Refused(result) => {
             return Err(Failure {
-                exit: match result.exit_code {
-                    gate::INTEGRITY => Exit::Integrity,
-                    gate::THREAT => Exit::Threat,
-                    gate::NOT_FOUND => Exit::NotFound,
-                    _ => Exit::Malformed,
-                },
-                message,
+                exit: Exit::from(result.outcome),
+                message: format!(
+                    "{} still fails ({}); pass --force REASON to release it anyway",
+                    args.id,
+                    result.problems.join("; ")
+                ),
             });
         }
-    };
-    let actor = Actor::from_environment();
-    let released = quarantine::release(&args.dir, &args.id, &args.to, forced.clone(), &actor)
-        .map_err(failure)?;
-    let outcome = if forced.is_some() { "forced" } else { "pass" };
-    let event = release_event(args, result.digest(), outcome, &result.problems);
-    super::audit::record(&args.audit, event)?;
-    let shown = args.to.display().to_string();
-    let line = match &forced {
-        Some(reason) => format!(
-            "released {} to {} despite: {} (reason recorded: {reason})",
-            released.id,
+        Release::Forced { incident, check } => format!(
+            "released {} to {} despite: {} (reason recorded: {})",
+            incident.id,
             render::name(&shown),
-            result.problems.join("; ")
+            check.problems.join("; "),
+            args.force.as_deref().unwrap_or_default()
         ),
-        None => format!(
+        Release::Clean(incident) => format!(
             "released {} to {} (verified and scanned clean)",
-            released.id,
+            incident.id,
             render::name(&shown)
         ),
     };
     out.line(&line);
     Ok(Exit::Ok)
-}
-
-fn release_event(
-    args: &QuarantineReleaseArgs,
-    digest: Option<&str>,
-    result: &str,
-    problems: &[String],
-) -> Event {
-    Event {
-        action: "release".to_owned(),
-        subject: Some(format!("{}/{}", args.dir.display(), args.id)),
-        digest: digest.map(str::to_owned),
-        result: result.to_owned(),
-        detail: json!({ "to": args.to, "forced_reason": args.force, "problems": problems }),
-    }
 }

@@ -288,7 +288,7 @@ fn validate(args: &SbomValidateArgs, out: &Out) -> Result<Exit, Failure> {
         exit: Exit::Usage,
         message: format!("--schema-dir: {e}"),
     })?;
-    let mut codes: Vec<u8> = Vec::new();
+    let mut codes: Vec<Exit> = Vec::new();
     let mut results = Vec::new();
     for file in &args.files {
         let mut result = ValidateResult {
@@ -310,11 +310,11 @@ fn validate(args: &SbomValidateArgs, out: &Out) -> Result<Exit, Failure> {
                 result.format = Some(report.format.to_string());
                 result.problems = report.problems;
                 if !result.valid {
-                    codes.push(Exit::Malformed.code());
+                    codes.push(Exit::Malformed);
                 }
             }
             Err(failure) => {
-                codes.push(failure.exit.code());
+                codes.push(failure.exit);
                 result.error = Some(failure.message);
             }
         }
@@ -326,7 +326,7 @@ fn validate(args: &SbomValidateArgs, out: &Out) -> Result<Exit, Failure> {
     if args.format == Format::Json {
         out.json(&results);
     }
-    Ok(Exit::from_gate(modelseal_store::gate::combine(codes)))
+    Ok(Exit::combine(codes))
 }
 
 fn render_validation(result: &ValidateResult, with_schema: bool, out: &Out) {

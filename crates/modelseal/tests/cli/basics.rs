@@ -224,3 +224,39 @@ fn certificate_chain_flag_takes_one_file_and_may_come_first() {
         .assert()
         .success();
 }
+
+/// A report that cannot be delivered is never a silent success: `> /dev/full` exits 74 (and
+/// says why), while a reader that closes the pipe early is not an error.
+#[cfg(target_os = "linux")]
+#[test]
+fn stdout_that_cannot_be_written_exits_74() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = make_model(dir.path());
+    let full = || fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    for args in [
+        vec!["scan", "--format", "json"],
+        vec!["digest"],
+        vec!["sbom", "create", "--model"],
+    ] {
+        let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("modelseal"))
+            .args(&args)
+            .arg(&model)
+            .stdout(full())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(74), "{args:?}: {stderr}");
+        assert!(stderr.contains("cannot write the output to stdout"), "{stderr}");
+    }
+    // A closed pipe: the reader got what it wanted.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("modelseal"))
+        .args(["scan", "--format", "json"])
+        .arg(&model)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+}

@@ -1,0 +1,135 @@
+//! Which models a check covers: paths named on the command line, trees of models, and the
+//! signatures that sit beside them.
+
+use std::path::{Path, PathBuf};
+
+use modelseal_sign::default_signature_path;
+use serde::Serialize;
+
+/// Deepest directory level searched for signed models.
+const MAX_DEPTH: usize = 16;
+
+/// A model to check, and the signature that goes with it (if one was found).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Candidate {
+    pub model: PathBuf,
+    pub signature: Option<PathBuf>,
+}
+
+/// Finds the models under `paths`. A path with a signature beside it (`PATH.sig`) is a model;
+/// so is any path when `signature` is given (for a single path). A directory without one that
+/// holds signed models, or any directory when `models_root` is set, is a tree of models: each
+/// entry is a model (signed or not), or a tree itself. A signature whose model is gone is a
+/// model that was not found.
+pub fn discover(paths: &[PathBuf], signature: Option<&Path>, models_root: bool) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    for path in paths {
+        // `check models/*` names the signatures too: they are not models.
+        let is_signature_of_a_listed_model = path.extension().is_some_and(|e| e == "sig")
+            && paths.contains(&path.with_extension(""));
+        if is_signature_of_a_listed_model && signature.is_none() {
+            continue;
+        }
+        if let Some(signature) = signature {
+            out.push(Candidate {
+                model: path.clone(),
+                signature: Some(signature.to_path_buf()),
+            });
+        } else {
+            discover_into(path, models_root, 0, &mut out);
+        }
+    }
+    out
+}
+
+fn discover_into(path: &Path, tree: bool, depth: usize, out: &mut Vec<Candidate>) {
+    let beside = default_signature_path(path);
+    if beside.is_file() {
+        out.push(Candidate {
+            model: path.to_path_buf(),
+            signature: Some(beside),
+        });
+        return;
+    }
+    let is_tree = path.is_dir() && depth < MAX_DEPTH && (tree || holds_signed(path, depth));
+    if !is_tree {
+        out.push(Candidate {
+            model: path.to_path_buf(),
+            signature: None,
+        });
+        return;
+    }
+    for entry in sorted_entries(path) {
+        let name = entry
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        if let Some(model_name) = name.strip_suffix(".sig") {
+            let model = path.join(model_name);
+            if model.symlink_metadata().is_err() {
+                out.push(Candidate {
+                    model,
+                    signature: Some(entry),
+                });
+            }
+            continue;
+        }
+        discover_into(&entry, false, depth + 1, out);
+    }
+}
+
+/// Whether a signed model lies anywhere below `dir`.
+fn holds_signed(dir: &Path, depth: usize) -> bool {
+    depth < MAX_DEPTH
+        && sorted_entries(dir).iter().any(|entry| {
+            entry.extension().is_some_and(|e| e == "sig")
+                || (entry.is_dir() && holds_signed(entry, depth + 1))
+        })
+}
+
+/// The entries of `dir`, sorted; an unreadable directory has none to offer (it is then
+/// checked as a model itself, and reported there).
+fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
+    modelseal_fs::read_dir_sorted(dir).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_finds_models_trees_and_orphaned_signatures() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("team/bert")).unwrap();
+        std::fs::write(root.join("team/bert/w.bin"), b"w").unwrap();
+        std::fs::write(root.join("team/bert.sig"), b"{}").unwrap();
+        std::fs::write(root.join("team/stray.bin"), b"s").unwrap();
+        std::fs::write(root.join("team/gone.pkl.sig"), b"{}").unwrap();
+        std::fs::write(root.join("single.pkl"), b"p").unwrap();
+        let found = discover(&[root.to_path_buf()], None, false);
+        let shown: Vec<(String, bool)> = found
+            .iter()
+            .map(|c| {
+                let rel = c.model.strip_prefix(root).unwrap().display().to_string();
+                (rel, c.signature.is_some())
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("single.pkl".to_owned(), false),
+                ("team/bert".to_owned(), true),
+                ("team/gone.pkl".to_owned(), true),
+                ("team/stray.bin".to_owned(), false),
+            ]
+        );
+        // A glob that lists a model and its signature checks the model once.
+        let listed = [root.join("team/bert"), root.join("team/bert.sig")];
+        assert_eq!(discover(&listed, None, false).len(), 1);
+    }
+}

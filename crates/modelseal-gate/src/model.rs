@@ -1,0 +1,208 @@
+//! One model's verdict: verify it against its signature, scan every file of it, and decide.
+//!
+//! Per model: passed, integrity failure (also an unsigned model under `strict`), threat at or
+//! above the failing severity, not found, or malformed/unreadable. When several apply the
+//! lowest-numbered failure wins ([`Outcome::combine`]), so an integrity failure always
+//! outranks a threat.
+
+use std::path::PathBuf;
+
+use modelseal_report::{Outcome, Severity};
+use modelseal_scan::{ScanOptions, ScanReport, scan_paths};
+use modelseal_sign::{
+    ErrorKind, Signer, TrustRoot, VerifyOptions, default_signature_path, verify_model,
+};
+use serde::Serialize;
+
+use crate::Candidate;
+
+/// What to check and against what.
+#[derive(Debug, Clone, Copy)]
+pub struct GateOptions<'a> {
+    pub trust: &'a TrustRoot,
+    /// An unsigned model fails (exit 1) instead of passing with a warning.
+    pub strict: bool,
+    pub scan: &'a ScanOptions,
+    pub fail_on: Severity,
+}
+
+/// The result of the signature check.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum Integrity {
+    Verified {
+        signer: Signer,
+        root_digest: String,
+        files: usize,
+    },
+    /// The signature verified but the model differs from what it covers.
+    Changed {
+        root_digest: String,
+        missing: Vec<String>,
+        extra: Vec<String>,
+        changed: Vec<String>,
+    },
+    /// The signature could not be checked or does not verify.
+    Failed {
+        message: String,
+    },
+    Unsigned,
+}
+
+/// One model's verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelResult {
+    pub model: PathBuf,
+    pub signature: Option<PathBuf>,
+    pub integrity: Integrity,
+    /// Every file of the model, scanned.
+    pub scan: ScanReport,
+    /// The verdict (serialized as its stable number, `exit_code`).
+    #[serde(rename = "exit_code")]
+    pub outcome: Outcome,
+    /// Why the model failed, one line each (empty when it passed).
+    pub problems: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl ModelResult {
+    pub fn passed(&self) -> bool {
+        self.outcome.passed()
+    }
+
+    /// The digest the signature covers, when there is one.
+    pub fn digest(&self) -> Option<&str> {
+        match &self.integrity {
+            Integrity::Verified { root_digest, .. } | Integrity::Changed { root_digest, .. } => {
+                Some(root_digest)
+            }
+            Integrity::Failed { .. } | Integrity::Unsigned => None,
+        }
+    }
+}
+
+/// Verifies and scans one model.
+pub fn check(candidate: &Candidate, options: &GateOptions<'_>) -> ModelResult {
+    let mut result = ModelResult {
+        model: candidate.model.clone(),
+        signature: candidate.signature.clone(),
+        integrity: Integrity::Unsigned,
+        scan: ScanReport::default(),
+        outcome: Outcome::Passed,
+        problems: Vec::new(),
+        warnings: Vec::new(),
+    };
+    if candidate.model.symlink_metadata().is_err() {
+        result.integrity = Integrity::Failed {
+            message: "the model is not there".to_owned(),
+        };
+        result
+            .problems
+            .push(format!("{} not found", candidate.model.display()));
+        result.outcome = Outcome::NotFound;
+        return result;
+    }
+    let mut codes = vec![verify_into(candidate, options, &mut result)];
+    match scan_paths(std::slice::from_ref(&candidate.model), options.scan) {
+        Ok(report) => {
+            if let Some(worst) = report.max_severity().filter(|s| *s >= options.fail_on) {
+                let count = report
+                    .findings()
+                    .filter(|f| f.severity >= options.fail_on)
+                    .count();
+                result.problems.push(format!(
+                    "{count} finding(s) at or above {} (worst: {})",
+                    options.fail_on.as_str(),
+                    worst.as_str()
+                ));
+                codes.push(Outcome::Threat);
+            }
+            for file in report.errors() {
+                result.problems.push(format!(
+                    "{} could not be scanned: {}",
+                    file.path.display(),
+                    file.error.as_deref().unwrap_or_default()
+                ));
+                codes.push(Outcome::Malformed);
+            }
+            result.scan = report;
+        }
+        Err(e) => {
+            result.problems.push(format!("scan: {e}"));
+            codes.push(Outcome::Malformed);
+        }
+    }
+    result.outcome = Outcome::combine(codes);
+    result
+}
+
+fn verify_into(
+    candidate: &Candidate,
+    options: &GateOptions<'_>,
+    result: &mut ModelResult,
+) -> Outcome {
+    let Some(signature) = &candidate.signature else {
+        result.integrity = Integrity::Unsigned;
+        let message = format!(
+            "no signature ({} not found)",
+            default_signature_path(&candidate.model).display()
+        );
+        if options.strict {
+            result
+                .problems
+                .push(format!("{message}; unsigned models fail in strict mode"));
+            return Outcome::Integrity;
+        }
+        result.warnings.push(message);
+        return Outcome::Passed;
+    };
+    let mut verify = VerifyOptions::default();
+    if let Some(inside) = modelseal_fs::relative_inside(&candidate.model, signature) {
+        verify.extra_ignores.push(inside);
+    }
+    match verify_model(&candidate.model, signature, options.trust, &verify) {
+        Ok(report) if report.is_ok() => {
+            result.integrity = Integrity::Verified {
+                signer: report.signer,
+                root_digest: report.root_digest,
+                files: report.files_hashed,
+            };
+            Outcome::Passed
+        }
+        Ok(report) => {
+            let mut what = Vec::new();
+            for (label, names) in [
+                ("changed", &report.changed),
+                ("missing", &report.missing),
+                ("not signed", &report.extra),
+            ] {
+                if !names.is_empty() {
+                    what.push(format!("{label}: {}", names.join(", ")));
+                }
+            }
+            result.problems.push(format!(
+                "the model differs from its signature ({})",
+                what.join("; ")
+            ));
+            result.integrity = Integrity::Changed {
+                root_digest: report.root_digest,
+                missing: report.missing,
+                extra: report.extra,
+                changed: report.changed,
+            };
+            Outcome::Integrity
+        }
+        Err(e) => {
+            let code = match e.kind() {
+                ErrorKind::NotFound => Outcome::NotFound,
+                ErrorKind::Malformed | ErrorKind::Io | ErrorKind::Usage => Outcome::Malformed,
+                ErrorKind::Integrity => Outcome::Integrity,
+            };
+            result.problems.push(format!("signature: {e}"));
+            result.integrity = Integrity::Failed {
+                message: e.to_string(),
+            };
+            code
+        }
+    }
+}

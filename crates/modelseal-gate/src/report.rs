@@ -1,0 +1,122 @@
+//! The check report as data: what the CLI renders as text, JSON (`check --format json`, the
+//! schema in docs/check.md) or SARIF.
+
+use std::path::{Path, PathBuf};
+
+use modelseal_report::{Outcome, Severity};
+use modelseal_scan::Finding;
+use serde::{Serialize, Serializer};
+
+use crate::{GateOptions, Integrity, ModelResult};
+
+/// Every model checked, in order, with the overall verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    /// The overall verdict: the most serious of the models' (serialized as its number).
+    #[serde(rename = "exit_code")]
+    pub outcome: Outcome,
+    pub fail_on: Severity,
+    pub strict: bool,
+    pub summary: Summary,
+    pub models: Vec<CheckedModel>,
+}
+
+/// Counts over the models.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Summary {
+    pub models: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub unsigned: usize,
+    pub quarantined: usize,
+}
+
+/// One model's verdict and, if it was moved, where to.
+#[derive(Debug, Clone)]
+pub struct CheckedModel {
+    pub result: ModelResult,
+    pub quarantined: Option<PathBuf>,
+}
+
+impl CheckReport {
+    pub fn new(models: Vec<CheckedModel>, options: &GateOptions<'_>) -> CheckReport {
+        let count =
+            |pred: &dyn Fn(&CheckedModel) -> bool| models.iter().filter(|c| pred(c)).count();
+        let summary = Summary {
+            models: models.len(),
+            passed: count(&|c| c.result.passed()),
+            failed: count(&|c| !c.result.passed()),
+            unsigned: count(&|c| matches!(c.result.integrity, Integrity::Unsigned)),
+            quarantined: count(&|c| c.quarantined.is_some()),
+        };
+        CheckReport {
+            outcome: Outcome::combine(models.iter().map(|c| c.result.outcome)),
+            fail_on: options.fail_on,
+            strict: options.strict,
+            summary,
+            models,
+        }
+    }
+}
+
+/// A verdict in words, as the text and JSON reports give it.
+pub fn verdict(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Passed => "passed",
+        Outcome::Integrity => "integrity failure",
+        Outcome::Threat => "threat",
+        Outcome::NotFound => "not found",
+        Outcome::Malformed => "unreadable",
+    }
+}
+
+/// The JSON shape of one model (docs/check.md).
+#[derive(Serialize)]
+struct ModelJson<'a> {
+    model: &'a Path,
+    signature: Option<&'a Path>,
+    exit_code: Outcome,
+    verdict: &'static str,
+    digest: Option<&'a str>,
+    integrity: &'a Integrity,
+    files_scanned: usize,
+    findings: Vec<&'a Finding>,
+    unreadable: Vec<Unreadable<'a>>,
+    problems: &'a [String],
+    warnings: &'a [String],
+    quarantined: Option<&'a Path>,
+}
+
+#[derive(Serialize)]
+struct Unreadable<'a> {
+    path: &'a Path,
+    error: Option<&'a str>,
+}
+
+impl Serialize for CheckedModel {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let result = &self.result;
+        ModelJson {
+            model: &result.model,
+            signature: result.signature.as_deref(),
+            exit_code: result.outcome,
+            verdict: verdict(result.outcome),
+            digest: result.digest(),
+            integrity: &result.integrity,
+            files_scanned: result.scan.files.len(),
+            findings: result.scan.findings().collect(),
+            unreadable: result
+                .scan
+                .errors()
+                .map(|f| Unreadable {
+                    path: &f.path,
+                    error: f.error.as_deref(),
+                })
+                .collect(),
+            problems: &result.problems,
+            warnings: &result.warnings,
+            quarantined: self.quarantined.as_deref(),
+        }
+        .serialize(serializer)
+    }
+}

@@ -1,0 +1,127 @@
+//! The gate as a pipeline runs it: decide every model, quarantine the failures, record every
+//! decision.
+
+use std::path::{Path, PathBuf};
+
+use modelseal_store::audit::{Actor, Event, Recorder};
+use modelseal_store::quarantine::{self, Reason};
+use serde_json::json;
+
+use crate::{Candidate, CheckReport, CheckedModel, GateError, GateOptions, ModelResult, check};
+
+/// What the gate does besides deciding.
+#[derive(Debug, Default)]
+pub struct Actions<'a> {
+    /// Move failing models here, each with an incident report.
+    pub quarantine: Option<&'a Path>,
+    /// Record each decision here.
+    pub audit: Option<&'a Recorder<'a>>,
+}
+
+/// Where a run is, for a progress display.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// About to check this model.
+    Checking(&'a Candidate),
+    /// Finished one model.
+    Done,
+}
+
+/// Checks every candidate in order. Stops only when a requested audit record cannot be
+/// written; a failing model is a verdict in the report.
+pub fn check_all(
+    candidates: &[Candidate],
+    options: &GateOptions<'_>,
+    actions: &Actions<'_>,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<CheckReport, GateError> {
+    let actor = Actor::from_environment();
+    let mut models = Vec::with_capacity(candidates.len());
+    for candidate in candidates {
+        progress(Progress::Checking(candidate));
+        let mut result = check(candidate, options);
+        let quarantined = match actions.quarantine {
+            Some(dir) if !result.passed() && modelseal_fs::exists(&candidate.model) => {
+                move_to_quarantine(&mut result, dir, &actor)
+            }
+            _ => None,
+        };
+        if let Some(recorder) = actions.audit {
+            recorder.record(event(&result, quarantined.as_deref()))?;
+        }
+        models.push(CheckedModel {
+            result,
+            quarantined,
+        });
+        progress(Progress::Done);
+    }
+    Ok(CheckReport::new(models, options))
+}
+
+/// Moves a failed model into quarantine; a model that cannot be moved stays where it is, with
+/// a warning saying why.
+fn move_to_quarantine(result: &mut ModelResult, dir: &Path, actor: &Actor) -> Option<PathBuf> {
+    let reason = Reason {
+        summary: result.problems.join("; "),
+        findings: json!({
+            "integrity": result.integrity,
+            "findings": result.scan.findings().collect::<Vec<_>>(),
+        }),
+        // What is actually being quarantined (for a tampered model, not what was signed).
+        digest: content_digest(&result.model).or_else(|| result.digest().map(str::to_owned)),
+        signature: result.signature.clone().filter(|s| s.is_file()),
+    };
+    match quarantine::quarantine(
+        &result.model,
+        dir,
+        reason,
+        actor,
+        quarantine::Options::default(),
+        &mut |_| {},
+    ) {
+        Ok(incident) => {
+            // The signature beside the model goes with it (a copy is in the incident), so the
+            // next run does not report a signature without its model.
+            if let Some(signature) = &result.signature
+                && incident.signature.is_some()
+                && *signature == modelseal_sign::default_signature_path(&result.model)
+                && let Err(e) = modelseal_fs::remove_file(signature)
+            {
+                result
+                    .warnings
+                    .push(format!("{} stays in place: {e}", signature.display()));
+            }
+            Some(dir.join(incident.id))
+        }
+        Err(e) => {
+            result.warnings.push(format!("could not quarantine: {e}"));
+            None
+        }
+    }
+}
+
+/// The OMS root digest (SHA-256, whole files) of the model as it is now.
+fn content_digest(model: &Path) -> Option<String> {
+    let serialization =
+        modelseal_digest::Serialization::files(modelseal_digest::HashAlgorithm::Sha256);
+    let manifest = modelseal_digest::hash_model(model, &serialization).ok()?;
+    Some(format!("sha256:{}", hex::encode(manifest.root_digest())))
+}
+
+fn event(result: &ModelResult, quarantined: Option<&Path>) -> Event {
+    let mut detail = json!({
+        "exit": result.outcome,
+        "problems": result.problems,
+        "findings": result.scan.findings().count(),
+    });
+    if let Some(path) = quarantined {
+        detail["quarantined"] = json!(path.display().to_string());
+    }
+    Event {
+        action: "check".to_owned(),
+        subject: Some(result.model.display().to_string()),
+        digest: result.digest().map(str::to_owned),
+        result: result.outcome.as_str().to_owned(),
+        detail,
+    }
+}
