@@ -232,7 +232,12 @@ fn certificate_chain_flag_takes_one_file_and_may_come_first() {
 fn stdout_that_cannot_be_written_exits_74() {
     let dir = tempfile::tempdir().unwrap();
     let model = make_model(dir.path());
-    let full = || fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let full = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
     for args in [
         vec!["scan", "--format", "json"],
         vec!["digest"],
@@ -246,7 +251,10 @@ fn stdout_that_cannot_be_written_exits_74() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(74), "{args:?}: {stderr}");
-        assert!(stderr.contains("cannot write the output to stdout"), "{stderr}");
+        assert!(
+            stderr.contains("cannot write the output to stdout"),
+            "{stderr}"
+        );
     }
     // A closed pipe: the reader got what it wanted.
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("modelseal"))

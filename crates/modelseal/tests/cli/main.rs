@@ -7,6 +7,7 @@ mod basics;
 mod check;
 mod interop;
 mod keys;
+mod messages;
 mod sbom;
 mod scan;
 mod tamper;
