@@ -12,7 +12,8 @@ Exit codes:
   3   input not found
   4   input malformed or unsupported (truncated file, bad JSON, unknown format)
   64  usage error
-  70  internal error (a bug)";
+  70  internal error (a bug)
+  74  an output could not be written (a full disk; a closed pipe is not an error)";
 
 /// Secure the supply chain of machine-learning models: sign and verify models in the OpenSSF
 /// Model Signing (OMS) format, fast and offline.
@@ -199,7 +200,8 @@ Exit codes (when several apply, the lowest non-zero wins):
   3   model not found
   4   malformed or unreadable input
   64  usage error
-  70  internal error (a bug)";
+  70  internal error (a bug)
+  74  an output could not be written (a full disk; a closed pipe is not an error)";
 
 /// What signatures must verify with: a key or certificate roots, one of them.
 #[derive(Debug, Args)]
