@@ -17,6 +17,10 @@ use spki::ObjectIdentifier;
 use zeroize::Zeroizing;
 
 use crate::SignError;
+use crate::error::CryptoOperation;
+
+/// Keys and certificate chains are a few KiB; 1 MiB leaves room for long chains.
+pub(crate) const MAX_KEY_FILE_BYTES: u64 = 1024 * 1024;
 
 const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
@@ -102,7 +106,7 @@ impl fmt::Debug for PublicKey {
 impl PublicKey {
     /// Reads a public key from a PEM (`PUBLIC KEY`) or DER `SubjectPublicKeyInfo` file.
     pub fn load(path: &Path) -> Result<Self, SignError> {
-        let bytes = crate::input::read_limited(path, crate::input::MAX_KEY_FILE_BYTES)?;
+        let bytes = modelseal_fs::read_limited(path, MAX_KEY_FILE_BYTES)?;
         let der = match pem::parse(&bytes) {
             Ok(block) if block.tag() == "PUBLIC KEY" => block.into_contents(),
             Ok(block) => {
@@ -199,28 +203,29 @@ impl SigningKey {
         let inner = match algorithm {
             KeyAlgorithm::Ed25519 => Inner::Ed25519(
                 Ed25519KeyPair::generate()
-                    .map_err(|_| SignError::Crypto("Ed25519 key generation"))?,
+                    .map_err(|_| SignError::Crypto(CryptoOperation::KeyGeneration(algorithm)))?,
             ),
             KeyAlgorithm::RsaPss => Inner::Rsa(
                 aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa3072)
-                    .map_err(|_| SignError::Crypto("RSA key generation"))?,
+                    .map_err(|_| SignError::Crypto(CryptoOperation::KeyGeneration(algorithm)))?,
             ),
             ecdsa => Inner::Ecdsa(
-                EcdsaKeyPair::generate(ecdsa.ecdsa_signing().ok_or(SignError::Crypto("curve"))?)
-                    .map_err(|_| SignError::Crypto("ECDSA key generation"))?,
+                EcdsaKeyPair::generate(
+                    ecdsa
+                        .ecdsa_signing()
+                        .ok_or(SignError::Crypto(CryptoOperation::KeyGeneration(algorithm)))?,
+                )
+                .map_err(|_| SignError::Crypto(CryptoOperation::KeyGeneration(algorithm)))?,
             ),
         };
-        Self::from_inner(inner).map_err(|_| SignError::Crypto("public key encoding"))
+        Self::from_inner(inner).map_err(|_| SignError::Crypto(CryptoOperation::PublicKeyEncoding))
     }
 
     /// Reads a private key file: PEM `PRIVATE KEY` (PKCS#8), `ENCRYPTED PRIVATE KEY`,
     /// `EC PRIVATE KEY` (SEC1, what `openssl ecparam -genkey` writes), `RSA PRIVATE KEY`, or
     /// DER PKCS#8.
     pub fn load(path: &Path, passphrase: Option<&[u8]>) -> Result<Self, SignError> {
-        let bytes = Zeroizing::new(crate::input::read_limited(
-            path,
-            crate::input::MAX_KEY_FILE_BYTES,
-        )?);
+        let bytes = Zeroizing::new(modelseal_fs::read_limited(path, MAX_KEY_FILE_BYTES)?);
         Self::from_bytes(&bytes, passphrase, path)
     }
 
@@ -262,7 +267,9 @@ impl SigningKey {
                         KeyAlgorithm::EcdsaP384,
                         KeyAlgorithm::EcdsaP521,
                     ] {
-                        let signing = alg.ecdsa_signing().ok_or(SignError::Crypto("curve"))?;
+                        let signing = alg
+                            .ecdsa_signing()
+                            .ok_or(SignError::Crypto(CryptoOperation::KeyGeneration(alg)))?;
                         if let Ok(pair) = EcdsaKeyPair::from_private_key_der(signing, &der) {
                             return Self::from_inner(Inner::Ecdsa(pair))
                                 .map_err(|reason| bad_key(path, reason));
@@ -310,7 +317,9 @@ impl SigningKey {
             }
             ecdsa => Inner::Ecdsa(
                 EcdsaKeyPair::from_pkcs8(
-                    ecdsa.ecdsa_signing().ok_or(SignError::Crypto("curve"))?,
+                    ecdsa.ecdsa_signing().ok_or_else(|| {
+                        bad_key(path, format!("{ecdsa} is not an elliptic curve key"))
+                    })?,
                     der,
                 )
                 .map_err(rejected)?,
@@ -344,14 +353,16 @@ impl SigningKey {
         match &self.inner {
             Inner::Ecdsa(k) => Ok(k
                 .sign(&rng, message)
-                .map_err(|_| SignError::Crypto("ECDSA signing"))?
+                .map_err(|_| SignError::Crypto(CryptoOperation::Signing(self.algorithm())))?
                 .as_ref()
                 .to_vec()),
             Inner::Ed25519(k) => Ok(k.sign(message).as_ref().to_vec()),
             Inner::Rsa(k) => {
                 let mut sig = vec![0; k.public_modulus_len()];
                 k.sign(&signature::RSA_PSS_SHA256, &rng, message, &mut sig)
-                    .map_err(|_| SignError::Crypto("RSA-PSS signing"))?;
+                    .map_err(|_| {
+                        SignError::Crypto(CryptoOperation::Signing(KeyAlgorithm::RsaPss))
+                    })?;
                 Ok(sig)
             }
         }
@@ -365,15 +376,17 @@ impl SigningKey {
             Inner::Ed25519(k) => k.to_pkcs8v1().map(|d| d.as_ref().to_vec()),
             Inner::Rsa(k) => AsDer::<Pkcs8V1Der<'static>>::as_der(k).map(|d| d.as_ref().to_vec()),
         };
-        let der = Zeroizing::new(der.map_err(|_| SignError::Crypto("private key encoding"))?);
+        let der = Zeroizing::new(
+            der.map_err(|_| SignError::Crypto(CryptoOperation::PrivateKeyEncoding))?,
+        );
         let pem = match passphrase {
             None => pem_rfc7468_encode("PRIVATE KEY", &der)?,
             Some(passphrase) => {
                 let info = pkcs8::PrivateKeyInfo::from_der(&der)
-                    .map_err(|_| SignError::Crypto("private key encoding"))?;
+                    .map_err(|_| SignError::Crypto(CryptoOperation::PrivateKeyEncoding))?;
                 let encrypted = info
                     .encrypt(rand_core::OsRng, passphrase)
-                    .map_err(|_| SignError::Crypto("private key encryption"))?;
+                    .map_err(|_| SignError::Crypto(CryptoOperation::PrivateKeyEncryption))?;
                 pem_rfc7468_encode("ENCRYPTED PRIVATE KEY", encrypted.as_bytes())?
             }
         };
@@ -424,7 +437,7 @@ fn check_kdf_cost(scheme: &pkcs8::pkcs5::EncryptionScheme<'_>) -> Result<(), Str
 fn pem_rfc7468_encode(label: &str, der: &[u8]) -> Result<Zeroizing<String>, SignError> {
     pkcs8::der::pem::encode_string(label, LineEnding::LF, der)
         .map(Zeroizing::new)
-        .map_err(|_| SignError::Crypto("PEM encoding"))
+        .map_err(|_| SignError::Crypto(CryptoOperation::PemEncoding))
 }
 
 fn bad_key(path: &Path, reason: String) -> SignError {
@@ -561,9 +574,8 @@ mod tests {
             PublicKey::load(&path),
             Err(SignError::BadKey { .. })
         ));
-        assert!(matches!(
-            SigningKey::load(&dir.path().join("missing"), None),
-            Err(SignError::NotFound(_))
-        ));
+        let missing = SigningKey::load(&dir.path().join("missing"), None).unwrap_err();
+        assert!(matches!(missing, SignError::Fs(_)), "{missing}");
+        assert_eq!(missing.kind(), crate::ErrorKind::NotFound);
     }
 }
