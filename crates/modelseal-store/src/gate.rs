@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use modelseal_scan::{ScanOptions, ScanReport, Severity, scan_paths};
 use modelseal_sign::{
-    ErrorKind, Signer, TrustRoot, VerifyOptions, default_signature_path, signature_inside_model,
-    verify_model,
+    ErrorKind, SignerIdentity, TrustRoot, VerifyOptions, default_signature_path,
+    signature_inside_model, verify_model,
 };
 use serde::Serialize;
 
@@ -46,7 +46,7 @@ pub struct GateOptions<'a> {
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum Integrity {
     Verified {
-        signer: Signer,
+        signer: SignerIdentity,
         root_digest: String,
         files: usize,
     },
@@ -296,7 +296,9 @@ fn verify_into(candidate: &Candidate, options: &GateOptions<'_>, result: &mut Mo
         Err(e) => {
             let code = match e.kind() {
                 ErrorKind::NotFound => NOT_FOUND,
-                ErrorKind::Malformed | ErrorKind::Io | ErrorKind::Usage => MALFORMED,
+                ErrorKind::Malformed | ErrorKind::Io | ErrorKind::Usage | ErrorKind::Internal => {
+                    MALFORMED
+                }
                 ErrorKind::Integrity => INTEGRITY,
             };
             result.problems.push(format!("signature: {e}"));

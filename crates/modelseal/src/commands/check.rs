@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use modelseal_scan::{ScanOptions, ScanReport, Severity};
-use modelseal_sign::Signer;
+use modelseal_sign::SignerIdentity;
 use modelseal_store::audit::{Actor, Event};
 use modelseal_store::gate::{self, Candidate, GateOptions, Integrity, ModelResult};
 use modelseal_store::quarantine::{self, Options, Reason};
@@ -188,12 +188,12 @@ fn verdict(code: u8) -> &'static str {
     }
 }
 
-fn signer_text(signer: &Signer) -> String {
+fn signer_text(signer: &SignerIdentity) -> String {
     match signer {
-        Signer::Key { algorithm, hint } => {
+        SignerIdentity::Key { algorithm, hint } => {
             format!("{algorithm} key {}", &hint[..hint.len().min(12)])
         }
-        Signer::Certificate { subject, .. } => format!("certificate {subject}"),
+        SignerIdentity::Certificate { subject, .. } => format!("certificate {subject}"),
     }
 }
 
