@@ -188,3 +188,29 @@ fn any_signer_signs_a_model_and_its_failure_is_internal() {
     assert!(matches!(err, SignError::Crypto(_)), "{err}");
     assert_eq!(err.kind(), ErrorKind::Internal);
 }
+
+#[test]
+fn a_signature_file_that_is_no_file_is_malformed_and_a_missing_one_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = modelseal_sign::read_bundle(dir.path()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SignError::MalformedSignature {
+                problem: modelseal_sign::Malformed::File(_),
+                path: Some(_),
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().starts_with("malformed signature "), "{err}");
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+    let err = modelseal_sign::read_bundle(&dir.path().join("missing.sig")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(err.to_string().contains("not found"), "{err}");
+    let garbage = dir.path().join("garbage.sig");
+    std::fs::write(&garbage, b"{").unwrap();
+    let err = modelseal_sign::read_bundle(&garbage).unwrap_err();
+    assert!(err.to_string().contains("not a Sigstore bundle"), "{err}");
+    assert_eq!(err.kind(), ErrorKind::Malformed);
+}
