@@ -45,7 +45,7 @@ pub fn read_certificates(path: &std::path::Path) -> Result<Vec<Vec<u8>>, SignErr
     if certs.is_empty() {
         return Err(SignError::BadKey {
             path: path.to_path_buf(),
-            reason: "no CERTIFICATE found".to_owned(),
+            problem: crate::error::KeyProblem::NoCertificate,
         });
     }
     Ok(certs)

@@ -37,8 +37,8 @@ pub enum SignError {
     /// The model to sign or verify does not exist.
     #[error("{} not found", .0.display())]
     NotFound(PathBuf),
-    #[error("{}: {reason}", path.display())]
-    BadKey { path: PathBuf, reason: String },
+    #[error("{}: {problem}", path.display())]
+    BadKey { path: PathBuf, problem: KeyProblem },
     #[error("{}: the key is encrypted; pass --passphrase-env VAR naming a variable that holds its passphrase", .0.display())]
     PassphraseRequired(PathBuf),
     #[error("{}: wrong passphrase, or the encrypted key is corrupt", .0.display())]
@@ -118,6 +118,54 @@ pub enum SignError {
 
     #[error("cryptographic operation failed: {0}")]
     Crypto(CryptoOperation),
+}
+
+/// Why a key or certificate file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyProblem {
+    #[error("expected a PUBLIC KEY, found a {0} PEM block")]
+    WrongPemBlock(String),
+    #[error("not a valid public key: {0}")]
+    NotAPublicKey(pkcs8::der::Error),
+    #[error("unsupported elliptic curve {0}")]
+    UnsupportedCurve(pkcs8::ObjectIdentifier),
+    #[error("EC key without a named curve")]
+    CurveNotNamed,
+    #[error("unsupported public key algorithm {0}")]
+    UnsupportedPublicKeyAlgorithm(pkcs8::ObjectIdentifier),
+    #[error("invalid {algorithm} public key: {reason}")]
+    InvalidPublicKey {
+        algorithm: KeyAlgorithm,
+        reason: aws_lc_rs::error::KeyRejected,
+    },
+    #[error("malformed encrypted key: {0}")]
+    MalformedEncryptedKey(pkcs8::der::Error),
+    #[error("only PBES2 encrypted keys are supported (PBES1 uses broken ciphers)")]
+    NotPbes2,
+    #[error("its scrypt parameters would need {bytes} bytes of memory (limit {limit})")]
+    ScryptCost { bytes: u64, limit: u64 },
+    #[error("its PBKDF2 iteration count {iterations} exceeds {limit}")]
+    Pbkdf2Cost { iterations: u32, limit: u32 },
+    #[error("unsupported key derivation function")]
+    UnsupportedKdf,
+    #[error("unsupported or malformed EC private key")]
+    MalformedEcPrivateKey,
+    #[error("malformed RSA key: {0}")]
+    MalformedRsaKey(aws_lc_rs::error::KeyRejected),
+    #[error("no private key PEM block found")]
+    NoPrivateKeyBlock,
+    #[error("not a PKCS#8 private key: {0}")]
+    NotPkcs8(pkcs8::der::Error),
+    #[error("unsupported key algorithm {0}")]
+    UnsupportedKeyAlgorithm(pkcs8::ObjectIdentifier),
+    #[error("invalid key: {0}")]
+    InvalidKey(aws_lc_rs::error::KeyRejected),
+    #[error("{0} is not an elliptic curve key")]
+    NotAnEcKey(KeyAlgorithm),
+    #[error("cannot encode the public key")]
+    PublicKeyEncoding,
+    #[error("no CERTIFICATE found")]
+    NoCertificate,
 }
 
 /// Why a signature cannot be understood.

@@ -39,7 +39,8 @@ pub use certificate::{
 };
 pub use dsse::VerifiedPayload;
 pub use error::{
-    CertificateRole, ContentMismatch, CryptoOperation, ErrorKind, Malformed, SignError, Unsupported,
+    CertificateRole, ContentMismatch, CryptoOperation, ErrorKind, KeyProblem, Malformed, SignError,
+    Unsupported,
 };
 pub use keys::{KeyAlgorithm, PublicKey, SigningKey};
 pub use read_verified::{VerifiedModel, signature_inside_model, verify_and_read};
