@@ -1,9 +1,10 @@
 use std::cmp::Reverse;
-use std::fs::File;
+use std::fs::{File, Metadata};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::mpsc;
 
+use modelseal_fs::{FileKind, FsError, Reason};
 use rayon::prelude::*;
 
 use crate::walk::{ModelFile, Walk, walk_model};
@@ -139,16 +140,13 @@ fn hash_range(
         path: file.path.clone(),
         detail: detail.to_owned(),
     };
-    let mut handle = open_listed(file).map_err(|e| match e.raw_os_error() {
+    let (mut handle, before) = open_listed(file).map_err(|e| match e.reason {
         // O_NOFOLLOW met a symbolic link where the walk saw a regular file.
-        Some(libc::ELOOP) => changed("it was replaced by a symbolic link"),
-        _ => io_err(e),
+        Reason::NotRegular(FileKind::Symlink) => changed("it was replaced by a symbolic link"),
+        Reason::NotRegular(_) => changed("it is no longer a regular file"),
+        _ => DigestError::from(e),
     })?;
-    let before = handle.metadata().map_err(io_err)?;
-    if !before.is_file() {
-        return Err(changed("it is no longer a regular file"));
-    }
-    if crate::walk::identity(&before) != file.identity {
+    if modelseal_fs::identity(&before) != file.identity {
         return Err(changed("it was replaced by another file"));
     }
     if before.len() != file.size || before.modified().ok() != file.modified {
@@ -183,20 +181,12 @@ fn hash_range(
 /// Opens a file the walk listed without blocking (a FIFO swapped in after the walk would
 /// otherwise hang the open) and, unless the walk reached it through an allowed link, without
 /// following a symbolic link swapped in after the walk.
-fn open_listed(file: &ModelFile) -> io::Result<File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        let nofollow = if file.via_symlink {
-            0
-        } else {
-            libc::O_NOFOLLOW
-        };
-        options.custom_flags(libc::O_NONBLOCK | nofollow);
+fn open_listed(file: &ModelFile) -> Result<(File, Metadata), FsError> {
+    if file.via_symlink {
+        modelseal_fs::open_regular(&file.path)
+    } else {
+        modelseal_fs::open_regular_nofollow(&file.path)
     }
-    options.open(&file.path)
 }
 
 /// Ranges at least this long may be read on a second thread while this one hashes: one

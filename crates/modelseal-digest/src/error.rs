@@ -1,6 +1,8 @@
 use std::io;
 use std::path::PathBuf;
 
+use modelseal_fs::{FsError, Reason};
+
 /// Everything that can go wrong while walking or hashing a model.
 ///
 /// Each variant names the path it concerns so a user can act on the message alone.
@@ -39,6 +41,26 @@ pub enum DigestError {
     InvalidResourceName { name: String, reason: &'static str },
     #[error("unsupported hash algorithm {0:?} (expected sha256, blake2b or blake3)")]
     UnknownAlgorithm(String),
+    /// Any other file-system refusal (a tree nested too deep, ...).
+    #[error(transparent)]
+    Fs(FsError),
+}
+
+/// The walker's refusals keep this crate's messages (they tell the user what to pass).
+impl From<FsError> for DigestError {
+    fn from(e: FsError) -> Self {
+        let FsError { op, path, reason } = e;
+        match reason {
+            Reason::NotFound => DigestError::NotFound(path),
+            Reason::SymlinkRefused => DigestError::SymlinkRefused(path),
+            Reason::SymlinkEscapes { .. } => DigestError::SymlinkEscapes(path),
+            Reason::BrokenSymlink => DigestError::BrokenSymlink(path),
+            Reason::NonUtf8Name => DigestError::NonUtf8Name(path),
+            Reason::NotRegular(_) => DigestError::SpecialFile(path),
+            Reason::Io(source) => DigestError::Io { path, source },
+            reason => DigestError::Fs(FsError { op, path, reason }),
+        }
+    }
 }
 
 impl DigestError {

@@ -3,8 +3,8 @@ use std::fmt;
 
 use sha2::{Digest as _, Sha256};
 
-use crate::walk::components;
 use crate::{DigestError, Method, Serialization};
+use modelseal_fs::components;
 
 /// A resource's name: a path relative to the model root and, for shards, the byte range.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

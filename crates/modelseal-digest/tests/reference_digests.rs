@@ -243,3 +243,57 @@ fn absurdly_small_shards_are_refused_before_allocating() {
     .unwrap_err();
     assert!(matches!(err, DigestError::TooManyShards { .. }), "{err}");
 }
+
+/// The walk is `modelseal_fs::Walker`'s: its refusals keep this crate's variants and messages.
+#[cfg(unix)]
+#[test]
+fn walker_refusals_keep_digest_errors_and_messages() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    fs::create_dir(&model).unwrap();
+    fs::write(model.join("weights"), b"w").unwrap();
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(model.join("pipe"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let err = walk_model(&model, false, &[]).unwrap_err();
+    assert!(matches!(err, DigestError::SpecialFile(_)), "{err}");
+    assert!(err.to_string().contains("neither a regular file"), "{err}");
+    let walk = walk_model(&model, false, &["pipe".to_owned()]).unwrap();
+    assert_eq!(walk.files.len(), 1);
+    assert_eq!(walk.model_name, "model");
+
+    symlink("nowhere", model.join("dangling")).unwrap();
+    let err = walk_model(&model, true, &["pipe".to_owned()]).unwrap_err();
+    assert!(matches!(err, DigestError::BrokenSymlink(_)), "{err}");
+    assert!(
+        err.to_string().contains("symbolic link to nothing"),
+        "{err}"
+    );
+    let err = walk_model(&model, false, &["pipe".to_owned()]).unwrap_err();
+    assert!(err.to_string().contains("--allow-symlinks"), "{err}");
+}
+
+/// A regular file swapped for a symbolic link after the walk is not followed when hashed.
+#[cfg(unix)]
+#[test]
+fn a_link_swapped_in_after_listing_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    fs::create_dir(&model).unwrap();
+    fs::write(model.join("weights"), b"w").unwrap();
+    fs::write(dir.path().join("other"), b"w").unwrap();
+    let s = Serialization::files(HashAlgorithm::Sha256);
+    let walk = walk_model(&model, false, &[]).unwrap();
+    fs::remove_file(model.join("weights")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("other"), model.join("weights")).unwrap();
+    let err = modelseal_digest::hash_walk(&walk, &s).unwrap_err();
+    assert!(
+        err.to_string().contains("replaced by a symbolic link"),
+        "{err}"
+    );
+}

@@ -13,14 +13,34 @@ use crate::{FileKind, FsError, Op, Reason};
 /// has no effect. Directories, FIFOs, sockets and devices are refused with
 /// [`Reason::NotRegular`].
 pub fn open_regular(path: &Path) -> Result<(File, Metadata), FsError> {
+    open_regular_with(path, true)
+}
+
+/// [`open_regular`] that does not follow a symbolic link at `path` itself (`O_NOFOLLOW`): for
+/// re-opening a file that a walk listed as a regular file, where a link swapped in since is
+/// tampering. Such a link is refused with [`Reason::NotRegular`]`(`[`FileKind::Symlink`]`)`.
+pub fn open_regular_nofollow(path: &Path) -> Result<(File, Metadata), FsError> {
+    open_regular_with(path, false)
+}
+
+fn open_regular_with(path: &Path, follow_links: bool) -> Result<(File, Metadata), FsError> {
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+        let nofollow = if follow_links { 0 } else { libc::O_NOFOLLOW };
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | nofollow);
     }
-    let file = options.open(path).map_err(FsError::with(Op::Open, path))?;
+    #[cfg(not(unix))]
+    let _ = follow_links;
+    let file = options.open(path).map_err(|e| {
+        #[cfg(unix)]
+        if !follow_links && e.raw_os_error() == Some(libc::ELOOP) {
+            return FsError::new(Op::Open, path, Reason::NotRegular(FileKind::Symlink));
+        }
+        FsError::io(Op::Open, path, e)
+    })?;
     let meta = file.metadata().map_err(FsError::with(Op::Open, path))?;
     if !meta.is_file() {
         return Err(FsError::new(
@@ -92,6 +112,22 @@ mod tests {
         assert!(matches!(
             read_to_string_limited(&path, 10).unwrap_err().reason,
             Reason::NotUtf8
+        ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn nofollow_refuses_a_link_that_open_regular_follows() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("t");
+        std::fs::write(&target, b"x").unwrap();
+        let link = dir.path().join("l");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(open_regular(&link).is_ok());
+        assert!(open_regular_nofollow(&target).is_ok());
+        assert!(matches!(
+            open_regular_nofollow(&link).unwrap_err().reason,
+            Reason::NotRegular(FileKind::Symlink)
         ));
     }
 

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use modelseal_report::{Outcome, Severity};
 use modelseal_scan::{ScanOptions, ScanReport, scan_paths};
 use modelseal_sign::{
-    ErrorKind, Signer, TrustRoot, VerifyOptions, default_signature_path, verify_model,
+    ErrorKind, SignerIdentity, TrustRoot, VerifyOptions, default_signature_path, verify_model,
 };
 use serde::Serialize;
 
@@ -31,7 +31,7 @@ pub struct GateOptions<'a> {
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum Integrity {
     Verified {
-        signer: Signer,
+        signer: SignerIdentity,
         root_digest: String,
         files: usize,
     },
@@ -195,7 +195,11 @@ fn verify_into(
         Err(e) => {
             let code = match e.kind() {
                 ErrorKind::NotFound => Outcome::NotFound,
-                ErrorKind::Malformed | ErrorKind::Io | ErrorKind::Usage => Outcome::Malformed,
+                // A crypto failure inside the check is reported as this model unreadable: the gate
+                // has no verdict for a bug, and it must never pass.
+                ErrorKind::Malformed | ErrorKind::Io | ErrorKind::Usage | ErrorKind::Internal => {
+                    Outcome::Malformed
+                }
                 ErrorKind::Integrity => Outcome::Integrity,
             };
             result.problems.push(format!("signature: {e}"));

@@ -5,7 +5,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
-use crate::dsse::Envelope;
+use crate::certificate::CertificateChainVerifier;
+use crate::dsse::{Envelope, VerifiedPayload};
+use crate::error::Malformed;
+use crate::{SignError, TrustRoot, Verifier};
 
 pub const BUNDLE_MEDIA_TYPE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 const ACCEPTED_MEDIA_TYPES: [&str; 4] = [
@@ -79,6 +82,49 @@ impl Bundle {
             return Some(&chain.certificates);
         }
         material.certificate.as_ref().map(std::slice::from_ref)
+    }
+
+    /// What checks this bundle's signature under `trust`: the trusted key, after comparing the
+    /// key hint the bundle records ([`SignError::KeyHintMismatch`]); or the bundle's own
+    /// certificate chain up to the trusted roots ([`SignError::NoCertificateChain`] without
+    /// one).
+    pub fn verifier(&self, trust: &TrustRoot) -> Result<Box<dyn Verifier>, SignError> {
+        match trust {
+            TrustRoot::PublicKey(key) => {
+                let hint = self
+                    .verification_material
+                    .public_key
+                    .as_ref()
+                    .map(|k| k.hint.as_str());
+                if let Some(hint) = hint.filter(|h| !h.is_empty())
+                    && !hint.eq_ignore_ascii_case(&key.hint())
+                {
+                    return Err(SignError::KeyHintMismatch {
+                        signed_with: hint.to_owned(),
+                        given: key.hint(),
+                    });
+                }
+                Ok(Box::new(key.clone()))
+            }
+            TrustRoot::Certificates(anchors) => {
+                let chain = self
+                    .certificates()
+                    .ok_or(SignError::NoCertificateChain)?
+                    .iter()
+                    .map(|c| c.der().map_err(Malformed::CertificateNotBase64))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Box::new(CertificateChainVerifier {
+                    chain,
+                    anchors: anchors.clone(),
+                }))
+            }
+        }
+    }
+
+    /// Verifies the bundle's DSSE envelope under `trust` and returns the payload, whatever it
+    /// is (an OMS manifest, provenance, an attestation): see [`crate::dsse::verify`].
+    pub fn verify(&self, trust: &TrustRoot) -> Result<VerifiedPayload, SignError> {
+        crate::dsse::verify(&self.dsse_envelope, self.verifier(trust)?.as_ref())
     }
 
     /// Pretty JSON with a final newline, as written to a `.sig` file.

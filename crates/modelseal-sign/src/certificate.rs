@@ -8,7 +8,9 @@ use webpki::{EndEntityCert, KeyUsage};
 use x509_cert::der::Decode as _;
 use x509_cert::ext::pkix::ExtendedKeyUsage;
 
-use crate::SignError;
+use crate::error::CertificateRole;
+use crate::keys::MAX_KEY_FILE_BYTES;
+use crate::{SignError, SignerIdentity, Verifier};
 
 /// id-kp-codeSigning, 1.3.6.1.5.5.7.3.3 (DER contents of the OID).
 const CODE_SIGNING: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03];
@@ -29,7 +31,7 @@ pub struct VerifiedCertificate {
 
 /// Reads every certificate in PEM files (or a DER file).
 pub fn read_certificates(path: &std::path::Path) -> Result<Vec<Vec<u8>>, SignError> {
-    let bytes = crate::input::read_limited(path, crate::input::MAX_KEY_FILE_BYTES)?;
+    let bytes = modelseal_fs::read_limited(path, MAX_KEY_FILE_BYTES)?;
     let blocks = pem::parse_many(&bytes).unwrap_or_default();
     let certs: Vec<Vec<u8>> = if blocks.is_empty() {
         vec![bytes]
@@ -43,7 +45,7 @@ pub fn read_certificates(path: &std::path::Path) -> Result<Vec<Vec<u8>>, SignErr
     if certs.is_empty() {
         return Err(SignError::BadKey {
             path: path.to_path_buf(),
-            reason: "no CERTIFICATE found".to_owned(),
+            problem: crate::error::KeyProblem::NoCertificate,
         });
     }
     Ok(certs)
@@ -57,14 +59,12 @@ pub fn verify_with_chain(
     message: &[u8],
     signature: &[u8],
 ) -> Result<VerifiedCertificate, SignError> {
-    let bad = |what: &str, e: webpki::Error| SignError::BadCertificate(format!("{what}: {e}"));
-    let (leaf, intermediates) = chain.split_first().ok_or_else(|| {
-        SignError::BadCertificate("the signature carries no certificate".to_owned())
-    })?;
+    let unusable = |role| move |reason| SignError::CertificateUnusable { role, reason };
+    let (leaf, intermediates) = chain.split_first().ok_or(SignError::NoCertificateChain)?;
     let subject = require_code_signing_leaf(leaf)?;
     let leaf_der = CertificateDer::from(leaf.as_slice());
-    let end_entity =
-        EndEntityCert::try_from(&leaf_der).map_err(|e| bad("signing certificate", e))?;
+    let end_entity = EndEntityCert::try_from(&leaf_der)
+        .map_err(unusable(CertificateRole::SigningCertificate))?;
     let anchor_ders: Vec<CertificateDer<'_>> = anchors
         .iter()
         .map(|a| CertificateDer::from(a.as_slice()))
@@ -73,7 +73,7 @@ pub fn verify_with_chain(
         .iter()
         .map(|der| webpki::anchor_from_trusted_cert(der).map(|a| a.to_owned()))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| bad("trust anchor", e))?;
+        .map_err(unusable(CertificateRole::TrustAnchor))?;
     let intermediate_ders: Vec<CertificateDer<'_>> = intermediates
         .iter()
         .map(|c| CertificateDer::from(c.as_slice()))
@@ -90,11 +90,11 @@ pub fn verify_with_chain(
             None,
             None,
         )
-        .map_err(|e| {
-            bad(
-                "the signing certificate does not chain to a trusted root for code signing now",
-                e,
-            )
+        .map_err(|e| match e {
+            webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. } => {
+                SignError::CertificateExpired(e)
+            }
+            _ => SignError::CertificateUntrusted(e),
         })?;
 
     // The DSSE signature uses the hash that goes with the curve, as model_signing does.
@@ -110,9 +110,7 @@ pub fn verify_with_chain(
             .verify_signature(*alg, message, signature)
             .is_ok()
     }) {
-        return Err(SignError::BadSignature(
-            "the signature does not match the signing certificate's key".to_owned(),
-        ));
+        return Err(SignError::CertificateKeyMismatch);
     }
     Ok(VerifiedCertificate {
         leaf_fingerprint: hex::encode(Sha256::digest(leaf)),
@@ -123,9 +121,7 @@ pub fn verify_with_chain(
 
 /// The leaf must name codeSigning in its extended key usage; returns its subject.
 fn require_code_signing_leaf(leaf: &[u8]) -> Result<String, SignError> {
-    let cert = x509_cert::Certificate::from_der(leaf).map_err(|e| {
-        SignError::BadCertificate(format!("signing certificate is not valid DER: {e}"))
-    })?;
+    let cert = x509_cert::Certificate::from_der(leaf).map_err(SignError::CertificateNotDer)?;
     let tbs = &cert.tbs_certificate;
     let eku = tbs
         .extensions
@@ -134,12 +130,37 @@ fn require_code_signing_leaf(leaf: &[u8]) -> Result<String, SignError> {
         .find(|ext| ext.extn_id == EXTENDED_KEY_USAGE_OID)
         .map(|ext| ExtendedKeyUsage::from_der(ext.extn_value.as_bytes()))
         .transpose()
-        .map_err(|e| SignError::BadCertificate(format!("malformed extended key usage: {e}")))?;
+        .map_err(SignError::MalformedExtendedKeyUsage)?;
     if !eku.is_some_and(|eku| eku.0.contains(&CODE_SIGNING_OID)) {
-        return Err(SignError::BadCertificate(format!(
-            "the signing certificate ({}) is not for code signing: its extended key usage lacks codeSigning",
-            tbs.subject
-        )));
+        return Err(SignError::MissingCodeSigningEku {
+            subject: tbs.subject.to_string(),
+        });
     }
     Ok(tbs.subject.to_string())
+}
+
+/// A bundle's certificate chain (leaf first) checked against trust anchors.
+#[derive(Debug, Clone)]
+pub struct CertificateChainVerifier {
+    pub chain: Vec<Vec<u8>>,
+    pub anchors: Vec<Vec<u8>>,
+}
+
+impl Verifier for CertificateChainVerifier {
+    fn key_hint(&self) -> Option<String> {
+        None
+    }
+
+    fn verify_signature(
+        &self,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<SignerIdentity, SignError> {
+        let verified = verify_with_chain(&self.chain, &self.anchors, message, signature)?;
+        Ok(SignerIdentity::Certificate {
+            subject: verified.subject,
+            leaf_sha256: verified.leaf_fingerprint,
+            chain_length: verified.chain_length,
+        })
+    }
 }

@@ -1,7 +1,13 @@
-use std::io;
-use std::path::PathBuf;
+//! Every failure is a kind a caller can match on, not a sentence to parse: the messages stay
+//! as informative as the sentences were, and [`SignError::kind`] groups them for exit codes.
 
-use modelseal_digest::DigestError;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use modelseal_digest::{DigestError, HashAlgorithm};
+use modelseal_fs::{FsError, Reason};
+
+use crate::KeyAlgorithm;
 
 /// What went wrong, grouped so that a CLI can map each group to one exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,44 +22,314 @@ pub enum ErrorKind {
     Usage,
     /// The operating system refused an operation.
     Io,
+    /// The cryptographic library failed (signing, key generation, the random generator): a bug
+    /// or a broken platform, never a problem with the input.
+    Internal,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {
     #[error(transparent)]
     Digest(#[from] DigestError),
+    /// A key, certificate or signature file could not be read or written.
+    #[error(transparent)]
+    Fs(FsError),
+    /// The model to sign or verify does not exist.
     #[error("{} not found", .0.display())]
     NotFound(PathBuf),
-    #[error("cannot access {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-    #[error("{}: {reason}", path.display())]
-    BadKey { path: PathBuf, reason: String },
-    #[error("{}: {reason}", path.display())]
-    BadInput { path: PathBuf, reason: String },
+    #[error("{}: {problem}", path.display())]
+    BadKey { path: PathBuf, problem: KeyProblem },
     #[error("{}: the key is encrypted; pass --passphrase-env VAR naming a variable that holds its passphrase", .0.display())]
     PassphraseRequired(PathBuf),
     #[error("{}: wrong passphrase, or the encrypted key is corrupt", .0.display())]
     WrongPassphrase(PathBuf),
     #[error("{} already exists; pass --force to replace it", .0.display())]
     AlreadyExists(PathBuf),
-    #[error("malformed signature {}: {reason}", path.display())]
-    MalformedSignature { path: PathBuf, reason: String },
-    #[error("unsupported signature {}: {reason}", path.display())]
-    Unsupported { path: PathBuf, reason: String },
-    #[error("signature check failed: {0}")]
-    BadSignature(String),
-    #[error("certificate check failed: {0}")]
-    BadCertificate(String),
-    #[error("the signed manifest is inconsistent: {0}")]
-    InconsistentManifest(String),
+
+    /// The signature file or envelope cannot be understood. `path` is the signature file once
+    /// known (see [`SignError::in_signature`]).
+    #[error("malformed signature{}: {problem}", at(path.as_deref()))]
+    MalformedSignature {
+        path: Option<PathBuf>,
+        problem: Malformed,
+    },
+    /// Well-formed, but not something this verifier accepts.
+    #[error("unsupported signature{}: {problem}", at(path.as_deref()))]
+    Unsupported {
+        path: Option<PathBuf>,
+        problem: Unsupported,
+    },
+
+    /// The bundle names the key that signed it, and it is not the key given.
+    #[error(
+        "signature check failed: the signature was made with a different key (its key hint is {signed_with}, the given public key's is {given})"
+    )]
+    KeyHintMismatch { signed_with: String, given: String },
+    /// No signature of the envelope verifies with the given public key.
+    #[error(
+        "signature check failed: the signature does not match the payload and the given public key (payload edited or wrong key)"
+    )]
+    NoSignatureMatched,
+    /// The certificate chain is trusted but the signature is not its leaf key's.
+    #[error("signature check failed: the signature does not match the signing certificate's key")]
+    CertificateKeyMismatch,
+
+    /// Certificate roots were given but the bundle carries no certificate.
+    #[error(
+        "certificate check failed: the signature carries no certificate chain (was it signed with a key? use --key)"
+    )]
+    NoCertificateChain,
+    #[error("certificate check failed: signing certificate is not valid DER: {0}")]
+    CertificateNotDer(x509_cert::der::Error),
+    #[error("certificate check failed: malformed extended key usage: {0}")]
+    MalformedExtendedKeyUsage(x509_cert::der::Error),
+    #[error(
+        "certificate check failed: the signing certificate ({subject}) is not for code signing: its extended key usage lacks codeSigning"
+    )]
+    MissingCodeSigningEku { subject: String },
+    /// webpki cannot use the leaf or a trust anchor at all.
+    #[error("certificate check failed: {role}: {reason}")]
+    CertificateUnusable {
+        role: CertificateRole,
+        reason: webpki::Error,
+    },
+    /// The chain is outside its validity period now (expired, or not yet valid).
+    #[error(
+        "certificate check failed: the signing certificate does not chain to a trusted root for code signing now: {0}"
+    )]
+    CertificateExpired(webpki::Error),
+    /// No path from the leaf to a trust anchor, for code signing.
+    #[error(
+        "certificate check failed: the signing certificate does not chain to a trusted root for code signing now: {0}"
+    )]
+    CertificateUntrusted(webpki::Error),
+
+    /// The resources listed in the verified payload do not hash to its subject digest.
+    #[error(
+        "the signed manifest is inconsistent: the subject digest is {signed} but the listed resources hash to {computed}"
+    )]
+    SubjectDigestMismatch { signed: String, computed: String },
+    /// Content the signer's walk would have refused appeared in the model after signing.
     #[error("the model's files changed since signing: {0}")]
-    UnexpectedContent(String),
+    PlantedContent(DigestError),
+    /// The model read into memory differs from what was signed.
+    #[error("the model's files changed since signing: {0}")]
+    ContentMismatch(ContentMismatch),
+
     #[error("cryptographic operation failed: {0}")]
-    Crypto(&'static str),
+    Crypto(CryptoOperation),
+}
+
+/// Why a key or certificate file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyProblem {
+    #[error("expected a PUBLIC KEY, found a {0} PEM block")]
+    WrongPemBlock(String),
+    #[error("not a valid public key: {0}")]
+    NotAPublicKey(pkcs8::der::Error),
+    #[error("unsupported elliptic curve {0}")]
+    UnsupportedCurve(pkcs8::ObjectIdentifier),
+    #[error("EC key without a named curve")]
+    CurveNotNamed,
+    #[error("unsupported public key algorithm {0}")]
+    UnsupportedPublicKeyAlgorithm(pkcs8::ObjectIdentifier),
+    #[error("invalid {algorithm} public key: {reason}")]
+    InvalidPublicKey {
+        algorithm: KeyAlgorithm,
+        reason: aws_lc_rs::error::KeyRejected,
+    },
+    #[error("malformed encrypted key: {0}")]
+    MalformedEncryptedKey(pkcs8::der::Error),
+    #[error("only PBES2 encrypted keys are supported (PBES1 uses broken ciphers)")]
+    NotPbes2,
+    #[error("its scrypt parameters would need {bytes} bytes of memory (limit {limit})")]
+    ScryptCost { bytes: u64, limit: u64 },
+    #[error("its PBKDF2 iteration count {iterations} exceeds {limit}")]
+    Pbkdf2Cost { iterations: u32, limit: u32 },
+    #[error("unsupported key derivation function")]
+    UnsupportedKdf,
+    #[error("unsupported or malformed EC private key")]
+    MalformedEcPrivateKey,
+    #[error("malformed RSA key: {0}")]
+    MalformedRsaKey(aws_lc_rs::error::KeyRejected),
+    #[error("no private key PEM block found")]
+    NoPrivateKeyBlock,
+    #[error("not a PKCS#8 private key: {0}")]
+    NotPkcs8(pkcs8::der::Error),
+    #[error("unsupported key algorithm {0}")]
+    UnsupportedKeyAlgorithm(pkcs8::ObjectIdentifier),
+    #[error("invalid key: {0}")]
+    InvalidKey(aws_lc_rs::error::KeyRejected),
+    #[error("{0} is not an elliptic curve key")]
+    NotAnEcKey(KeyAlgorithm),
+    #[error("cannot encode the public key")]
+    PublicKeyEncoding,
+    #[error("no CERTIFICATE found")]
+    NoCertificate,
+}
+
+/// Why a signature cannot be understood.
+#[derive(Debug, thiserror::Error)]
+pub enum Malformed {
+    /// The signature file is not a regular file, or too large.
+    #[error("{0}")]
+    File(Reason),
+    #[error("not a Sigstore bundle: {0}")]
+    NotABundle(serde_json::Error),
+    #[error("payload is not base64: {0}")]
+    PayloadNotBase64(base64::DecodeError),
+    #[error("the envelope has no decodable signature")]
+    NoDecodableSignature,
+    #[error("certificate is not base64: {0}")]
+    CertificateNotBase64(base64::DecodeError),
+    #[error("payload is not an in-toto statement: {0}")]
+    NotAStatement(serde_json::Error),
+    #[error("expected exactly one subject, found {0}")]
+    SubjectCount(usize),
+    #[error("the subject has no sha256 digest")]
+    SubjectWithoutSha256,
+    #[error("malformed OMS predicate: {0}")]
+    OmsPredicate(serde_json::Error),
+    #[error("shards serialization without a positive integral shard_size")]
+    ShardSize,
+    #[error("{0}")]
+    ResourceName(DigestError),
+    #[error("ignore path: {0}")]
+    IgnorePath(DigestError),
+    #[error("resource {name:?} uses algorithm {algorithm:?} but the serialization says {expected}")]
+    ResourceAlgorithm {
+        name: String,
+        algorithm: String,
+        expected: HashAlgorithm,
+    },
+    #[error("resource {0:?} has a malformed digest")]
+    ResourceDigest(String),
+    #[error("resource {0:?} is listed twice")]
+    DuplicateResource(String),
+}
+
+/// Why a well-formed signature is not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum Unsupported {
+    #[error("unknown bundle media type {0:?}")]
+    BundleMediaType(String),
+    #[error("DSSE payload type {found:?}, expected {expected:?}")]
+    WrongPayloadType {
+        found: String,
+        expected: &'static str,
+    },
+    #[error("statement type is {found:?}, expected {expected:?}")]
+    WrongStatementType {
+        found: String,
+        expected: &'static str,
+    },
+    #[error("predicate type is {found:?}, expected {expected:?} (not an OMS model signature)")]
+    WrongPredicateType {
+        found: String,
+        expected: &'static str,
+    },
+    #[error("the signature covers no files (OMS requires rejecting empty models)")]
+    EmptyModel,
+    #[error("{0}")]
+    HashAlgorithm(DigestError),
+    #[error("unknown serialization method {0:?}")]
+    SerializationMethod(String),
+}
+
+/// Which certificate webpki could not use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertificateRole {
+    SigningCertificate,
+    TrustAnchor,
+}
+
+impl fmt::Display for CertificateRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CertificateRole::SigningCertificate => "signing certificate",
+            CertificateRole::TrustAnchor => "trust anchor",
+        })
+    }
+}
+
+/// How a model in memory differs from its signature, by resource name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContentMismatch {
+    pub missing: Vec<String>,
+    pub unsigned: Vec<String>,
+    pub changed: Vec<String>,
+}
+
+impl fmt::Display for ContentMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let problems = self
+            .missing
+            .iter()
+            .map(|k| format!("missing {k}"))
+            .chain(self.unsigned.iter().map(|k| format!("not signed {k}")))
+            .chain(self.changed.iter().map(|k| format!("changed {k}")));
+        f.write_str(&problems.collect::<Vec<_>>().join(", "))
+    }
+}
+
+/// The cryptographic operation that failed inside the library or key store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CryptoOperation {
+    KeyGeneration(KeyAlgorithm),
+    Signing(KeyAlgorithm),
+    PublicKeyEncoding,
+    PrivateKeyEncoding,
+    PrivateKeyEncryption,
+    PemEncoding,
+    PayloadEncoding,
+}
+
+impl fmt::Display for CryptoOperation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CryptoOperation::KeyGeneration(alg) => write!(f, "{alg} key generation"),
+            CryptoOperation::Signing(alg) => write!(f, "{alg} signing"),
+            CryptoOperation::PublicKeyEncoding => f.write_str("public key encoding"),
+            CryptoOperation::PrivateKeyEncoding => f.write_str("private key encoding"),
+            CryptoOperation::PrivateKeyEncryption => f.write_str("private key encryption"),
+            CryptoOperation::PemEncoding => f.write_str("PEM encoding"),
+            CryptoOperation::PayloadEncoding => f.write_str("payload encoding"),
+        }
+    }
+}
+
+fn at(path: Option<&Path>) -> String {
+    path.map(|p| format!(" {}", p.display()))
+        .unwrap_or_default()
+}
+
+/// A destination that exists keeps this crate's hint (`--force`); every other file failure
+/// stays the file system's.
+impl From<FsError> for SignError {
+    fn from(e: FsError) -> Self {
+        match e.reason {
+            Reason::AlreadyExists => SignError::AlreadyExists(e.path),
+            _ => SignError::Fs(e),
+        }
+    }
+}
+
+impl From<Malformed> for SignError {
+    fn from(problem: Malformed) -> Self {
+        SignError::MalformedSignature {
+            path: None,
+            problem,
+        }
+    }
+}
+
+impl From<Unsupported> for SignError {
+    fn from(problem: Unsupported) -> Self {
+        SignError::Unsupported {
+            path: None,
+            problem,
+        }
+    }
 }
 
 impl SignError {
@@ -68,28 +344,83 @@ impl SignError {
                 }
                 _ => ErrorKind::Malformed,
             },
+            SignError::Fs(e) if e.is_not_found() => ErrorKind::NotFound,
+            SignError::Fs(e) if e.is_io() => ErrorKind::Io,
             SignError::NotFound(_) => ErrorKind::NotFound,
-            SignError::Io { .. } | SignError::Crypto(_) => ErrorKind::Io,
-            SignError::BadKey { .. }
-            | SignError::BadInput { .. }
+            SignError::Crypto(_) => ErrorKind::Internal,
+            SignError::Fs(_)
+            | SignError::BadKey { .. }
             | SignError::MalformedSignature { .. }
             | SignError::Unsupported { .. } => ErrorKind::Malformed,
-            SignError::BadSignature(_)
-            | SignError::BadCertificate(_)
-            | SignError::InconsistentManifest(_)
-            | SignError::UnexpectedContent(_) => ErrorKind::Integrity,
+            SignError::KeyHintMismatch { .. }
+            | SignError::NoSignatureMatched
+            | SignError::CertificateKeyMismatch
+            | SignError::NoCertificateChain
+            | SignError::CertificateNotDer(_)
+            | SignError::MalformedExtendedKeyUsage(_)
+            | SignError::MissingCodeSigningEku { .. }
+            | SignError::CertificateUnusable { .. }
+            | SignError::CertificateExpired(_)
+            | SignError::CertificateUntrusted(_)
+            | SignError::SubjectDigestMismatch { .. }
+            | SignError::PlantedContent(_)
+            | SignError::ContentMismatch(_) => ErrorKind::Integrity,
             SignError::AlreadyExists(_)
             | SignError::PassphraseRequired(_)
             | SignError::WrongPassphrase(_) => ErrorKind::Usage,
         }
     }
 
-    pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
-        let path = path.into();
-        if source.kind() == io::ErrorKind::NotFound {
-            SignError::NotFound(path)
-        } else {
-            SignError::Io { path, source }
+    /// Names the signature file in a malformed or unsupported signature's message; the layers
+    /// below (DSSE, statement, predicate) do not know where their bytes came from.
+    #[must_use]
+    pub fn in_signature(self, file: &Path) -> Self {
+        match self {
+            SignError::MalformedSignature {
+                path: None,
+                problem,
+            } => SignError::MalformedSignature {
+                path: Some(file.to_path_buf()),
+                problem,
+            },
+            SignError::Unsupported {
+                path: None,
+                problem,
+            } => SignError::Unsupported {
+                path: Some(file.to_path_buf()),
+                problem,
+            },
+            other => other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_crypto_failure_is_internal_not_malformed_or_io() {
+        let e = SignError::Crypto(CryptoOperation::Signing(KeyAlgorithm::EcdsaP256));
+        assert_eq!(e.kind(), ErrorKind::Internal);
+        assert_eq!(
+            e.to_string(),
+            "cryptographic operation failed: ecdsa-p256 signing"
+        );
+    }
+
+    #[test]
+    fn the_signature_file_is_named_once_known() {
+        let e = SignError::from(Malformed::NoDecodableSignature);
+        assert_eq!(
+            e.to_string(),
+            "malformed signature: the envelope has no decodable signature"
+        );
+        let e = e.in_signature(Path::new("m.sig"));
+        assert_eq!(
+            e.to_string(),
+            "malformed signature m.sig: the envelope has no decodable signature"
+        );
+        assert_eq!(e.kind(), ErrorKind::Malformed);
     }
 }

@@ -17,6 +17,10 @@ use spki::ObjectIdentifier;
 use zeroize::Zeroizing;
 
 use crate::SignError;
+use crate::error::{CryptoOperation, KeyProblem};
+
+/// Keys and certificate chains are a few KiB; 1 MiB leaves room for long chains.
+pub(crate) const MAX_KEY_FILE_BYTES: u64 = 1024 * 1024;
 
 const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
@@ -102,40 +106,40 @@ impl fmt::Debug for PublicKey {
 impl PublicKey {
     /// Reads a public key from a PEM (`PUBLIC KEY`) or DER `SubjectPublicKeyInfo` file.
     pub fn load(path: &Path) -> Result<Self, SignError> {
-        let bytes = crate::input::read_limited(path, crate::input::MAX_KEY_FILE_BYTES)?;
+        let bytes = modelseal_fs::read_limited(path, MAX_KEY_FILE_BYTES)?;
         let der = match pem::parse(&bytes) {
             Ok(block) if block.tag() == "PUBLIC KEY" => block.into_contents(),
             Ok(block) => {
                 return Err(bad_key(
                     path,
-                    format!("expected a PUBLIC KEY, found a {} PEM block", block.tag()),
+                    KeyProblem::WrongPemBlock(block.tag().to_owned()),
                 ));
             }
             Err(_) => bytes,
         };
-        Self::from_spki_der(&der).map_err(|reason| bad_key(path, reason))
+        Self::from_spki_der(&der).map_err(|problem| bad_key(path, problem))
     }
 
     /// Parses a DER `SubjectPublicKeyInfo`.
-    pub fn from_spki_der(der: &[u8]) -> Result<Self, String> {
-        let spki = spki::SubjectPublicKeyInfoRef::from_der(der)
-            .map_err(|e| format!("not a valid public key: {e}"))?;
+    pub fn from_spki_der(der: &[u8]) -> Result<Self, KeyProblem> {
+        let spki =
+            spki::SubjectPublicKeyInfoRef::from_der(der).map_err(KeyProblem::NotAPublicKey)?;
         let algorithm = match spki.algorithm.oid {
             OID_EC_PUBLIC_KEY => match spki.algorithm.parameters_oid() {
                 Ok(OID_P256) => KeyAlgorithm::EcdsaP256,
                 Ok(OID_P384) => KeyAlgorithm::EcdsaP384,
                 Ok(OID_P521) => KeyAlgorithm::EcdsaP521,
-                Ok(curve) => return Err(format!("unsupported elliptic curve {curve}")),
-                Err(_) => return Err("EC key without a named curve".to_owned()),
+                Ok(curve) => return Err(KeyProblem::UnsupportedCurve(curve)),
+                Err(_) => return Err(KeyProblem::CurveNotNamed),
             },
             OID_ED25519 => KeyAlgorithm::Ed25519,
             OID_RSA | OID_RSA_PSS => KeyAlgorithm::RsaPss,
-            other => return Err(format!("unsupported public key algorithm {other}")),
+            other => return Err(KeyProblem::UnsupportedPublicKeyAlgorithm(other)),
         };
         // Let aws-lc-rs validate the key material itself (point on curve, modulus size).
         signature::UnparsedPublicKey::new(algorithm.verification(), der)
             .parse()
-            .map_err(|e| format!("invalid {algorithm} public key: {e}"))?;
+            .map_err(|reason| KeyProblem::InvalidPublicKey { algorithm, reason })?;
         Ok(PublicKey {
             algorithm,
             spki_der: der.to_vec(),
@@ -199,28 +203,29 @@ impl SigningKey {
         let inner = match algorithm {
             KeyAlgorithm::Ed25519 => Inner::Ed25519(
                 Ed25519KeyPair::generate()
-                    .map_err(|_| SignError::Crypto("Ed25519 key generation"))?,
+                    .map_err(|_| SignError::Crypto(CryptoOperation::KeyGeneration(algorithm)))?,
             ),
             KeyAlgorithm::RsaPss => Inner::Rsa(
                 aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa3072)
-                    .map_err(|_| SignError::Crypto("RSA key generation"))?,
+                    .map_err(|_| SignError::Crypto(CryptoOperation::KeyGeneration(algorithm)))?,
             ),
             ecdsa => Inner::Ecdsa(
-                EcdsaKeyPair::generate(ecdsa.ecdsa_signing().ok_or(SignError::Crypto("curve"))?)
-                    .map_err(|_| SignError::Crypto("ECDSA key generation"))?,
+                EcdsaKeyPair::generate(
+                    ecdsa
+                        .ecdsa_signing()
+                        .ok_or(SignError::Crypto(CryptoOperation::KeyGeneration(algorithm)))?,
+                )
+                .map_err(|_| SignError::Crypto(CryptoOperation::KeyGeneration(algorithm)))?,
             ),
         };
-        Self::from_inner(inner).map_err(|_| SignError::Crypto("public key encoding"))
+        Self::from_inner(inner).map_err(|_| SignError::Crypto(CryptoOperation::PublicKeyEncoding))
     }
 
     /// Reads a private key file: PEM `PRIVATE KEY` (PKCS#8), `ENCRYPTED PRIVATE KEY`,
     /// `EC PRIVATE KEY` (SEC1, what `openssl ecparam -genkey` writes), `RSA PRIVATE KEY`, or
     /// DER PKCS#8.
     pub fn load(path: &Path, passphrase: Option<&[u8]>) -> Result<Self, SignError> {
-        let bytes = Zeroizing::new(crate::input::read_limited(
-            path,
-            crate::input::MAX_KEY_FILE_BYTES,
-        )?);
+        let bytes = Zeroizing::new(modelseal_fs::read_limited(path, MAX_KEY_FILE_BYTES)?);
         Self::from_bytes(&bytes, passphrase, path)
     }
 
@@ -247,9 +252,9 @@ impl SigningKey {
                     let passphrase = passphrase
                         .ok_or_else(|| SignError::PassphraseRequired(path.to_path_buf()))?;
                     let encrypted = pkcs8::EncryptedPrivateKeyInfo::from_der(&der)
-                        .map_err(|e| bad_key(path, format!("malformed encrypted key: {e}")))?;
+                        .map_err(|e| bad_key(path, KeyProblem::MalformedEncryptedKey(e)))?;
                     check_kdf_cost(&encrypted.encryption_algorithm)
-                        .map_err(|reason| bad_key(path, reason))?;
+                        .map_err(|problem| bad_key(path, problem))?;
                     let plain = encrypted
                         .decrypt(passphrase)
                         .map_err(|_| SignError::WrongPassphrase(path.to_path_buf()))?;
@@ -262,45 +267,44 @@ impl SigningKey {
                         KeyAlgorithm::EcdsaP384,
                         KeyAlgorithm::EcdsaP521,
                     ] {
-                        let signing = alg.ecdsa_signing().ok_or(SignError::Crypto("curve"))?;
+                        let signing = alg
+                            .ecdsa_signing()
+                            .ok_or(SignError::Crypto(CryptoOperation::KeyGeneration(alg)))?;
                         if let Ok(pair) = EcdsaKeyPair::from_private_key_der(signing, &der) {
                             return Self::from_inner(Inner::Ecdsa(pair))
-                                .map_err(|reason| bad_key(path, reason));
+                                .map_err(|problem| bad_key(path, problem));
                         }
                     }
-                    return Err(bad_key(
-                        path,
-                        "unsupported or malformed EC private key".to_owned(),
-                    ));
+                    return Err(bad_key(path, KeyProblem::MalformedEcPrivateKey));
                 }
                 "RSA PRIVATE KEY" => {
                     let pair = aws_lc_rs::rsa::KeyPair::from_der(&der)
-                        .map_err(|e| bad_key(path, format!("malformed RSA key: {e}")))?;
+                        .map_err(|e| bad_key(path, KeyProblem::MalformedRsaKey(e)))?;
                     return Self::from_inner(Inner::Rsa(pair))
-                        .map_err(|reason| bad_key(path, reason));
+                        .map_err(|problem| bad_key(path, problem));
                 }
                 _ => {}
             }
         }
-        Err(bad_key(path, "no private key PEM block found".to_owned()))
+        Err(bad_key(path, KeyProblem::NoPrivateKeyBlock))
     }
 
     fn from_pkcs8(der: &[u8], path: &Path) -> Result<Self, SignError> {
         let info = pkcs8::PrivateKeyInfo::from_der(der)
-            .map_err(|e| bad_key(path, format!("not a PKCS#8 private key: {e}")))?;
+            .map_err(|e| bad_key(path, KeyProblem::NotPkcs8(e)))?;
         let algorithm = match info.algorithm.oid {
             OID_EC_PUBLIC_KEY => match info.algorithm.parameters_oid() {
                 Ok(OID_P256) => KeyAlgorithm::EcdsaP256,
                 Ok(OID_P384) => KeyAlgorithm::EcdsaP384,
                 Ok(OID_P521) => KeyAlgorithm::EcdsaP521,
-                _ => return Err(bad_key(path, "unsupported elliptic curve".to_owned())),
+                Ok(curve) => return Err(bad_key(path, KeyProblem::UnsupportedCurve(curve))),
+                Err(_) => return Err(bad_key(path, KeyProblem::CurveNotNamed)),
             },
             OID_ED25519 => KeyAlgorithm::Ed25519,
             OID_RSA => KeyAlgorithm::RsaPss,
-            other => return Err(bad_key(path, format!("unsupported key algorithm {other}"))),
+            other => return Err(bad_key(path, KeyProblem::UnsupportedKeyAlgorithm(other))),
         };
-        let rejected =
-            |e: aws_lc_rs::error::KeyRejected| bad_key(path, format!("invalid key: {e}"));
+        let rejected = |e: aws_lc_rs::error::KeyRejected| bad_key(path, KeyProblem::InvalidKey(e));
         let inner = match algorithm {
             KeyAlgorithm::Ed25519 => {
                 Inner::Ed25519(Ed25519KeyPair::from_pkcs8_maybe_unchecked(der).map_err(rejected)?)
@@ -310,22 +314,24 @@ impl SigningKey {
             }
             ecdsa => Inner::Ecdsa(
                 EcdsaKeyPair::from_pkcs8(
-                    ecdsa.ecdsa_signing().ok_or(SignError::Crypto("curve"))?,
+                    ecdsa
+                        .ecdsa_signing()
+                        .ok_or_else(|| bad_key(path, KeyProblem::NotAnEcKey(ecdsa)))?,
                     der,
                 )
                 .map_err(rejected)?,
             ),
         };
-        Self::from_inner(inner).map_err(|reason| bad_key(path, reason))
+        Self::from_inner(inner).map_err(|problem| bad_key(path, problem))
     }
 
-    fn from_inner(inner: Inner) -> Result<Self, String> {
+    fn from_inner(inner: Inner) -> Result<Self, KeyProblem> {
         let spki: Result<PublicKeyX509Der<'static>, _> = match &inner {
             Inner::Ecdsa(k) => k.public_key().as_der(),
             Inner::Ed25519(k) => k.public_key().as_der(),
             Inner::Rsa(k) => k.public_key().as_der(),
         };
-        let spki = spki.map_err(|_| "cannot encode the public key".to_owned())?;
+        let spki = spki.map_err(|_| KeyProblem::PublicKeyEncoding)?;
         let public = PublicKey::from_spki_der(spki.as_ref())?;
         Ok(SigningKey { inner, public })
     }
@@ -344,14 +350,16 @@ impl SigningKey {
         match &self.inner {
             Inner::Ecdsa(k) => Ok(k
                 .sign(&rng, message)
-                .map_err(|_| SignError::Crypto("ECDSA signing"))?
+                .map_err(|_| SignError::Crypto(CryptoOperation::Signing(self.algorithm())))?
                 .as_ref()
                 .to_vec()),
             Inner::Ed25519(k) => Ok(k.sign(message).as_ref().to_vec()),
             Inner::Rsa(k) => {
                 let mut sig = vec![0; k.public_modulus_len()];
                 k.sign(&signature::RSA_PSS_SHA256, &rng, message, &mut sig)
-                    .map_err(|_| SignError::Crypto("RSA-PSS signing"))?;
+                    .map_err(|_| {
+                        SignError::Crypto(CryptoOperation::Signing(KeyAlgorithm::RsaPss))
+                    })?;
                 Ok(sig)
             }
         }
@@ -365,15 +373,17 @@ impl SigningKey {
             Inner::Ed25519(k) => k.to_pkcs8v1().map(|d| d.as_ref().to_vec()),
             Inner::Rsa(k) => AsDer::<Pkcs8V1Der<'static>>::as_der(k).map(|d| d.as_ref().to_vec()),
         };
-        let der = Zeroizing::new(der.map_err(|_| SignError::Crypto("private key encoding"))?);
+        let der = Zeroizing::new(
+            der.map_err(|_| SignError::Crypto(CryptoOperation::PrivateKeyEncoding))?,
+        );
         let pem = match passphrase {
             None => pem_rfc7468_encode("PRIVATE KEY", &der)?,
             Some(passphrase) => {
                 let info = pkcs8::PrivateKeyInfo::from_der(&der)
-                    .map_err(|_| SignError::Crypto("private key encoding"))?;
+                    .map_err(|_| SignError::Crypto(CryptoOperation::PrivateKeyEncoding))?;
                 let encrypted = info
                     .encrypt(rand_core::OsRng, passphrase)
-                    .map_err(|_| SignError::Crypto("private key encryption"))?;
+                    .map_err(|_| SignError::Crypto(CryptoOperation::PrivateKeyEncryption))?;
                 pem_rfc7468_encode("ENCRYPTED PRIVATE KEY", encrypted.as_bytes())?
             }
         };
@@ -389,12 +399,10 @@ const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
 /// The key file chooses its own key-derivation cost: refuse costs that would exhaust memory
 /// (scrypt can ask for 2^127 blocks; the allocation would abort the process) or burn minutes of
 /// CPU before a wrong passphrase could even be reported.
-fn check_kdf_cost(scheme: &pkcs8::pkcs5::EncryptionScheme<'_>) -> Result<(), String> {
+fn check_kdf_cost(scheme: &pkcs8::pkcs5::EncryptionScheme<'_>) -> Result<(), KeyProblem> {
     use pkcs8::pkcs5::pbes2::Kdf;
     let Some(pbes2) = scheme.pbes2() else {
-        return Err(
-            "only PBES2 encrypted keys are supported (PBES1 uses broken ciphers)".to_owned(),
-        );
+        return Err(KeyProblem::NotPbes2);
     };
     match &pbes2.kdf {
         Kdf::Scrypt(p) => {
@@ -403,20 +411,21 @@ fn check_kdf_cost(scheme: &pkcs8::pkcs5::EncryptionScheme<'_>) -> Result<(), Str
                 .saturating_mul(p.cost_parameter)
                 .saturating_mul(u64::from(p.parallelization).max(1));
             if bytes > MAX_SCRYPT_BYTES {
-                return Err(format!(
-                    "its scrypt parameters would need {bytes} bytes of memory (limit {MAX_SCRYPT_BYTES})"
-                ));
+                return Err(KeyProblem::ScryptCost {
+                    bytes,
+                    limit: MAX_SCRYPT_BYTES,
+                });
             }
         }
         Kdf::Pbkdf2(p) => {
             if p.iteration_count > MAX_PBKDF2_ITERATIONS {
-                return Err(format!(
-                    "its PBKDF2 iteration count {} exceeds {MAX_PBKDF2_ITERATIONS}",
-                    p.iteration_count
-                ));
+                return Err(KeyProblem::Pbkdf2Cost {
+                    iterations: p.iteration_count,
+                    limit: MAX_PBKDF2_ITERATIONS,
+                });
             }
         }
-        _ => return Err("unsupported key derivation function".to_owned()),
+        _ => return Err(KeyProblem::UnsupportedKdf),
     }
     Ok(())
 }
@@ -424,13 +433,13 @@ fn check_kdf_cost(scheme: &pkcs8::pkcs5::EncryptionScheme<'_>) -> Result<(), Str
 fn pem_rfc7468_encode(label: &str, der: &[u8]) -> Result<Zeroizing<String>, SignError> {
     pkcs8::der::pem::encode_string(label, LineEnding::LF, der)
         .map(Zeroizing::new)
-        .map_err(|_| SignError::Crypto("PEM encoding"))
+        .map_err(|_| SignError::Crypto(CryptoOperation::PemEncoding))
 }
 
-fn bad_key(path: &Path, reason: String) -> SignError {
+fn bad_key(path: &Path, problem: KeyProblem) -> SignError {
     SignError::BadKey {
         path: path.to_path_buf(),
-        reason,
+        problem,
     }
 }
 
@@ -537,6 +546,16 @@ mod tests {
             pkcs8::der::pem::encode_string("ENCRYPTED PRIVATE KEY", LineEnding::LF, &der).unwrap();
         let err = SigningKey::from_bytes(pem.as_bytes(), Some(b"pw"), Path::new("k")).unwrap_err();
         assert!(err.to_string().contains("scrypt parameters"), "{err}");
+        assert!(
+            matches!(
+                err,
+                SignError::BadKey {
+                    problem: KeyProblem::ScryptCost { .. },
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]
@@ -561,9 +580,8 @@ mod tests {
             PublicKey::load(&path),
             Err(SignError::BadKey { .. })
         ));
-        assert!(matches!(
-            SigningKey::load(&dir.path().join("missing"), None),
-            Err(SignError::NotFound(_))
-        ));
+        let missing = SigningKey::load(&dir.path().join("missing"), None).unwrap_err();
+        assert!(matches!(missing, SignError::Fs(_)), "{missing}");
+        assert_eq!(missing.kind(), crate::ErrorKind::NotFound);
     }
 }

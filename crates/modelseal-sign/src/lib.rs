@@ -1,9 +1,11 @@
 //! Keys, signatures and the OpenSSF Model Signing (OMS) v1.0 format.
 //!
-//! An OMS signature is a Sigstore bundle holding a DSSE envelope of an in-toto Statement v1
-//! whose predicate lists every resource of the model with its digest. This crate writes
-//! bundles that `model_signing` (the Python reference) verifies and reads everything it writes
-//! (key, certificate; files and shards; sha256, blake2b, blake3).
+//! Sits above `modelseal-digest` (what is signed) and `modelseal-fs` (every file read).
+//! Verification is layered: [`dsse::verify`] checks an envelope with a [`Verifier`] and hands
+//! back the exact payload bytes; [`statement`] reads an in-toto statement from them; [`oms`]
+//! reads the OMS model-signature predicate. Keys are [`Signer`]s and [`Verifier`]s, so an HSM
+//! or KMS key is one more implementation. An OMS signature (a Sigstore bundle of such an
+//! envelope) written here verifies with `model_signing`, and everything it writes verifies here.
 //!
 //! ```no_run
 //! use modelseal_sign::{KeyAlgorithm, SigningKey, TrustRoot, VerifyOptions, sign_model, verify_model};
@@ -19,25 +21,47 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod atomic;
 pub mod bundle;
 mod certificate;
 pub mod dsse;
 mod error;
-mod input;
 mod keys;
+pub mod oms;
 mod read_verified;
 mod sign;
+mod signer;
 pub mod statement;
+mod trust;
 mod verify;
 
-pub use atomic::{Overwrite, write_atomic};
-pub use certificate::{VerifiedCertificate, read_certificates, verify_with_chain};
-pub use error::{ErrorKind, SignError};
+pub use certificate::{
+    CertificateChainVerifier, VerifiedCertificate, read_certificates, verify_with_chain,
+};
+pub use dsse::VerifiedPayload;
+pub use error::{
+    CertificateRole, ContentMismatch, CryptoOperation, ErrorKind, KeyProblem, Malformed, SignError,
+    Unsupported,
+};
 pub use keys::{KeyAlgorithm, PublicKey, SigningKey};
 pub use read_verified::{VerifiedModel, signature_inside_model, verify_and_read};
 pub use sign::{Signed, default_signature_path, sign_model};
+pub use signer::{Signer, Verifier};
+pub use trust::{SignerIdentity, TrustRoot};
 pub use verify::{
-    MAX_SIGNATURE_BYTES, Signer, TrustRoot, VerifyOptions, VerifyReport, read_bundle,
-    verify_bundle, verify_model,
+    MAX_SIGNATURE_BYTES, VerifyOptions, VerifyReport, read_bundle, verify_bundle, verify_model,
 };
+
+// migration shim: callers move to modelseal_fs
+pub use modelseal_fs::Overwrite;
+
+/// Atomically writes `contents` to `path` ([`modelseal_fs::write_atomic`]), an existing
+/// destination under [`Overwrite::Refuse`] being [`SignError::AlreadyExists`].
+// migration shim: callers move to modelseal_fs
+pub fn write_atomic(
+    path: &std::path::Path,
+    contents: &[u8],
+    overwrite: Overwrite,
+    mode: Option<u32>,
+) -> Result<(), SignError> {
+    modelseal_fs::write_atomic(path, contents, overwrite, mode).map_err(SignError::from)
+}

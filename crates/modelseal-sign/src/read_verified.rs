@@ -7,16 +7,16 @@ use std::path::Path;
 
 use modelseal_digest::{DigestError, Manifest, hash_bytes, walk_model};
 
-use crate::SignError;
-use crate::input::read_limited;
-use crate::verify::{Signer, TrustRoot, read_bundle, verify_bundle};
+use crate::error::ContentMismatch;
+use crate::verify::{read_bundle, verify_bundle};
+use crate::{SignError, SignerIdentity, TrustRoot};
 
 /// A verified model in memory.
 #[derive(Debug)]
 pub struct VerifiedModel {
     /// `sha256:<hex>`, the OMS root digest the signature covers.
     pub root_digest: String,
-    pub signer: Signer,
+    pub signer: SignerIdentity,
     /// Model-relative POSIX names (`"."` for a single-file model) and their exact contents.
     pub files: BTreeMap<String, Vec<u8>>,
 }
@@ -48,14 +48,14 @@ pub fn verify_and_read(
         | DigestError::SymlinkEscapes(_)
         | DigestError::BrokenSymlink(_)
         | DigestError::NonUtf8Name(_)
-        | DigestError::SpecialFile(_) => SignError::UnexpectedContent(e.to_string()),
+        | DigestError::SpecialFile(_) => SignError::PlantedContent(e),
         other => other.into(),
     })?;
     let mut files = BTreeMap::new();
     let mut resources = Vec::new();
     let mut total = 0u64;
     for file in &walk.files {
-        let bytes = read_limited(&file.path, max_bytes.saturating_sub(total))?;
+        let bytes = modelseal_fs::read_limited(&file.path, max_bytes.saturating_sub(total))?;
         total += bytes.len() as u64;
         resources.extend(hash_bytes(&file.name, &bytes, &serialization)?);
         files.insert(file.name.clone(), bytes);
@@ -77,23 +77,23 @@ pub fn verify_and_read(
         .map(|r| (r.name.to_string(), r.digest.as_slice()))
         .collect();
     if want != got {
-        let mut problems: Vec<String> = Vec::new();
-        problems.extend(
-            want.keys()
+        return Err(SignError::ContentMismatch(ContentMismatch {
+            missing: want
+                .keys()
                 .filter(|k| !got.contains_key(*k))
-                .map(|k| format!("missing {k}")),
-        );
-        problems.extend(
-            got.keys()
+                .cloned()
+                .collect(),
+            unsigned: got
+                .keys()
                 .filter(|k| !want.contains_key(*k))
-                .map(|k| format!("not signed {k}")),
-        );
-        problems.extend(
-            want.iter()
+                .cloned()
+                .collect(),
+            changed: want
+                .iter()
                 .filter(|(k, d)| got.get(*k).is_some_and(|g| g != *d))
-                .map(|(k, _)| format!("changed {k}")),
-        );
-        return Err(SignError::UnexpectedContent(problems.join(", ")));
+                .map(|(k, _)| k.clone())
+                .collect(),
+        }));
     }
     Ok(VerifiedModel {
         root_digest: format!("sha256:{}", hex::encode(expected.root_digest())),
@@ -105,12 +105,5 @@ pub fn verify_and_read(
 /// The signature's path inside a directory model, relative to it (POSIX), if it lies there:
 /// such a signature is not part of the model it signs.
 pub fn signature_inside_model(model: &Path, signature: &Path) -> Option<String> {
-    let model = std::fs::canonicalize(model).ok()?;
-    if !model.is_dir() {
-        return None;
-    }
-    let signature = std::fs::canonicalize(signature).ok()?;
-    let rel = signature.strip_prefix(&model).ok()?;
-    let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
-    Some(parts?.join("/"))
+    modelseal_fs::relative_inside(model, signature)
 }

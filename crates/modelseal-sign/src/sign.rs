@@ -5,9 +5,10 @@ use std::path::{Component, Path, PathBuf};
 use modelseal_digest::{DigestError, Manifest, Serialization, hash_walk, walk_model};
 
 use crate::bundle::{BUNDLE_MEDIA_TYPE_V03, Bundle, PublicKeyIdentifier, VerificationMaterial};
-use crate::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE, pae};
-use crate::statement::statement_for;
-use crate::{SignError, SigningKey};
+use crate::dsse::IN_TOTO_PAYLOAD_TYPE;
+use crate::error::CryptoOperation;
+use crate::oms::statement_for;
+use crate::{SignError, Signer};
 
 /// A signed model: the bundle to write and what it covers.
 #[derive(Debug, Clone)]
@@ -18,7 +19,8 @@ pub struct Signed {
     pub bytes: u64,
 }
 
-/// Hashes the model at `model` with `serialization` and signs the result with `key`.
+/// Hashes the model at `model` with `serialization` and signs the result with `key` (a key
+/// file, or any other [`Signer`]).
 ///
 /// Refuses a model with no resources (no files, or in `shards` mode only empty files): OMS
 /// requires verifiers to reject empty models, so signing one would only produce a signature
@@ -26,7 +28,7 @@ pub struct Signed {
 pub fn sign_model(
     model: &Path,
     serialization: &Serialization,
-    key: &SigningKey,
+    key: &(impl Signer + ?Sized),
 ) -> Result<Signed, SignError> {
     let walk = walk_model(
         model,
@@ -39,18 +41,18 @@ pub fn sign_model(
         return Err(DigestError::EmptyModel(model.to_path_buf()).into());
     }
     let statement = statement_for(&manifest);
-    let payload =
-        serde_json::to_vec(&statement).map_err(|_| SignError::Crypto("statement encoding"))?;
-    let signature = key.sign(&pae(IN_TOTO_PAYLOAD_TYPE, &payload))?;
+    let payload = serde_json::to_vec(&statement)
+        .map_err(|_| SignError::Crypto(CryptoOperation::PayloadEncoding))?;
+    let envelope = crate::dsse::sign(IN_TOTO_PAYLOAD_TYPE, &payload, key)?;
     let bundle = Bundle {
         media_type: BUNDLE_MEDIA_TYPE_V03.to_owned(),
         verification_material: VerificationMaterial {
             public_key: Some(PublicKeyIdentifier {
-                hint: key.public_key().hint(),
+                hint: key.key_hint(),
             }),
             ..VerificationMaterial::default()
         },
-        dsse_envelope: Envelope::new(IN_TOTO_PAYLOAD_TYPE, &payload, &signature),
+        dsse_envelope: envelope,
     };
     Ok(Signed {
         bundle,

@@ -9,37 +9,13 @@ use modelseal_digest::{DigestError, Manifest, hash_walk, walk_model};
 use serde::Serialize;
 
 use crate::bundle::Bundle;
-use crate::certificate::verify_with_chain;
-use crate::dsse::{IN_TOTO_PAYLOAD_TYPE, pae};
-use crate::statement::{PayloadProblem, manifest_from_payload};
-use crate::{PublicKey, SignError};
+use crate::dsse::IN_TOTO_PAYLOAD_TYPE;
+use crate::error::{Malformed, Unsupported};
+use crate::{SignError, SignerIdentity, TrustRoot, oms};
 
 /// Signature files larger than this are refused before parsing: a sharded signature of a
 /// multi-terabyte model stays far below it.
 pub const MAX_SIGNATURE_BYTES: u64 = 256 * 1024 * 1024;
-
-/// Whom the verifier trusts.
-#[derive(Debug, Clone)]
-pub enum TrustRoot {
-    PublicKey(PublicKey),
-    /// DER trust-anchor certificates.
-    Certificates(Vec<Vec<u8>>),
-}
-
-/// Who signed, as established by verification.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Signer {
-    Key {
-        algorithm: String,
-        hint: String,
-    },
-    Certificate {
-        subject: String,
-        leaf_sha256: String,
-        chain_length: usize,
-    },
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct VerifyOptions {
@@ -57,7 +33,7 @@ pub struct VerifyReport {
     pub model_name: String,
     /// `sha256:<hex>`
     pub root_digest: String,
-    pub signer: Signer,
+    pub signer: SignerIdentity,
     pub method: &'static str,
     pub hash: String,
     pub resources: usize,
@@ -81,122 +57,51 @@ impl VerifyReport {
 
 /// Reads and parses a signature bundle.
 pub fn read_bundle(path: &Path) -> Result<Bundle, SignError> {
-    let bytes = crate::input::read_limited(path, MAX_SIGNATURE_BYTES).map_err(|e| match e {
-        SignError::BadInput { path, reason } => SignError::MalformedSignature { path, reason },
-        other => other,
+    let bytes = modelseal_fs::read_limited(path, MAX_SIGNATURE_BYTES).map_err(|e| {
+        if e.is_not_found() || e.is_io() {
+            SignError::from(e)
+        } else {
+            // Not a regular file, or too large: not a signature.
+            SignError::MalformedSignature {
+                path: Some(e.path),
+                problem: Malformed::File(e.reason),
+            }
+        }
     })?;
-    let malformed = |reason: String| SignError::MalformedSignature {
-        path: path.to_path_buf(),
-        reason,
-    };
     let bundle: Bundle = serde_json::from_slice(&bytes)
-        .map_err(|e| malformed(format!("not a Sigstore bundle: {e}")))?;
+        .map_err(|e| SignError::from(Malformed::NotABundle(e)).in_signature(path))?;
     if !bundle.has_known_media_type() {
-        return Err(SignError::Unsupported {
-            path: path.to_path_buf(),
-            reason: format!("unknown bundle media type {:?}", bundle.media_type),
-        });
+        return Err(
+            SignError::from(Unsupported::BundleMediaType(bundle.media_type)).in_signature(path),
+        );
     }
     Ok(bundle)
 }
 
-/// Checks the bundle's signature with `trust` and returns the signed manifest. Nothing of the
-/// payload is interpreted before its signature is known good.
+/// Checks the bundle's signature with `trust` and returns the signed OMS manifest. Nothing of
+/// the payload is interpreted before its signature is known good: this is
+/// [`Bundle::verify`] (generic DSSE) followed by the OMS layer ([`oms::manifest_from_verified`]).
+/// `path` names the signature file in errors.
 pub fn verify_bundle(
     bundle: &Bundle,
     trust: &TrustRoot,
     path: &Path,
-) -> Result<(Manifest, Signer), SignError> {
-    let malformed = |reason: String| SignError::MalformedSignature {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let envelope = &bundle.dsse_envelope;
-    if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE {
-        return Err(SignError::Unsupported {
-            path: path.to_path_buf(),
-            reason: format!(
-                "DSSE payload type {:?}, expected {IN_TOTO_PAYLOAD_TYPE:?}",
-                envelope.payload_type
-            ),
-        });
-    }
-    let payload = envelope
-        .payload_bytes()
-        .map_err(|e| malformed(format!("payload is not base64: {e}")))?;
-    let signatures = envelope.signature_bytes();
-    if signatures.is_empty() {
-        return Err(malformed(
-            "the envelope has no decodable signature".to_owned(),
-        ));
-    }
-    let message = pae(&envelope.payload_type, &payload);
-
-    let signer = match trust {
-        TrustRoot::PublicKey(key) => {
-            let hint = bundle
-                .verification_material
-                .public_key
-                .as_ref()
-                .map(|k| k.hint.as_str());
-            if let Some(hint) = hint.filter(|h| !h.is_empty())
-                && !hint.eq_ignore_ascii_case(&key.hint())
-            {
-                return Err(SignError::BadSignature(format!(
-                    "the signature was made with a different key (its key hint is {hint}, the given public key's is {})",
-                    key.hint()
-                )));
+) -> Result<(Manifest, SignerIdentity), SignError> {
+    let verify = || {
+        // Refused before any cryptography: an OMS signature is always an in-toto statement.
+        let payload_type = &bundle.dsse_envelope.payload_type;
+        if payload_type != IN_TOTO_PAYLOAD_TYPE {
+            return Err(Unsupported::WrongPayloadType {
+                found: payload_type.clone(),
+                expected: IN_TOTO_PAYLOAD_TYPE,
             }
-            if !signatures.iter().any(|sig| key.verify(&message, sig)) {
-                return Err(SignError::BadSignature(
-                    "the signature does not match the payload and the given public key (payload edited or wrong key)".to_owned(),
-                ));
-            }
-            Signer::Key {
-                algorithm: key.algorithm().name().to_owned(),
-                hint: key.hint(),
-            }
+            .into());
         }
-        TrustRoot::Certificates(anchors) => {
-            let chain = bundle
-                .certificates()
-                .ok_or_else(|| SignError::BadCertificate("the signature carries no certificate chain (was it signed with a key? use --key)".to_owned()))?
-                .iter()
-                .map(|c| c.der().map_err(|e| malformed(format!("certificate is not base64: {e}"))))
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut last_error = None;
-            let mut verified = None;
-            for sig in &signatures {
-                match verify_with_chain(&chain, anchors, &message, sig) {
-                    Ok(v) => {
-                        verified = Some(v);
-                        break;
-                    }
-                    Err(e) => last_error = Some(e),
-                }
-            }
-            let verified = match (verified, last_error) {
-                (Some(v), _) => v,
-                (None, Some(e)) => return Err(e),
-                (None, None) => return Err(malformed("no signature".to_owned())),
-            };
-            Signer::Certificate {
-                subject: verified.subject,
-                leaf_sha256: verified.leaf_fingerprint,
-                chain_length: verified.chain_length,
-            }
-        }
+        let verified = bundle.verify(trust)?;
+        let manifest = oms::manifest_from_verified(&verified)?;
+        Ok((manifest, verified.signer))
     };
-
-    let manifest = manifest_from_payload(&payload).map_err(|problem| match problem {
-        PayloadProblem::Malformed(reason) => malformed(reason),
-        PayloadProblem::Unsupported(reason) => SignError::Unsupported {
-            path: path.to_path_buf(),
-            reason,
-        },
-        PayloadProblem::Inconsistent(reason) => SignError::InconsistentManifest(reason),
-    })?;
-    Ok((manifest, signer))
+    verify().map_err(|e: SignError| e.in_signature(path))
 }
 
 /// Verifies the model at `model` against the signature at `signature`.
@@ -230,7 +135,7 @@ pub fn verify_model(
         | DigestError::SymlinkEscapes(_)
         | DigestError::BrokenSymlink(_)
         | DigestError::NonUtf8Name(_)
-        | DigestError::SpecialFile(_) => SignError::UnexpectedContent(e.to_string()),
+        | DigestError::SpecialFile(_) => SignError::PlantedContent(e),
         other => other.into(),
     })?;
     let signed_paths: HashSet<&str> = expected_manifest

@@ -84,7 +84,7 @@ fn valid_code_signing_leaf_verifies() {
     .unwrap();
     assert_eq!(ok.chain_length, 1);
     let err = verify_with_chain(&[leaf], &[root.der], b"other payload", &sig).unwrap_err();
-    assert!(matches!(err, SignError::BadSignature(_)), "{err}");
+    assert!(matches!(err, SignError::CertificateKeyMismatch), "{err}");
 }
 
 #[test]
@@ -93,7 +93,7 @@ fn expired_leaf_fails() {
     let yesterday = OffsetDateTime::now_utc() - Duration::days(1);
     let (leaf, pair) = leaf(&root, vec![ExtendedKeyUsagePurpose::CodeSigning], yesterday);
     let err = verify_with_chain(&[leaf], &[root.der], b"p", &sign(&pair, b"p")).unwrap_err();
-    assert!(matches!(err, SignError::BadCertificate(_)), "{err}");
+    assert!(matches!(err, SignError::CertificateExpired(_)), "{err}");
     assert!(err.to_string().to_lowercase().contains("expired"), "{err}");
 }
 
@@ -106,7 +106,11 @@ fn leaf_without_code_signing_eku_fails() {
         in_a_year(),
     );
     let err = verify_with_chain(&[leaf], &[root.der], b"p", &sign(&pair, b"p")).unwrap_err();
-    assert!(matches!(err, SignError::BadCertificate(_)), "{err}");
+    assert!(
+        matches!(err, SignError::MissingCodeSigningEku { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("lacks codeSigning"), "{err}");
 }
 
 #[test]
@@ -119,5 +123,6 @@ fn chain_to_another_root_fails() {
         in_a_year(),
     );
     let err = verify_with_chain(&[leaf], &[other.der], b"p", &sign(&pair, b"p")).unwrap_err();
-    assert!(matches!(err, SignError::BadCertificate(_)), "{err}");
+    assert!(matches!(err, SignError::CertificateUntrusted(_)), "{err}");
+    assert_eq!(err.kind(), modelseal_sign::ErrorKind::Integrity);
 }

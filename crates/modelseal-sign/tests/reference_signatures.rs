@@ -78,7 +78,7 @@ fn certificate_chain() {
     let r = check("model", "model.cert.sig", &TrustRoot::Certificates(roots));
     assert!(matches!(
         r.signer,
-        modelseal_sign::Signer::Certificate {
+        modelseal_sign::SignerIdentity::Certificate {
             chain_length: 2,
             ..
         }
@@ -94,7 +94,7 @@ fn wrong_key_is_an_integrity_failure() {
         &VerifyOptions::default(),
     )
     .unwrap_err();
-    assert!(matches!(err, SignError::BadSignature(_)), "{err}");
+    assert!(matches!(err, SignError::KeyHintMismatch { .. }), "{err}");
     assert!(err.to_string().contains("different key"), "{err}");
 }
 
@@ -110,7 +110,7 @@ fn certificate_signature_with_an_unrelated_root_fails() {
         &VerifyOptions::default(),
     )
     .unwrap_err();
-    assert!(matches!(err, SignError::BadCertificate(_)), "{err}");
+    assert!(matches!(err, SignError::CertificateUntrusted(_)), "{err}");
 }
 
 #[test]
@@ -123,5 +123,6 @@ fn key_signature_checked_against_certificates_says_so() {
         &VerifyOptions::default(),
     )
     .unwrap_err();
+    assert!(matches!(err, SignError::NoCertificateChain), "{err}");
     assert!(err.to_string().contains("no certificate chain"), "{err}");
 }

@@ -82,6 +82,8 @@ impl From<SignError> for Failure {
             ErrorKind::Malformed | ErrorKind::Io => Exit::Malformed,
             ErrorKind::Integrity => Exit::Integrity,
             ErrorKind::Usage => Exit::Usage,
+            // The crypto library or key store failed: a bug or a broken platform.
+            ErrorKind::Internal => Exit::Internal,
         };
         Failure {
             exit,
@@ -123,5 +125,20 @@ impl From<modelseal_sbom::collect::CollectError> for Failure {
             },
             message: e.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use modelseal_sign::{CryptoOperation, KeyAlgorithm};
+
+    #[test]
+    fn an_internal_crypto_failure_exits_70_not_4() {
+        let failure = Failure::from(SignError::Crypto(CryptoOperation::Signing(
+            KeyAlgorithm::EcdsaP256,
+        )));
+        assert_eq!(failure.exit, Exit::Internal);
+        assert_eq!(failure.exit.code(), 70);
     }
 }

@@ -9,7 +9,7 @@ use modelseal_gate::{
 };
 use modelseal_report::Severity;
 use modelseal_scan::ScanOptions;
-use modelseal_sign::Signer;
+use modelseal_sign::SignerIdentity;
 
 use crate::cli::{CheckArgs, ReportFormat};
 use crate::exit::{Exit, Failure};
@@ -102,12 +102,12 @@ fn size_of(path: &Path) -> u64 {
         .map_or(0, |walk| walk.entries.iter().map(|e| e.meta.len()).sum())
 }
 
-fn signer_text(signer: &Signer) -> String {
+fn signer_text(signer: &SignerIdentity) -> String {
     match signer {
-        Signer::Key { algorithm, hint } => {
+        SignerIdentity::Key { algorithm, hint } => {
             format!("{algorithm} key {}", &hint[..hint.len().min(12)])
         }
-        Signer::Certificate { subject, .. } => format!("certificate {subject}"),
+        SignerIdentity::Certificate { subject, .. } => format!("certificate {subject}"),
     }
 }
 

@@ -1,4 +1,5 @@
-use modelseal_sign::{KeyAlgorithm, Overwrite, SigningKey, write_atomic};
+use modelseal_fs::{Overwrite, write_atomic};
+use modelseal_sign::{KeyAlgorithm, SignError, SigningKey};
 use serde_json::json;
 
 use crate::cli::{Algorithm, Format, KeyGenerateArgs};
@@ -24,20 +25,22 @@ pub fn generate(args: &KeyGenerateArgs, out: &Out) -> Result<(), Failure> {
     if overwrite == Overwrite::Refuse {
         for path in [&args.out, &public_path] {
             if path.symlink_metadata().is_ok() {
-                return Err(modelseal_sign::SignError::AlreadyExists(path.clone()).into());
+                return Err(SignError::AlreadyExists(path.clone()).into());
             }
         }
     }
     let passphrase = super::passphrase(args.passphrase_env.as_deref())?;
     let key = SigningKey::generate(algorithm)?;
     let private_pem = key.to_pkcs8_pem(passphrase.as_ref().map(|p| p.as_bytes()))?;
-    write_atomic(&args.out, private_pem.as_bytes(), overwrite, Some(0o600))?;
+    write_atomic(&args.out, private_pem.as_bytes(), overwrite, Some(0o600))
+        .map_err(SignError::from)?;
     write_atomic(
         &public_path,
         key.public_key().to_pem().as_bytes(),
         overwrite,
         Some(0o644),
-    )?;
+    )
+    .map_err(SignError::from)?;
     out.json_or_line(
         &json!({
             "private_key": args.out,

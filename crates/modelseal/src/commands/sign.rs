@@ -1,4 +1,5 @@
-use modelseal_sign::{Overwrite, SigningKey, sign_model, write_atomic};
+use modelseal_fs::{Overwrite, write_atomic};
+use modelseal_sign::{SignError, SigningKey, sign_model};
 use serde_json::json;
 
 use crate::cli::{Format, SignArgs};
@@ -32,7 +33,8 @@ fn execute(args: &SignArgs, out: &Out, digest: &mut Option<String>) -> Result<()
         &signed.bundle.to_json(),
         Overwrite::Replace,
         Some(0o644),
-    )?;
+    )
+    .map_err(SignError::from)?;
 
     let root = format!("sha256:{}", hex::encode(signed.manifest.root_digest()));
     *digest = Some(root.clone());

@@ -1,4 +1,4 @@
-use modelseal_sign::{Signer, VerifyOptions, VerifyReport, verify_model};
+use modelseal_sign::{SignerIdentity, VerifyOptions, VerifyReport, verify_model};
 use serde_json::json;
 
 use crate::cli::{Format, VerifyArgs};
@@ -53,10 +53,10 @@ fn execute(args: &VerifyArgs, out: &Out, digest: &mut Option<String>) -> Result<
 
 fn render_text(report: &VerifyReport, out: &Out) {
     let signer = match &report.signer {
-        Signer::Key { algorithm, hint } => {
+        SignerIdentity::Key { algorithm, hint } => {
             format!("{algorithm} key {}", &hint[..hint.len().min(16)])
         }
-        Signer::Certificate { subject, .. } => format!("certificate {subject}"),
+        SignerIdentity::Certificate { subject, .. } => format!("certificate {subject}"),
     };
     let summary = format!(
         "{} ({} resources, {} hashed, {} {}) signed by {signer}",
