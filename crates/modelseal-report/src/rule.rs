@@ -59,6 +59,7 @@ rules! {
     PickleExtensionCode = ("PICKLE-EXTENSION-CODE", High, Scan, "EXT1/EXT2/EXT4 name a callable through the copyreg extension registry at load time."),
     PickleDynamicCall = ("PICKLE-DYNAMIC-CALL", High, Scan, "A pickle calls a value returned by another call: the callable is chosen at load time."),
     PickleMalformed = ("PICKLE-MALFORMED", Medium, Scan, "A pickle stream ends with an error; everything before the error runs when loaded."),
+    PickleTooComplex = ("PICKLE-TOO-COMPLEX", High, Scan, "A pickle needs more memory than the scanner's budget to analyse (millions of objects, memo entries or imports): the part past the budget was not scanned."),
     PickleTrailingData = ("PICKLE-TRAILING-DATA", Low, Scan, "Bytes follow the last pickle stream of a file that should hold only pickles."),
     PolyglotPickleZip = ("POLYGLOT-PICKLE-ZIP", High, Scan, "A file is both a pickle and a zip archive: loaders disagree on what it is."),
     ZipUnreadable = ("ZIP-UNREADABLE", High, Scan, "A zip archive or entry cannot be read, so its contents were not scanned."),

@@ -318,3 +318,22 @@ fn torch_legacy_storage_bytes_are_data_not_trailing_garbage() {
     let payload = fixture("scan-corpus/malicious/torch-legacy-sys-info-payload.pt");
     assert!(has(&payload, RuleId::PickleDangerousGlobal));
 }
+
+/// 5 MB of `EMPTY_DICT` once took 558 MB to scan; now the scanner stops at its memory budget and
+/// says so (high), instead of running out of memory or calling the file clean.
+#[test]
+fn a_hostile_pickle_of_millions_of_objects_is_too_complex() {
+    let mut data = b"\x80\x04".to_vec();
+    data.resize(5 << 20, b'}');
+    data.push(b'.');
+    let policy = Policy::builtin();
+    let limits = Limits::default();
+    let mut ctx = Context::new(Path::new("test"), &policy, &limits);
+    scan_bytes(&data, &mut ctx);
+    let rules: Vec<_> = ctx
+        .findings
+        .iter()
+        .map(|f| (f.rule_id, f.severity))
+        .collect();
+    assert_eq!(rules, vec![(RuleId::PickleTooComplex, Severity::High)]);
+}

@@ -173,6 +173,20 @@ fn report_events(analysis: &Analysis, ctx: &mut Context<'_>) {
 }
 
 fn report_stream_end(analysis: &Analysis, container: Container, len: usize, ctx: &mut Context<'_>) {
+    if let Some(offset) = analysis.too_complex {
+        // Not malformed: the scanner gave up, so what follows is unknown.
+        ctx.report(
+            RuleId::PickleTooComplex,
+            Severity::High,
+            Some(offset as u64),
+            format!(
+                "the pickle needs more than the scanner's {} MiB memory budget; nothing after this offset was analysed",
+                crate::pickle::vm::MEMORY_BUDGET >> 20
+            ),
+            None,
+        );
+        return;
+    }
     if let Some(last) = analysis.streams.last()
         && let Some((offset, message)) = &last.error
     {
