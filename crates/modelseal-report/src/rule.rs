@@ -57,7 +57,7 @@ rules! {
     PickleUnknownGlobal = ("PICKLE-UNKNOWN-GLOBAL", Medium, Scan, "A pickle imports a global that is not on the allowlist without calling it."),
     PickleGlobalMutation = ("PICKLE-GLOBAL-MUTATION", Critical, Scan, "BUILD, APPEND(S), SETITEM(S) or ADDITEMS write into a global object (a module, class or shared container) of the loading process."),
     PickleExtensionCode = ("PICKLE-EXTENSION-CODE", High, Scan, "EXT1/EXT2/EXT4 name a callable through the copyreg extension registry at load time."),
-    PickleDynamicCall = ("PICKLE-DYNAMIC-CALL", High, Scan, "A pickle calls a value returned by another call: the callable is chosen at load time."),
+    PickleDynamicCall = ("PICKLE-DYNAMIC-CALL", High, Scan, "A pickle calls a value returned by another call, or imports a global whose name is computed at load time: the callable is chosen at load time."),
     PickleMalformed = ("PICKLE-MALFORMED", Medium, Scan, "A pickle stream ends with an error; everything before the error runs when loaded."),
     PickleTooComplex = ("PICKLE-TOO-COMPLEX", High, Scan, "A pickle needs more memory than the scanner's budget to analyse (millions of objects, memo entries or imports): the part past the budget was not scanned."),
     PickleTrailingData = ("PICKLE-TRAILING-DATA", Low, Scan, "Bytes follow the last pickle stream of a file that should hold only pickles."),

@@ -167,6 +167,13 @@ fn report_events(analysis: &Analysis, ctx: &mut Context<'_>) {
                 format!("loading this pickle calls {callee}, a callable chosen at load time"),
                 Some(callee.clone()),
             ),
+            Event::ComputedGlobal { offset } => ctx.report(
+                RuleId::PickleDynamicCall,
+                Severity::High,
+                Some(*offset as u64),
+                "STACK_GLOBAL imports a global whose module or name is computed at load time: what it imports is unknowable",
+                Some("STACK_GLOBAL".to_owned()),
+            ),
             Event::PersistentLoad { .. } => {}
         }
     }

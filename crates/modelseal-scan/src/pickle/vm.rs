@@ -53,6 +53,9 @@ pub enum Event {
     DynamicCall { offset: usize, callee: String },
     /// A persistent id handed to the loader's `persistent_load`.
     PersistentLoad { offset: usize },
+    /// `STACK_GLOBAL` whose module or name is not a string in the stream but a value made at
+    /// load time (a call's result, an imported constant): what it imports is unknowable.
+    ComputedGlobal { offset: usize },
 }
 
 /// One pickle stream (from its first opcode to STOP or to the error that ends it).
@@ -407,11 +410,27 @@ impl Machine<'_> {
             (STACK_GLOBAL, _) => {
                 let name = self.pop()?;
                 let module = self.pop()?;
-                let (Value::Str(module), Value::Str(name)) = (module, name) else {
-                    return Err("STACK_GLOBAL requires str".to_owned());
-                };
-                let g = self.global(&module, &name, offset, GlobalOpcode::StackGlobal)?;
-                self.stack.push(g);
+                match (module, name) {
+                    (Value::Str(module), Value::Str(name)) => {
+                        let g = self.global(&module, &name, offset, GlobalOpcode::StackGlobal)?;
+                        self.stack.push(g);
+                    }
+                    // A call's result or an imported constant may be a str: the loader then
+                    // imports a name the stream never spells out.
+                    (m, n) if may_be_str(&m) && may_be_str(&n) => {
+                        self.reach(&m);
+                        self.reach(&n);
+                        self.analysis.kept += Cost::EVENT;
+                        self.analysis.events.push(Event::ComputedGlobal { offset });
+                        self.push_node(
+                            NodeKind::CallResult(
+                                "a global whose name is computed at load time".into(),
+                            ),
+                            vec![m, n],
+                        );
+                    }
+                    _ => return Err("STACK_GLOBAL requires str".to_owned()),
+                }
             }
             (INST, Arg::Global(module, name)) => {
                 let args = self.pop_mark()?;
@@ -516,6 +535,11 @@ impl Machine<'_> {
         }
         Ok(Flow::Continue)
     }
+}
+
+/// Whether the loader could see a `str` here: a string, or a value only known at load time.
+fn may_be_str(value: &Value) -> bool {
+    matches!(value, Value::Str(_) | Value::Node(_) | Value::Global(_))
 }
 
 /// "the value returned by <callee>", without growing: a chain of calls on call results would
@@ -979,5 +1003,21 @@ mod tests {
         assert!(a.too_complex.is_none());
         assert!(a.streams[0].error.is_none());
         assert!(analyze_with_budget(&data, 1 << 20).too_complex.is_some());
+    }
+
+    #[test]
+    fn stack_global_of_computed_names_is_a_dynamic_import() {
+        // builtins.str('os') computes the module name; STACK_GLOBAL imports os.system from it.
+        let data = b"\x80\x04\x8c\x08builtins\x8c\x03str\x93\x8c\x02os\x85R\x8c\x06system\x93\x8c\x02id\x85R.";
+        let a = analyze(data);
+        assert!(a.streams[0].error.is_none(), "{:?}", a.streams[0].error);
+        assert!(
+            a.events.contains(&Event::ComputedGlobal { offset: 32 }),
+            "{:?}",
+            a.events
+        );
+        assert!(a.events.iter().any(
+            |e| matches!(e, Event::DynamicCall { callee, .. } if callee.contains("computed"))
+        ));
     }
 }
