@@ -2,9 +2,8 @@
 
 use std::path::PathBuf;
 
+use modelseal_report::{RuleId, Severity};
 use serde::Serialize;
-
-pub use modelseal_report::Severity;
 
 /// Where in a file a finding is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -19,7 +18,8 @@ pub struct Location {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    pub rule_id: &'static str,
+    /// Serializes as the id string (`PICKLE-DANGEROUS-GLOBAL`).
+    pub rule_id: RuleId,
     pub severity: Severity,
     pub file: PathBuf,
     pub location: Location,

@@ -6,7 +6,6 @@ mod commands;
 mod exit;
 mod paths;
 mod render;
-mod sarif;
 
 use std::process::ExitCode;
 

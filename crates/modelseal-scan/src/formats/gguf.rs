@@ -2,7 +2,7 @@
 //! the bytes that remain before anything is allocated; `tokenizer.chat_template*` values go to
 //! the template check. Tensor data is not read.
 
-use crate::{Context, Severity};
+use crate::{Context, RuleId, Severity};
 
 use super::template;
 
@@ -109,7 +109,7 @@ pub fn scan(data: &[u8], len: u64, ctx: &mut Context<'_>) {
             message
         };
         ctx.report(
-            "GGUF-MALFORMED",
+            RuleId::GgufMalformed,
             Severity::Medium,
             None,
             format!("the GGUF header is malformed: {message}"),

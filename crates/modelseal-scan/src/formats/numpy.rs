@@ -1,14 +1,14 @@
 //! NumPy `.npy`: the header is a Python dict literal; an array of Python objects (`dtype`
 //! containing `O`) stores a pickle after it, which `numpy.load(..., allow_pickle=True)` runs.
 
-use crate::{Context, Severity};
+use crate::{Context, RuleId, Severity};
 
 use super::pickle::{self, Container};
 
 pub fn scan(data: &[u8], ctx: &mut Context<'_>) {
     let Some((header, body_start)) = header(data) else {
         ctx.report(
-            "NUMPY-MALFORMED",
+            RuleId::NumpyMalformed,
             Severity::Medium,
             Some(0),
             "the .npy header is truncated or malformed",
@@ -18,7 +18,7 @@ pub fn scan(data: &[u8], ctx: &mut Context<'_>) {
     };
     let Some(descr) = field(&header, "descr") else {
         ctx.report(
-            "NUMPY-MALFORMED",
+            RuleId::NumpyMalformed,
             Severity::Medium,
             Some(0),
             "the .npy header has no 'descr'",
@@ -33,7 +33,7 @@ pub fn scan(data: &[u8], ctx: &mut Context<'_>) {
         || descr.trim_matches(['\'', '"']) == "O";
     if is_object {
         ctx.report(
-            "NUMPY-OBJECT-ARRAY",
+            RuleId::NumpyObjectArray,
             Severity::Low,
             Some(body_start as u64),
             "an array of Python objects: its data is a pickle, run by numpy.load(allow_pickle=True)",

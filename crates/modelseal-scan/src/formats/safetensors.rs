@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::{Context, Severity};
+use crate::{Context, RuleId, Severity};
 
 /// The reference implementation refuses larger headers.
 const MAX_HEADER_BYTES: u64 = 100_000_000;
@@ -80,7 +80,7 @@ fn check_tensor(
 
 fn invalid(ctx: &mut Context<'_>, severity: Severity, message: String) {
     ctx.report(
-        "SAFETENSORS-INVALID-HEADER",
+        RuleId::SafetensorsInvalidHeader,
         severity,
         Some(0),
         message,

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::io::{Read, Seek, SeekFrom};
 
 use crate::sniff::{Format, sniff};
-use crate::{Context, Severity};
+use crate::{Context, RuleId, Severity};
 
 use super::scan_bytes;
 
@@ -22,7 +22,7 @@ pub fn scan<R: Read + Seek>(mut reader: R, len: u64, ctx: &mut Context<'_>) {
         Ok(a) => a,
         Err(e) => {
             ctx.report(
-                "ZIP-UNREADABLE",
+                RuleId::ZipUnreadable,
                 Severity::High,
                 None,
                 format!("the zip archive cannot be read ({e}); its contents were not scanned"),
@@ -37,7 +37,7 @@ pub fn scan<R: Read + Seek>(mut reader: R, len: u64, ctx: &mut Context<'_>) {
             if !seen.insert(name.as_slice()) {
                 let name = String::from_utf8_lossy(name).into_owned();
                 ctx.report(
-                    "ZIP-DUPLICATE-NAME",
+                    RuleId::ZipDuplicateName,
                     Severity::High,
                     Some(*offset),
                     format!("the archive holds two entries named {name:?}: different readers load different ones"),
@@ -56,7 +56,7 @@ pub fn scan<R: Read + Seek>(mut reader: R, len: u64, ctx: &mut Context<'_>) {
             Ok(e) => e,
             Err(e) => {
                 ctx.report(
-                    "ZIP-UNREADABLE",
+                    RuleId::ZipUnreadable,
                     Severity::High,
                     None,
                     format!("entry {index} cannot be read: {e}"),
@@ -73,7 +73,7 @@ pub fn scan<R: Read + Seek>(mut reader: R, len: u64, ctx: &mut Context<'_>) {
         headers.push((header_start, name.clone()));
         if name.starts_with('/') || name.split(['/', '\\']).any(|c| c == "..") {
             ctx.report(
-                "ZIP-PATH-TRAVERSAL",
+                RuleId::ZipPathTraversal,
                 Severity::High,
                 Some(header_start),
                 format!("entry name {name:?} escapes the extraction directory"),
@@ -85,7 +85,7 @@ pub fn scan<R: Read + Seek>(mut reader: R, len: u64, ctx: &mut Context<'_>) {
         }
         if encrypted {
             ctx.report(
-                "ZIP-ENCRYPTED",
+                RuleId::ZipEncrypted,
                 Severity::High,
                 Some(header_start),
                 format!("entry {name:?} is encrypted and cannot be scanned"),
@@ -148,7 +148,7 @@ fn scan_entry<R: Read + Seek>(
         Err(e) => report_read_error(&mut inner, name, &e),
         Ok(_) if data.len() as u64 > limit => {
             inner.report(
-                "ARCHIVE-MEMBER-TOO-LARGE",
+                RuleId::ArchiveMemberTooLarge,
                 Severity::High,
                 None,
                 format!("entry expands beyond {limit} bytes; it was not scanned"),
@@ -173,14 +173,14 @@ fn report_read_error(ctx: &mut Context<'_>, name: &str, e: &dyn std::fmt::Displa
     // The zip crate checks the CRC-32 when a member has been read to its end.
     let (rule, message) = if e.to_string().contains("checksum") {
         (
-            "ZIP-CRC-MISMATCH",
+            RuleId::ZipCrcMismatch,
             format!(
                 "entry {name:?} does not match its CRC-32: it was altered after the archive was written"
             ),
         )
     } else {
         (
-            "ZIP-UNREADABLE",
+            RuleId::ZipUnreadable,
             format!("entry {name:?} cannot be read: {e}"),
         )
     };
@@ -267,7 +267,7 @@ fn check_local_header<R: Read + Seek>(
         reader.seek(SeekFrom::Start(header_start)).is_ok() && reader.read_exact(&mut fixed).is_ok();
     if !ok || &fixed[..4] != b"PK\x03\x04" {
         ctx.report(
-            "ZIP-HEADER-MISMATCH",
+            RuleId::ZipHeaderMismatch,
             Severity::High,
             Some(header_start),
             format!("entry {central_name:?} has no valid local header where the central directory points"),
@@ -279,7 +279,7 @@ fn check_local_header<R: Read + Seek>(
     let mut local_name = vec![0u8; name_len];
     if reader.read_exact(&mut local_name).is_err() || local_name != central_name.as_bytes() {
         ctx.report(
-            "ZIP-HEADER-MISMATCH",
+            RuleId::ZipHeaderMismatch,
             Severity::High,
             Some(header_start),
             format!(
@@ -301,7 +301,7 @@ fn report_prefix<R: Read + Seek>(reader: &mut R, len: u64, ctx: &mut Context<'_>
             .read_to_end(&mut prefix)
             .is_ok();
     ctx.report(
-        "ZIP-PREPENDED-DATA",
+        RuleId::ZipPrependedData,
         Severity::High,
         Some(0),
         format!("{len} bytes precede the first zip entry"),
@@ -319,7 +319,7 @@ fn report_prefix<R: Read + Seek>(reader: &mut R, len: u64, ctx: &mut Context<'_>
 pub fn check_polyglot(data: &[u8], ctx: &mut Context<'_>) {
     if end_record(data).is_some() && zip::ZipArchive::new(std::io::Cursor::new(data)).is_ok() {
         ctx.report(
-            "POLYGLOT-PICKLE-ZIP",
+            RuleId::PolyglotPickleZip,
             Severity::High,
             Some(0),
             "the file is both a pickle and a zip archive: loaders disagree on what it is"

@@ -60,7 +60,7 @@ fn execute(args: &ScanArgs, out: &Out, counts: &mut serde_json::Value) -> Result
             "summary": summary(&report),
             "files": report.files,
         })),
-        ReportFormat::Sarif => out.json(&crate::sarif::render(&report)),
+        ReportFormat::Sarif => out.json(&modelseal_scan::sarif::scan_log(&report)),
         ReportFormat::Text => render_text(&report, threshold, out),
     }
     Ok(exit)
