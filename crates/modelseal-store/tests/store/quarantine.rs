@@ -104,7 +104,11 @@ fn a_kill_at_any_step_leaves_the_model_in_place_or_whole_in_quarantine() {
             let dir = work.path().join("quarantine");
             let mut child = Command::new(std::env::current_exe().unwrap());
             child
-                .args(["child_process_for_crash_tests", "--exact", "--nocapture"])
+                .args([
+                    "quarantine::child_process_for_crash_tests",
+                    "--exact",
+                    "--nocapture",
+                ])
                 .env("MODELSEAL_TEST_CRASH_AT", format!("{step:?}"))
                 .env("MODELSEAL_TEST_MODEL", &model)
                 .env("MODELSEAL_TEST_DIR", &dir);

@@ -1,0 +1,4 @@
+//! The integration tests of modelseal-store, one binary (each test file is a module).
+
+mod audit;
+mod quarantine;
