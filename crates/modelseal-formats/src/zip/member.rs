@@ -143,6 +143,40 @@ pub fn open_member<'r, R: Read + Seek>(
     })
 }
 
+/// Reads `member` whole through its own local header, refusing more than `limit` bytes
+/// ([`FormatError::TooLarge`]) and data that fails its CRC-32.
+pub fn read_member<R: Read + Seek>(
+    reader: &mut R,
+    member: &Member,
+    limit: u64,
+) -> Result<Vec<u8>, FormatError> {
+    let local = read_local_header(reader, member)?;
+    let data = open_member(reader, member, &local)?;
+    let mut out = Vec::new();
+    data.take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(
+            |e| match e.get_ref().and_then(|i| i.downcast_ref::<FormatError>()) {
+                Some(inner) => inner.clone(),
+                None => FormatError::from_io(
+                    &e,
+                    "member data",
+                    local.data_offset,
+                    member.compressed_size,
+                ),
+            },
+        )?;
+    if out.len() as u64 > limit {
+        // Past the limit the CRC was never reached: the member is refused, not judged.
+        return Err(FormatError::TooLarge {
+            what: "member",
+            size: member.uncompressed_size.max(out.len() as u64),
+            limit,
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -181,6 +215,19 @@ mod tests {
     fn inflates_deflated_members() {
         let zip = deflated_archive("x", &[7u8; 5000]);
         assert_eq!(members(&zip), [vec![7u8; 5000]]);
+    }
+
+    #[test]
+    fn read_member_is_bounded() {
+        let zip = deflated_archive("x", &[7u8; 5000]);
+        let mut cursor = Cursor::new(&zip[..]);
+        let directory = read_central_directory(&mut cursor, zip.len() as u64, 1 << 20).unwrap();
+        let member = &directory.members[0];
+        assert_eq!(read_member(&mut cursor, member, 5000).unwrap().len(), 5000);
+        assert!(matches!(
+            read_member(&mut cursor, member, 4999),
+            Err(FormatError::TooLarge { limit: 4999, .. })
+        ));
     }
 
     #[test]

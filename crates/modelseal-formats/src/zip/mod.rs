@@ -9,7 +9,7 @@ mod member;
 pub use directory::{
     CentralDirectory, END_RECORD_SEARCH, Member, find_end_record, read_central_directory,
 };
-pub use member::{LocalHeader, MemberData, open_member, read_local_header};
+pub use member::{LocalHeader, MemberData, open_member, read_local_header, read_member};
 
 /// Archives written by hand for the tests, so this crate's tests need no zip writer.
 #[cfg(test)]
