@@ -290,6 +290,49 @@ keras_save("keras-functional.h5", functional, "benign", "Keras model (legacy .h5
 write("config.json", json.dumps({"architectures": ["LlamaForCausalLM"], "hidden_size": 64}).encode(), "benign", "HF config", "json")
 
 manifest.sort(key=lambda m: m["file"])
+# What public report each malicious sample reproduces (file name -> note); benign samples are
+# false-positive controls written by the real library.
+NOTES = {
+    "keras-lambda.h5": "CVE-2024-3660 (Keras before 2.13 runs a Lambda layer's marshalled bytecode on load; CERT VU#253266)",
+    "keras-lambda.keras": "CVE-2024-3660 (Keras Lambda layer bytecode; .keras runs it with safe_mode=False, CERT VU#253266)",
+    "builtins-getattr-import.pkl": "no public id; reproduces an attribute-resolver chain (getattr(__import__('os'), 'system')): the class of picklescan GHSA-vvpj-8cmc-gx39 (pkgutil.resolve_name reaching any blocked name)",
+    "chat-template.gguf": "CVE-2024-34359 (llama-cpp-python, Jinja2 SSTI through the GGUF tokenizer.chat_template)",
+    "dotted-name-attribute-walk.pkl": "no public id; reproduces a protocol-4 dotted name (logging.os.system) walked with getattr from an innocuous module; cf. modelscan issue #85 (names rewritten through an allowlisted global)",
+    "ext1-extension-registry.pkl": "no public id; reproduces EXT1 resolving a callable from the copyreg extension registry, which name-based scanners never see",
+    "inst-opcode.pkl": "no public id; reproduces a call through INST (protocol 0), which scanners keyed on GLOBAL+REDUCE miss",
+    "obj-opcode.pkl": "no public id; reproduces a call through OBJ (protocol 1), which scanners keyed on GLOBAL+REDUCE miss",
+    "nested-pickle-loads.pkl": "picklescan GHSA-84r2-jw7c-4r5q (nested pickle via pickle/_pickle.loads); earlier picklescan issue #24 / PR #25",
+    "numpy-npz-object-member.npz": "CVE-2019-6446 (numpy.load unpickled object arrays by default before 1.16.3); the payload sits in one npz member",
+    "numpy-object-array.npy": "CVE-2019-6446 (numpy.load with allow_pickle runs an object array's pickle)",
+    "numpy-testing-runstring.pkl": "no public id; reproduces a code-running function inside an allowlisted package (numpy.testing), the class of picklescan's 'missing detection when calling built-in function' advisories (e.g. GHSA-4whj-rm5r-c2v8) and modelscan issue #330 (numpy allowlist)",
+    "operator-attrgetter-alias.pkl": "picklescan GHSA-955r-x9j8-7rhh and GHSA-m273-6v24-x4m4 (_operator/operator.attrgetter bypasses)",
+    "payload-then-broken-stream.pkl": "nullifAI (ReversingLabs, February 2025): payload first, then a stream that breaks before STOP so scanners give up",
+    "polyglot-pickle-then-zip.bin": "no public id; reproduces a pickle/zip polyglot as described by Trail of Bits' fickling polyglot module (PyTorch files valid as more than one format)",
+    "python2-builtin-exec.pkl": "no public id; reproduces __builtin__.exec, which fix_imports remaps to builtins.exec below protocol 3 so a scanner matching 'builtins' misses it",
+    "second-stream-after-stop.pkl": "no public id; reproduces a malicious second pickle after a benign one's STOP (loaders that call load() repeatedly, e.g. PyTorch legacy files, run it)",
+    "stack-global-via-memo.pkl": "picklescan issue #22 (ImaginaryCTF 2023 'Safe Pickle': STACK_GLOBAL names taken from the memo, not the preceding opcodes)",
+    "tokenizer_config.json": "CVE-2024-34359 (llama-cpp-python chat-template SSTI; the same template in a transformers tokenizer_config.json)",
+    "torch-legacy-payload.pt": "no public id; reproduces a malicious object in the PyTorch legacy (non-zip) format",
+    "torch-legacy-sys-info-payload.pt": "no public id; reproduces a payload in the legacy format's sys_info pickle, which runs before the model pickle",
+    "torch-save-payload.pt": "no public id; reproduces the classic malicious torch.save checkpoint (payload object beside real weights)",
+    "torch-zip-data-pkl.pt": "no public id; reproduces a PyTorch zip whose top folder is not 'archive', so scanners looking for archive/data.pkl miss it; related: picklescan CVE-2025-1944 (zip member names)",
+}
+REDUCE_NOTE = "no public id; reproduces the canonical __reduce__ payload, written as posix.system (what os.system pickles as on Linux), which denylists naming only os.system miss"
+JOBLIB_NOTE = "no public id; reproduces a malicious object inside a joblib container (compressed or not), which joblib.load unpickles"
+NOTES.update({f"reduce-os-system-p{p}.pkl": REDUCE_NOTE for p in range(6)})
+NOTES.update({f"joblib-{c}.joblib": JOBLIB_NOTE for c in ["bz2", "gzip", "lzma", "raw", "xz", "zlib"]})
+
+
+def note_for(kind, name, family):
+    if kind == "benign":
+        return f"benign control: {family} written by the real library (false-positive check)"
+    return NOTES[name]
+
+
+for sample in manifest:
+    kind, name = sample["file"].split("/", 1)
+    sample["note"] = sample["note"] or note_for(kind, name, sample["family"])
+
 with open(os.path.join(OUT, "corpus.json"), "w") as f:
     json.dump({"generated_by": "scripts/make-scan-corpus.py", "samples": manifest}, f, indent=1)
 print(f"{len(manifest)} samples in {OUT}")

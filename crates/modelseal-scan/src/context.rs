@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use modelseal_report::RuleId;
+
 use crate::{Finding, Location, Policy, Severity};
 
 /// Limits that keep hostile archives from exhausting memory or recursion.
@@ -81,7 +83,7 @@ impl<'a> Context<'a> {
 
     pub fn report(
         &mut self,
-        rule_id: &'static str,
+        rule_id: RuleId,
         severity: Severity,
         offset: Option<u64>,
         message: impl Into<String>,

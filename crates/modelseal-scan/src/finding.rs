@@ -1,55 +1,9 @@
 //! Findings: what a scan reports, as data (rendered as text, JSON or SARIF by the CLI).
 
-use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 
+use modelseal_report::{RuleId, Severity};
 use serde::Serialize;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Severity {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "info" => Ok(Severity::Info),
-            "low" => Ok(Severity::Low),
-            "medium" => Ok(Severity::Medium),
-            "high" => Ok(Severity::High),
-            "critical" => Ok(Severity::Critical),
-            other => Err(format!(
-                "unknown severity {other:?} (expected info, low, medium, high or critical)"
-            )),
-        }
-    }
-}
 
 /// Where in a file a finding is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -64,7 +18,8 @@ pub struct Location {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    pub rule_id: &'static str,
+    /// Serializes as the id string (`PICKLE-DANGEROUS-GLOBAL`).
+    pub rule_id: RuleId,
     pub severity: Severity,
     pub file: PathBuf,
     pub location: Location,

@@ -10,11 +10,12 @@ mod finding;
 pub mod formats;
 pub mod pickle;
 pub mod policy;
-pub mod rules;
 mod scan;
 pub mod sniff;
 
 pub use context::{Context, Limits};
-pub use finding::{Finding, Location, Severity};
+pub use finding::{Finding, Location};
+// The scanner's severities and rule ids are the shared report vocabulary.
+pub use modelseal_report::{RuleId, Severity};
 pub use policy::{Policy, PolicyFile, Verdict};
 pub use scan::{FileReport, ScanError, ScanOptions, ScanReport, scan_file, scan_paths};

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::formats::{gguf, keras, safetensors, scan_bytes, zip};
 use crate::sniff::{Format, sniff};
-use crate::{Context, Finding, Limits, Policy, Severity};
+use crate::{Context, Finding, Limits, Policy, RuleId, Severity};
 
 #[derive(Debug, Clone, Default)]
 pub struct ScanOptions {
@@ -176,7 +176,7 @@ fn scan_into(path: &Path, ctx: &mut Context<'_>) -> Result<(Format, u64), FsErro
         _ => {
             if len > limit {
                 ctx.report(
-                    "FILE-TOO-LARGE",
+                    RuleId::FileTooLarge,
                     Severity::Medium,
                     None,
                     format!("the file is {len} bytes; only the first {limit} were scanned"),

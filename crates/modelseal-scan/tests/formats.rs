@@ -6,9 +6,9 @@ use std::io::Write;
 use std::path::Path;
 
 use modelseal_scan::formats::scan_bytes;
-use modelseal_scan::{Context, Limits, Policy, Severity};
+use modelseal_scan::{Context, Limits, Policy, RuleId, Severity};
 
-fn findings(data: &[u8]) -> Vec<(&'static str, Severity)> {
+fn findings(data: &[u8]) -> Vec<(RuleId, Severity)> {
     let policy = Policy::builtin();
     let limits = Limits {
         max_member_bytes: 1 << 20,
@@ -23,7 +23,7 @@ fn findings(data: &[u8]) -> Vec<(&'static str, Severity)> {
         .collect()
 }
 
-fn has(data: &[u8], rule: &str) -> bool {
+fn has(data: &[u8], rule: RuleId) -> bool {
     findings(data).iter().any(|(r, _)| *r == rule)
 }
 
@@ -53,9 +53,9 @@ fn local_header_name_differing_from_the_central_directory() {
         .position(|w| w == b"archive/data.pkl")
         .unwrap();
     z[at..at + 16].copy_from_slice(b"archive/data.txt");
-    assert!(has(&z, "ZIP-HEADER-MISMATCH"));
+    assert!(has(&z, RuleId::ZipHeaderMismatch));
     assert!(
-        has(&z, "PICKLE-DANGEROUS-GLOBAL"),
+        has(&z, RuleId::PickleDangerousGlobal),
         "the member is still scanned through the central directory"
     );
 }
@@ -69,19 +69,19 @@ fn a_member_altered_after_writing_fails_its_crc() {
     let limits = Limits::default();
     let mut ctx = Context::new(Path::new("t"), &policy, &limits);
     scan_bytes(&z, &mut ctx);
-    assert!(has(&z, "ZIP-CRC-MISMATCH"), "{:?}", ctx.findings);
+    assert!(has(&z, RuleId::ZipCrcMismatch), "{:?}", ctx.findings);
 }
 
 #[test]
 fn duplicate_and_escaping_names() {
     let z = zip_of(&[("a/data.pkl", b"N."), ("../../evil.pkl", b"N.")]);
-    assert!(has(&z, "ZIP-PATH-TRAVERSAL"));
+    assert!(has(&z, RuleId::ZipPathTraversal));
     let mut z = zip_of(&[("a/data.pkl", b"N."), ("a/data.pkx", b"N.")]);
     // Rename the second entry in both headers: two entries with one name.
     while let Some(at) = z.windows(10).position(|w| w == b"a/data.pkx") {
         z[at + 9] = b'l';
     }
-    assert!(has(&z, "ZIP-DUPLICATE-NAME"), "{:?}", findings(&z));
+    assert!(has(&z, RuleId::ZipDuplicateName), "{:?}", findings(&z));
 }
 
 #[test]
@@ -89,19 +89,19 @@ fn junk_or_a_pickle_in_front_of_a_zip() {
     let mut glued = b"MZ self-extractor stub ".to_vec();
     glued.extend(zip_of(&[("archive/data.pkl", EVIL)]));
     assert!(
-        has(&glued, "PICKLE-DANGEROUS-GLOBAL"),
+        has(&glued, RuleId::PickleDangerousGlobal),
         "the zip behind the stub is scanned"
     );
     let mut polyglot = EVIL.to_vec();
     polyglot.extend(zip_of(&[("archive/data.pkl", b"N.")]));
-    assert!(has(&polyglot, "POLYGLOT-PICKLE-ZIP"));
+    assert!(has(&polyglot, RuleId::PolyglotPickleZip));
 }
 
 #[test]
 fn decompression_bombs_are_cut_at_the_limit() {
     let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
     enc.write_all(&vec![0u8; 3 << 20]).unwrap();
-    assert!(has(&enc.finish().unwrap(), "ARCHIVE-MEMBER-TOO-LARGE"));
+    assert!(has(&enc.finish().unwrap(), RuleId::ArchiveMemberTooLarge));
 }
 
 #[test]
@@ -110,7 +110,7 @@ fn nested_archives_stop_at_the_depth_limit() {
     for i in 0..6 {
         data = zip_of(&[(&format!("level{i}.zip"), &data)]);
     }
-    assert!(has(&data, "ARCHIVE-TOO-DEEP"));
+    assert!(has(&data, RuleId::ArchiveTooDeep));
 }
 
 fn safetensors(header: &str, data_len: usize) -> Vec<u8> {
@@ -131,22 +131,22 @@ fn lying_safetensors_headers() {
         r#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
         8,
     );
-    assert!(findings(&overlap).contains(&("SAFETENSORS-INVALID-HEADER", Severity::High)));
+    assert!(findings(&overlap).contains(&(RuleId::SafetensorsInvalidHeader, Severity::High)));
     let out_of_range = safetensors(
         r#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#,
         8,
     );
-    assert!(findings(&out_of_range).contains(&("SAFETENSORS-INVALID-HEADER", Severity::High)));
+    assert!(findings(&out_of_range).contains(&(RuleId::SafetensorsInvalidHeader, Severity::High)));
     let wrong_size = safetensors(
         r#"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#,
         8,
     );
-    assert!(has(&wrong_size, "SAFETENSORS-INVALID-HEADER"));
+    assert!(has(&wrong_size, RuleId::SafetensorsInvalidHeader));
     let bad_meta = safetensors(
         r#"{"__metadata__":{"k":1},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,
         8,
     );
-    assert!(has(&bad_meta, "SAFETENSORS-INVALID-HEADER"));
+    assert!(has(&bad_meta, RuleId::SafetensorsInvalidHeader));
 }
 
 #[test]
@@ -155,7 +155,7 @@ fn truncated_gguf() {
     g.extend(3u32.to_le_bytes());
     g.extend(1u64.to_le_bytes());
     g.extend(1_000_000u64.to_le_bytes());
-    assert!(has(&g, "GGUF-MALFORMED"));
+    assert!(has(&g, RuleId::GgufMalformed));
 }
 
 #[test]
@@ -163,11 +163,11 @@ fn build_into_a_global_object() {
     // ctorch\nserialization\n then BUILD with a dict: writes attributes of a module.
     assert!(
         findings(b"ctorch\nserialization\n}S'load'\nNsb.")
-            .contains(&("PICKLE-GLOBAL-MUTATION", Severity::High))
+            .contains(&(RuleId::PickleGlobalMutation, Severity::High))
     );
     assert!(
         findings(b"cos\nenviron\n}S'X'\nS'1'\nsb.")
-            .contains(&("PICKLE-GLOBAL-MUTATION", Severity::Critical))
+            .contains(&(RuleId::PickleGlobalMutation, Severity::Critical))
     );
 }
 
@@ -176,7 +176,7 @@ fn unknown_globals_referenced_but_not_called_are_medium() {
     let data = b"\x80\x04\x8c\x05mylib\x8c\x05Thing\x93\x85.";
     assert_eq!(
         findings(data),
-        vec![("PICKLE-UNKNOWN-GLOBAL", Severity::Medium)]
+        vec![(RuleId::PickleUnknownGlobal, Severity::Medium)]
     );
 }
 
@@ -215,15 +215,15 @@ fn onnx_external_data_and_custom_domains() {
     assert!(findings(&onnx_model("", "weights.bin")).is_empty());
     assert_eq!(
         findings(&onnx_model("", "../../../etc/passwd")),
-        vec![("ONNX-EXTERNAL-DATA-ESCAPE", Severity::High)]
+        vec![(RuleId::OnnxExternalDataEscape, Severity::High)]
     );
     assert_eq!(
         findings(&onnx_model("", "/etc/shadow")),
-        vec![("ONNX-EXTERNAL-DATA-ESCAPE", Severity::High)]
+        vec![(RuleId::OnnxExternalDataEscape, Severity::High)]
     );
     assert_eq!(
         findings(&onnx_model("evil.custom_ops", "w.bin")),
-        vec![("ONNX-CUSTOM-DOMAIN", Severity::Medium)]
+        vec![(RuleId::OnnxCustomDomain, Severity::Medium)]
     );
     assert!(findings(&onnx_model("com.microsoft", "w.bin")).is_empty());
     // A node attribute with an invalid wire type: the model is recognised, its graph is not
@@ -232,7 +232,7 @@ fn onnx_external_data_and_custom_domains() {
     let broken = [vec![0x08, 8], pb_bytes(7, &pb_bytes(1, &node))].concat();
     assert_eq!(
         findings(&broken),
-        vec![("ONNX-MALFORMED", Severity::Medium)]
+        vec![(RuleId::OnnxMalformed, Severity::Medium)]
     );
 }
 
@@ -250,29 +250,29 @@ fn keras_configs_in_every_hdf5_layout_h5py_writes() {
     for (file, expected) in [
         (
             "v0-vlen-foreign.h5",
-            Some(("KERAS-FOREIGN-MODULE", Severity::Critical)),
+            Some((RuleId::KerasForeignModule, Severity::Critical)),
         ),
         (
             "v0-fixed-lambda.h5",
-            Some(("KERAS-LAMBDA-BYTECODE", Severity::Critical)),
+            Some((RuleId::KerasLambdaBytecode, Severity::Critical)),
         ),
         // 20 more attributes: the v1 object header continues in a second block.
         (
             "v0-many-attributes-foreign.h5",
-            Some(("KERAS-FOREIGN-MODULE", Severity::Critical)),
+            Some((RuleId::KerasForeignModule, Severity::Critical)),
         ),
         (
             "userblock-foreign.h5",
-            Some(("KERAS-FOREIGN-MODULE", Severity::Critical)),
+            Some((RuleId::KerasForeignModule, Severity::Critical)),
         ),
         (
             "latest-vlen-foreign.h5",
-            Some(("KERAS-FOREIGN-MODULE", Severity::Critical)),
+            Some((RuleId::KerasForeignModule, Severity::Critical)),
         ),
         // Dense attribute storage is not read, and so is never passed as clean.
         (
             "latest-dense-foreign.h5",
-            Some(("HDF5-UNREADABLE", Severity::High)),
+            Some((RuleId::Hdf5Unreadable, Severity::High)),
         ),
         ("v0-clean.h5", None),
     ] {
@@ -309,14 +309,33 @@ fn torchscript_names_are_classes_only_inside_a_torchscript_archive() {
     let mut pickle = Vec::new();
     std::io::Read::read_to_end(&mut archive.by_name(&name).unwrap(), &mut pickle).unwrap();
     let plain = zip_of(&[("archive/data.pkl", &pickle), ("archive/version", b"3\n")]);
-    assert!(has(&plain, "PICKLE-UNKNOWN-CALL"));
+    assert!(has(&plain, RuleId::PickleUnknownCall));
 }
 
 #[test]
 fn torch_legacy_storage_bytes_are_data_not_trailing_garbage() {
     assert!(findings(&fixture("scan-corpus/benign/torch-legacy.pt")).is_empty());
     let payload = fixture("scan-corpus/malicious/torch-legacy-sys-info-payload.pt");
-    assert!(has(&payload, "PICKLE-DANGEROUS-GLOBAL"));
+    assert!(has(&payload, RuleId::PickleDangerousGlobal));
+}
+
+/// 5 MB of `EMPTY_DICT` once took 558 MB to scan; now the scanner stops at its memory budget and
+/// says so (high), instead of running out of memory or calling the file clean.
+#[test]
+fn a_hostile_pickle_of_millions_of_objects_is_too_complex() {
+    let mut data = b"\x80\x04".to_vec();
+    data.resize(5 << 20, b'}');
+    data.push(b'.');
+    let policy = Policy::builtin();
+    let limits = Limits::default();
+    let mut ctx = Context::new(Path::new("test"), &policy, &limits);
+    scan_bytes(&data, &mut ctx);
+    let rules: Vec<_> = ctx
+        .findings
+        .iter()
+        .map(|f| (f.rule_id, f.severity))
+        .collect();
+    assert_eq!(rules, vec![(RuleId::PickleTooComplex, Severity::High)]);
 }
 
 fn zip_fixture(name: &str) -> Vec<u8> {
@@ -328,8 +347,8 @@ fn zip_fixture(name: &str) -> Vec<u8> {
     .unwrap()
 }
 
-fn critical_dangerous_global(findings: &[(&str, Severity)]) -> bool {
-    findings.contains(&("PICKLE-DANGEROUS-GLOBAL", Severity::Critical))
+fn critical_dangerous_global(findings: &[(RuleId, Severity)]) -> bool {
+    findings.contains(&(RuleId::PickleDangerousGlobal, Severity::Critical))
 }
 
 #[test]
@@ -343,7 +362,7 @@ fn a_malicious_data_pkl_shadowed_by_a_benign_duplicate_is_still_scanned() {
         let found = findings(&zip_fixture(fixture));
         assert!(critical_dangerous_global(&found), "{fixture}: {found:?}");
         assert!(
-            found.contains(&("ZIP-DUPLICATE-NAME", Severity::High)),
+            found.contains(&(RuleId::ZipDuplicateName, Severity::High)),
             "{fixture}: {found:?}"
         );
     }
@@ -359,7 +378,7 @@ fn a_zip64_pytorch_checkpoint_scans_clean() {
     }
     let duplicated = findings(&zip_fixture("zip64-duplicate-data-pkl.zip"));
     assert!(
-        duplicated.contains(&("ZIP-DUPLICATE-NAME", Severity::High)),
+        duplicated.contains(&(RuleId::ZipDuplicateName, Severity::High)),
         "{duplicated:?}"
     );
     assert!(critical_dangerous_global(&duplicated), "{duplicated:?}");
@@ -410,7 +429,7 @@ fn forcing_zip64_through_the_end_record_changes_nothing() {
         assert_eq!(a, b);
         let mut glued = b"junk in front ".to_vec();
         glued.extend_from_slice(&forced);
-        assert!(has(&glued, "ZIP-PREPENDED-DATA"));
+        assert!(has(&glued, RuleId::ZipPrependedData));
     }
 }
 
@@ -451,10 +470,10 @@ fn a_v1_gguf_parses_with_the_shared_reader() {
     let found = findings(&hostile);
     assert!(!found.is_empty(), "{found:?}");
     assert!(
-        !found.iter().any(|(r, _)| *r == "GGUF-MALFORMED"),
+        !found.iter().any(|(r, _)| *r == RuleId::GgufMalformed),
         "{found:?}"
     );
     let mut truncated = benign.clone();
     truncated.truncate(40);
-    assert!(has(&truncated, "GGUF-MALFORMED"));
+    assert!(has(&truncated, RuleId::GgufMalformed));
 }

@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use crate::sniff::{Format, sniff};
-use crate::{Context, Severity};
+use crate::{Context, RuleId, Severity};
 
 use super::pickle::{self, Container};
 use super::scan_bytes;
@@ -51,7 +51,7 @@ pub fn scan(data: &[u8], format: Format, ctx: &mut Context<'_>) {
     };
     if out.len() as u64 > limit {
         ctx.report(
-            "ARCHIVE-MEMBER-TOO-LARGE",
+            RuleId::ArchiveMemberTooLarge,
             Severity::High,
             None,
             format!(
@@ -64,7 +64,7 @@ pub fn scan(data: &[u8], format: Format, ctx: &mut Context<'_>) {
     } else if let Err(e) = result {
         if out.is_empty() {
             ctx.report(
-                "COMPRESSED-UNREADABLE",
+                RuleId::CompressedUnreadable,
                 Severity::Medium,
                 None,
                 format!("the {} stream cannot be decompressed: {e}", format.name()),
@@ -73,7 +73,7 @@ pub fn scan(data: &[u8], format: Format, ctx: &mut Context<'_>) {
             return;
         }
         ctx.report(
-            "COMPRESSED-TRUNCATED",
+            RuleId::CompressedTruncated,
             Severity::Medium,
             None,
             format!(

@@ -5,7 +5,7 @@
 
 use modelseal_formats::gguf::{Header, Value};
 
-use crate::{Context, Severity};
+use crate::{Context, RuleId, Severity};
 
 use super::template;
 
@@ -35,7 +35,7 @@ pub fn scan(data: &[u8], len: u64, ctx: &mut Context<'_>) {
             error.to_string()
         };
         ctx.report(
-            "GGUF-MALFORMED",
+            RuleId::GgufMalformed,
             Severity::Medium,
             None,
             format!("the GGUF header is malformed: {message}"),

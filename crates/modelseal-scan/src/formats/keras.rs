@@ -20,7 +20,7 @@ use std::io::{Read, Seek};
 use serde_json::Value;
 
 use super::hdf5::{self, Hdf5Error};
-use crate::{Context, Severity, Verdict};
+use crate::{Context, RuleId, Severity, Verdict};
 
 /// Packages Keras (3.9 and later) imports modelling objects from.
 const KERAS_PACKAGES: &[&str] = &["keras", "keras_hub", "keras_cv", "keras_nlp", "tf_keras"];
@@ -128,7 +128,7 @@ fn check_object(
     if lambda_bytecode && !keras3_lambda_layer {
         let layer = layer.map_or_else(|| "a Lambda layer".to_owned(), |l| format!("layer {l:?}"));
         ctx.report(
-            "KERAS-LAMBDA-BYTECODE",
+            RuleId::KerasLambdaBytecode,
             Severity::Critical,
             None,
             format!(
@@ -151,7 +151,7 @@ fn check_object(
         let last = name.rsplit('.').next().unwrap_or(name);
         if NON_MODELLING_APIS.contains(&last) {
             ctx.report(
-                "KERAS-UNSAFE-FUNCTION",
+                RuleId::KerasUnsafeFunction,
                 Severity::Critical,
                 None,
                 format!(
@@ -165,7 +165,7 @@ fn check_object(
     let verdict = ctx.policy.classify(module, name);
     match verdict {
         Verdict::Dangerous(category) => ctx.report(
-            "KERAS-FOREIGN-MODULE",
+            RuleId::KerasForeignModule,
             Severity::Critical,
             None,
             format!(
@@ -177,7 +177,7 @@ fn check_object(
         // by name (`"module": "builtins", "config": "relu"`).
         _ if module == "builtins" => {}
         _ => ctx.report(
-            "KERAS-FOREIGN-MODULE",
+            RuleId::KerasForeignModule,
             Severity::High,
             None,
             format!(
@@ -197,7 +197,7 @@ pub fn scan_h5<R: Read + Seek>(mut reader: R, len: u64, ctx: &mut Context<'_>) {
             // High, not medium: h5py may read what this reader cannot (dense attribute
             // storage, say), and a config that was not checked must not pass the gate.
             ctx.report(
-                "HDF5-UNREADABLE",
+                RuleId::Hdf5Unreadable,
                 Severity::High,
                 None,
                 format!("the root attributes could not be read ({e}); a Keras model_config there was not checked"),
@@ -215,7 +215,7 @@ pub fn scan_h5<R: Read + Seek>(mut reader: R, len: u64, ctx: &mut Context<'_>) {
             match serde_json::from_slice::<Value>(value) {
                 Ok(document) => check_document(&document, &origin, ctx),
                 Err(e) => ctx.report(
-                    "HDF5-UNREADABLE",
+                    RuleId::Hdf5Unreadable,
                     Severity::Medium,
                     None,
                     format!("{origin} is not JSON ({e}); it was not checked"),
@@ -230,7 +230,7 @@ pub fn scan_h5<R: Read + Seek>(mut reader: R, len: u64, ctx: &mut Context<'_>) {
 mod tests {
     use super::*;
 
-    fn rules(json: &str) -> Vec<(&'static str, Severity)> {
+    fn rules(json: &str) -> Vec<(RuleId, Severity)> {
         let policy = crate::Policy::builtin();
         let limits = crate::Limits::default();
         let mut ctx = Context::new(std::path::Path::new("t"), &policy, &limits);
@@ -259,13 +259,13 @@ mod tests {
             {"class_name": "__lambda__", "config": {"code": "4wEAAA=="}}}}"#;
         assert_eq!(
             rules(k3),
-            vec![("KERAS-LAMBDA-BYTECODE", Severity::Critical)]
+            vec![(RuleId::KerasLambdaBytecode, Severity::Critical)]
         );
         let k2 = r#"{"class_name": "Lambda", "config": {"name": "l", "function": ["4wEA", null, null],
             "function_type": "lambda"}}"#;
         assert_eq!(
             rules(k2),
-            vec![("KERAS-LAMBDA-BYTECODE", Severity::Critical)]
+            vec![(RuleId::KerasLambdaBytecode, Severity::Critical)]
         );
     }
 
@@ -274,25 +274,28 @@ mod tests {
         let os = r#"{"module": "os", "class_name": "function", "config": "system"}"#;
         assert_eq!(
             rules(os),
-            vec![("KERAS-FOREIGN-MODULE", Severity::Critical)]
+            vec![(RuleId::KerasForeignModule, Severity::Critical)]
         );
         let exec = r#"{"module": "builtins", "class_name": "function", "config": "exec"}"#;
         assert_eq!(
             rules(exec),
-            vec![("KERAS-FOREIGN-MODULE", Severity::Critical)]
+            vec![(RuleId::KerasForeignModule, Severity::Critical)]
         );
         let other = r#"{"module": "mypkg.layers", "class_name": "Custom", "config": {}}"#;
-        assert_eq!(rules(other), vec![("KERAS-FOREIGN-MODULE", Severity::High)]);
+        assert_eq!(
+            rules(other),
+            vec![(RuleId::KerasForeignModule, Severity::High)]
+        );
         let toggle = r#"{"layers": [{"module": "keras.config", "class_name": "function",
             "config": "enable_unsafe_deserialization"}]}"#;
         assert_eq!(
             rules(toggle),
-            vec![("KERAS-UNSAFE-FUNCTION", Severity::Critical)]
+            vec![(RuleId::KerasUnsafeFunction, Severity::Critical)]
         );
         let get_file = r#"{"module": "keras.utils", "class_name": "get_file", "config": {}}"#;
         assert_eq!(
             rules(get_file),
-            vec![("KERAS-UNSAFE-FUNCTION", Severity::Critical)]
+            vec![(RuleId::KerasUnsafeFunction, Severity::Critical)]
         );
     }
 
@@ -301,7 +304,7 @@ mod tests {
         let nested = r#"{"model_config": "{\"module\": \"subprocess\", \"class_name\": \"Popen\", \"config\": {}}"}"#;
         assert_eq!(
             rules(nested),
-            vec![("KERAS-FOREIGN-MODULE", Severity::Critical)]
+            vec![(RuleId::KerasForeignModule, Severity::Critical)]
         );
     }
 }

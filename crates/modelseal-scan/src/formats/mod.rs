@@ -13,14 +13,14 @@ pub mod template;
 pub mod zip;
 
 use crate::sniff::{Format, sniff};
-use crate::{Context, Severity};
+use crate::{Context, RuleId, Severity};
 
 /// Scans an in-memory file or member. Returns the detected format.
 pub fn scan_bytes(data: &[u8], ctx: &mut Context<'_>) -> Format {
     let format = sniff(&data[..data.len().min(64 * 1024)], data.len() as u64);
     if ctx.depth > ctx.limits.max_depth {
         ctx.report(
-            "ARCHIVE-TOO-DEEP",
+            RuleId::ArchiveTooDeep,
             Severity::High,
             None,
             format!(

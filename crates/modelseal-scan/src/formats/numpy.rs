@@ -4,14 +4,14 @@
 
 use modelseal_formats::npy::Header;
 
-use crate::{Context, Severity};
+use crate::{Context, RuleId, Severity};
 
 use super::pickle::{self, Container};
 
 pub fn scan(data: &[u8], ctx: &mut Context<'_>) {
     let Ok(header) = Header::parse(data) else {
         ctx.report(
-            "NUMPY-MALFORMED",
+            RuleId::NumpyMalformed,
             Severity::Medium,
             Some(0),
             "the .npy header is truncated or malformed",
@@ -21,7 +21,7 @@ pub fn scan(data: &[u8], ctx: &mut Context<'_>) {
     };
     let Some(descr) = &header.descr else {
         ctx.report(
-            "NUMPY-MALFORMED",
+            RuleId::NumpyMalformed,
             Severity::Medium,
             Some(0),
             "the .npy header has no 'descr'",
@@ -31,7 +31,7 @@ pub fn scan(data: &[u8], ctx: &mut Context<'_>) {
     };
     if header.is_object() {
         ctx.report(
-            "NUMPY-OBJECT-ARRAY",
+            RuleId::NumpyObjectArray,
             Severity::Low,
             Some(header.data_offset as u64),
             "an array of Python objects: its data is a pickle, run by numpy.load(allow_pickle=True)",

@@ -6,7 +6,7 @@
 //! checked against the bytes left, subgraphs (If/Loop bodies, functions) recursively to a
 //! bounded depth. No generated ONNX bindings are needed for that.
 
-use crate::{Context, Severity};
+use crate::{Context, RuleId, Severity};
 
 /// Operator domains of the ONNX standard and of ONNX Runtime's built-in contrib operators.
 const KNOWN_DOMAINS: &[&str] = &[
@@ -129,7 +129,7 @@ pub fn scan(data: &[u8], ctx: &mut Context<'_>) {
     }
     if malformed {
         ctx.report(
-            "ONNX-MALFORMED",
+            RuleId::OnnxMalformed,
             Severity::Medium,
             None,
             "the ONNX model does not parse to its end",
@@ -142,7 +142,7 @@ pub fn scan(data: &[u8], ctx: &mut Context<'_>) {
 fn graph_or_function(data: &[u8], depth: u32, ctx: &mut Context<'_>) -> bool {
     if depth > MAX_DEPTH {
         ctx.report(
-            "ONNX-MALFORMED",
+            RuleId::OnnxMalformed,
             Severity::Medium,
             None,
             format!("subgraphs nested deeper than {MAX_DEPTH}"),
@@ -214,7 +214,7 @@ fn tensor_proto(data: &[u8], ctx: &mut Context<'_>) -> bool {
             || location.split(['/', '\\']).any(|c| c == "..");
         if escapes {
             ctx.report(
-                "ONNX-EXTERNAL-DATA-ESCAPE",
+                RuleId::OnnxExternalDataEscape,
                 Severity::High,
                 None,
                 format!("initializer {name:?} loads its data from {location:?}, outside the model directory"),
@@ -228,7 +228,7 @@ fn tensor_proto(data: &[u8], ctx: &mut Context<'_>) -> bool {
 fn check_domain(domain: &str, what: &str, ctx: &mut Context<'_>) {
     if !KNOWN_DOMAINS.contains(&domain) {
         ctx.report(
-            "ONNX-CUSTOM-DOMAIN",
+            RuleId::OnnxCustomDomain,
             Severity::Medium,
             None,
             format!("{what} domain {domain:?} is not a standard ONNX domain: running it needs a custom operator library (native code)"),

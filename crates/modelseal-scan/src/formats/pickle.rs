@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::pickle::{Analysis, Event, GlobalUse, analyze};
-use crate::{Context, Severity, Verdict};
+use crate::{Context, RuleId, Severity, Verdict};
 
 /// Where a pickle sits decides whether bytes after its STOP are expected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,12 +107,12 @@ fn report_globals(analysis: &Analysis, ctx: &mut Context<'_>) {
         };
         let (rule, severity, message) = match s.verdict {
             Verdict::Dangerous(category) => (
-                "PICKLE-DANGEROUS-GLOBAL",
+                RuleId::PickleDangerousGlobal,
                 Severity::Critical,
                 format!("loading this pickle {how} {}{uses}: {category}", s.shown),
             ),
             Verdict::Unknown if s.called || s.reached => (
-                "PICKLE-UNKNOWN-CALL",
+                RuleId::PickleUnknownCall,
                 Severity::High,
                 format!(
                     "loading this pickle {how} {}{uses}, which is not on the allowlist: unknown code runs",
@@ -120,7 +120,7 @@ fn report_globals(analysis: &Analysis, ctx: &mut Context<'_>) {
                 ),
             ),
             _ => (
-                "PICKLE-UNKNOWN-GLOBAL",
+                RuleId::PickleUnknownGlobal,
                 Severity::Medium,
                 format!(
                     "this pickle imports {}{uses}, which is not on the allowlist",
@@ -146,7 +146,7 @@ fn report_events(analysis: &Analysis, ctx: &mut Context<'_>) {
                 let (verdict, shown) = verdict(g, ctx);
                 let severity = if matches!(verdict, Verdict::Dangerous(_)) { Severity::Critical } else { Severity::High };
                 ctx.report(
-                    "PICKLE-GLOBAL-MUTATION",
+                    RuleId::PickleGlobalMutation,
                     severity,
                     Some(*offset as u64),
                     format!("opcode {opcode:#04x} writes into the global object {shown} itself (attributes or items of a module, class or shared object)"),
@@ -154,18 +154,25 @@ fn report_events(analysis: &Analysis, ctx: &mut Context<'_>) {
                 );
             }
             Event::Extension { offset, code } => ctx.report(
-                "PICKLE-EXTENSION-CODE",
+                RuleId::PickleExtensionCode,
                 Severity::High,
                 Some(*offset as u64),
                 format!("extension code {code} names a callable through the copyreg registry at load time"),
                 Some(format!("EXT {code}")),
             ),
             Event::DynamicCall { offset, callee } => ctx.report(
-                "PICKLE-DYNAMIC-CALL",
+                RuleId::PickleDynamicCall,
                 Severity::High,
                 Some(*offset as u64),
                 format!("loading this pickle calls {callee}, a callable chosen at load time"),
                 Some(callee.clone()),
+            ),
+            Event::ComputedGlobal { offset } => ctx.report(
+                RuleId::PickleDynamicCall,
+                Severity::High,
+                Some(*offset as u64),
+                "STACK_GLOBAL imports a global whose module or name is computed at load time: what it imports is unknowable",
+                Some("STACK_GLOBAL".to_owned()),
             ),
             Event::PersistentLoad { .. } => {}
         }
@@ -173,11 +180,25 @@ fn report_events(analysis: &Analysis, ctx: &mut Context<'_>) {
 }
 
 fn report_stream_end(analysis: &Analysis, container: Container, len: usize, ctx: &mut Context<'_>) {
+    if let Some(offset) = analysis.too_complex {
+        // Not malformed: the scanner gave up, so what follows is unknown.
+        ctx.report(
+            RuleId::PickleTooComplex,
+            Severity::High,
+            Some(offset as u64),
+            format!(
+                "the pickle needs more than the scanner's {} MiB memory budget; nothing after this offset was analysed",
+                crate::pickle::vm::MEMORY_BUDGET >> 20
+            ),
+            None,
+        );
+        return;
+    }
     if let Some(last) = analysis.streams.last()
         && let Some((offset, message)) = &last.error
     {
         ctx.report(
-            "PICKLE-MALFORMED",
+            RuleId::PickleMalformed,
             Severity::Medium,
             Some(*offset as u64),
             format!("the pickle stream ends with an error ({message}); everything before it runs when loaded"),
@@ -188,7 +209,7 @@ fn report_stream_end(analysis: &Analysis, container: Container, len: usize, ctx:
         && container == Container::Raw
     {
         ctx.report(
-            "PICKLE-TRAILING-DATA",
+            RuleId::PickleTrailingData,
             Severity::Low,
             Some(offset as u64),
             format!("{} bytes follow the last pickle stream", len - offset),

@@ -7,11 +7,11 @@
 use modelseal_formats::FormatError;
 use modelseal_formats::safetensors::{Header, MAX_HEADER_BYTES};
 
-use crate::{Context, Severity};
+use crate::{Context, RuleId, Severity};
 
 fn invalid(ctx: &mut Context<'_>, severity: Severity, message: String) {
     ctx.report(
-        "SAFETENSORS-INVALID-HEADER",
+        RuleId::SafetensorsInvalidHeader,
         severity,
         Some(0),
         message,

@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use crate::{Context, Severity};
+use crate::{Context, RuleId, Severity};
 
 use super::scan_bytes;
 
@@ -13,7 +13,7 @@ pub fn scan(data: &[u8], ctx: &mut Context<'_>) {
         Ok(e) => e,
         Err(e) => {
             ctx.report(
-                "TAR-UNREADABLE",
+                RuleId::TarUnreadable,
                 Severity::High,
                 None,
                 format!("the tar archive cannot be read: {e}"),
@@ -27,7 +27,7 @@ pub fn scan(data: &[u8], ctx: &mut Context<'_>) {
             Ok(e) => e,
             Err(e) => {
                 ctx.report(
-                    "TAR-UNREADABLE",
+                    RuleId::TarUnreadable,
                     Severity::High,
                     None,
                     format!("a tar entry cannot be read: {e}"),
@@ -42,7 +42,7 @@ pub fn scan(data: &[u8], ctx: &mut Context<'_>) {
             .unwrap_or_default();
         if name.starts_with('/') || name.split('/').any(|c| c == "..") {
             ctx.report(
-                "TAR-PATH-TRAVERSAL",
+                RuleId::TarPathTraversal,
                 Severity::High,
                 Some(entry.raw_header_position()),
                 format!("entry name {name:?} escapes the extraction directory"),
@@ -55,7 +55,7 @@ pub fn scan(data: &[u8], ctx: &mut Context<'_>) {
         let mut content = Vec::new();
         if let Err(e) = (&mut entry).take(limit + 1).read_to_end(&mut content) {
             ctx.report(
-                "TAR-UNREADABLE",
+                RuleId::TarUnreadable,
                 Severity::High,
                 None,
                 format!("entry {name:?} cannot be read: {e}"),
@@ -66,7 +66,7 @@ pub fn scan(data: &[u8], ctx: &mut Context<'_>) {
         let mut inner = ctx.enter(&name);
         if content.len() as u64 > limit {
             inner.report(
-                "ARCHIVE-MEMBER-TOO-LARGE",
+                RuleId::ArchiveMemberTooLarge,
                 Severity::High,
                 None,
                 format!("entry is larger than {limit} bytes; not scanned"),

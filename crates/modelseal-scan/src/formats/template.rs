@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::{Context, Severity};
+use crate::{Context, RuleId, Severity};
 
 /// Attribute names and globals that only a sandbox escape needs.
 const INTERNALS: &[&str] = &[
@@ -44,7 +44,7 @@ pub fn check(template: &str, origin: &str, offset: Option<u64>, ctx: &mut Contex
     let normalized = normalize(template);
     if let Some(hit) = INTERNALS.iter().find(|n| normalized.contains(*n)) {
         ctx.report(
-            "CHAT-TEMPLATE-PYTHON-INTERNALS",
+            RuleId::ChatTemplatePythonInternals,
             Severity::Critical,
             offset,
             format!("the chat template in {origin} reaches Python internals ({hit}): rendering it outside a sandbox runs code"),
@@ -52,7 +52,7 @@ pub fn check(template: &str, origin: &str, offset: Option<u64>, ctx: &mut Contex
         );
     } else if let Some(hit) = GADGETS.iter().find(|g| contains_word(&normalized, g)) {
         ctx.report(
-            "CHAT-TEMPLATE-GADGET",
+            RuleId::ChatTemplateGadget,
             Severity::High,
             offset,
             format!(
@@ -115,7 +115,7 @@ pub fn check_document(value: &Value, ctx: &mut Context<'_>) {
 mod tests {
     use super::*;
 
-    fn rule(template: &str) -> Option<&'static str> {
+    fn rule(template: &str) -> Option<RuleId> {
         let policy = crate::Policy::builtin();
         let limits = crate::Limits::default();
         let mut ctx = Context::new(std::path::Path::new("t"), &policy, &limits);
@@ -134,16 +134,16 @@ mod tests {
     fn escapes_are_found_however_spelled() {
         assert_eq!(
             rule("{{ ''.__class__.__mro__[1].__subclasses__() }}"),
-            Some("CHAT-TEMPLATE-PYTHON-INTERNALS")
+            Some(RuleId::ChatTemplatePythonInternals)
         );
         assert_eq!(
             rule("{{ ''|attr('\\x5f\\x5fclass\\x5f\\x5f') }}"),
-            Some("CHAT-TEMPLATE-PYTHON-INTERNALS")
+            Some(RuleId::ChatTemplatePythonInternals)
         );
         assert_eq!(
             rule("{{ x|attr('__cla' ~ 'ss__') }}"),
-            Some("CHAT-TEMPLATE-PYTHON-INTERNALS")
+            Some(RuleId::ChatTemplatePythonInternals)
         );
-        assert_eq!(rule("{{ cycler.next }}"), Some("CHAT-TEMPLATE-GADGET"));
+        assert_eq!(rule("{{ cycler.next }}"), Some(RuleId::ChatTemplateGadget));
     }
 }

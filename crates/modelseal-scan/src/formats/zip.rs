@@ -15,7 +15,7 @@ use modelseal_formats::zip::{self as format, CentralDirectory, Member};
 pub use modelseal_formats::zip::{END_RECORD_SEARCH, find_end_record as end_record};
 
 use crate::sniff::{Format, sniff};
-use crate::{Context, Severity};
+use crate::{Context, RuleId, Severity};
 
 use super::scan_bytes;
 
@@ -26,7 +26,7 @@ pub fn scan<R: Read + Seek>(mut reader: R, len: u64, ctx: &mut Context<'_>) {
             Ok(directory) => directory,
             Err(e) => {
                 ctx.report(
-                    "ZIP-UNREADABLE",
+                    RuleId::ZipUnreadable,
                     Severity::High,
                     None,
                     format!("the zip archive cannot be read ({e}); its contents were not scanned"),
@@ -58,7 +58,7 @@ fn report_duplicates(directory: &CentralDirectory, ctx: &mut Context<'_>) {
         if !seen.insert(member.name.as_slice()) {
             let name = member.name_lossy();
             ctx.report(
-                "ZIP-DUPLICATE-NAME",
+                RuleId::ZipDuplicateName,
                 Severity::High,
                 Some(member.local_header_offset),
                 format!("the archive holds two entries named {name:?}: different readers load different ones"),
@@ -79,7 +79,7 @@ fn scan_member<R: Read + Seek>(
     let header_start = member.local_header_offset;
     if name.starts_with('/') || name.split(['/', '\\']).any(|c| c == "..") {
         ctx.report(
-            "ZIP-PATH-TRAVERSAL",
+            RuleId::ZipPathTraversal,
             Severity::High,
             Some(header_start),
             format!("entry name {name:?} escapes the extraction directory"),
@@ -91,14 +91,14 @@ fn scan_member<R: Read + Seek>(
     let local = format::read_local_header(reader, member);
     match &local {
         Err(_) => ctx.report(
-            "ZIP-HEADER-MISMATCH",
+            RuleId::ZipHeaderMismatch,
             Severity::High,
             Some(header_start),
             format!("entry {name:?} has no valid local header where the central directory points"),
             Some(name.clone()),
         ),
         Ok(local) if local.name != member.name => ctx.report(
-            "ZIP-HEADER-MISMATCH",
+            RuleId::ZipHeaderMismatch,
             Severity::High,
             Some(header_start),
             format!(
@@ -114,7 +114,7 @@ fn scan_member<R: Read + Seek>(
     }
     if member.is_encrypted() {
         ctx.report(
-            "ZIP-ENCRYPTED",
+            RuleId::ZipEncrypted,
             Severity::High,
             Some(header_start),
             format!("entry {name:?} is encrypted and cannot be scanned"),
@@ -153,7 +153,7 @@ fn scan_member<R: Read + Seek>(
         Err(e) => report_io_error(&mut inner, &name, &e),
         Ok(_) if bytes.len() as u64 > limit => {
             inner.report(
-                "ARCHIVE-MEMBER-TOO-LARGE",
+                RuleId::ArchiveMemberTooLarge,
                 Severity::High,
                 None,
                 format!("entry expands beyond {limit} bytes; it was not scanned"),
@@ -177,14 +177,14 @@ fn enter<'a>(ctx: &Context<'a>, name: &str, torchscript: bool) -> Context<'a> {
 fn report_read_error(ctx: &mut Context<'_>, name: &str, e: &FormatError) {
     let (rule, message) = if let FormatError::CrcMismatch { .. } = e {
         (
-            "ZIP-CRC-MISMATCH",
+            RuleId::ZipCrcMismatch,
             format!(
                 "entry {name:?} does not match its CRC-32: it was altered after the archive was written"
             ),
         )
     } else {
         (
-            "ZIP-UNREADABLE",
+            RuleId::ZipUnreadable,
             format!("entry {name:?} cannot be read: {e}"),
         )
     };
@@ -199,7 +199,7 @@ fn report_io_error(ctx: &mut Context<'_>, name: &str, e: &std::io::Error) {
     {
         Some(format_error) => report_read_error(ctx, name, format_error),
         None => ctx.report(
-            "ZIP-UNREADABLE",
+            RuleId::ZipUnreadable,
             Severity::High,
             None,
             format!("entry {name:?} cannot be read: {e}"),
@@ -218,7 +218,7 @@ fn report_prefix<R: Read + Seek>(reader: &mut R, len: u64, ctx: &mut Context<'_>
             .read_to_end(&mut prefix)
             .is_ok();
     ctx.report(
-        "ZIP-PREPENDED-DATA",
+        RuleId::ZipPrependedData,
         Severity::High,
         Some(0),
         format!("{len} bytes precede the first zip entry"),
@@ -244,7 +244,7 @@ pub fn check_polyglot(data: &[u8], ctx: &mut Context<'_>) {
         .is_ok()
     {
         ctx.report(
-            "POLYGLOT-PICKLE-ZIP",
+            RuleId::PolyglotPickleZip,
             Severity::High,
             Some(0),
             "the file is both a pickle and a zip archive: loaders disagree on what it is"

@@ -53,6 +53,9 @@ pub enum Event {
     DynamicCall { offset: usize, callee: String },
     /// A persistent id handed to the loader's `persistent_load`.
     PersistentLoad { offset: usize },
+    /// `STACK_GLOBAL` whose module or name is not a string in the stream but a value made at
+    /// load time (a call's result, an imported constant): what it imports is unknowable.
+    ComputedGlobal { offset: usize },
 }
 
 /// One pickle stream (from its first opcode to STOP or to the error that ends it).
@@ -66,6 +69,35 @@ pub struct Stream {
     pub error: Option<(usize, String)>,
 }
 
+/// How many bytes of working memory the symbolic unpickler may use on one file, by its own
+/// estimate (see [`Cost`]): about a million stack, memo or container entries. A real model
+/// pickle needs a few thousand (a state dict holds a handful of values per tensor), but a
+/// hostile one can make a ~100-byte node out of every input byte (`EMPTY_DICT` repeated), so
+/// without a budget 5 MB of input took 558 MB. When it runs out, analysis stops and the file
+/// is reported as too complex to scan (`PICKLE-TOO-COMPLEX`), never as clean.
+pub const MEMORY_BUDGET: usize = 32 << 20;
+
+/// What the unpickler charges against [`MEMORY_BUDGET`] for what it keeps, in bytes: the size
+/// of the Rust structures plus allocator and growth overhead, rounded up.
+struct Cost;
+
+impl Cost {
+    /// A stack entry or a container's item (`Value`, 24 bytes).
+    const VALUE: usize = 32;
+    /// A MARK.
+    const MARK: usize = 16;
+    /// A memo entry (hash map slot with its key and value).
+    const MEMO: usize = 64;
+    /// A container or call result (`Rc<Node>`, its list in `Machine::nodes`).
+    const NODE: usize = 112;
+    /// An import, plus the bytes of its names.
+    const GLOBAL: usize = 160;
+    /// An event, which becomes a finding with a message.
+    const EVENT: usize = 512;
+    /// A stream record.
+    const STREAM: usize = 96;
+}
+
 #[derive(Debug, Default)]
 pub struct Analysis {
     pub streams: Vec<Stream>,
@@ -75,6 +107,13 @@ pub struct Analysis {
     pub trailing_data: Option<usize>,
     /// joblib arrays read from inside the stream (raw bytes skipped or nested pickles run).
     pub joblib_arrays: usize,
+    /// Where analysis stopped because the pickle needs more memory than [`MEMORY_BUDGET`]
+    /// allows: nothing after this offset was analysed.
+    pub too_complex: Option<usize>,
+    /// Bytes charged so far for what this analysis keeps (globals, events, streams, strings).
+    kept: usize,
+    /// The budget this analysis runs under.
+    budget: usize,
 }
 
 #[derive(Clone)]
@@ -113,6 +152,8 @@ struct Machine<'a> {
     /// Every node made, so that reference cycles a pickle builds (a list appended to itself
     /// through the memo) can be broken when the stream ends instead of leaking.
     nodes: Vec<Rc<Node>>,
+    /// Items held by all containers (the stack, marks, memo and nodes are counted by length).
+    children: usize,
 }
 
 /// What the decoder must do after an opcode.
@@ -131,7 +172,22 @@ enum Flow {
 type Step = Result<Flow, String>;
 
 impl Machine<'_> {
+    /// The memory this stream holds now plus what the analysis keeps, by [`Cost`].
+    fn used(&self) -> usize {
+        self.analysis.kept
+            + self.stack.len() * Cost::VALUE
+            + self.marks.len() * Cost::MARK
+            + self.memo.len() * Cost::MEMO
+            + self.nodes.len() * Cost::NODE
+            + self.children * Cost::VALUE
+    }
+
+    fn over_budget(&self) -> bool {
+        self.used() > self.analysis.budget
+    }
+
     fn node(&mut self, kind: NodeKind, children: Vec<Value>) -> Value {
+        self.children += children.len();
         let node = Rc::new(Node {
             kind,
             children: RefCell::new(children),
@@ -204,9 +260,11 @@ impl Machine<'_> {
                         self.reach(item);
                     }
                 }
+                self.children += items.len();
                 node.children.borrow_mut().extend(items);
             }
             Value::Global(i) => {
+                self.analysis.kept += Cost::EVENT;
                 self.analysis.events.push(Event::MutatesGlobal {
                     offset,
                     global: *i,
@@ -225,21 +283,25 @@ impl Machine<'_> {
             Value::Global(i) => {
                 let g = &mut self.analysis.globals[*i];
                 g.called = true;
-                format!("{}.{}", g.module, g.name).into()
+                let name = format!("{}.{}", g.module, g.name);
+                self.analysis.kept += name.len();
+                name.into()
             }
             Value::Node(node) => {
-                let what = match &node.kind {
-                    NodeKind::CallResult(c) => format!("the value returned by {c}"),
-                    NodeKind::Container => "a container".to_owned(),
+                let what: Rc<str> = match &node.kind {
+                    NodeKind::CallResult(c) => returned_by(c),
+                    NodeKind::Container => "a container".into(),
                 };
+                self.analysis.kept += Cost::EVENT + what.len();
                 self.analysis.events.push(Event::DynamicCall {
                     offset,
-                    callee: what.clone(),
+                    callee: what.to_string(),
                 });
-                what.into()
+                what
             }
             Value::Extension(code) => {
                 let what = format!("extension code {code}");
+                self.analysis.kept += Cost::EVENT;
                 self.analysis.events.push(Event::DynamicCall {
                     offset,
                     callee: what.clone(),
@@ -267,6 +329,7 @@ impl Machine<'_> {
         if !is_dotted_identifier(module) {
             return Err(format!("no module named {module:?}: the import fails"));
         }
+        self.analysis.kept += Cost::GLOBAL + module.len() + name.len();
         let remapped = (self.protocol < 3)
             .then(|| python3_name(module, name))
             .filter(|(m, n)| m != module || n != name);
@@ -319,17 +382,23 @@ impl Machine<'_> {
             }
             (FRAME | READONLY_BUFFER, _) => {}
             (NEXT_BUFFER, _) => self.stack.push(Value::Scalar),
-            (_, Arg::Str(s)) => self.stack.push(Value::Str(Rc::from(s.as_ref()))),
+            (_, Arg::Str(s)) => {
+                // Strings are charged once, when made; DUP and memo GET share them.
+                self.analysis.kept += s.len();
+                self.stack.push(Value::Str(Rc::from(s.as_ref())));
+            }
             (_, Arg::Int(i)) => self.stack.push(Value::Int(i)),
             (_, Arg::BigInt | Arg::Float(_) | Arg::Bool(_) | Arg::Bytes(_)) | (NONE, _) => {
                 self.stack.push(Value::Scalar);
             }
             (PERSID, Arg::PersId(_)) => {
+                self.analysis.kept += Cost::EVENT;
                 self.analysis.events.push(Event::PersistentLoad { offset });
                 self.push_node(NodeKind::CallResult("persistent_load".into()), vec![]);
             }
             (BINPERSID, _) => {
                 let pid = self.pop()?;
+                self.analysis.kept += Cost::EVENT;
                 self.analysis.events.push(Event::PersistentLoad { offset });
                 self.reach(&pid);
                 self.push_node(NodeKind::CallResult("persistent_load".into()), vec![pid]);
@@ -341,11 +410,27 @@ impl Machine<'_> {
             (STACK_GLOBAL, _) => {
                 let name = self.pop()?;
                 let module = self.pop()?;
-                let (Value::Str(module), Value::Str(name)) = (module, name) else {
-                    return Err("STACK_GLOBAL requires str".to_owned());
-                };
-                let g = self.global(&module, &name, offset, GlobalOpcode::StackGlobal)?;
-                self.stack.push(g);
+                match (module, name) {
+                    (Value::Str(module), Value::Str(name)) => {
+                        let g = self.global(&module, &name, offset, GlobalOpcode::StackGlobal)?;
+                        self.stack.push(g);
+                    }
+                    // A call's result or an imported constant may be a str: the loader then
+                    // imports a name the stream never spells out.
+                    (m, n) if may_be_str(&m) && may_be_str(&n) => {
+                        self.reach(&m);
+                        self.reach(&n);
+                        self.analysis.kept += Cost::EVENT;
+                        self.analysis.events.push(Event::ComputedGlobal { offset });
+                        self.push_node(
+                            NodeKind::CallResult(
+                                "a global whose name is computed at load time".into(),
+                            ),
+                            vec![m, n],
+                        );
+                    }
+                    _ => return Err("STACK_GLOBAL requires str".to_owned()),
+                }
             }
             (INST, Arg::Global(module, name)) => {
                 let args = self.pop_mark()?;
@@ -380,6 +465,7 @@ impl Machine<'_> {
                 if code == 0 {
                     return Err("EXT specifies code <= 0".to_owned());
                 }
+                self.analysis.kept += Cost::EVENT;
                 self.analysis.events.push(Event::Extension { offset, code });
                 self.stack.push(Value::Extension(code));
             }
@@ -448,6 +534,22 @@ impl Machine<'_> {
             (other, _) => return Err(format!("opcode {other:#04x} with an unexpected argument")),
         }
         Ok(Flow::Continue)
+    }
+}
+
+/// Whether the loader could see a `str` here: a string, or a value only known at load time.
+fn may_be_str(value: &Value) -> bool {
+    matches!(value, Value::Str(_) | Value::Node(_) | Value::Global(_))
+}
+
+/// "the value returned by <callee>", without growing: a chain of calls on call results would
+/// otherwise make each description longer than the last (quadratic memory in the chain).
+fn returned_by(callee: &Rc<str>) -> Rc<str> {
+    const PREFIX: &str = "the value returned by ";
+    if callee.starts_with(PREFIX) {
+        Rc::clone(callee)
+    } else {
+        format!("{PREFIX}{callee}").into()
     }
 }
 
@@ -528,6 +630,7 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
         protocol: 0,
         joblib,
         nodes: Vec::new(),
+        children: 0,
     };
     let mut decoder = Decoder::new(data, start);
     let mut opcodes = 0;
@@ -543,7 +646,13 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
         };
         opcodes += 1;
         let at = op.offset;
-        match machine.step(op) {
+        let flow = machine.step(op);
+        if machine.over_budget() {
+            machine.analysis.too_complex = Some(at);
+            error = Some((at, "the scanner's memory budget ran out".to_owned()));
+            break;
+        }
+        match flow {
             Ok(Flow::Continue) => {}
             Ok(Flow::Stop) => {
                 stopped = true;
@@ -571,10 +680,17 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
             }
             Ok(Flow::NestedPickle) => {
                 machine.analysis.joblib_arrays += 1;
+                // joblib reads an object array with plain `pickle.load`: no arrays inside it
+                // (and no recursion for a hostile file to nest).
                 let (nested, nested_stopped) =
-                    run_stream(data, decoder.position(), machine.analysis, joblib);
+                    run_stream(data, decoder.position(), machine.analysis, false);
                 let end = nested.end;
+                machine.analysis.kept += Cost::STREAM;
                 machine.analysis.streams.push(nested);
+                if machine.analysis.too_complex.is_some() {
+                    error = Some((end, "the scanner's memory budget ran out".to_owned()));
+                    break;
+                }
                 if !nested_stopped {
                     error = Some((end, "the nested object-array pickle is broken".to_owned()));
                     break;
@@ -624,9 +740,17 @@ fn is_dotted_identifier(name: &str) -> bool {
 /// `NumpyArrayWrapper`); because a victim may also open one with plain `pickle.load`, which
 /// decodes those bytes as opcodes, what that reading imports and calls is added too.
 pub fn analyze(data: &[u8]) -> Analysis {
-    let mut analysis = analyze_as(data, true);
-    if analysis.joblib_arrays > 0 {
-        let plain = analyze_as(data, false);
+    analyze_with_budget(data, MEMORY_BUDGET)
+}
+
+/// [`analyze`] under a memory budget of `budget` bytes instead of [`MEMORY_BUDGET`].
+pub fn analyze_with_budget(data: &[u8], budget: usize) -> Analysis {
+    let mut analysis = analyze_as(data, true, budget);
+    if analysis.joblib_arrays > 0 && analysis.too_complex.is_none() {
+        // The second reading gets what the first left, so both together stay in budget.
+        let plain = analyze_as(data, false, budget.saturating_sub(analysis.kept));
+        analysis.too_complex = plain.too_complex;
+        analysis.kept += plain.kept;
         let offset = analysis.globals.len();
         analysis.globals.extend(plain.globals);
         analysis
@@ -647,8 +771,11 @@ pub fn analyze(data: &[u8]) -> Analysis {
     analysis
 }
 
-fn analyze_as(data: &[u8], joblib: bool) -> Analysis {
-    let mut analysis = Analysis::default();
+fn analyze_as(data: &[u8], joblib: bool, budget: usize) -> Analysis {
+    let mut analysis = Analysis {
+        budget,
+        ..Analysis::default()
+    };
     let mut pos = 0;
     while pos < data.len() {
         let first = pos == 0;
@@ -656,8 +783,15 @@ fn analyze_as(data: &[u8], joblib: bool) -> Analysis {
             data[pos] == code::PROTO && data.get(pos + 1).is_some_and(|p| *p <= 5);
         if !first && !looks_like_pickle {
             // Try it on a scratch analysis: keep it only if it is a whole clean stream.
-            let mut scratch = Analysis::default();
+            let mut scratch = Analysis {
+                budget: budget.saturating_sub(analysis.kept),
+                ..Analysis::default()
+            };
             let (stream, stopped) = run_stream(data, pos, &mut scratch, joblib);
+            if scratch.too_complex.is_some() {
+                analysis.too_complex = scratch.too_complex;
+                break;
+            }
             if !(stopped && stream.error.is_none()) {
                 analysis.trailing_data = Some(pos);
                 break;
@@ -665,8 +799,9 @@ fn analyze_as(data: &[u8], joblib: bool) -> Analysis {
         }
         let (stream, stopped) = run_stream(data, pos, &mut analysis, joblib);
         let end = stream.end;
+        analysis.kept += Cost::STREAM;
         analysis.streams.push(stream);
-        if !stopped || end <= pos {
+        if !stopped || end <= pos || analysis.too_complex.is_some() {
             break;
         }
         pos = end;
@@ -790,5 +925,99 @@ mod tests {
             a.streams[0].error.as_ref().map(|e| e.1.as_str()),
             Some("STACK_GLOBAL requires str")
         );
+    }
+
+    /// A 5 MB protocol-4 pickle whose body is `unit` repeated.
+    fn hostile(unit: &[u8]) -> Vec<u8> {
+        let mut data = b"\x80\x04".to_vec();
+        while data.len() < 5 << 20 {
+            data.extend_from_slice(unit);
+        }
+        data.push(code::STOP);
+        data
+    }
+
+    #[test]
+    fn a_pickle_of_millions_of_objects_stops_at_the_memory_budget() {
+        for (what, unit) in [
+            ("EMPTY_DICT", &b"}"[..]),
+            ("EMPTY_LIST+MEMOIZE", b"]\x94"),
+            ("nested lists", b"]("),
+            ("MARK", b"("),
+            ("DUP", b"N2"),
+            ("memo PUT at fresh indices", b"N\x94"),
+            (
+                "STACK_GLOBAL of memoized names",
+                b"\x8c\x02os\x94\x8c\x06system\x94h\x00h\x01\x93",
+            ),
+        ] {
+            let a = analyze(&hostile(unit));
+            let at = a
+                .too_complex
+                .unwrap_or_else(|| panic!("{what}: not stopped"));
+            assert!(at < 3 << 20, "{what}: stopped only at {at}");
+        }
+    }
+
+    #[test]
+    fn the_budget_is_shared_by_every_stream_of_a_file() {
+        // A million tiny streams, each cheap, must not add up past the budget unnoticed.
+        let data = b"\x80\x02N.".repeat(1 << 20);
+        assert!(analyze(&data).too_complex.is_some());
+    }
+
+    #[test]
+    fn chained_calls_do_not_grow_their_descriptions() {
+        let mut data = b"cos\nsystem\n".to_vec();
+        for _ in 0..10_000 {
+            data.extend_from_slice(b")R");
+        }
+        data.push(code::STOP);
+        let a = analyze(&data);
+        assert!(a.too_complex.is_none());
+        let longest = a
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::DynamicCall { callee, .. } => Some(callee.len()),
+                _ => None,
+            })
+            .max();
+        assert_eq!(longest, Some("the value returned by os.system".len()));
+    }
+
+    #[test]
+    fn an_ordinary_pickle_stays_well_inside_the_budget() {
+        // A dict of 100,000 str -> int entries (a vocabulary): a few MB of estimate.
+        let mut data = b"\x80\x04}\x94(".to_vec();
+        for i in 0..100_000u32 {
+            let key = format!("token{i}");
+            data.push(0x8c);
+            data.push(u8::try_from(key.len()).unwrap());
+            data.extend_from_slice(key.as_bytes());
+            data.push(b'J');
+            data.extend_from_slice(&i.to_le_bytes());
+        }
+        data.extend_from_slice(b"u.");
+        let a = analyze(&data);
+        assert!(a.too_complex.is_none());
+        assert!(a.streams[0].error.is_none());
+        assert!(analyze_with_budget(&data, 1 << 20).too_complex.is_some());
+    }
+
+    #[test]
+    fn stack_global_of_computed_names_is_a_dynamic_import() {
+        // builtins.str('os') computes the module name; STACK_GLOBAL imports os.system from it.
+        let data = b"\x80\x04\x8c\x08builtins\x8c\x03str\x93\x8c\x02os\x85R\x8c\x06system\x93\x8c\x02id\x85R.";
+        let a = analyze(data);
+        assert!(a.streams[0].error.is_none(), "{:?}", a.streams[0].error);
+        assert!(
+            a.events.contains(&Event::ComputedGlobal { offset: 32 }),
+            "{:?}",
+            a.events
+        );
+        assert!(a.events.iter().any(
+            |e| matches!(e, Event::DynamicCall { callee, .. } if callee.contains("computed"))
+        ));
     }
 }
