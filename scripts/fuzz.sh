@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-all=(oms_statement signature_bundle private_key certificate_chain scan_pickle scan_bytes scan_zip scan_safetensors scan_gguf scan_hdf5 audit_log sbom_document sbom_files)
+all=(oms_statement signature_bundle private_key certificate_chain scan_pickle scan_bytes scan_zip scan_safetensors scan_gguf scan_hdf5 audit_log sbom_document sbom_files formats_zip formats_gguf formats_safetensors formats_npy)
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 export RUSTC_BOOTSTRAP=1
 
@@ -20,6 +20,9 @@ find tests/fixtures/scan-corpus -type f \( -name '*.pkl' -o -name '*-raw.joblib'
 find tests/fixtures/scan-corpus -type f \( -name '*.pt' -o -name '*.npz' -o -name '*.keras' \) -size -64k -exec cp {} fuzz/corpus/scan_zip/ \;
 find tests/fixtures/scan-corpus -type f -name '*.safetensors' -exec cp {} fuzz/corpus/scan_safetensors/ \;
 find tests/fixtures/scan-corpus -type f -name '*.gguf' -exec cp {} fuzz/corpus/scan_gguf/ \;
+# The format parsers start from the same files as their scanners.
+for format in zip gguf safetensors; do cp fuzz/corpus/scan_$format/* fuzz/corpus/formats_$format/ 2>/dev/null || true; done
+find tests/fixtures/scan-corpus -type f -name '*.npy' -size -64k -exec cp {} fuzz/corpus/formats_npy/ \;
 find tests/fixtures/hdf5 tests/fixtures/scan-corpus -type f -name '*.h5' -exec cp {} fuzz/corpus/scan_hdf5/ \;
 # SBOM documents: the writers' and validators' fixtures and the real SPDX example.
 find crates/modelseal-sbom/tests/fixtures -type f \( -name '*.json' -o -name '*.xml' \) -size -64k -exec cp {} fuzz/corpus/sbom_document/ \;

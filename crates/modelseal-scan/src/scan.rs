@@ -2,9 +2,10 @@
 //! needs (a zip's central directory and pickle members, a safetensors header), in parallel.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+use modelseal_fs::{FsError, Op, SpecialFiles, Symlinks, Walker, open_regular};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -54,20 +55,46 @@ impl ScanReport {
 pub enum ScanError {
     #[error("{} not found", .0.display())]
     NotFound(PathBuf),
+    /// A path that cannot be listed or read: a FIFO, socket or device named on the command
+    /// line, a tree too deep, an I/O error.
     #[error("cannot read {}: {source}", path.display())]
     Io {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: FsError,
     },
 }
 
-/// Scans files and directories (recursively; `.git` is skipped, symbolic links are not
-/// followed).
+/// How the paths to scan are listed: a link named on the command line is followed, links
+/// inside a directory and special files (FIFOs, sockets, devices) are skipped, `.git` is
+/// skipped, and names need not be UTF-8.
+fn walker() -> Walker {
+    Walker {
+        symlinks: Symlinks::FollowTop,
+        special_files: SpecialFiles::Skip,
+        skip_dir_names: vec![".git".to_owned()],
+        require_utf8: false,
+        ..Walker::default()
+    }
+}
+
+/// Scans files and directories (recursively; `.git` is skipped, symbolic links inside a
+/// directory are not followed).
 pub fn scan_paths(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanReport, ScanError> {
+    let walker = walker();
     let mut files = Vec::new();
     for path in paths {
-        collect(path, &mut files, true)?;
+        let walk = walker.walk(path).map_err(|e| {
+            if e.is_not_found() {
+                ScanError::NotFound(path.clone())
+            } else {
+                ScanError::Io {
+                    path: path.clone(),
+                    source: e,
+                }
+            }
+        })?;
+        files.extend(walk.entries.into_iter().map(|entry| entry.path));
     }
     files.sort();
     files.dedup();
@@ -77,46 +104,6 @@ pub fn scan_paths(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanReport
         .map(|path| scan_file(path, options))
         .collect();
     Ok(ScanReport { files: reports })
-}
-
-fn collect(path: &Path, out: &mut Vec<PathBuf>, top: bool) -> Result<(), ScanError> {
-    let meta = std::fs::symlink_metadata(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            ScanError::NotFound(path.to_path_buf())
-        } else {
-            ScanError::Io {
-                path: path.to_path_buf(),
-                source: e,
-            }
-        }
-    })?;
-    let meta = if meta.file_type().is_symlink() && top {
-        std::fs::metadata(path).map_err(|e| ScanError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        })?
-    } else {
-        meta
-    };
-    if meta.is_dir() {
-        if !top && path.file_name().is_some_and(|n| n == ".git") {
-            return Ok(());
-        }
-        let entries = std::fs::read_dir(path).map_err(|e| ScanError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        })?;
-        for entry in entries {
-            let entry = entry.map_err(|e| ScanError::Io {
-                path: path.to_path_buf(),
-                source: e,
-            })?;
-            collect(&entry.path(), out, false)?;
-        }
-    } else if meta.is_file() {
-        out.push(path.to_path_buf());
-    }
-    Ok(())
 }
 
 /// Scans one file.
@@ -144,45 +131,46 @@ pub fn scan_file(path: &Path, options: &ScanOptions) -> FileReport {
 /// Archives up to this size are scanned from memory.
 const SMALL_ARCHIVE: u64 = 8 << 20;
 
-fn scan_into(path: &Path, ctx: &mut Context<'_>) -> std::io::Result<(Format, u64)> {
-    let file = File::open(path)?;
-    let len = file.metadata()?.len();
+fn scan_into(path: &Path, ctx: &mut Context<'_>) -> Result<(Format, u64), FsError> {
+    let (file, meta) = open_regular(path)?;
+    let len = meta.len();
+    let read_error = |e| FsError::io(Op::Read, path, e);
     let mut reader = BufReader::new(file);
     let mut head = Vec::with_capacity(64 * 1024);
-    (&mut reader).take(64 * 1024).read_to_end(&mut head)?;
+    (&mut reader)
+        .take(64 * 1024)
+        .read_to_end(&mut head)
+        .map_err(read_error)?;
     let format = sniff(&head, len);
     let limit = ctx.limits.max_raw_bytes;
     match format {
         // A small archive is read whole (its central directory and members sit close together);
         // a large one is read in place, only where its pickles are.
         Format::Zip if len <= SMALL_ARCHIVE => {
-            let data = read_prefix(head, reader, len)?;
+            let data = read_prefix(head, reader, len).map_err(read_error)?;
             zip::scan(std::io::Cursor::new(&data[..]), data.len() as u64, ctx);
         }
         Format::Zip => {
-            let file = File::open(path)?;
-            zip::scan(BufReader::new(file), len, ctx);
+            zip::scan(rewind(reader).map_err(read_error)?, len, ctx);
         }
         Format::Safetensors => {
             // Only the header: the tensors are data.
             let header_len = u64::from_le_bytes(head[..8].try_into().unwrap_or_default());
             let want = 8u64.saturating_add(header_len).min(len).min(limit);
-            let data = read_prefix(head, reader, want)?;
+            let data = read_prefix(head, reader, want).map_err(read_error)?;
             safetensors::scan(&data, len, ctx);
         }
         Format::Gguf => {
-            let data = read_prefix(head, reader, len.min(limit))?;
+            let data = read_prefix(head, reader, len.min(limit)).map_err(read_error)?;
             gguf::scan(&data, len, ctx);
         }
-        Format::Other if has_zip_end_record(path, len)? => {
+        Format::Other if has_zip_end_record(reader.get_mut(), len).map_err(read_error)? => {
             // Junk glued in front of a zip (self-extracting style): zip tools still open it.
-            let file = File::open(path)?;
-            zip::scan(BufReader::new(file), len, ctx);
+            zip::scan(rewind(reader).map_err(read_error)?, len, ctx);
         }
         Format::Hdf5 => {
             // Only the root attributes (the Keras config) are read; the weights are data.
-            let file = File::open(path)?;
-            keras::scan_h5(BufReader::new(file), len, ctx);
+            keras::scan_h5(rewind(reader).map_err(read_error)?, len, ctx);
         }
         Format::Other => {}
         _ => {
@@ -195,18 +183,23 @@ fn scan_into(path: &Path, ctx: &mut Context<'_>) -> std::io::Result<(Format, u64
                     None,
                 );
             }
-            let data = read_prefix(head, reader, len.min(limit))?;
+            let data = read_prefix(head, reader, len.min(limit)).map_err(read_error)?;
             scan_bytes(&data, ctx);
         }
     }
     Ok((format, len))
 }
 
+/// The file read from its start again, through a fresh buffer.
+fn rewind(reader: BufReader<File>) -> std::io::Result<BufReader<File>> {
+    let mut file = reader.into_inner();
+    file.seek(SeekFrom::Start(0))?;
+    Ok(BufReader::new(file))
+}
+
 /// Whether the file ends with a zip end-of-central-directory record.
-fn has_zip_end_record(path: &Path, len: u64) -> std::io::Result<bool> {
-    use std::io::{Seek, SeekFrom};
+fn has_zip_end_record(file: &mut File, len: u64) -> std::io::Result<bool> {
     let search = zip::END_RECORD_SEARCH as u64;
-    let mut file = File::open(path)?;
     file.seek(SeekFrom::Start(len.saturating_sub(search)))?;
     let mut tail = Vec::new();
     file.take(search).read_to_end(&mut tail)?;

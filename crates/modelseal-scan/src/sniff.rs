@@ -1,139 +1,20 @@
 //! Format detection by content, never by file name: a `.bin` may be a zip, a raw pickle or
-//! safetensors, and an attacker chooses the name.
+//! safetensors, and an attacker chooses the name. Signatures are matched by
+//! [`modelseal_formats::sniff`]; the two formats without one (protocol-0/1 pickles and ONNX)
+//! are recognised here, where the pickle decoder and the protobuf reader live.
 
-use crate::pickle::ops::{code, is_opcode};
+pub use modelseal_formats::sniff::Format;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Format {
-    Zip,
-    Tar,
-    Pickle,
-    Numpy,
-    Safetensors,
-    Gguf,
-    Hdf5,
-    Gzip,
-    Bzip2,
-    Xz,
-    Lzma,
-    Zlib,
-    Lz4,
-    /// joblib's old `ZF` + length + zlib container.
-    JoblibZfile,
-    Json,
-    Onnx,
-    Other,
-}
-
-impl Format {
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Zip => "zip",
-            Format::Tar => "tar",
-            Format::Pickle => "pickle",
-            Format::Numpy => "numpy",
-            Format::Safetensors => "safetensors",
-            Format::Gguf => "gguf",
-            Format::Hdf5 => "hdf5",
-            Format::Gzip => "gzip",
-            Format::Bzip2 => "bzip2",
-            Format::Xz => "xz",
-            Format::Lzma => "lzma",
-            Format::Zlib => "zlib",
-            Format::Lz4 => "lz4",
-            Format::JoblibZfile => "joblib-zfile",
-            Format::Json => "json",
-            Format::Onnx => "onnx",
-            Format::Other => "other",
-        }
-    }
-}
-
-const HDF5_SIGNATURE: &[u8] = b"\x89HDF\r\n\x1a\n";
+use crate::pickle::ops::is_opcode;
 
 /// Detects the format of a file or member from its first bytes (`head`, at least 64 KiB when
 /// available) and its total length.
 pub fn sniff(head: &[u8], len: u64) -> Format {
-    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
-        return Format::Zip;
+    match modelseal_formats::sniff::sniff(head, len) {
+        Format::Other if looks_like_protocol0_pickle(head) => Format::Pickle,
+        Format::Other if crate::formats::onnx::looks_like_onnx(head) => Format::Onnx,
+        format => format,
     }
-    if head.starts_with(b"\x93NUMPY") {
-        return Format::Numpy;
-    }
-    if head.starts_with(b"GGUF") {
-        return Format::Gguf;
-    }
-    // HDF5 allows a user block of 512, 1024, 2048... bytes before the superblock.
-    if [0usize, 512, 1024, 2048]
-        .iter()
-        .any(|&at| head.get(at..at + 8) == Some(HDF5_SIGNATURE))
-    {
-        return Format::Hdf5;
-    }
-    if head.len() >= 262 && &head[257..262] == b"ustar" {
-        return Format::Tar;
-    }
-    if head.starts_with(&[0x1f, 0x8b]) {
-        return Format::Gzip;
-    }
-    if head.starts_with(b"BZh") && head.get(3).is_some_and(|b| (b'1'..=b'9').contains(b)) {
-        return Format::Bzip2;
-    }
-    if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
-        return Format::Xz;
-    }
-    if head.starts_with(&[0x04, 0x22, 0x4d, 0x18]) {
-        return Format::Lz4;
-    }
-    if head.starts_with(b"ZF") && head.len() > 21 {
-        return Format::JoblibZfile;
-    }
-    if is_safetensors(head, len) {
-        return Format::Safetensors;
-    }
-    if head.first() == Some(&code::PROTO) && head.get(1).is_some_and(|p| *p <= 5) {
-        return Format::Pickle;
-    }
-    // lzma-alone: properties byte 0x5d and a 2^n dictionary size.
-    if head.len() >= 13 && head[0] == 0x5d && head[1] == 0 && head[2] == 0 {
-        return Format::Lzma;
-    }
-    // zlib: CMF 0x78 and a header checksum divisible by 31.
-    if head.len() >= 2
-        && head[0] == 0x78
-        && (u16::from(head[0]) << 8 | u16::from(head[1])) % 31 == 0
-    {
-        return Format::Zlib;
-    }
-    if looks_like_json(head) {
-        return Format::Json;
-    }
-    if looks_like_protocol0_pickle(head) {
-        return Format::Pickle;
-    }
-    if crate::formats::onnx::looks_like_onnx(head) {
-        return Format::Onnx;
-    }
-    Format::Other
-}
-
-fn is_safetensors(head: &[u8], len: u64) -> bool {
-    let Some(size) = head
-        .get(..8)
-        .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
-    else {
-        return false;
-    };
-    size >= 2 && size.checked_add(8).is_some_and(|end| end <= len) && head.get(8) == Some(&b'{')
-}
-
-fn looks_like_json(head: &[u8]) -> bool {
-    let trimmed = head
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .map(|i| &head[i..]);
-    matches!(trimmed.and_then(|t| t.first()), Some(b'{' | b'['))
 }
 
 /// A pickle without a PROTO opcode (protocols 0 and 1): it must start with an opcode and decode

@@ -337,3 +337,143 @@ fn a_hostile_pickle_of_millions_of_objects_is_too_complex() {
         .collect();
     assert_eq!(rules, vec![(RuleId::PickleTooComplex, Severity::High)]);
 }
+
+fn zip_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/zip")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn critical_dangerous_global(findings: &[(RuleId, Severity)]) -> bool {
+    findings.contains(&(RuleId::PickleDangerousGlobal, Severity::Critical))
+}
+
+#[test]
+fn a_malicious_data_pkl_shadowed_by_a_benign_duplicate_is_still_scanned() {
+    // Written by Python's zipfile (tests/fixtures/zip/make.py): zip readers keyed by name see
+    // only one of the two, so each must be read through its own local header.
+    for fixture in [
+        "duplicate-data-pkl-malicious-first.zip",
+        "duplicate-data-pkl-malicious-last.zip",
+    ] {
+        let found = findings(&zip_fixture(fixture));
+        assert!(critical_dangerous_global(&found), "{fixture}: {found:?}");
+        assert!(
+            found.contains(&(RuleId::ZipDuplicateName, Severity::High)),
+            "{fixture}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn a_zip64_pytorch_checkpoint_scans_clean() {
+    for fixture in [
+        "zip64-pytorch-checkpoint.zip",
+        "zip64-pytorch-checkpoint-deflated.zip",
+    ] {
+        assert_eq!(findings(&zip_fixture(fixture)), [], "{fixture}");
+    }
+    let duplicated = findings(&zip_fixture("zip64-duplicate-data-pkl.zip"));
+    assert!(
+        duplicated.contains(&(RuleId::ZipDuplicateName, Severity::High)),
+        "{duplicated:?}"
+    );
+    assert!(critical_dangerous_global(&duplicated), "{duplicated:?}");
+}
+
+/// The same archive with its end record saturated (count 0xFFFF, size and offset 0xFFFFFFFF)
+/// behind a valid zip64 end record and locator: what an attacker writes to force a reader's
+/// zip64 path.
+fn force_zip64_end_record(zip: &[u8]) -> Vec<u8> {
+    let eocd = zip.windows(4).rposition(|w| w == b"PK\x05\x06").unwrap();
+    let field = |at: usize, n: usize| {
+        let mut b = [0u8; 8];
+        b[..n].copy_from_slice(&zip[eocd + at..eocd + at + n]);
+        u64::from_le_bytes(b)
+    };
+    let (count, size, offset) = (field(10, 2), field(12, 4), field(16, 4));
+    let mut out = zip[..eocd].to_vec();
+    let record_at = out.len() as u64;
+    out.extend_from_slice(b"PK\x06\x06");
+    out.extend_from_slice(&44u64.to_le_bytes());
+    out.extend_from_slice(&[45, 0, 45, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    for v in [count, count, size, offset] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(b"PK\x06\x07\0\0\0\0");
+    out.extend_from_slice(&record_at.to_le_bytes());
+    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(b"PK\x05\x06\0\0\0\0\xff\xff\xff\xff");
+    out.extend_from_slice(&[0xff; 8]);
+    out.extend_from_slice(&zip[eocd + 20..]);
+    out
+}
+
+#[test]
+fn forcing_zip64_through_the_end_record_changes_nothing() {
+    let archives = [
+        zip_of(&[("archive/data.pkl", EVIL), ("archive/version", b"3\n")]),
+        zip_of(&[("archive/data.pkl", b"\x80\x02N.")]),
+        zip_fixture("duplicate-data-pkl-malicious-first.zip"),
+        zip_fixture("duplicate-data-pkl-malicious-last.zip"),
+        zip_fixture("zip64-pytorch-checkpoint-deflated.zip"),
+    ];
+    for plain in archives {
+        let forced = force_zip64_end_record(&plain);
+        let (mut a, mut b) = (findings(&plain), findings(&forced));
+        a.sort_unstable();
+        b.sort_unstable();
+        assert_eq!(a, b);
+        let mut glued = b"junk in front ".to_vec();
+        glued.extend_from_slice(&forced);
+        assert!(has(&glued, RuleId::ZipPrependedData));
+    }
+}
+
+/// A GGUF v1 file (32-bit counts and lengths) with a chat template that escapes its sandbox.
+fn gguf_v1(template: &str) -> Vec<u8> {
+    let string = |out: &mut Vec<u8>, s: &str| {
+        out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        out.extend_from_slice(s.as_bytes());
+    };
+    let mut out = b"GGUF".to_vec();
+    out.extend_from_slice(&1u32.to_le_bytes()); // version
+    out.extend_from_slice(&1u32.to_le_bytes()); // tensors
+    out.extend_from_slice(&2u32.to_le_bytes()); // key/values
+    string(&mut out, "general.architecture");
+    out.extend_from_slice(&8u32.to_le_bytes());
+    string(&mut out, "llama");
+    string(&mut out, "tokenizer.chat_template");
+    out.extend_from_slice(&8u32.to_le_bytes());
+    string(&mut out, template);
+    string(&mut out, "token_embd.weight");
+    out.extend_from_slice(&2u32.to_le_bytes());
+    out.extend_from_slice(&4u32.to_le_bytes());
+    out.extend_from_slice(&2u32.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes()); // F32
+    out.extend_from_slice(&0u64.to_le_bytes());
+    while !out.len().is_multiple_of(32) {
+        out.push(0);
+    }
+    out.extend_from_slice(&[0; 32]);
+    out
+}
+
+#[test]
+fn a_v1_gguf_parses_with_the_shared_reader() {
+    let benign = gguf_v1("{% for m in messages %}{{ m.content }}{% endfor %}");
+    assert_eq!(findings(&benign), []);
+    let hostile = gguf_v1("{{ cycler.__init__.__globals__.os.popen('id').read() }}");
+    let found = findings(&hostile);
+    assert!(!found.is_empty(), "{found:?}");
+    assert!(
+        !found.iter().any(|(r, _)| *r == RuleId::GgufMalformed),
+        "{found:?}"
+    );
+    let mut truncated = benign.clone();
+    truncated.truncate(40);
+    assert!(has(&truncated, RuleId::GgufMalformed));
+}

@@ -1,12 +1,18 @@
 //! Zip archives (PyTorch checkpoints, TorchScript, NumPy `.npz`, Keras `.keras`), read the way
-//! PyTorch reads them: through the central directory. Every member is sniffed; members that
-//! are pickles, archives or other scannable formats are read (bounded) and scanned, raw tensor
+//! PyTorch reads them: through the central directory, parsed by hand
+//! ([`modelseal_formats::zip`]) so that every entry as written is seen, duplicates and zip64
+//! included. Every member is read through its own local header and sniffed; members that are
+//! pickles, archives or other scannable formats are read (bounded) and scanned, raw tensor
 //! data is not read at all, so a multi-GiB checkpoint costs only its pickles. Archives that
 //! disagree with themselves are reported: local header vs central directory, CRC, encryption,
-//! duplicate or escaping names, bytes before the first entry or after the end record.
+//! duplicate or escaping names, bytes before the first entry.
 
 use std::collections::HashSet;
 use std::io::{Read, Seek, SeekFrom};
+
+use modelseal_formats::FormatError;
+use modelseal_formats::zip::{self as format, CentralDirectory, Member};
+pub use modelseal_formats::zip::{END_RECORD_SEARCH, find_end_record as end_record};
 
 use crate::sniff::{Format, sniff};
 use crate::{Context, RuleId, Severity};
@@ -15,148 +21,147 @@ use super::scan_bytes;
 
 /// Scans the zip archive readable from `reader` (`len` bytes).
 pub fn scan<R: Read + Seek>(mut reader: R, len: u64, ctx: &mut Context<'_>) {
-    // The zip crate keys entries by name, so duplicates collapse; the central directory as
-    // written says how many entries there really are and where each starts.
-    let central = central_directory(&mut reader, len);
-    let mut archive = match zip::ZipArchive::new(reader) {
-        Ok(a) => a,
-        Err(e) => {
-            ctx.report(
-                RuleId::ZipUnreadable,
-                Severity::High,
-                None,
-                format!("the zip archive cannot be read ({e}); its contents were not scanned"),
-                None,
-            );
-            return;
-        }
-    };
-    if let Some(entries) = &central {
-        let mut seen = HashSet::new();
-        for (name, offset) in entries {
-            if !seen.insert(name.as_slice()) {
-                let name = String::from_utf8_lossy(name).into_owned();
-                ctx.report(
-                    RuleId::ZipDuplicateName,
-                    Severity::High,
-                    Some(*offset),
-                    format!("the archive holds two entries named {name:?}: different readers load different ones"),
-                    Some(name),
-                );
-            }
-        }
-    }
-    let torchscript = archive.file_names().any(|n| {
-        n.split_once('/')
-            .is_some_and(|(_, rest)| rest == "constants.pkl")
-    });
-    let mut headers = Vec::new();
-    for index in 0..archive.len() {
-        let entry = match archive.by_index_raw(index) {
-            Ok(e) => e,
+    let directory =
+        match format::read_central_directory(&mut reader, len, ctx.limits.max_member_bytes) {
+            Ok(directory) => directory,
             Err(e) => {
                 ctx.report(
                     RuleId::ZipUnreadable,
                     Severity::High,
                     None,
-                    format!("entry {index} cannot be read: {e}"),
+                    format!("the zip archive cannot be read ({e}); its contents were not scanned"),
                     None,
                 );
-                continue;
+                return;
             }
         };
-        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
-        let header_start = entry.header_start();
-        let encrypted = entry.encrypted();
-        let is_dir = entry.is_dir();
-        drop(entry);
-        headers.push((header_start, name.clone()));
-        if name.starts_with('/') || name.split(['/', '\\']).any(|c| c == "..") {
-            ctx.report(
-                RuleId::ZipPathTraversal,
-                Severity::High,
-                Some(header_start),
-                format!("entry name {name:?} escapes the extraction directory"),
-                Some(name.clone()),
-            );
-        }
-        if is_dir {
-            continue;
-        }
-        if encrypted {
-            ctx.report(
-                RuleId::ZipEncrypted,
-                Severity::High,
-                Some(header_start),
-                format!("entry {name:?} is encrypted and cannot be scanned"),
-                Some(name.clone()),
-            );
-            continue;
-        }
-        scan_entry(&mut archive, index, &name, torchscript, ctx);
+    report_duplicates(&directory, ctx);
+    let torchscript = directory.members.iter().any(|m| {
+        m.name_lossy()
+            .split_once('/')
+            .is_some_and(|(_, rest)| rest == "constants.pkl")
+    });
+    for member in &directory.members {
+        scan_member(&mut reader, member, torchscript, ctx);
     }
-    let mut reader = archive.into_inner();
-    for (header_start, name) in &headers {
-        check_local_header(&mut reader, *header_start, name, ctx);
-    }
-    let first_local_header = central
-        .as_ref()
-        .and_then(|entries| entries.iter().map(|(_, offset)| *offset).min())
-        .or_else(|| headers.iter().map(|(start, _)| *start).min())
-        .unwrap_or(0);
+    let first_local_header = directory.first_local_header().unwrap_or(0);
     if first_local_header > 0 && first_local_header < len {
         report_prefix(&mut reader, first_local_header, ctx);
     }
 }
 
-/// Reads one member if it is worth scanning and scans it.
-fn scan_entry<R: Read + Seek>(
-    archive: &mut zip::ZipArchive<R>,
-    index: usize,
-    name: &str,
+/// Two entries with one name: PyTorch and Python's zipfile load the last, other readers the
+/// first, so each is scanned and the duplicate is reported.
+fn report_duplicates(directory: &CentralDirectory, ctx: &mut Context<'_>) {
+    let mut seen = HashSet::new();
+    for member in &directory.members {
+        if !seen.insert(member.name.as_slice()) {
+            let name = member.name_lossy();
+            ctx.report(
+                RuleId::ZipDuplicateName,
+                Severity::High,
+                Some(member.local_header_offset),
+                format!("the archive holds two entries named {name:?}: different readers load different ones"),
+                Some(name),
+            );
+        }
+    }
+}
+
+/// Checks one member's name and local header, then reads and scans it if it is worth it.
+fn scan_member<R: Read + Seek>(
+    reader: &mut R,
+    member: &Member,
     torchscript: bool,
     ctx: &mut Context<'_>,
 ) {
-    let limit = ctx.limits.max_member_bytes;
-    let mut entry = match archive.by_index(index) {
-        Ok(e) => e,
+    let name = member.name_lossy();
+    let header_start = member.local_header_offset;
+    if name.starts_with('/') || name.split(['/', '\\']).any(|c| c == "..") {
+        ctx.report(
+            RuleId::ZipPathTraversal,
+            Severity::High,
+            Some(header_start),
+            format!("entry name {name:?} escapes the extraction directory"),
+            Some(name.clone()),
+        );
+    }
+    // PyTorch reads the central directory, other tools the local headers: a disagreement
+    // shows different content to different readers.
+    let local = format::read_local_header(reader, member);
+    match &local {
+        Err(_) => ctx.report(
+            RuleId::ZipHeaderMismatch,
+            Severity::High,
+            Some(header_start),
+            format!("entry {name:?} has no valid local header where the central directory points"),
+            Some(name.clone()),
+        ),
+        Ok(local) if local.name != member.name => ctx.report(
+            RuleId::ZipHeaderMismatch,
+            Severity::High,
+            Some(header_start),
+            format!(
+                "entry is named {name:?} in the central directory but {:?} in its local header",
+                String::from_utf8_lossy(&local.name)
+            ),
+            Some(name.clone()),
+        ),
+        Ok(_) => {}
+    }
+    if member.is_dir() {
+        return;
+    }
+    if member.is_encrypted() {
+        ctx.report(
+            RuleId::ZipEncrypted,
+            Severity::High,
+            Some(header_start),
+            format!("entry {name:?} is encrypted and cannot be scanned"),
+            Some(name),
+        );
+        return;
+    }
+    let opened = local.and_then(|local| format::open_member(reader, member, &local));
+    let mut data = match opened {
+        Ok(data) => data,
         Err(e) => {
-            let mut inner = enter(ctx, name, torchscript);
-            report_read_error(&mut inner, name, &e);
+            let mut inner = enter(ctx, &name, torchscript);
+            report_read_error(&mut inner, &name, &e);
             ctx.absorb(inner);
             return;
         }
     };
-    let size = entry.size();
     let mut head = Vec::with_capacity(64 * 1024);
-    if let Err(e) = (&mut entry).take(64 * 1024).read_to_end(&mut head) {
-        let mut inner = enter(ctx, name, torchscript);
-        report_read_error(&mut inner, name, &e);
+    if let Err(e) = (&mut data).take(64 * 1024).read_to_end(&mut head) {
+        let mut inner = enter(ctx, &name, torchscript);
+        report_io_error(&mut inner, &name, &e);
         ctx.absorb(inner);
         return;
     }
-    if sniff(&head, size) == Format::Other {
+    if sniff(&head, member.uncompressed_size) == Format::Other {
         // Tensor data and the like: nothing to run, nothing more to read.
         return;
     }
-    let mut data = head;
-    let read = (&mut entry)
-        .take(limit.saturating_sub(data.len() as u64) + 1)
-        .read_to_end(&mut data);
-    let mut inner = enter(ctx, name, torchscript);
+    let limit = ctx.limits.max_member_bytes;
+    let mut bytes = head;
+    let read = (&mut data)
+        .take(limit.saturating_sub(bytes.len() as u64) + 1)
+        .read_to_end(&mut bytes);
+    let mut inner = enter(ctx, &name, torchscript);
     match read {
-        Err(e) => report_read_error(&mut inner, name, &e),
-        Ok(_) if data.len() as u64 > limit => {
+        Err(e) => report_io_error(&mut inner, &name, &e),
+        Ok(_) if bytes.len() as u64 > limit => {
             inner.report(
                 RuleId::ArchiveMemberTooLarge,
                 Severity::High,
                 None,
                 format!("entry expands beyond {limit} bytes; it was not scanned"),
-                Some(name.to_owned()),
+                Some(name.clone()),
             );
         }
         Ok(_) => {
-            scan_bytes(&data, &mut inner);
+            scan_bytes(&bytes, &mut inner);
         }
     }
     ctx.absorb(inner);
@@ -169,9 +174,8 @@ fn enter<'a>(ctx: &Context<'a>, name: &str, torchscript: bool) -> Context<'a> {
     inner
 }
 
-fn report_read_error(ctx: &mut Context<'_>, name: &str, e: &dyn std::fmt::Display) {
-    // The zip crate checks the CRC-32 when a member has been read to its end.
-    let (rule, message) = if e.to_string().contains("checksum") {
+fn report_read_error(ctx: &mut Context<'_>, name: &str, e: &FormatError) {
+    let (rule, message) = if let FormatError::CrcMismatch { .. } = e {
         (
             RuleId::ZipCrcMismatch,
             format!(
@@ -187,107 +191,20 @@ fn report_read_error(ctx: &mut Context<'_>, name: &str, e: &dyn std::fmt::Displa
     ctx.report(rule, Severity::High, None, message, Some(name.to_owned()));
 }
 
-/// How far from the end a zip's end-of-central-directory record can start: the 22-byte record
-/// plus a comment of up to 65,535 bytes.
-pub const END_RECORD_SEARCH: usize = 22 + 65_535;
-const END_RECORD_SIGNATURE: &[u8] = b"PK\x05\x06";
-
-/// Where the end-of-central-directory record starts in `tail` (the last
-/// [`END_RECORD_SEARCH`] bytes of a file), if there is one.
-pub fn end_record(tail: &[u8]) -> Option<usize> {
-    let start = tail.len().saturating_sub(END_RECORD_SEARCH);
-    tail[start..]
-        .windows(4)
-        .rposition(|w| w == END_RECORD_SIGNATURE)
-        .map(|at| start + at)
-}
-
-/// Every central-directory entry as written: `(name, local header offset)`. `None` for
-/// zip64 archives or a directory that does not parse (the zip crate's view is used then).
-/// Written by hand because zip readers deduplicate names, hiding the entries an attacker
-/// duplicates.
-fn central_directory<R: Read + Seek>(reader: &mut R, len: u64) -> Option<Vec<(Vec<u8>, u64)>> {
-    let tail_len = len.min(END_RECORD_SEARCH as u64);
-    reader.seek(SeekFrom::Start(len - tail_len)).ok()?;
-    let mut tail = Vec::new();
-    reader.take(tail_len).read_to_end(&mut tail).ok()?;
-    let eocd = end_record(&tail)?;
-    let record = tail.get(eocd..eocd + 22)?;
-    let u16_at = |b: &[u8], at: usize| b.get(at..at + 2).map(|s| u16::from_le_bytes([s[0], s[1]]));
-    let u32_at = |b: &[u8], at: usize| {
-        b.get(at..at + 4)
-            .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-    };
-    let count = u16_at(record, 10)?;
-    let size = u32_at(record, 12)?;
-    let offset = u32_at(record, 16)?;
-    if count == u16::MAX || size == u32::MAX || offset == u32::MAX {
-        return None; // zip64
-    }
-    // A prefix (junk or a pickle in front) shifts every offset; the zip crate allows for that
-    // the same way: the directory ends where the end record starts.
-    let eocd_at = len - tail_len + eocd as u64;
-    let shift = eocd_at.checked_sub(u64::from(offset) + u64::from(size))?;
-    reader
-        .seek(SeekFrom::Start(u64::from(offset) + shift))
-        .ok()?;
-    let mut directory = Vec::new();
-    reader
-        .take(u64::from(size))
-        .read_to_end(&mut directory)
-        .ok()?;
-    let mut entries = Vec::with_capacity(usize::from(count));
-    let mut at = 0usize;
-    for _ in 0..count {
-        if directory.get(at..at + 4)? != b"PK\x01\x02" {
-            return None;
-        }
-        let name_len = usize::from(u16_at(&directory, at + 28)?);
-        let extra_len = usize::from(u16_at(&directory, at + 30)?);
-        let comment_len = usize::from(u16_at(&directory, at + 32)?);
-        let local = u64::from(u32_at(&directory, at + 42)?);
-        let name = directory.get(at + 46..at + 46 + name_len)?.to_vec();
-        entries.push((name, local + shift));
-        at += 46 + name_len + extra_len + comment_len;
-    }
-    Some(entries)
-}
-
-/// The local header must agree with the central directory: PyTorch reads the central
-/// directory, other tools the local headers, so a disagreement shows different content to
-/// different readers.
-fn check_local_header<R: Read + Seek>(
-    reader: &mut R,
-    header_start: u64,
-    central_name: &str,
-    ctx: &mut Context<'_>,
-) {
-    let mut fixed = [0u8; 30];
-    let ok =
-        reader.seek(SeekFrom::Start(header_start)).is_ok() && reader.read_exact(&mut fixed).is_ok();
-    if !ok || &fixed[..4] != b"PK\x03\x04" {
-        ctx.report(
-            RuleId::ZipHeaderMismatch,
+/// A read error from a member's data: a CRC mismatch (found at its end) or anything else.
+fn report_io_error(ctx: &mut Context<'_>, name: &str, e: &std::io::Error) {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<FormatError>())
+    {
+        Some(format_error) => report_read_error(ctx, name, format_error),
+        None => ctx.report(
+            RuleId::ZipUnreadable,
             Severity::High,
-            Some(header_start),
-            format!("entry {central_name:?} has no valid local header where the central directory points"),
-            Some(central_name.to_owned()),
-        );
-        return;
-    }
-    let name_len = usize::from(u16::from_le_bytes([fixed[26], fixed[27]]));
-    let mut local_name = vec![0u8; name_len];
-    if reader.read_exact(&mut local_name).is_err() || local_name != central_name.as_bytes() {
-        ctx.report(
-            RuleId::ZipHeaderMismatch,
-            Severity::High,
-            Some(header_start),
-            format!(
-                "entry is named {central_name:?} in the central directory but {:?} in its local header",
-                String::from_utf8_lossy(&local_name)
-            ),
-            Some(central_name.to_owned()),
-        );
+            None,
+            format!("entry {name:?} cannot be read: {e}"),
+            Some(name.to_owned()),
+        ),
     }
 }
 
@@ -317,7 +234,15 @@ fn report_prefix<R: Read + Seek>(reader: &mut R, len: u64, ctx: &mut Context<'_>
 /// A pickle that is also a zip (end-of-central-directory record near the end): `torch.load`
 /// treats it as a pickle, zip tools as an archive.
 pub fn check_polyglot(data: &[u8], ctx: &mut Context<'_>) {
-    if end_record(data).is_some() && zip::ZipArchive::new(std::io::Cursor::new(data)).is_ok() {
+    let len = data.len() as u64;
+    if end_record(data).is_some()
+        && format::read_central_directory(
+            &mut std::io::Cursor::new(data),
+            len,
+            ctx.limits.max_member_bytes,
+        )
+        .is_ok()
+    {
         ctx.report(
             RuleId::PolyglotPickleZip,
             Severity::High,
@@ -327,7 +252,7 @@ pub fn check_polyglot(data: &[u8], ctx: &mut Context<'_>) {
             None,
         );
         let mut inner = ctx.enter("<zip view>");
-        scan(std::io::Cursor::new(data), data.len() as u64, &mut inner);
+        scan(std::io::Cursor::new(data), len, &mut inner);
         ctx.absorb(inner);
     }
 }

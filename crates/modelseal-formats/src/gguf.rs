@@ -1,0 +1,457 @@
+//! GGUF (llama.cpp), versions 1 to 3: the header, the metadata key/values and the tensor
+//! infos, every count checked against the bytes that remain before anything is allocated.
+//! Strings are borrowed from the input; arrays are skipped over and described by their element
+//! type and length, never loaded. Tensor data is not read.
+
+use std::borrow::Cow;
+
+use crate::{FormatError, Reader};
+
+const MAGIC: &[u8] = b"GGUF";
+const DEFAULT_ALIGNMENT: u64 = 32;
+/// More dimensions than ggml supports.
+const MAX_DIMS: u32 = 8;
+/// Arrays of arrays deeper than this are refused (real files nest at most one level).
+const MAX_ARRAY_DEPTH: u32 = 2;
+/// The smallest a tensor info can be: name length, dimension count, type and offset.
+const MIN_TENSOR_INFO: u64 = 8 + 4 + 4 + 8;
+
+pub const TYPE_UINT32: u32 = 4;
+pub const TYPE_STRING: u32 = 8;
+pub const TYPE_ARRAY: u32 = 9;
+
+/// One metadata value. Arrays are described, not loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    U8(u8),
+    I8(i8),
+    U16(u16),
+    I16(i16),
+    U32(u32),
+    I32(i32),
+    F32(f32),
+    Bool(bool),
+    String(&'a [u8]),
+    Array { element_type: u32, len: u64 },
+    U64(u64),
+    I64(i64),
+    F64(f64),
+}
+
+impl Value<'_> {
+    /// The value as text, for numbers and strings (an SBOM property); `None` for arrays.
+    pub fn to_text(&self) -> Option<String> {
+        Some(match self {
+            Value::U8(v) => v.to_string(),
+            Value::I8(v) => v.to_string(),
+            Value::U16(v) => v.to_string(),
+            Value::I16(v) => v.to_string(),
+            Value::U32(v) => v.to_string(),
+            Value::I32(v) => v.to_string(),
+            Value::F32(v) => v.to_string(),
+            Value::Bool(v) => v.to_string(),
+            Value::String(s) => String::from_utf8_lossy(s).into_owned(),
+            Value::U64(v) => v.to_string(),
+            Value::I64(v) => v.to_string(),
+            Value::F64(v) => v.to_string(),
+            Value::Array { .. } => return None,
+        })
+    }
+
+    /// An unsigned integer value of any width.
+    pub fn as_u64(&self) -> Option<u64> {
+        match *self {
+            Value::U8(v) => Some(u64::from(v)),
+            Value::U16(v) => Some(u64::from(v)),
+            Value::U32(v) => Some(u64::from(v)),
+            Value::U64(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// One metadata key/value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metadata<'a> {
+    pub key: Cow<'a, str>,
+    /// Where the key starts in the file.
+    pub offset: u64,
+    pub value: Value<'a>,
+}
+
+/// One tensor info: where a tensor's data sits in the data section and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TensorInfo<'a> {
+    pub name: Cow<'a, str>,
+    pub dims: Vec<u64>,
+    pub ggml_type: u32,
+    /// Relative to the start of the data section.
+    pub offset: u64,
+}
+
+impl TensorInfo<'_> {
+    /// The number of elements, `None` when it overflows.
+    pub fn elements(&self) -> Option<u64> {
+        self.dims
+            .iter()
+            .try_fold(1u64, |acc, d| acc.checked_mul(*d))
+    }
+}
+
+/// A GGUF header.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Header<'a> {
+    pub version: u32,
+    pub metadata: Vec<Metadata<'a>>,
+    pub tensors: Vec<TensorInfo<'a>>,
+    pub alignment: u64,
+    /// Where the data section starts in the file.
+    pub data_offset: u64,
+}
+
+impl<'a> Header<'a> {
+    /// Parses the header at the start of `data`, a prefix of a `file_len`-byte file.
+    pub fn parse(data: &'a [u8], file_len: u64) -> Result<Self, FormatError> {
+        match Header::parse_prefix(data, file_len) {
+            (header, None) => Ok(header),
+            (_, Some(error)) => Err(error),
+        }
+    }
+
+    /// Like [`Header::parse`], but keeps what was read before an error (the metadata of a
+    /// file whose tensor table is broken is still worth judging).
+    pub fn parse_prefix(data: &'a [u8], file_len: u64) -> (Self, Option<FormatError>) {
+        let mut header = Header {
+            alignment: DEFAULT_ALIGNMENT,
+            ..Header::default()
+        };
+        let error = read(data, file_len, &mut header).err();
+        (header, error)
+    }
+
+    /// The value of `key`, if present (the first, should a hostile file repeat it).
+    pub fn get(&self, key: &str) -> Option<&Value<'a>> {
+        self.metadata
+            .iter()
+            .find(|m| m.key == key)
+            .map(|m| &m.value)
+    }
+
+    /// `general.architecture`.
+    pub fn architecture(&self) -> Option<String> {
+        self.get("general.architecture").and_then(Value::to_text)
+    }
+
+    /// `general.file_type`: the quantisation of most tensors (a `llama_ftype`).
+    pub fn file_type(&self) -> Option<u64> {
+        self.get("general.file_type").and_then(Value::as_u64)
+    }
+
+    /// The sum of every tensor's elements, `None` when it overflows.
+    pub fn parameter_count(&self) -> Option<u64> {
+        self.tensors
+            .iter()
+            .try_fold(0u64, |acc, t| acc.checked_add(t.elements()?))
+    }
+}
+
+struct Fields<'a> {
+    r: Reader<'a>,
+    /// GGUF v1 used 32-bit counts and lengths.
+    wide: bool,
+}
+
+impl<'a> Fields<'a> {
+    fn count(&mut self, what: &'static str) -> Result<u64, FormatError> {
+        if self.wide {
+            self.r.u64(what)
+        } else {
+            self.r.u32(what).map(u64::from)
+        }
+    }
+
+    fn string(&mut self, what: &'static str) -> Result<&'a [u8], FormatError> {
+        let n = self.count(what)?;
+        self.r.take_len(n, what)
+    }
+
+    fn value(&mut self, kind: u32, depth: u32) -> Result<Value<'a>, FormatError> {
+        let what = "metadata value";
+        Ok(match kind {
+            0 => Value::U8(self.r.u8(what)?),
+            1 => Value::I8(i8::from_le_bytes(self.r.array(what)?)),
+            2 => Value::U16(self.r.u16(what)?),
+            3 => Value::I16(i16::from_le_bytes(self.r.array(what)?)),
+            4 => Value::U32(self.r.u32(what)?),
+            5 => Value::I32(i32::from_le_bytes(self.r.array(what)?)),
+            6 => Value::F32(f32::from_le_bytes(self.r.array(what)?)),
+            7 => Value::Bool(self.r.u8(what)? != 0),
+            8 => Value::String(self.string("metadata string")?),
+            9 => self.array(depth)?,
+            10 => Value::U64(self.r.u64(what)?),
+            11 => Value::I64(i64::from_le_bytes(self.r.array(what)?)),
+            12 => Value::F64(f64::from_le_bytes(self.r.array(what)?)),
+            _ => {
+                return Err(FormatError::Invalid {
+                    what: "metadata value type",
+                    offset: self.r.offset() - 4,
+                });
+            }
+        })
+    }
+
+    fn array(&mut self, depth: u32) -> Result<Value<'a>, FormatError> {
+        let at = self.r.offset();
+        if depth > MAX_ARRAY_DEPTH {
+            return Err(FormatError::Invalid {
+                what: "array nesting",
+                offset: at,
+            });
+        }
+        let element_type = self.r.u32("array element type")?;
+        let len = self.count("array length")?;
+        if let Some(size) = fixed_size(element_type) {
+            let bytes = len
+                .checked_mul(size)
+                .ok_or(FormatError::Overflow { what: "array size" })?;
+            self.r.skip(bytes, "array data")?;
+        } else {
+            // Each element takes at least 4 bytes (a v1 string length): bound before looping.
+            if len > self.r.left() as u64 / 4 {
+                return Err(FormatError::TooLarge {
+                    what: "array length",
+                    size: len,
+                    limit: self.r.left() as u64 / 4,
+                });
+            }
+            for _ in 0..len {
+                self.value(element_type, depth + 1)?;
+            }
+        }
+        Ok(Value::Array { element_type, len })
+    }
+}
+
+fn fixed_size(kind: u32) -> Option<u64> {
+    match kind {
+        0 | 1 | 7 => Some(1),
+        2 | 3 => Some(2),
+        4..=6 => Some(4),
+        10..=12 => Some(8),
+        _ => None,
+    }
+}
+
+fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
+}
+
+fn read<'a>(data: &'a [u8], file_len: u64, header: &mut Header<'a>) -> Result<(), FormatError> {
+    let mut f = Fields {
+        r: Reader::new(data),
+        wide: true,
+    };
+    if f.r.take(4, "GGUF magic")? != MAGIC {
+        return Err(FormatError::BadMagic { format: "GGUF" });
+    }
+    let version = f.r.u32("GGUF version")?;
+    if !(1..=3).contains(&version) {
+        return Err(FormatError::Unsupported {
+            format: "GGUF",
+            version: u64::from(version),
+        });
+    }
+    header.version = version;
+    f.wide = version >= 2;
+    let tensors = f.count("tensor count")?;
+    let kvs = f.count("metadata count")?;
+    for _ in 0..kvs {
+        let offset = f.r.offset();
+        let key = lossy(f.string("metadata key")?);
+        let kind = f.r.u32("metadata value type")?;
+        let value = f.value(kind, 0)?;
+        if key == "general.alignment"
+            && let Value::U32(alignment) = value
+        {
+            header.alignment = u64::from(alignment).max(1);
+        }
+        header.metadata.push(Metadata { key, offset, value });
+    }
+    if tensors > f.r.left() as u64 / MIN_TENSOR_INFO {
+        return Err(FormatError::TooLarge {
+            what: "tensor count",
+            size: tensors,
+            limit: f.r.left() as u64 / MIN_TENSOR_INFO,
+        });
+    }
+    for _ in 0..tensors {
+        let at = f.r.offset();
+        let name = lossy(f.string("tensor name")?);
+        let dim_count = f.r.u32("tensor dimension count")?;
+        if dim_count > MAX_DIMS {
+            return Err(FormatError::TooLarge {
+                what: "tensor dimension count",
+                size: u64::from(dim_count),
+                limit: u64::from(MAX_DIMS),
+            });
+        }
+        let dims = (0..dim_count)
+            .map(|_| f.count("tensor dimension"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ggml_type = f.r.u32("tensor type")?;
+        let offset = f.r.u64("tensor offset")?;
+        if offset % header.alignment != 0 {
+            return Err(FormatError::Invalid {
+                what: "tensor offset alignment",
+                offset: at,
+            });
+        }
+        header.tensors.push(TensorInfo {
+            name,
+            dims,
+            ggml_type,
+            offset,
+        });
+    }
+    let data_offset =
+        f.r.offset()
+            .div_ceil(header.alignment)
+            .checked_mul(header.alignment)
+            .ok_or(FormatError::Overflow {
+                what: "data section offset",
+            })?;
+    header.data_offset = data_offset;
+    let data_len = file_len.saturating_sub(data_offset);
+    if data_len > 0
+        && let Some(outside) = header.tensors.iter().find(|t| t.offset >= data_len)
+    {
+        return Err(FormatError::TooLarge {
+            what: "tensor offset",
+            size: outside.offset,
+            limit: data_len,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A minimal file: `version`, one string and one u32 key, one 2×3 tensor.
+    pub(crate) fn sample(version: u32) -> Vec<u8> {
+        let wide = version >= 2;
+        let count = |out: &mut Vec<u8>, n: u64| {
+            if wide {
+                out.extend_from_slice(&n.to_le_bytes());
+            } else {
+                out.extend_from_slice(&(n as u32).to_le_bytes());
+            }
+        };
+        let string = |out: &mut Vec<u8>, s: &str| {
+            count(out, s.len() as u64);
+            out.extend_from_slice(s.as_bytes());
+        };
+        let mut out = b"GGUF".to_vec();
+        out.extend_from_slice(&version.to_le_bytes());
+        count(&mut out, 1);
+        count(&mut out, 3);
+        string(&mut out, "general.architecture");
+        out.extend_from_slice(&TYPE_STRING.to_le_bytes());
+        string(&mut out, "llama");
+        string(&mut out, "general.file_type");
+        out.extend_from_slice(&TYPE_UINT32.to_le_bytes());
+        out.extend_from_slice(&15u32.to_le_bytes());
+        string(&mut out, "tokenizer.ggml.tokens");
+        out.extend_from_slice(&TYPE_ARRAY.to_le_bytes());
+        out.extend_from_slice(&TYPE_STRING.to_le_bytes());
+        count(&mut out, 2);
+        string(&mut out, "a");
+        string(&mut out, "b");
+        string(&mut out, "w");
+        out.extend_from_slice(&2u32.to_le_bytes());
+        count(&mut out, 2);
+        count(&mut out, 3);
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&0u64.to_le_bytes());
+        while !out.len().is_multiple_of(32) {
+            out.push(0);
+        }
+        out.extend_from_slice(&[0; 24]);
+        out
+    }
+
+    #[test]
+    fn parses_every_version() {
+        for version in 1..=3 {
+            let bytes = sample(version);
+            let header = Header::parse(&bytes, bytes.len() as u64).unwrap();
+            assert_eq!(header.version, version);
+            assert_eq!(header.architecture().as_deref(), Some("llama"));
+            assert_eq!(header.file_type(), Some(15));
+            assert_eq!(header.parameter_count(), Some(6));
+            assert_eq!(header.tensors[0].name, "w");
+            assert_eq!(header.data_offset, (bytes.len() - 24) as u64);
+            assert_eq!(
+                header.get("tokenizer.ggml.tokens"),
+                Some(&Value::Array {
+                    element_type: TYPE_STRING,
+                    len: 2
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn every_truncation_is_an_error_not_a_panic() {
+        let bytes = sample(3);
+        let tensor_info_end = bytes
+            .windows(9)
+            .position(|w| w == b"\x01\0\0\0\0\0\0\0w")
+            .unwrap()
+            + 9
+            + 4
+            + 16
+            + 4
+            + 8;
+        for cut in 0..tensor_info_end {
+            assert!(
+                Header::parse(&bytes[..cut], cut as u64).is_err(),
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn hostile_counts_are_refused_before_allocating() {
+        let mut bytes = b"GGUF\x03\x00\x00\x00".to_vec();
+        bytes.extend_from_slice(&u64::MAX.to_le_bytes());
+        bytes.extend_from_slice(&0u64.to_le_bytes());
+        assert!(matches!(
+            Header::parse(&bytes, bytes.len() as u64),
+            Err(FormatError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            Header::parse(b"GGUF\x07\x00\x00\x00", 8),
+            Err(FormatError::Unsupported { version: 7, .. })
+        ));
+        assert!(matches!(
+            Header::parse(b"GGUS\x03\x00\x00\x00", 8),
+            Err(FormatError::BadMagic { .. })
+        ));
+    }
+
+    #[test]
+    fn metadata_read_before_an_error_is_kept() {
+        let bytes = sample(3);
+        let cut = bytes
+            .windows(9)
+            .position(|w| w == b"\x01\0\0\0\0\0\0\0w")
+            .unwrap()
+            + 12;
+        let (header, error) = Header::parse_prefix(&bytes[..cut], cut as u64);
+        assert!(error.is_some());
+        assert_eq!(header.metadata.len(), 3);
+    }
+}

@@ -1,0 +1,19 @@
+//! Model file formats, parsed once: what a file is ([`sniff`]) and what its header says.
+//!
+//! Every parser reads through one bounded [`Reader`] and fails with one [`FormatError`] (kinds,
+//! not strings), so a hostile length can never read past its input or allocate before it is
+//! checked. Headers come out as checked types ([`zip::CentralDirectory`], [`gguf::Header`],
+//! [`safetensors::Header`], [`npy::Header`]): the scanner judges them, the SBOM describes them,
+//! and neither parses bytes itself. This crate sits below modelseal-scan and modelseal-sbom and
+//! depends on no other modelseal crate.
+
+mod error;
+pub mod gguf;
+pub mod npy;
+mod reader;
+pub mod safetensors;
+pub mod sniff;
+pub mod zip;
+
+pub use error::FormatError;
+pub use reader::Reader;

@@ -1,0 +1,54 @@
+//! What `scan_paths` lists: regular files, through the shared walker.
+
+#![allow(clippy::unwrap_used)] // test helpers
+
+use std::path::PathBuf;
+
+use modelseal_scan::{ScanError, ScanOptions, scan_paths};
+
+const EVIL: &[u8] = b"\x80\x02cposix\nsystem\nX\x02\x00\x00\x00id\x85R.";
+
+#[cfg(unix)]
+fn mkfifo(path: &std::path::Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_on_the_command_line_is_an_error_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("model.pkl");
+    mkfifo(&fifo);
+    let result = scan_paths(&[fifo], &ScanOptions::default());
+    assert!(matches!(result, Err(ScanError::Io { .. })), "{result:?}");
+    let device = scan_paths(&[PathBuf::from("/dev/zero")], &ScanOptions::default());
+    assert!(matches!(device, Err(ScanError::Io { .. })), "{device:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_directory_walk_skips_fifos_links_and_git() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("model");
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    std::fs::write(root.join("sub/data.pkl"), EVIL).unwrap();
+    std::fs::write(root.join(".git/evil.pkl"), EVIL).unwrap();
+    std::fs::write(dir.path().join("outside.pkl"), EVIL).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("outside.pkl"), root.join("link.pkl")).unwrap();
+    mkfifo(&root.join("pipe.pkl"));
+    let report = scan_paths(std::slice::from_ref(&root), &ScanOptions::default()).unwrap();
+    let files: Vec<_> = report.files.iter().map(|f| f.path.clone()).collect();
+    assert_eq!(files, [root.join("sub/data.pkl")]);
+    // A link named on the command line is followed.
+    let link = root.join("link.pkl");
+    let report = scan_paths(&[link.clone(), link], &ScanOptions::default()).unwrap();
+    assert_eq!(report.files.len(), 1);
+    assert!(report.max_severity().is_some());
+    let missing = scan_paths(&[root.join("missing")], &ScanOptions::default());
+    assert!(matches!(missing, Err(ScanError::NotFound(_))));
+}
