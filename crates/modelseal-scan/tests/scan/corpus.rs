@@ -71,29 +71,9 @@ fn every_malicious_sample_is_high_or_critical_and_every_benign_one_is_clean() {
 
 /// The Python with the real libraries: `$MODELSEAL_PYTHON`, or the workspace `.venv`.
 fn python() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("MODELSEAL_PYTHON").map(PathBuf::from),
-        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python")),
-    ];
-    let found = candidates.into_iter().flatten().find(|p| {
-        p.is_file()
-            && Command::new(p)
-                .env("KERAS_BACKEND", "torch")
-                .args([
-                    "-c",
-                    "import numpy, sklearn, joblib, gguf, jinja2, safetensors, onnx, torch, keras, h5py",
-                ])
-                .output()
-                .is_ok_and(|o| o.status.success())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("MODELSEAL_REQUIRE_PEERS").is_none(),
-            "the corpus libraries are required (MODELSEAL_REQUIRE_PEERS is set) but were not found"
-        );
-        eprintln!("skipping: corpus libraries not installed (run scripts/setup-peers.sh)");
-    }
-    found
+    modelseal_test::python_with(
+        "numpy, sklearn, joblib, gguf, jinja2, safetensors, onnx, torch, keras, h5py",
+    )
 }
 
 #[test]
