@@ -11,7 +11,7 @@ use std::path::Path;
 use packageurl::PackageUrl;
 use serde::Deserialize;
 
-use crate::bom::{Bom, Component, ExternalReference, Hash, Kind, Scope};
+use modelseal_bom::bom::{Bom, Component, ExternalReference, Hash, Kind, Scope};
 use crate::collect::{
     CollectError, Diagnostics, directory_name, json_key_line, locked_library, parent_dir,
     parse_json, read_manifest, read_text,

@@ -12,7 +12,7 @@ use packageurl::PackageUrl;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::bom::{Bom, Component, ExternalReference, Hash, Kind};
+use modelseal_bom::bom::{Bom, Component, ExternalReference, Hash, Kind};
 use crate::collect::{
     CollectError, Diagnostics, directory_name, line_column, parent_dir, parse_toml, read_manifest,
     read_text, toml_entries,

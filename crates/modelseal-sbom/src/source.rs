@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::bom::{Bom, Component, Kind};
+use modelseal_bom::bom::{Bom, Component, Kind};
 use crate::collect::{CollectError, Diagnostics};
 
 /// A kind of source a collector reads.

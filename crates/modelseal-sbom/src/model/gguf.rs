@@ -8,7 +8,7 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 use super::card::{add_to_property, set_property};
-use crate::bom::ModelCard;
+use modelseal_bom::bom::ModelCard;
 use crate::collect::CollectError;
 
 /// More entries than any real file has; past this a header is hostile, not large.

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use modelseal_digest::{HashAlgorithm, Serialization, hash_walk, walk_model};
 
-use crate::bom::{Bom, Component, Hash, Kind, ModelCard};
+use modelseal_bom::bom::{Bom, Component, Hash, Kind, ModelCard};
 use crate::collect::{CollectError, Diagnostics};
 
 pub use card::task_formats;

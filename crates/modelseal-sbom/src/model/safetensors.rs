@@ -7,7 +7,7 @@ use std::io::Read as _;
 use std::path::Path;
 
 use super::card::{add_to_property, set_property};
-use crate::bom::ModelCard;
+use modelseal_bom::bom::ModelCard;
 use crate::collect::CollectError;
 
 /// The safetensors reference implementation refuses larger headers.

@@ -25,7 +25,7 @@ pub use pylock::collect_pylock;
 pub use uv::collect_uv_lock;
 
 use super::metadata::{normalize_name, qualified_purl};
-use crate::bom::{Bom, Component, ExternalReference, Hash, Kind, Scope};
+use modelseal_bom::bom::{Bom, Component, ExternalReference, Hash, Kind, Scope};
 use crate::collect::{
     CollectError, Diagnostics, directory_name, line_column, locked_library, parent_dir, parse_toml,
     read_manifest,
@@ -483,7 +483,7 @@ impl Graph {
 pub(super) mod testing {
     use std::path::{Path, PathBuf};
 
-    use crate::bom::Hash;
+    use modelseal_bom::bom::Hash;
     use crate::collect::testing::sha256;
 
     /// A lockfile fixture written by the real tool (`scripts/make-lockfile-fixtures.sh`).
