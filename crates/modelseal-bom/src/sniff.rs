@@ -78,7 +78,10 @@ mod tests {
         );
         assert_eq!(syntax(b"\n<bom/>").unwrap().0, Syntax::Xml);
         assert_eq!(syntax(b" [1]"), Err(SniffError::JsonArray));
-        assert_eq!(syntax(b"SPDXVersion: SPDX-2.3"), Err(SniffError::SpdxTagValue));
+        assert_eq!(
+            syntax(b"SPDXVersion: SPDX-2.3"),
+            Err(SniffError::SpdxTagValue)
+        );
         assert_eq!(syntax(b"PK\x03\x04"), Err(SniffError::NeitherJsonNorXml));
         assert_eq!(syntax(b" \n"), Err(SniffError::Empty));
         // A second mark, or one in another encoding, is not skipped.

@@ -18,7 +18,7 @@ use modelseal_bom::bom::{
 use modelseal_bom::cyclonedx::{SpecVersion, to_json};
 use modelseal_bom::cyclonedx_xml::to_xml;
 use modelseal_bom::validate::{
-    Format, Options, Origin, Report, ProblemLevel, ValidateError, Validator, validate,
+    Format, Options, Origin, ProblemLevel, Report, ValidateError, Validator, validate,
 };
 use serde_json::{Value, json};
 

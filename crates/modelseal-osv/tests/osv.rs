@@ -8,7 +8,6 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-
 use modelseal_bom::bom::{Component, Kind};
 use modelseal_osv::{Database, Limits, OsvError, Report, Severity};
 

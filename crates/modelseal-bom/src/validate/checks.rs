@@ -378,8 +378,18 @@ mod tests {
         let mut ids = Identifiers::default();
         ids.declare("a", "/components/0/bom-ref", "bom-ref");
         ids.declare("a", "/components/1/bom-ref", "bom-ref");
-        ids.resolve("a", "/dependencies/0/ref", "dependency", ProblemLevel::Error);
-        ids.resolve("b", "/dependencies/1/ref", "dependency", ProblemLevel::Error);
+        ids.resolve(
+            "a",
+            "/dependencies/0/ref",
+            "dependency",
+            ProblemLevel::Error,
+        );
+        ids.resolve(
+            "b",
+            "/dependencies/1/ref",
+            "dependency",
+            ProblemLevel::Error,
+        );
         let found: Vec<(String, String)> = ids
             .problems
             .iter()

@@ -931,7 +931,9 @@ fn hash_content(w: &mut Walker, hash: &Map<String, Value>) {
         return;
     };
     if let Some((origin, message)) = cyclonedx_hash_problem(algorithm, content) {
-        w.at_key("content", |w| w.report(origin, ProblemLevel::Error, message));
+        w.at_key("content", |w| {
+            w.report(origin, ProblemLevel::Error, message)
+        });
     }
 }
 
@@ -1047,7 +1049,12 @@ fn references(document: &Value) -> Vec<Problem> {
         for key in ["dependsOn", "provides"] {
             for (j, to) in items(dependency, key) {
                 if let Some(to) = to.as_str().filter(|t| !t.is_empty()) {
-                    ids.resolve(to, &format!("{at}/{key}/{j}"), "bom-ref", ProblemLevel::Error);
+                    ids.resolve(
+                        to,
+                        &format!("{at}/{key}/{j}"),
+                        "bom-ref",
+                        ProblemLevel::Error,
+                    );
                 }
             }
         }

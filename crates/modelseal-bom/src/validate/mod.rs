@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-pub use report::{Format, Origin, Problem, Report, ProblemLevel};
+pub use report::{Format, Origin, Problem, ProblemLevel, Report};
 
 use crate::cyclonedx::SpecVersion;
 use crate::sniff::{JsonFamily, Syntax, json_family};

@@ -687,7 +687,8 @@ impl<'d> Semantics<'d> {
             }
             return;
         }
-        self.ids.resolve(id, pointer, "SPDX id", ProblemLevel::Error);
+        self.ids
+            .resolve(id, pointer, "SPDX id", ProblemLevel::Error);
     }
 
     fn relationships(&mut self) {

@@ -24,7 +24,7 @@ use super::checks::{
     parse_expression, purl_problem, shorten, spdx_id_problem,
 };
 use super::cyclonedx::{COMPONENT_TYPES, COMPONENT_TYPES_1_6, SCOPES};
-use super::report::{Format, Origin, Problem, Report, ProblemLevel};
+use super::report::{Format, Origin, Problem, ProblemLevel, Report};
 use crate::cyclonedx::SpecVersion;
 
 const NAMESPACE_PREFIX: &str = "http://cyclonedx.org/schema/bom/";
@@ -484,8 +484,12 @@ impl Checker {
 
     fn finish(mut self) -> Vec<Problem> {
         for reference in std::mem::take(&mut self.references) {
-            self.ids
-                .resolve(&reference.id, &reference.path, "bom-ref", ProblemLevel::Error);
+            self.ids.resolve(
+                &reference.id,
+                &reference.path,
+                "bom-ref",
+                ProblemLevel::Error,
+            );
         }
         let mut problems = self.problems;
         problems.extend(self.ids.problems);

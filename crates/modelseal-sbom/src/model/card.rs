@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use modelseal_bom::bom::{License, ModelCard};
 use crate::collect::{CollectError, MAX_METADATA};
+use modelseal_bom::bom::{License, ModelCard};
 
 /// The input and output formats a task implies, when it clearly implies them.
 pub fn task_formats(task: &str) -> Option<(&'static str, &'static str)> {

@@ -9,8 +9,8 @@ use pep508_rs::{ExtraName, MarkerEnvironment, MarkerEnvironmentBuilder, Requirem
 use sha2::{Digest, Sha256};
 
 use super::metadata::{Metadata, MetadataError, normalize_name, parse_metadata, purl};
-use modelseal_bom::bom::{Bom, Component, ExternalReference, Kind, License};
 use crate::collect::{CollectError, Diagnostics, MAX_METADATA};
+use modelseal_bom::bom::{Bom, Component, ExternalReference, Kind, License};
 
 impl From<MetadataError> for CollectError {
     fn from(error: MetadataError) -> CollectError {

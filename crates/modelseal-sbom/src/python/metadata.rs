@@ -3,9 +3,9 @@
 //! lines, a blank line before the body), and the mail parsers in Rust carry MIME machinery
 //! this does not need.
 
+pub use modelseal_bom::pypi::normalize_name;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-pub use modelseal_bom::pypi::normalize_name;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum MetadataError {
