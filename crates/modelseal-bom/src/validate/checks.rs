@@ -2,7 +2,7 @@
 //! SPDX licence ids and expressions, purls, timestamps, serial numbers; and the index of
 //! declared identifiers that references are resolved against.
 //!
-//! ProblemLevel policy: whatever the specification states as a MUST is an error (a purl that does
+//! Level policy: whatever the specification states as a MUST is an error (a purl that does
 //! not parse, a digest shorter than its algorithm's, an unknown licence id, a reference to an
 //! element the document does not declare); what is legal but doubtful is a warning (a
 //! deprecated licence id, a reference outside the dependency graph that cannot be resolved).

@@ -932,7 +932,7 @@ fn hash_content(w: &mut Walker, hash: &Map<String, Value>) {
     };
     if let Some((origin, message)) = cyclonedx_hash_problem(algorithm, content) {
         w.at_key("content", |w| {
-            w.report(origin, ProblemLevel::Error, message)
+            w.report(origin, ProblemLevel::Error, message);
         });
     }
 }

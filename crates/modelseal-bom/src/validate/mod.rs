@@ -137,6 +137,7 @@ impl Validator {
         }
     }
 
+    #[cfg_attr(not(feature = "schema"), allow(clippy::unused_self))]
     fn validate_json(&self, bytes: &[u8]) -> Result<Report, ValidateError> {
         let document: Value = serde_json::from_slice(bytes).map_err(|e| ValidateError::Json {
             line: e.line(),

@@ -139,7 +139,7 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
     match &args.output {
         Some(path) => {
             modelseal_fs::write_atomic(path, &text, modelseal_fs::Overwrite::Replace, Some(0o644))
-                .map_err(fs_failure)?;
+                .map_err(|e| fs_failure(&e))?;
             out.note(&format!(
                 "wrote {} ({} components, {described})",
                 path.display(),
@@ -245,12 +245,12 @@ fn audit(args: &SbomAuditArgs, out: &Out) -> Result<Exit, Failure> {
 /// `modelseal_bom::read::MAX_DOCUMENT` bytes, the bound enforced while reading; a FIFO or a
 /// device (`/dev/zero`) is refused without blocking (exit 4), a missing file is exit 3.
 fn read_document_file(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
-    modelseal_bom::read::read_document_bytes(path).map_err(fs_failure)
+    modelseal_bom::read::read_document_bytes(path).map_err(|e| fs_failure(&e))
 }
 
 /// A file-system failure in the exit contract: missing is exit 3; anything else about an input
 /// (not a regular file, too large, unreadable) or an output is exit 4.
-fn fs_failure(error: modelseal_fs::FsError) -> Failure {
+fn fs_failure(error: &modelseal_fs::FsError) -> Failure {
     Failure {
         exit: if error.is_not_found() {
             Exit::NotFound

@@ -554,7 +554,7 @@ fn assert_refused_promptly(args: &[&std::ffi::OsStr]) {
 fn assert_exit_4_promptly(args: &[&std::ffi::OsStr], message: &str) {
     let output = modelseal()
         .args(args)
-        .timeout(std::time::Duration::from_secs(60))
+        .timeout(std::time::Duration::from_mins(1))
         .output()
         .unwrap();
     let said = format!(
