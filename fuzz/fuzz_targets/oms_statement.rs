@@ -3,10 +3,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use modelseal_sign::statement::manifest_from_payload;
+use modelseal_sign::oms::manifest_from_statement;
+use modelseal_sign::statement::Statement;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(manifest) = manifest_from_payload(data) {
+    if let Ok(manifest) = Statement::parse(data).and_then(manifest_from_statement) {
         for resource in &manifest.resources {
             let path = &resource.name.path;
             assert!(!path.starts_with('/'), "{path}");

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use modelseal_sbom::read::read_document;
-use modelseal_sbom::validate::{Options, validate};
+use modelseal_bom::read::read_document;
+use modelseal_bom::validate::{Options, validate};
 
 fuzz_target!(|data: &[u8]| {
     let _ = validate(data, &Options::default());

@@ -62,7 +62,7 @@ fuzz_target!(|data: &[u8]| {
                 let osv = dir.join("osv/PyPI");
                 let _ = std::fs::create_dir_all(&osv);
                 let _ = std::fs::write(osv.join("record.json"), body);
-                let _ = modelseal_sbom::osv::Database::open(&dir.join("osv"));
+                let _ = modelseal_osv::Database::open(&dir.join("osv"));
                 break;
             }
         };

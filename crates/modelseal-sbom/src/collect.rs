@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use toml::Spanned;
 
-use crate::bom::{Component, Kind};
+use modelseal_bom::bom::{Component, Kind};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {
@@ -41,7 +41,30 @@ pub enum CollectError {
     /// Nothing at this path is a source this crate can read.
     #[error("{}: {message}", path.display())]
     Unrecognized { path: PathBuf, message: String },
+    /// The file could not be read as an input: a FIFO or device, larger than its bound, not
+    /// UTF-8, or the system failed.
+    #[error(transparent)]
+    Fs(modelseal_fs::FsError),
 }
+
+/// A missing file stays [`CollectError::NotFound`] (exit 3 in the CLI); every other refusal
+/// of an input (not a regular file, too large) is carried whole.
+impl From<modelseal_fs::FsError> for CollectError {
+    fn from(error: modelseal_fs::FsError) -> CollectError {
+        if error.is_not_found() {
+            CollectError::NotFound(error.path)
+        } else {
+            CollectError::Fs(error)
+        }
+    }
+}
+
+/// The largest lockfile, manifest or requirements file read (bytes): the largest real
+/// lockfiles (a monorepo's `package-lock.json`) are tens of MiB.
+pub const MAX_LOCKFILE: u64 = 64 * 1024 * 1024;
+
+/// The largest `METADATA`, `RECORD`, `pyvenv.cfg` or model card read (bytes).
+pub const MAX_METADATA: u64 = 16 * 1024 * 1024;
 
 impl CollectError {
     /// An I/O error on `path`, with a missing file told apart.
@@ -130,9 +153,10 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Reads a whole source file, naming it in the error.
+/// Reads a whole lockfile or manifest (a regular file of at most [`MAX_LOCKFILE`] bytes, in
+/// UTF-8), naming it in the error.
 pub fn read_text(path: &Path) -> Result<String, CollectError> {
-    std::fs::read_to_string(path).map_err(|e| CollectError::io(path, e))
+    Ok(modelseal_fs::read_to_string_limited(path, MAX_LOCKFILE)?)
 }
 
 /// `text` (the contents of `path`) as JSON.
@@ -280,7 +304,7 @@ pub(crate) mod testing {
     use std::path::{Path, PathBuf};
 
     use super::{CollectError, Diagnostics};
-    use crate::bom::{Bom, Component, Hash};
+    use modelseal_bom::bom::{Bom, Component, Hash};
 
     /// A collector's entry point.
     pub type Collector = fn(&Path, &mut Diagnostics) -> Result<Bom, CollectError>;

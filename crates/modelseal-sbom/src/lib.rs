@@ -1,20 +1,14 @@
-//! Software bills of materials for ML projects: collectors that read what is installed or
-//! locked (Python environments and lockfiles, Cargo, npm, model files) into one component
-//! graph; CycloneDX 1.5/1.6 (JSON, XML) and SPDX 2.3 writers; validation; diff; and matching
-//! against offline OSV vulnerability data.
+//! Collectors for bills of materials: what is installed or locked (Python environments and
+//! lockfiles, Cargo, npm, model files with their model cards) read into the component graph
+//! of `modelseal-bom`, which also writes, reads, validates and diffs the documents.
+//!
+//! Depends on `modelseal-bom` for the graph and licence expressions, on `modelseal-fs` for
+//! every bounded read of a manifest or lockfile, and on `modelseal-digest` to hash model
+//! files. Vulnerability matching lives in `modelseal-osv`.
 
-pub mod bom;
 pub mod collect;
-pub mod cyclonedx;
-pub mod cyclonedx_xml;
-pub mod diff;
-pub mod license;
 pub mod model;
 pub mod npm;
-pub mod osv;
 pub mod python;
-pub mod read;
 pub mod rust;
 pub mod source;
-pub mod spdx_json;
-pub mod validate;

@@ -11,11 +11,11 @@ use std::path::Path;
 use packageurl::PackageUrl;
 use serde::Deserialize;
 
-use crate::bom::{Bom, Component, ExternalReference, Hash, Kind, Scope};
 use crate::collect::{
     CollectError, Diagnostics, directory_name, json_key_line, locked_library, parent_dir,
     parse_json, read_manifest, read_text,
 };
+use modelseal_bom::bom::{Bom, Component, ExternalReference, Hash, Kind, Scope};
 
 /// The newest `lockfileVersion` this reads.
 const NEWEST_LOCKFILE_VERSION: u64 = 3;

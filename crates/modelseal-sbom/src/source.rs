@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::bom::{Bom, Component, Kind};
 use crate::collect::{CollectError, Diagnostics};
+use modelseal_bom::bom::{Bom, Component, Kind};
 
 /// A kind of source a collector reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -9,9 +9,9 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use modelseal_sbom::bom::{Bom, Component, Hash, Kind, Scope};
+use modelseal_bom::bom::{Bom, Component, Hash, Kind, Scope};
+use modelseal_bom::cyclonedx::{SpecVersion, to_json};
 use modelseal_sbom::collect::{CollectError, Diagnostics};
-use modelseal_sbom::cyclonedx::{SpecVersion, to_json};
 use modelseal_sbom::npm::collect_package_lock;
 use modelseal_sbom::python::{
     collect_pipfile_lock, collect_poetry_lock, collect_pylock, collect_requirements,

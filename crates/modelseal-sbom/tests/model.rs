@@ -10,9 +10,9 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{assert_schema_valid, venv};
-use modelseal_sbom::bom::Kind;
+use modelseal_bom::bom::Kind;
+use modelseal_bom::cyclonedx::{SpecVersion, to_json};
 use modelseal_sbom::collect::Diagnostics;
-use modelseal_sbom::cyclonedx::{SpecVersion, to_json};
 use modelseal_sbom::model::collect_model;
 use sha2::{Digest, Sha256};
 
@@ -68,9 +68,7 @@ fn real_model_files_become_model_components() {
     assert_eq!(model.name, "tiny-llama");
     assert_eq!(
         model.licenses,
-        [modelseal_sbom::bom::License::Expression(
-            "Apache-2.0".into()
-        )]
+        [modelseal_bom::bom::License::Expression("Apache-2.0".into())]
     );
     let files: Vec<&str> = model.components.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(

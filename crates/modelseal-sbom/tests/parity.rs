@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
 use common::venv;
+use modelseal_bom::cyclonedx::{SpecVersion, to_json};
 use modelseal_sbom::collect::Diagnostics;
-use modelseal_sbom::cyclonedx::{SpecVersion, to_json};
 use modelseal_sbom::python::{collect_environment, normalize_name};
 use serde_json::Value;
 

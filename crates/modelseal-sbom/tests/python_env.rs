@@ -8,8 +8,8 @@ use std::path::Path;
 mod common;
 use common::{assert_schema_valid, venv};
 
+use modelseal_bom::cyclonedx::{SpecVersion, to_json};
 use modelseal_sbom::collect::Diagnostics;
-use modelseal_sbom::cyclonedx::{SpecVersion, to_json};
 use modelseal_sbom::python::collect_environment;
 
 #[test]

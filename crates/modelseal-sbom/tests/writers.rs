@@ -11,14 +11,14 @@ use std::process::Command;
 mod common;
 use common::{assert_schema_valid, read_json, shared, venv};
 
-use modelseal_sbom::bom::{
+use modelseal_bom::bom::{
     Bom, Component, ExternalReference, Hash, Kind, License, ModelCard, Scope,
 };
+use modelseal_bom::cyclonedx::{SpecVersion, to_json};
+use modelseal_bom::cyclonedx_xml::to_xml;
+use modelseal_bom::spdx_json::to_spdx;
 use modelseal_sbom::collect::Diagnostics;
-use modelseal_sbom::cyclonedx::{SpecVersion, to_json};
-use modelseal_sbom::cyclonedx_xml::to_xml;
 use modelseal_sbom::python::collect_environment;
-use modelseal_sbom::spdx_json::to_spdx;
 use quick_xml::events::Event;
 use serde_json::Value;
 use sha2::{Digest, Sha256, Sha512};

@@ -50,18 +50,3 @@ pub use trust::{SignerIdentity, TrustRoot};
 pub use verify::{
     MAX_SIGNATURE_BYTES, VerifyOptions, VerifyReport, read_bundle, verify_bundle, verify_model,
 };
-
-// migration shim: callers move to modelseal_fs
-pub use modelseal_fs::Overwrite;
-
-/// Atomically writes `contents` to `path` ([`modelseal_fs::write_atomic`]), an existing
-/// destination under [`Overwrite::Refuse`] being [`SignError::AlreadyExists`].
-// migration shim: callers move to modelseal_fs
-pub fn write_atomic(
-    path: &std::path::Path,
-    contents: &[u8],
-    overwrite: Overwrite,
-    mode: Option<u32>,
-) -> Result<(), SignError> {
-    modelseal_fs::write_atomic(path, contents, overwrite, mode).map_err(SignError::from)
-}

@@ -39,8 +39,14 @@ impl Statement {
             }
             .into());
         }
+        Statement::parse(&verified.payload)
+    }
+
+    /// An in-toto Statement v1 from its JSON bytes (unverified: for a verified payload use
+    /// [`Statement::from_verified`]).
+    pub fn parse(payload: &[u8]) -> Result<Statement, SignError> {
         let statement: Statement =
-            serde_json::from_slice(&verified.payload).map_err(Malformed::NotAStatement)?;
+            serde_json::from_slice(payload).map_err(Malformed::NotAStatement)?;
         if statement.statement_type != STATEMENT_TYPE {
             return Err(Unsupported::WrongStatementType {
                 found: statement.statement_type,

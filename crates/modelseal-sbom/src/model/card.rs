@@ -2,14 +2,10 @@
 //! (architecture, task, sizes) and the YAML front matter of `README.md` (licence, pipeline tag,
 //! datasets, base model).
 
-use std::io::Read as _;
 use std::path::Path;
 
-use crate::bom::{License, ModelCard};
-use crate::collect::CollectError;
-
-/// Config and README files larger than this are not model metadata.
-const MAX_METADATA_BYTES: u64 = 16 * 1024 * 1024;
+use crate::collect::{CollectError, MAX_METADATA};
+use modelseal_bom::bom::{License, ModelCard};
 
 /// The input and output formats a task implies, when it clearly implies them.
 pub fn task_formats(task: &str) -> Option<(&'static str, &'static str)> {
@@ -59,23 +55,18 @@ fn task_of_architecture(architecture: &str) -> Option<&'static str> {
 }
 
 fn read_bounded(path: &Path) -> Result<Option<String>, CollectError> {
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(CollectError::io(path, e)),
-    };
-    let mut bytes = Vec::new();
-    file.take(MAX_METADATA_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| CollectError::io(path, e))?;
-    if bytes.len() as u64 > MAX_METADATA_BYTES {
-        return Err(CollectError::Invalid {
-            path: path.to_path_buf(),
-            line: None,
-            message: format!("larger than {MAX_METADATA_BYTES} bytes, not model metadata"),
-        });
+    match modelseal_fs::read_limited(path, MAX_METADATA) {
+        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) if matches!(e.reason, modelseal_fs::Reason::TooLarge { .. }) => {
+            Err(CollectError::Invalid {
+                path: path.to_path_buf(),
+                line: None,
+                message: format!("larger than {MAX_METADATA} bytes, not model metadata"),
+            })
+        }
+        Err(e) => Err(e.into()),
     }
-    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 /// Sets a property unless the card already has it.
@@ -177,7 +168,7 @@ pub fn read_readme(path: &Path, card: &mut ModelCard) -> Result<Option<License>,
                 .and_then(|n| n.first())
                 .map(|n| License::Named(n.clone()))
         } else {
-            Some(crate::license::from_declared(id))
+            Some(modelseal_bom::license::from_declared(id))
         }
     });
     Ok(license)

@@ -8,8 +8,8 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 use super::card::{add_to_property, set_property};
-use crate::bom::ModelCard;
 use crate::collect::CollectError;
+use modelseal_bom::bom::ModelCard;
 
 /// More entries than any real file has; past this a header is hostile, not large.
 const MAX_KEYS: u64 = 1 << 20;

@@ -14,8 +14,8 @@ use std::path::Path;
 
 use modelseal_digest::{HashAlgorithm, Serialization, hash_walk, walk_model};
 
-use crate::bom::{Bom, Component, Hash, Kind, ModelCard};
 use crate::collect::{CollectError, Diagnostics};
+use modelseal_bom::bom::{Bom, Component, Hash, Kind, ModelCard};
 
 pub use card::task_formats;
 

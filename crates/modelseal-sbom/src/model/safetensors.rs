@@ -7,8 +7,8 @@ use std::io::Read as _;
 use std::path::Path;
 
 use super::card::{add_to_property, set_property};
-use crate::bom::ModelCard;
 use crate::collect::CollectError;
+use modelseal_bom::bom::ModelCard;
 
 /// The safetensors reference implementation refuses larger headers.
 const MAX_HEADER: u64 = 100_000_000;

@@ -9,8 +9,8 @@ use pep508_rs::{ExtraName, MarkerEnvironment, MarkerEnvironmentBuilder, Requirem
 use sha2::{Digest, Sha256};
 
 use super::metadata::{Metadata, MetadataError, normalize_name, parse_metadata, purl};
-use crate::bom::{Bom, Component, ExternalReference, Kind, License};
-use crate::collect::{CollectError, Diagnostics};
+use crate::collect::{CollectError, Diagnostics, MAX_METADATA};
+use modelseal_bom::bom::{Bom, Component, ExternalReference, Kind, License};
 
 impl From<MetadataError> for CollectError {
     fn from(error: MetadataError) -> CollectError {
@@ -116,7 +116,7 @@ fn read_distribution(
     diagnostics: &mut Diagnostics,
 ) -> Result<Installed, CollectError> {
     let file = dist_info.join("METADATA");
-    let text = std::fs::read(&file).map_err(|e| CollectError::io(&file, e))?;
+    let text = modelseal_fs::read_limited(&file, MAX_METADATA)?;
     let text = String::from_utf8_lossy(&text);
     let metadata = parse_metadata(&text, &file)?;
     let mut requirements = Vec::new();
@@ -131,9 +131,9 @@ fn read_distribution(
         }
     }
     let record = dist_info.join("RECORD");
-    let record_sha256 = match std::fs::read(&record) {
+    let record_sha256 = match modelseal_fs::read_limited(&record, MAX_METADATA) {
         Ok(bytes) => Some(hex::encode(Sha256::digest(&bytes))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(e) if e.is_not_found() => {
             diagnostics.recover(CollectError::Invalid {
                 path: record,
                 line: None,
@@ -142,7 +142,7 @@ fn read_distribution(
             })?;
             None
         }
-        Err(e) => return Err(CollectError::io(&record, e)),
+        Err(e) => return Err(e.into()),
     };
     Ok(Installed {
         metadata,
@@ -213,7 +213,7 @@ fn active_extras(
 /// `lib/pythonX.Y` directory name), the platform from this host. `None` when the version cannot
 /// be known (a bare `site-packages` elsewhere).
 fn marker_environment(path: &Path, site_packages: &[PathBuf]) -> Option<MarkerEnvironment> {
-    let from_cfg = std::fs::read_to_string(path.join("pyvenv.cfg"))
+    let from_cfg = modelseal_fs::read_to_string_limited(&path.join("pyvenv.cfg"), MAX_METADATA)
         .ok()
         .and_then(|cfg| {
             cfg.lines().find_map(|line| {
@@ -346,12 +346,12 @@ fn site_packages(path: &Path) -> Result<Vec<PathBuf>, CollectError> {
 /// `License` field that is plainly one licence; otherwise the declared text, shortened.
 fn licenses(metadata: &Metadata) -> Vec<License> {
     if let Some(expression) = &metadata.license_expression {
-        return vec![crate::license::from_declared(expression)];
+        return vec![modelseal_bom::license::from_declared(expression)];
     }
     let mut ids: Vec<License> = metadata
         .classifiers
         .iter()
-        .filter_map(|c| crate::license::from_classifier(c))
+        .filter_map(|c| modelseal_bom::license::from_classifier(c))
         .map(|id| License::Expression(id.to_owned()))
         .collect();
     ids.dedup();
@@ -361,7 +361,7 @@ fn licenses(metadata: &Metadata) -> Vec<License> {
     let Some(text) = &metadata.license else {
         return Vec::new();
     };
-    vec![crate::license::from_declared(text)]
+    vec![modelseal_bom::license::from_declared(text)]
 }
 
 #[cfg(test)]

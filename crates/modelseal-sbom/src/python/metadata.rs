@@ -3,6 +3,7 @@
 //! lines, a blank line before the body), and the mail parsers in Rust carry MIME machinery
 //! this does not need.
 
+pub use modelseal_bom::pypi::normalize_name;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -101,24 +102,6 @@ pub fn parse_metadata(text: &str, path: &Path) -> Result<Metadata, MetadataError
             })
             .collect(),
     })
-}
-
-/// PEP 503 normalisation: lowercase, runs of `-`, `_` and `.` become one `-`.
-pub fn normalize_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut separator = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            separator = true;
-        } else {
-            if separator && !out.is_empty() {
-                out.push('-');
-            }
-            separator = false;
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
 }
 
 /// `pkg:pypi/<name>@<version>` (the purl spec's PyPI type: normalised name, percent-encoded

@@ -14,8 +14,10 @@ use pep508_rs::pep440_rs::Operator;
 use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
 
 use super::lock::{Locked, Source, parse_hash, pyproject_root, read_project};
-use crate::bom::{Bom, Hash};
-use crate::collect::{CollectError, Diagnostics, directory_name, parent_dir, read_text};
+use crate::collect::{
+    CollectError, Diagnostics, MAX_LOCKFILE, directory_name, parent_dir, read_text,
+};
+use modelseal_bom::bom::{Bom, Hash};
 
 /// Reads a requirements file and the files it includes. The root is the project in the
 /// `pyproject.toml` beside it when there is one, else the directory; every requirement is a
@@ -139,7 +141,7 @@ impl Reader {
         if self.done.contains(&canonical) {
             return Ok(());
         }
-        let text = std::fs::read_to_string(&included).map_err(|e| {
+        let text = modelseal_fs::read_to_string_limited(&included, MAX_LOCKFILE).map_err(|e| {
             let message = format!("cannot read included {}: {e}", included.display());
             CollectError::invalid(path, Some(line), message)
         })?;
@@ -526,10 +528,10 @@ mod tests {
 
     use super::super::lock::testing::{DEMO_LOCKED, attrs_hashes, fixture};
     use super::*;
-    use crate::bom::ExternalReference;
     use crate::collect::testing::{
         assert_rejects, best_effort_after_strict_error, collect_clean, component, write_files,
     };
+    use modelseal_bom::bom::ExternalReference;
 
     #[test]
     fn logical_lines_join_continuations_and_drop_comments() {

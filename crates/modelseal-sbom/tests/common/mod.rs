@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use modelseal_sbom::cyclonedx::SpecVersion;
+use modelseal_bom::cyclonedx::SpecVersion;
 
 /// The official schemas, read in place from the workspace's sibling `shared/` directory
 /// (`MODELSEAL_SHARED` overrides where that is).

@@ -1,8 +1,9 @@
-//! `modelseal sbom create`.
+//! `modelseal sbom create|diff|audit|validate`: collectors from `modelseal-sbom`, documents
+//! from `modelseal-bom`, vulnerability matching from `modelseal-osv`.
 
-use modelseal_sbom::bom::Bom;
+use modelseal_bom::bom::Bom;
+use modelseal_bom::cyclonedx::{SpecVersion, to_json};
 use modelseal_sbom::collect::Diagnostics;
-use modelseal_sbom::cyclonedx::{SpecVersion, to_json};
 use modelseal_sbom::source::{Source, SourceKind, collect, detect};
 
 use crate::cli::{
@@ -90,11 +91,11 @@ fn render(bom: &Bom, args: &SbomCreateArgs, timestamp: &str) -> Result<(Vec<u8>,
             format!("CycloneDX {} JSON", spec.as_str()),
         ),
         SbomFormat::CyclonedxXml => (
-            modelseal_sbom::cyclonedx_xml::to_xml(bom, spec, timestamp).into_bytes(),
+            modelseal_bom::cyclonedx_xml::to_xml(bom, spec, timestamp).into_bytes(),
             format!("CycloneDX {} XML", spec.as_str()),
         ),
         SbomFormat::SpdxJson => (
-            serde_json::to_vec_pretty(&modelseal_sbom::spdx_json::to_spdx(bom, timestamp, None))
+            serde_json::to_vec_pretty(&modelseal_bom::spdx_json::to_spdx(bom, timestamp, None))
                 .map_err(internal)?,
             "SPDX 2.3 JSON".to_owned(),
         ),
@@ -120,7 +121,7 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
     let (text, described) = render(&bom, args, &timestamp)?;
     // What modelseal writes, it checks first: an invalid document is a bug, never output.
     let report =
-        modelseal_sbom::validate::validate(&text, &modelseal_sbom::validate::Options::default())
+        modelseal_bom::validate::validate(&text, &modelseal_bom::validate::Options::default())
             .map_err(|e| Failure {
                 exit: Exit::Internal,
                 message: format!("the {described} document written is unreadable (a bug): {e}"),
@@ -137,12 +138,8 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
     }
     match &args.output {
         Some(path) => {
-            modelseal_sign::write_atomic(
-                path,
-                &text,
-                modelseal_sign::Overwrite::Replace,
-                Some(0o644),
-            )?;
+            modelseal_fs::write_atomic(path, &text, modelseal_fs::Overwrite::Replace, Some(0o644))
+                .map_err(Failure::from)?;
             out.note(&format!(
                 "wrote {} ({} components, {described})",
                 path.display(),
@@ -155,9 +152,9 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
 }
 
 /// Reads and parses an SBOM document named on the command line.
-fn read_sbom(path: &std::path::Path) -> Result<modelseal_sbom::bom::Bom, Failure> {
+fn read_sbom(path: &std::path::Path) -> Result<Bom, Failure> {
     let bytes = read_document_file(path)?;
-    modelseal_sbom::read::read_document(&bytes)
+    modelseal_bom::read::read_document(&bytes)
         .map(|(bom, _)| bom)
         .map_err(|e| Failure {
             exit: Exit::Malformed,
@@ -168,10 +165,10 @@ fn read_sbom(path: &std::path::Path) -> Result<modelseal_sbom::bom::Bom, Failure
 fn diff(args: &SbomDiffArgs, out: &Out) -> Result<Exit, Failure> {
     let old = read_sbom(&args.old)?;
     let new = read_sbom(&args.new)?;
-    let diff = modelseal_sbom::diff::diff(&old, &new);
+    let diff = modelseal_bom::diff::diff(&old, &new);
     match args.format {
         Format::Json => out.json(&diff),
-        Format::Text => out.text(&modelseal_sbom::diff::render_text(&diff)),
+        Format::Text => out.text(&modelseal_bom::diff::render_text(&diff)),
     }
     Ok(if diff.is_empty() {
         Exit::Ok
@@ -181,7 +178,7 @@ fn diff(args: &SbomDiffArgs, out: &Out) -> Result<Exit, Failure> {
 }
 
 fn audit(args: &SbomAuditArgs, out: &Out) -> Result<Exit, Failure> {
-    use modelseal_sbom::osv::{Database, OsvError, Severity};
+    use modelseal_osv::{Database, OsvError, Severity};
     let bom = read_sbom(&args.sbom)?;
     let database = Database::open(&args.osv_dir).map_err(|e| Failure {
         exit: match e {
@@ -244,28 +241,11 @@ fn audit(args: &SbomAuditArgs, out: &Out) -> Result<Exit, Failure> {
     Ok(if failed { Exit::Threat } else { Exit::Ok })
 }
 
-/// Refuses a document larger than the validator takes before reading it.
+/// Reads a document named on the command line: a regular file of at most
+/// `modelseal_bom::read::MAX_DOCUMENT` bytes, the bound enforced while reading; a FIFO or a
+/// device (`/dev/zero`) is refused without blocking (exit 4), a missing file is exit 3.
 fn read_document_file(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
-    let io = |e: std::io::Error| Failure {
-        exit: if e.kind() == std::io::ErrorKind::NotFound {
-            Exit::NotFound
-        } else {
-            Exit::Malformed
-        },
-        message: format!("{}: {e}", path.display()),
-    };
-    let len = std::fs::metadata(path).map_err(io)?.len();
-    if len > modelseal_sbom::validate::MAX_INPUT as u64 {
-        return Err(Failure {
-            exit: Exit::Malformed,
-            message: format!(
-                "{}: {len} bytes, more than the {} a document may have",
-                path.display(),
-                modelseal_sbom::validate::MAX_INPUT
-            ),
-        });
-    }
-    std::fs::read(path).map_err(io)
+    modelseal_bom::read::read_document_bytes(path).map_err(Failure::from)
 }
 
 #[derive(serde::Serialize)]
@@ -276,11 +256,18 @@ struct ValidateResult {
     format: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
-    problems: Vec<modelseal_sbom::validate::Problem>,
+    problems: Vec<modelseal_bom::validate::Problem>,
 }
 
 fn validate(args: &SbomValidateArgs, out: &Out) -> Result<Exit, Failure> {
-    use modelseal_sbom::validate::{Options, Validator};
+    use modelseal_bom::validate::{Options, SCHEMAS_SUPPORTED, Validator};
+    if args.schema_dir.is_some() && !SCHEMAS_SUPPORTED {
+        return Err(Failure::usage(
+            "--schema-dir: this modelseal was built without the `schema` feature, so it cannot \
+             validate against the official schemas; rebuild with `--features schema` (on by \
+             default) or drop --schema-dir for the built-in checks",
+        ));
+    }
     let options = Options {
         schema_dir: args.schema_dir.as_deref(),
     };
@@ -338,7 +325,7 @@ fn render_validation(result: &ValidateResult, with_schema: bool, out: &Out) {
     let errors = result
         .problems
         .iter()
-        .filter(|p| p.severity == modelseal_sbom::validate::Severity::Error)
+        .filter(|p| p.level == modelseal_bom::validate::ProblemLevel::Error)
         .count();
     let warnings = result.problems.len() - errors;
     let checked = if with_schema && !format.ends_with("XML") {

@@ -388,10 +388,11 @@ fn validate_accepts_the_valid_spec_documents_and_rejects_the_invalid() {
             return;
         };
         let schemas = valid[0].parent().unwrap().join("../../../schemas");
-        for extra in [
-            vec![],
-            vec!["--schema-dir".into(), schemas.into_os_string()],
-        ] {
+        let mut layers = vec![vec![]];
+        if cfg!(feature = "schema") {
+            layers.push(vec!["--schema-dir".into(), schemas.into_os_string()]);
+        }
+        for extra in layers {
             modelseal()
                 .args(["sbom", "validate"])
                 .args(&extra)
@@ -532,4 +533,127 @@ fn lockfiles_of_several_ecosystems_make_one_document() {
         .arg(lockfiles.join("uv/pyproject.toml"))
         .assert()
         .code(64);
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Runs `args`, which must finish within seconds with exit 4 and say the input is not a
+/// regular file (on stdout for `validate`'s per-file verdicts, else on stderr).
+#[cfg(unix)]
+fn assert_refused_promptly(args: &[&std::ffi::OsStr]) {
+    assert_exit_4_promptly(args, "not a regular file");
+}
+
+#[cfg(unix)]
+fn assert_exit_4_promptly(args: &[&std::ffi::OsStr], message: &str) {
+    let output = modelseal()
+        .args(args)
+        .timeout(std::time::Duration::from_mins(1))
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.status.code(), Some(4), "{args:?}: {said}");
+    assert!(said.contains(message), "{args:?}: {said}");
+}
+
+const SMALL_CYCLONEDX: &str = r#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1}"#;
+
+/// FIFOs and devices given as documents are refused at once with exit 4. `validate`, `diff` and
+/// `audit` used to check the size the file claimed and then read it whole, so `/dev/zero` was
+/// read until memory ran out and a FIFO without a writer blocked forever.
+#[cfg(unix)]
+#[test]
+fn documents_that_are_fifos_or_devices_are_refused_promptly() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("bom.json");
+    mkfifo(&fifo);
+    let good = dir.path().join("good.json");
+    fs::write(&good, SMALL_CYCLONEDX).unwrap();
+    let osv = dir.path().join("osv");
+    fs::create_dir_all(osv.join("PyPI")).unwrap();
+    let zero = Path::new("/dev/zero");
+    for bad in [fifo.as_path(), zero] {
+        let bad = bad.as_os_str();
+        assert_refused_promptly(&["sbom".as_ref(), "validate".as_ref(), bad]);
+        assert_refused_promptly(&["sbom".as_ref(), "diff".as_ref(), bad, good.as_os_str()]);
+        assert_refused_promptly(&["sbom".as_ref(), "diff".as_ref(), good.as_os_str(), bad]);
+        assert_refused_promptly(&[
+            "sbom".as_ref(),
+            "audit".as_ref(),
+            bad,
+            "--osv-dir".as_ref(),
+            osv.as_os_str(),
+        ]);
+    }
+    // An OSV database named as a FIFO or a device is refused the same way (inside a directory,
+    // only regular files are records).
+    let fifo_zip = dir.path().join("all.zip");
+    mkfifo(&fifo_zip);
+    for database in [fifo.as_path(), fifo_zip.as_path(), zero] {
+        assert_refused_promptly(&[
+            "sbom".as_ref(),
+            "audit".as_ref(),
+            good.as_os_str(),
+            "--osv-dir".as_ref(),
+            database.as_os_str(),
+        ]);
+    }
+}
+
+/// A lockfile that is a FIFO or a device is refused at once with exit 4: lockfile reads had no
+/// bound at all, and a FIFO blocked forever.
+#[cfg(unix)]
+#[test]
+fn lockfiles_that_are_fifos_or_devices_are_refused_promptly() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo/uv.lock");
+    fs::create_dir(fifo.parent().unwrap()).unwrap();
+    mkfifo(&fifo);
+    let zero = dir.path().join("zero/poetry.lock");
+    fs::create_dir(zero.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    for lockfile in [&fifo, &zero] {
+        assert_refused_promptly(&[
+            "sbom".as_ref(),
+            "create".as_ref(),
+            "--lockfile".as_ref(),
+            lockfile.as_os_str(),
+        ]);
+        // Named as a SOURCE, a lockfile must be a regular file to be recognised at all.
+        assert_exit_4_promptly(
+            &["sbom".as_ref(), "create".as_ref(), lockfile.as_os_str()],
+            "not a Python environment, lockfile",
+        );
+    }
+}
+
+/// Built without the `schema` feature, `--schema-dir` is a usage error that says why, rather
+/// than a silent pass of the built-in checks only.
+#[cfg(not(feature = "schema"))]
+#[test]
+fn schema_dir_without_the_schema_feature_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.json");
+    fs::write(&good, SMALL_CYCLONEDX).unwrap();
+    modelseal()
+        .args(["sbom", "validate"])
+        .arg(&good)
+        .arg("--schema-dir")
+        .arg(dir.path())
+        .assert()
+        .code(64)
+        .stderr(predicates::str::contains(
+            "built without the `schema` feature",
+        ));
 }

@@ -25,11 +25,11 @@ pub use pylock::collect_pylock;
 pub use uv::collect_uv_lock;
 
 use super::metadata::{normalize_name, qualified_purl};
-use crate::bom::{Bom, Component, ExternalReference, Hash, Kind, Scope};
 use crate::collect::{
     CollectError, Diagnostics, directory_name, line_column, locked_library, parent_dir, parse_toml,
     read_manifest,
 };
+use modelseal_bom::bom::{Bom, Component, ExternalReference, Hash, Kind, Scope};
 
 /// Where a locked distribution comes from: it decides the purl qualifiers, the external
 /// references, and whether hashes mean anything.
@@ -483,8 +483,8 @@ impl Graph {
 pub(super) mod testing {
     use std::path::{Path, PathBuf};
 
-    use crate::bom::Hash;
     use crate::collect::testing::sha256;
+    use modelseal_bom::bom::Hash;
 
     /// A lockfile fixture written by the real tool (`scripts/make-lockfile-fixtures.sh`).
     pub fn fixture(rel: &str) -> PathBuf {

@@ -7,8 +7,8 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::{Locked, Source, entry_context, push_hash, pyproject_root, read_project};
-use crate::bom::{Bom, Component, Scope};
 use crate::collect::{CollectError, Diagnostics, json_key_line, parent_dir, parse_json, read_text};
+use modelseal_bom::bom::{Bom, Component, Scope};
 
 /// The `_meta.pipfile-spec` this reads.
 const PIPFILE_SPEC: u64 = 6;

@@ -11,9 +11,9 @@ use super::{
     Graph, Locked, Project, Source, check_lock_version, entry_context, push_hash, pyproject_root,
     read_project,
 };
-use crate::bom::Bom;
 use crate::collect::{CollectError, Diagnostics, parent_dir, parse_toml, read_text, toml_entries};
 use crate::python::normalize_name;
+use modelseal_bom::bom::Bom;
 
 #[derive(Deserialize)]
 struct PoetryLock {
@@ -235,11 +235,11 @@ mod tests {
 
     use super::super::testing::{DEMO_DIRECT, DEMO_LOCKED, attrs_hashes, fixture};
     use super::*;
-    use crate::bom::Scope;
     use crate::collect::testing::{
         assert_from_the_future, assert_rejects, best_effort_after_strict_error, collect_clean,
         component, deps, write_file,
     };
+    use modelseal_bom::bom::Scope;
 
     fn scope(bom: &Bom, name_version: &str) -> Option<Scope> {
         component(bom, &format!("pkg:pypi/{name_version}")).scope

@@ -10,8 +10,8 @@ use toml::Spanned;
 use super::{
     Graph, Locked, Source, check_lock_version, entry_context, project_root, push_hash, read_project,
 };
-use crate::bom::Bom;
 use crate::collect::{CollectError, Diagnostics, parent_dir, parse_toml, read_text, toml_entries};
+use modelseal_bom::bom::Bom;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]

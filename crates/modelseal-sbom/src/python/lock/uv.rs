@@ -8,10 +8,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{Graph, Locked, Source, entry_context, project_root, push_hash, read_project};
-use crate::bom::Bom;
 use crate::collect::{
     CollectError, Diagnostics, line_column, parent_dir, parse_toml, read_text, toml_entries,
 };
+use modelseal_bom::bom::Bom;
 
 /// The newest `uv.lock` format version this reads.
 const UV_LOCK_VERSION: i64 = 1;
@@ -248,11 +248,11 @@ mod tests {
 
     use super::super::testing::{DEMO_DIRECT, DEMO_LOCKED, attrs_hashes, fixture};
     use super::*;
-    use crate::bom::{ExternalReference, Kind, Scope};
     use crate::collect::testing::{
         assert_from_the_future, assert_rejects, best_effort_after_strict_error, collect_clean,
         component, deps, write_file,
     };
+    use modelseal_bom::bom::{ExternalReference, Kind, Scope};
 
     #[test]
     fn uv_lock_real_fixture() {

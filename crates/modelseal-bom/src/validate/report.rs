@@ -54,9 +54,11 @@ pub enum Origin {
     Semantic,
 }
 
+/// Whether a problem makes the document invalid. Not a severity: findings are ranked on
+/// `modelseal_report::Severity`; this only tells an error from a warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub enum ProblemLevel {
     /// The document is invalid.
     Error,
     /// Legal but doubtful (a deprecated licence id, a reference to another BOM's element that
@@ -71,14 +73,16 @@ pub struct Problem {
     pub pointer: String,
     pub message: String,
     pub origin: Origin,
-    pub severity: Severity,
+    /// Named `severity` in the JSON report, as it has been since the report was first written.
+    #[serde(rename = "severity")]
+    pub level: ProblemLevel,
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let severity = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
+        let level = match self.level {
+            ProblemLevel::Error => "error",
+            ProblemLevel::Warning => "warning",
         };
         let origin = match self.origin {
             Origin::Schema => "schema",
@@ -90,7 +94,7 @@ impl fmt::Display for Problem {
         } else {
             &self.pointer
         };
-        write!(f, "{severity} [{origin}] {at}: {}", self.message)
+        write!(f, "{level} [{origin}] {at}: {}", self.message)
     }
 }
 
@@ -111,13 +115,13 @@ impl Report {
     pub fn errors(&self) -> impl Iterator<Item = &Problem> {
         self.problems
             .iter()
-            .filter(|p| p.severity == Severity::Error)
+            .filter(|p| p.level == ProblemLevel::Error)
     }
 
     pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
         self.problems
             .iter()
-            .filter(|p| p.severity == Severity::Warning)
+            .filter(|p| p.level == ProblemLevel::Warning)
     }
 }
 
@@ -151,7 +155,7 @@ mod tests {
             pointer: "/x".into(),
             message: "doubtful".into(),
             origin: Origin::Semantic,
-            severity: Severity::Warning,
+            level: ProblemLevel::Warning,
         };
         let mut report = Report {
             format: Format::Spdx23Json,
@@ -159,7 +163,7 @@ mod tests {
         };
         assert!(report.is_valid());
         report.problems.push(Problem {
-            severity: Severity::Error,
+            level: ProblemLevel::Error,
             ..warning
         });
         assert!(!report.is_valid());

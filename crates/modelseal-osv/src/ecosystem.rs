@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::version::Scheme;
-use crate::python::normalize_name;
+use modelseal_bom::pypi::normalize_name;
 
 /// An ecosystem whose version ordering is implemented; records of any other ecosystem are not
 /// loaded.

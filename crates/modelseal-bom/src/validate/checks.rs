@@ -2,7 +2,7 @@
 //! SPDX licence ids and expressions, purls, timestamps, serial numbers; and the index of
 //! declared identifiers that references are resolved against.
 //!
-//! Severity policy: whatever the specification states as a MUST is an error (a purl that does
+//! Level policy: whatever the specification states as a MUST is an error (a purl that does
 //! not parse, a digest shorter than its algorithm's, an unknown licence id, a reference to an
 //! element the document does not declare); what is legal but doubtful is a warning (a
 //! deprecated licence id, a reference outside the dependency graph that cannot be resolved).
@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::str::FromStr;
 
-use super::report::{Origin, Problem, Severity};
+use super::report::{Origin, Problem, ProblemLevel};
 
 /// CycloneDX `hash-alg`, with the length in hex digits each algorithm's digest has (BLAKE3
 /// has an extendable output: any length the format allows).
@@ -258,26 +258,26 @@ pub(super) struct Identifiers {
 impl Identifiers {
     /// Records `id` declared at `pointer`; a second declaration is an error.
     pub(super) fn declare(&mut self, id: &str, pointer: &str, what: &str) {
-        self.declare_with(id, pointer, what, |_| Severity::Error);
+        self.declare_with(id, pointer, what, |_| ProblemLevel::Error);
     }
 
-    /// Records `id` declared at `pointer`; a second declaration is reported with the severity
-    /// `severity` gives for the location of the first.
+    /// Records `id` declared at `pointer`; a second declaration is reported with the level
+    /// `level` gives for the location of the first.
     pub(super) fn declare_with(
         &mut self,
         id: &str,
         pointer: &str,
         what: &str,
-        severity: impl FnOnce(&str) -> Severity,
+        level: impl FnOnce(&str) -> ProblemLevel,
     ) {
         if let Some(first) = self.declared.get(id) {
-            let severity = severity(first);
+            let level = level(first);
             let message = format!("{what} `{}` is already declared at {first}", shorten(id));
             self.problems.push(Problem {
                 pointer: pointer.to_owned(),
                 message,
                 origin: Origin::Semantic,
-                severity,
+                level,
             });
         } else {
             self.declared.insert(id.to_owned(), pointer.to_owned());
@@ -288,14 +288,14 @@ impl Identifiers {
         self.declared.contains_key(id)
     }
 
-    /// Reports `id` (referenced at `pointer`) with `severity` unless it is declared.
-    pub(super) fn resolve(&mut self, id: &str, pointer: &str, what: &str, severity: Severity) {
+    /// Reports `id` (referenced at `pointer`) with `level` unless it is declared.
+    pub(super) fn resolve(&mut self, id: &str, pointer: &str, what: &str, level: ProblemLevel) {
         if !self.is_declared(id) {
             self.problems.push(Problem {
                 pointer: pointer.to_owned(),
                 message: format!("{what} `{}` is not declared in this document", shorten(id)),
                 origin: Origin::Semantic,
-                severity,
+                level,
             });
         }
     }
@@ -305,7 +305,7 @@ impl Identifiers {
             pointer: pointer.to_owned(),
             message,
             origin: Origin::Semantic,
-            severity: Severity::Error,
+            level: ProblemLevel::Error,
         });
     }
 }
@@ -378,8 +378,18 @@ mod tests {
         let mut ids = Identifiers::default();
         ids.declare("a", "/components/0/bom-ref", "bom-ref");
         ids.declare("a", "/components/1/bom-ref", "bom-ref");
-        ids.resolve("a", "/dependencies/0/ref", "dependency", Severity::Error);
-        ids.resolve("b", "/dependencies/1/ref", "dependency", Severity::Error);
+        ids.resolve(
+            "a",
+            "/dependencies/0/ref",
+            "dependency",
+            ProblemLevel::Error,
+        );
+        ids.resolve(
+            "b",
+            "/dependencies/1/ref",
+            "dependency",
+            ProblemLevel::Error,
+        );
         let found: Vec<(String, String)> = ids
             .problems
             .iter()

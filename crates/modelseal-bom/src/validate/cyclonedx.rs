@@ -19,7 +19,7 @@ use super::checks::{
     CYCLONEDX_HASH_ALGORITHMS, Identifiers, cyclonedx_hash_problem, is_date_time, is_serial_number,
     parse_expression, purl_problem, shorten, spdx_id_problem,
 };
-use super::report::{Origin, Problem, Severity, push_token};
+use super::report::{Origin, Problem, ProblemLevel, push_token};
 use super::shape::{Field, Object, Shape, Walker, field, field_1_6};
 use crate::cyclonedx::SpecVersion;
 
@@ -898,7 +898,7 @@ fn locale(w: &mut Walker, text: &str) {
 
 fn purl(w: &mut Walker, text: &str) {
     if let Some(message) = purl_problem(text) {
-        w.report(Origin::Semantic, Severity::Error, message);
+        w.report(Origin::Semantic, ProblemLevel::Error, message);
     }
 }
 
@@ -914,12 +914,12 @@ fn expression(w: &mut Walker, text: &str) {
             for id in parsed.deprecated {
                 w.report(
                     Origin::Semantic,
-                    Severity::Warning,
+                    ProblemLevel::Warning,
                     format!("`{id}` is a deprecated SPDX licence id"),
                 );
             }
         }
-        Err(message) => w.report(Origin::Semantic, Severity::Error, message),
+        Err(message) => w.report(Origin::Semantic, ProblemLevel::Error, message),
     }
 }
 
@@ -931,7 +931,9 @@ fn hash_content(w: &mut Walker, hash: &Map<String, Value>) {
         return;
     };
     if let Some((origin, message)) = cyclonedx_hash_problem(algorithm, content) {
-        w.at_key("content", |w| w.report(origin, Severity::Error, message));
+        w.at_key("content", |w| {
+            w.report(origin, ProblemLevel::Error, message);
+        });
     }
 }
 
@@ -1030,7 +1032,7 @@ fn references(document: &Value) -> Vec<Problem> {
         if let Some(from) = dependency.get("ref").and_then(Value::as_str) {
             let ref_at = format!("{at}/ref");
             if !from.is_empty() {
-                ids.resolve(from, &ref_at, "bom-ref", Severity::Error);
+                ids.resolve(from, &ref_at, "bom-ref", ProblemLevel::Error);
             }
             if let Some(first) = listed.get(from) {
                 ids.error(
@@ -1047,7 +1049,12 @@ fn references(document: &Value) -> Vec<Problem> {
         for key in ["dependsOn", "provides"] {
             for (j, to) in items(dependency, key) {
                 if let Some(to) = to.as_str().filter(|t| !t.is_empty()) {
-                    ids.resolve(to, &format!("{at}/{key}/{j}"), "bom-ref", Severity::Error);
+                    ids.resolve(
+                        to,
+                        &format!("{at}/{key}/{j}"),
+                        "bom-ref",
+                        ProblemLevel::Error,
+                    );
                 }
             }
         }
@@ -1057,7 +1064,7 @@ fn references(document: &Value) -> Vec<Problem> {
         if let Some(id) = value.as_str().filter(|t| !t.is_empty())
             && !id.starts_with("urn:cdx:")
         {
-            ids.resolve(id, at, "bom-ref", Severity::Warning);
+            ids.resolve(id, at, "bom-ref", ProblemLevel::Warning);
         }
     };
     for (i, composition) in items(document, "compositions") {
@@ -1112,9 +1119,9 @@ fn declare_bom_refs(value: &Value, pointer: &mut String, ids: &mut Identifiers) 
                         let in_formulation = pointer.starts_with("/formulation/");
                         ids.declare_with(id, pointer, "bom-ref", |first| {
                             if in_formulation || first.starts_with("/formulation/") {
-                                Severity::Warning
+                                ProblemLevel::Warning
                             } else {
-                                Severity::Error
+                                ProblemLevel::Error
                             }
                         });
                     }
@@ -1209,9 +1216,9 @@ mod tests {
         document["compositions"] = json!([
             {"aggregate": "complete", "assemblies": ["c", "urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#x"]},
         ]);
-        let found: Vec<(String, Severity)> = check(&document, SpecVersion::V1_6)
+        let found: Vec<(String, ProblemLevel)> = check(&document, SpecVersion::V1_6)
             .into_iter()
-            .map(|p| (format!("{} {}", p.pointer, p.message), p.severity))
+            .map(|p| (format!("{} {}", p.pointer, p.message), p.level))
             .collect();
         assert_eq!(
             found,
@@ -1220,23 +1227,23 @@ mod tests {
                     "/components/0/components/0/bom-ref bom-ref `a` is already declared at \
                      /components/0/bom-ref"
                         .to_owned(),
-                    Severity::Error
+                    ProblemLevel::Error
                 ),
                 (
                     "/dependencies/0/dependsOn/0 bom-ref `b` is not declared in this document"
                         .to_owned(),
-                    Severity::Error
+                    ProblemLevel::Error
                 ),
                 (
                     "/dependencies/1/ref `a` already has its dependencies listed at \
                      /dependencies/0"
                         .to_owned(),
-                    Severity::Error
+                    ProblemLevel::Error
                 ),
                 (
                     "/compositions/0/assemblies/0 bom-ref `c` is not declared in this document"
                         .to_owned(),
-                    Severity::Warning
+                    ProblemLevel::Warning
                 ),
             ]
         );

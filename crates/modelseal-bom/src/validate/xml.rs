@@ -24,7 +24,7 @@ use super::checks::{
     parse_expression, purl_problem, shorten, spdx_id_problem,
 };
 use super::cyclonedx::{COMPONENT_TYPES, COMPONENT_TYPES_1_6, SCOPES};
-use super::report::{Format, Origin, Problem, Report, Severity};
+use super::report::{Format, Origin, Problem, ProblemLevel, Report};
 use crate::cyclonedx::SpecVersion;
 
 const NAMESPACE_PREFIX: &str = "http://cyclonedx.org/schema/bom/";
@@ -305,17 +305,17 @@ impl Checker {
         }
     }
 
-    fn problem(&mut self, path: &str, origin: Origin, severity: Severity, message: String) {
+    fn problem(&mut self, path: &str, origin: Origin, level: ProblemLevel, message: String) {
         self.problems.push(Problem {
             pointer: path.to_owned(),
             message,
             origin,
-            severity,
+            level,
         });
     }
 
     fn invalid(&mut self, path: &str, message: String) {
-        self.problem(path, Origin::Structure, Severity::Error, message);
+        self.problem(path, Origin::Structure, ProblemLevel::Error, message);
     }
 
     /// Checks made on the start tag: the attributes.
@@ -363,7 +363,7 @@ impl Checker {
             ("hashes", "hash") => self.hash(element),
             ("component", "purl") => {
                 if let Some(message) = purl_problem(element.text.trim()) {
-                    self.problem(path, Origin::Semantic, Severity::Error, message);
+                    self.problem(path, Origin::Semantic, ProblemLevel::Error, message);
                 }
             }
             ("component", "scope") => {
@@ -437,7 +437,7 @@ impl Checker {
             }
             Some(algorithm) => {
                 if let Some((origin, message)) = cyclonedx_hash_problem(algorithm, content) {
-                    self.problem(path, origin, Severity::Error, message);
+                    self.problem(path, origin, ProblemLevel::Error, message);
                 }
             }
         }
@@ -445,11 +445,11 @@ impl Checker {
 
     fn expression(&mut self, path: &str, text: &str) {
         match parse_expression(text) {
-            Err(message) => self.problem(path, Origin::Semantic, Severity::Error, message),
+            Err(message) => self.problem(path, Origin::Semantic, ProblemLevel::Error, message),
             Ok(parsed) => {
                 for id in parsed.deprecated {
                     let message = format!("`{id}` is a deprecated SPDX licence id");
-                    self.problem(path, Origin::Semantic, Severity::Warning, message);
+                    self.problem(path, Origin::Semantic, ProblemLevel::Warning, message);
                 }
             }
         }
@@ -484,8 +484,12 @@ impl Checker {
 
     fn finish(mut self) -> Vec<Problem> {
         for reference in std::mem::take(&mut self.references) {
-            self.ids
-                .resolve(&reference.id, &reference.path, "bom-ref", Severity::Error);
+            self.ids.resolve(
+                &reference.id,
+                &reference.path,
+                "bom-ref",
+                ProblemLevel::Error,
+            );
         }
         let mut problems = self.problems;
         problems.extend(self.ids.problems);

@@ -44,6 +44,18 @@ impl Severity {
         }
     }
 
+    /// The shared scale's severity: `None` (no rating known) is `info`, the rest keep their
+    /// names.
+    pub fn to_report(self) -> modelseal_report::Severity {
+        match self {
+            Severity::None => modelseal_report::Severity::Info,
+            Severity::Low => modelseal_report::Severity::Low,
+            Severity::Medium => modelseal_report::Severity::Medium,
+            Severity::High => modelseal_report::Severity::High,
+            Severity::Critical => modelseal_report::Severity::Critical,
+        }
+    }
+
     /// The CVSS qualitative rating of a base score given in tenths (0 to 100).
     pub fn from_score_tenths(tenths: u8) -> Severity {
         match tenths {
@@ -141,7 +153,23 @@ pub(crate) fn assess(record: &Record, affected: &[&Affected]) -> (Severity, Opti
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::osv::record::parse;
+    use crate::record::parse;
+
+    #[test]
+    fn maps_onto_the_shared_scale_in_order() {
+        let all = [
+            Severity::None,
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ];
+        let mapped: Vec<_> = all.iter().map(|s| s.to_report()).collect();
+        assert_eq!(mapped, modelseal_report::Severity::ALL);
+        for s in all.into_iter().skip(1) {
+            assert_eq!(s.as_str(), s.to_report().as_str());
+        }
+    }
 
     #[test]
     fn ordering_text_and_thresholds() {

@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -103,6 +102,21 @@ pub enum OsvError {
     ArchiveTooLarge { path: PathBuf, limit: u64 },
     #[error("{}: no OSV records for PyPI, crates.io or npm", .0.display())]
     NoRecords(PathBuf),
+    /// A record file or archive could not be opened as an input (a FIFO or device, or the
+    /// system failed).
+    #[error(transparent)]
+    Fs(modelseal_fs::FsError),
+}
+
+/// A missing file stays [`OsvError::NotFound`] (exit 3 in the CLI).
+impl From<modelseal_fs::FsError> for OsvError {
+    fn from(error: modelseal_fs::FsError) -> OsvError {
+        if error.is_not_found() {
+            OsvError::NotFound(error.path)
+        } else {
+            OsvError::Fs(error)
+        }
+    }
 }
 
 impl OsvError {
@@ -147,8 +161,7 @@ impl Database {
     /// copies of one record id keep the later `modified`. A directory without any usable
     /// record is an error, so that a mistyped `--osv-dir` cannot pass an audit.
     pub fn open_with_limits(path: &Path, limits: Limits) -> Result<Database, OsvError> {
-        let metadata =
-            std::fs::metadata(path).map_err(|e| OsvError::io(Location::file(path), e))?;
+        let metadata = modelseal_fs::metadata(path)?;
         let mut files = Vec::new();
         if metadata.is_dir() {
             collect_files(path, &mut files)?;
@@ -220,12 +233,14 @@ struct Loader {
 impl Loader {
     fn load_file(&mut self, path: &Path) -> Result<(), OsvError> {
         let location = Location::file(path);
-        let file = File::open(path).map_err(|e| OsvError::io(location.clone(), e))?;
-        let size = file
-            .metadata()
-            .map_err(|e| OsvError::io(location.clone(), e))?
-            .len();
-        let bytes = read_capped(file, size, self.limits.max_record_bytes, &location)?;
+        let limit = self.limits.max_record_bytes;
+        let bytes = modelseal_fs::read_limited(path, limit).map_err(|e| match e.reason {
+            modelseal_fs::Reason::TooLarge { .. } => OsvError::RecordTooLarge {
+                location: location.clone(),
+                limit,
+            },
+            _ => OsvError::from(e),
+        })?;
         self.add(&bytes, location)
     }
 
@@ -234,7 +249,8 @@ impl Loader {
             location: Location::file(path),
             source,
         };
-        let file = File::open(path).map_err(|e| OsvError::io(Location::file(path), e))?;
+        // A regular file only: a FIFO would block the open, a device would never end.
+        let (file, _) = modelseal_fs::open_regular(path)?;
         let mut archive = ZipArchive::new(BufReader::new(file)).map_err(archive_error)?;
         let mut total: u64 = 0;
         for index in 0..archive.len() {

@@ -11,7 +11,7 @@
 
 use serde_json::{Map, Value};
 
-use super::report::{Origin, Problem, Severity, push_token};
+use super::report::{Origin, Problem, ProblemLevel, push_token};
 
 /// The first CycloneDX version a field or value exists in (SPDX tables use `Always`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,18 +113,18 @@ impl Walker {
         self.problems
     }
 
-    pub(super) fn report(&mut self, origin: Origin, severity: Severity, message: String) {
+    pub(super) fn report(&mut self, origin: Origin, level: ProblemLevel, message: String) {
         self.problems.push(Problem {
             pointer: self.pointer.clone(),
             message,
             origin,
-            severity,
+            level,
         });
     }
 
     /// A structural error at the current value.
     pub(super) fn invalid(&mut self, message: String) {
-        self.report(Origin::Structure, Severity::Error, message);
+        self.report(Origin::Structure, ProblemLevel::Error, message);
     }
 
     /// Runs `f` with the pointer moved to member `key` of the current object.

@@ -8,6 +8,7 @@ use quick_xml::events::Event;
 use serde_json::Value;
 
 use crate::bom::{Bom, Component, Hash, Kind, License};
+use crate::sniff::{self, JsonFamily, SniffError, Syntax};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
@@ -21,6 +22,8 @@ pub enum ReadError {
     Xml { offset: u64, message: String },
     #[error("neither a CycloneDX nor an SPDX document (no bomFormat or spdxVersion)")]
     UnknownFormat,
+    #[error("not a CycloneDX or SPDX document: {0}")]
+    NotADocument(#[from] SniffError),
 }
 
 /// The format a document was read as.
@@ -31,12 +34,21 @@ pub enum DocumentFormat {
     SpdxJson,
 }
 
+/// The largest SBOM document `diff`, `audit` and `validate` read from a file (bytes): the
+/// validator's own bound, enforced while reading so a device or a growing file cannot
+/// exhaust memory.
+pub const MAX_DOCUMENT: u64 = crate::validate::MAX_INPUT as u64;
+
+/// The bytes of the document at `path`: a regular file of at most [`MAX_DOCUMENT`] bytes.
+/// FIFOs and devices are refused without blocking (`modelseal_fs::read_limited`).
+pub fn read_document_bytes(path: &std::path::Path) -> Result<Vec<u8>, modelseal_fs::FsError> {
+    modelseal_fs::read_limited(path, MAX_DOCUMENT)
+}
+
 /// Reads a CycloneDX or SPDX document.
 pub fn read_document(bytes: &[u8]) -> Result<(Bom, DocumentFormat), ReadError> {
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
-    if start.is_some_and(|i| bytes[i] == b'<') {
+    let (syntax, bytes) = sniff::syntax(bytes)?;
+    if syntax == Syntax::Xml {
         return Ok((read_cyclonedx_xml(bytes)?, DocumentFormat::CycloneDxXml));
     }
     let value: Value = serde_json::from_slice(bytes).map_err(|e| ReadError::Json {
@@ -44,12 +56,12 @@ pub fn read_document(bytes: &[u8]) -> Result<(Bom, DocumentFormat), ReadError> {
         column: e.column(),
         message: e.to_string(),
     })?;
-    if value.get("bomFormat").is_some() {
-        Ok((read_cyclonedx_json(&value), DocumentFormat::CycloneDxJson))
-    } else if value.get("spdxVersion").is_some() {
-        Ok((read_spdx_json(&value), DocumentFormat::SpdxJson))
-    } else {
-        Err(ReadError::UnknownFormat)
+    match value.as_object().and_then(sniff::json_family) {
+        Some(JsonFamily::CycloneDx) => {
+            Ok((read_cyclonedx_json(&value), DocumentFormat::CycloneDxJson))
+        }
+        Some(JsonFamily::Spdx) => Ok((read_spdx_json(&value), DocumentFormat::SpdxJson)),
+        None => Err(ReadError::UnknownFormat),
     }
 }
 

@@ -6,7 +6,9 @@
 //! rules schemas cannot state (identifiers unique, references resolving, purls and licence
 //! expressions parsing, digests the right length). With a schema directory the official JSON
 //! schemas run as well, compiled once per [`Validator`]; the schemas themselves are never
-//! shipped with the product.
+//! shipped with the product, and the layer that runs them is built only with the `schema`
+//! feature (it brings `jsonschema`); without it a schema directory is refused with
+//! [`ValidateError::SchemaFeatureDisabled`].
 //!
 //! XML has no XSD validator in Rust: it is checked for well-formedness and by the semantic
 //! rules only.
@@ -14,6 +16,7 @@
 mod checks;
 mod cyclonedx;
 mod report;
+#[cfg(feature = "schema")]
 mod schema;
 mod shape;
 mod spdx;
@@ -23,9 +26,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-pub use report::{Format, Origin, Problem, Report, Severity};
+pub use report::{Format, Origin, Problem, ProblemLevel, Report};
 
 use crate::cyclonedx::SpecVersion;
+use crate::sniff::{JsonFamily, Syntax, json_family};
 
 /// The largest document accepted (bytes).
 pub const MAX_INPUT: usize = 512 * 1024 * 1024;
@@ -60,15 +64,11 @@ pub enum ValidateError {
         version: String,
         supported: &'static str,
     },
-    #[error("cannot read {}: {source}", path.display())]
-    SchemaIo {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    SchemaIo(modelseal_fs::FsError),
     #[error("{}: {message}", path.display())]
     Schema { path: PathBuf, message: String },
-    #[error("{} holds none of the schemas this validator uses ({})", dir.display(), schema::FILES.join(", "))]
+    #[error("{} holds none of the schemas this validator uses ({})", dir.display(), SCHEMA_FILES.join(", "))]
     EmptySchemaDir { dir: PathBuf },
     #[error("{} has no {file}, needed for {format}", dir.display())]
     SchemaMissing {
@@ -76,20 +76,50 @@ pub enum ValidateError {
         file: &'static str,
         format: Format,
     },
+    #[error(
+        "cannot validate against the official schemas in {}: built without the `schema` feature",
+        dir.display()
+    )]
+    SchemaFeatureDisabled { dir: PathBuf },
 }
+
+/// The files a schema directory may hold.
+pub const SCHEMA_FILES: &[&str] = &[
+    "bom-1.5.schema.json",
+    "bom-1.6.schema.json",
+    "spdx.schema.json",
+    "jsf-0.82.schema.json",
+    "spdx-2.3.schema.json",
+];
+
+/// Whether this build can validate against the official schemas (the `schema` feature).
+pub const SCHEMAS_SUPPORTED: bool = cfg!(feature = "schema");
 
 /// Validates documents; holds the compiled official schemas when given a schema directory, so
 /// many documents can be checked for the cost of compiling each schema once.
 #[derive(Debug)]
 pub struct Validator {
+    #[cfg(feature = "schema")]
     schemas: Option<schema::Schemas>,
 }
 
 impl Validator {
     /// Reads and compiles the schemas in `options.schema_dir`, if any.
+    #[cfg(feature = "schema")]
     pub fn new(options: &Options<'_>) -> Result<Validator, ValidateError> {
         let schemas = options.schema_dir.map(schema::Schemas::load).transpose()?;
         Ok(Validator { schemas })
+    }
+
+    /// Refuses a schema directory: this build has no schema layer.
+    #[cfg(not(feature = "schema"))]
+    pub fn new(options: &Options<'_>) -> Result<Validator, ValidateError> {
+        match options.schema_dir {
+            Some(dir) => Err(ValidateError::SchemaFeatureDisabled {
+                dir: dir.to_path_buf(),
+            }),
+            None => Ok(Validator {}),
+        }
     }
 
     /// Validates one document, its format recognised from its content.
@@ -100,29 +130,21 @@ impl Validator {
                 limit: MAX_INPUT,
             });
         }
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'{') => self.validate_json(bytes),
-            Some(b'<') => xml::check(bytes),
-            Some(b'[') => Err(ValidateError::UnknownFormat(
-                "a JSON array, not a document object".into(),
-            )),
-            Some(_) if bytes.trim_ascii_start().starts_with(b"SPDXVersion:") => {
-                Err(ValidateError::UnknownFormat(
-                    "SPDX tag-value is not supported; convert it to SPDX JSON".into(),
-                ))
-            }
-            Some(_) => Err(ValidateError::UnknownFormat("neither JSON nor XML".into())),
-            None => Err(ValidateError::UnknownFormat("the document is empty".into())),
+        match crate::sniff::syntax(bytes) {
+            Ok((Syntax::Json, bytes)) => self.validate_json(bytes),
+            Ok((Syntax::Xml, bytes)) => xml::check(bytes),
+            Err(e) => Err(ValidateError::UnknownFormat(e.to_string())),
         }
     }
 
+    #[cfg_attr(not(feature = "schema"), allow(clippy::unused_self))]
     fn validate_json(&self, bytes: &[u8]) -> Result<Report, ValidateError> {
         let document: Value = serde_json::from_slice(bytes).map_err(|e| ValidateError::Json {
             line: e.line(),
             column: e.column(),
             message: json_error_message(&e),
         })?;
+        #[cfg_attr(not(feature = "schema"), allow(unused_mut))]
         let (format, mut problems) = match json_format(&document)? {
             JsonFormat::CycloneDx(version) => (
                 Format::CycloneDxJson { version },
@@ -130,6 +152,7 @@ impl Validator {
             ),
             JsonFormat::Spdx23 => (Format::Spdx23Json, spdx::check(&document)),
         };
+        #[cfg(feature = "schema")]
         if let Some(schemas) = &self.schemas {
             problems.extend(schemas.check(format, &document)?);
         }
@@ -154,33 +177,33 @@ fn json_format(document: &Value) -> Result<JsonFormat, ValidateError> {
             "the JSON value is not an object".into(),
         ));
     };
-    if let Some(version) = object.get("spdxVersion") {
-        return match version.as_str() {
+    match json_family(object) {
+        Some(JsonFamily::Spdx) => match object.get("spdxVersion").and_then(Value::as_str) {
             Some("SPDX-2.3") => Ok(JsonFormat::Spdx23),
             _ => Err(ValidateError::UnsupportedVersion {
                 format: "SPDX version",
-                version: json_text(version),
+                version: object.get("spdxVersion").map(json_text).unwrap_or_default(),
                 supported: "SPDX-2.3",
             }),
-        };
+        },
+        Some(JsonFamily::CycloneDx) => {
+            let version = object.get("specVersion");
+            match version.and_then(Value::as_str) {
+                Some("1.5") => Ok(JsonFormat::CycloneDx(SpecVersion::V1_5)),
+                Some("1.6") => Ok(JsonFormat::CycloneDx(SpecVersion::V1_6)),
+                _ => Err(ValidateError::UnsupportedVersion {
+                    format: "CycloneDX",
+                    version: version.map_or_else(|| "without `specVersion`".into(), json_text),
+                    supported: "1.5 and 1.6",
+                }),
+            }
+        }
+        None => Err(ValidateError::UnknownFormat(
+            "a JSON object with neither `bomFormat`/`specVersion` (CycloneDX) nor `spdxVersion` \
+             (SPDX)"
+                .into(),
+        )),
     }
-    if object.contains_key("bomFormat") || object.contains_key("specVersion") {
-        let version = object.get("specVersion");
-        return match version.and_then(Value::as_str) {
-            Some("1.5") => Ok(JsonFormat::CycloneDx(SpecVersion::V1_5)),
-            Some("1.6") => Ok(JsonFormat::CycloneDx(SpecVersion::V1_6)),
-            _ => Err(ValidateError::UnsupportedVersion {
-                format: "CycloneDX",
-                version: version.map_or_else(|| "without `specVersion`".into(), json_text),
-                supported: "1.5 and 1.6",
-            }),
-        };
-    }
-    Err(ValidateError::UnknownFormat(
-        "a JSON object with neither `bomFormat`/`specVersion` (CycloneDX) nor `spdxVersion` \
-         (SPDX)"
-            .into(),
-    ))
 }
 
 /// A JSON value as it reads in a message: strings bare, anything else as JSON.

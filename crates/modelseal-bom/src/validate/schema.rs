@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::ValidateError;
-use super::report::{Format, Origin, Problem, Severity};
+use super::report::{Format, Origin, Problem, ProblemLevel};
 use crate::cyclonedx::SpecVersion;
 
 const BOM_1_5: &str = "bom-1.5.schema.json";
@@ -18,8 +18,8 @@ const SPDX_LICENSES: &str = "spdx.schema.json";
 const JSF: &str = "jsf-0.82.schema.json";
 const SPDX_2_3: &str = "spdx-2.3.schema.json";
 
-/// The files a schema directory may hold.
-pub(super) const FILES: &[&str] = &[BOM_1_5, BOM_1_6, SPDX_LICENSES, JSF, SPDX_2_3];
+/// The largest schema file read (the CycloneDX 1.6 schema is about 250 KiB).
+const MAX_SCHEMA: u64 = 16 * 1024 * 1024;
 
 /// Messages from the schema validator quote the offending value; a whole component would
 /// drown the message.
@@ -36,10 +36,7 @@ pub(super) struct Schemas {
 impl Schemas {
     /// Compiles every schema `dir` holds; it must hold at least one.
     pub(super) fn load(dir: &Path) -> Result<Schemas, ValidateError> {
-        std::fs::read_dir(dir).map_err(|source| ValidateError::SchemaIo {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        modelseal_fs::read_dir_sorted(dir).map_err(ValidateError::SchemaIo)?;
         let bom_1_5 = read_if_present(&dir.join(BOM_1_5))?;
         let bom_1_6 = read_if_present(&dir.join(BOM_1_6))?;
         let spdx_2_3 = read_if_present(&dir.join(SPDX_2_3))?;
@@ -118,7 +115,7 @@ impl Schemas {
                 pointer: error.instance_path().as_str().to_owned(),
                 message: limit(&error.to_string()),
                 origin: Origin::Schema,
-                severity: Severity::Error,
+                level: ProblemLevel::Error,
             })
             .collect())
     }
@@ -131,10 +128,7 @@ fn options() -> jsonschema::ValidationOptions<'static> {
 }
 
 fn read(path: &Path) -> Result<Value, ValidateError> {
-    let bytes = std::fs::read(path).map_err(|source| ValidateError::SchemaIo {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = modelseal_fs::read_limited(path, MAX_SCHEMA).map_err(ValidateError::SchemaIo)?;
     serde_json::from_slice(&bytes).map_err(|e| ValidateError::Schema {
         path: path.to_path_buf(),
         message: format!("not JSON: {e}"),
@@ -142,7 +136,7 @@ fn read(path: &Path) -> Result<Value, ValidateError> {
 }
 
 fn read_if_present(path: &Path) -> Result<Option<Value>, ValidateError> {
-    if path.exists() {
+    if modelseal_fs::exists(path) {
         read(path).map(Some)
     } else {
         Ok(None)

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use super::checks::{
     Identifiers, is_date_time, parse_expression, purl_problem, shorten, spdx_checksum_problem,
 };
-use super::report::{Origin, Problem, Severity, push_token};
+use super::report::{Origin, Problem, ProblemLevel, push_token};
 use super::shape::{Field, Object, Shape, Walker, field};
 
 const DOCUMENT_ID: &str = "SPDXRef-DOCUMENT";
@@ -490,7 +490,7 @@ fn namespace(w: &mut Walker, uri: &str) {
     if path.trim_matches('/').is_empty() {
         w.report(
             Origin::Semantic,
-            Severity::Warning,
+            ProblemLevel::Warning,
             format!(
                 "`{}` has no path: a namespace should be unique to the document",
                 shorten(uri)
@@ -554,7 +554,7 @@ fn checksum_value(w: &mut Walker, checksum: &Map<String, Value>) {
     };
     if let Some(message) = spdx_checksum_problem(algorithm, value) {
         w.at_key("checksumValue", |w| {
-            w.report(Origin::Semantic, Severity::Error, message);
+            w.report(Origin::Semantic, ProblemLevel::Error, message);
         });
     }
 }
@@ -567,7 +567,7 @@ fn purl_locator(w: &mut Walker, reference: &Map<String, Value>) {
         && let Some(message) = purl_problem(locator)
     {
         w.at_key("referenceLocator", |w| {
-            w.report(Origin::Semantic, Severity::Error, message);
+            w.report(Origin::Semantic, ProblemLevel::Error, message);
         });
     }
 }
@@ -584,7 +584,7 @@ fn file_has_sha1(w: &mut Walker, file: &Map<String, Value>) {
         w.at_key("checksums", |w| {
             w.report(
                 Origin::Semantic,
-                Severity::Error,
+                ProblemLevel::Error,
                 "a file's checksums include a SHA1".into(),
             );
         });
@@ -687,7 +687,8 @@ impl<'d> Semantics<'d> {
             }
             return;
         }
-        self.ids.resolve(id, pointer, "SPDX id", Severity::Error);
+        self.ids
+            .resolve(id, pointer, "SPDX id", ProblemLevel::Error);
     }
 
     fn relationships(&mut self) {
@@ -831,7 +832,7 @@ impl<'d> Semantics<'d> {
                         pointer: pointer.to_owned(),
                         message: format!("`{id}` is a deprecated SPDX licence id"),
                         origin: Origin::Semantic,
-                        severity: Severity::Warning,
+                        level: ProblemLevel::Warning,
                     });
                 }
                 for reference in parsed.license_refs {

@@ -20,7 +20,7 @@ use super::range::{self, Verdict};
 use super::record::{Affected, Event, Range, RangeKind, Record};
 use super::severity::{self, Severity};
 use super::version::{Ordered, Scheme, same_version};
-use crate::bom::Component;
+use modelseal_bom::bom::Component;
 
 /// A component affected by a vulnerability.
 #[derive(Debug, Clone, PartialEq, Serialize)]

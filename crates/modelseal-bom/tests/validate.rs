@@ -12,13 +12,13 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use modelseal_sbom::bom::{
+use modelseal_bom::bom::{
     Bom, Component, ExternalReference, Hash, Kind, License, ModelCard, Scope,
 };
-use modelseal_sbom::cyclonedx::{SpecVersion, to_json};
-use modelseal_sbom::cyclonedx_xml::to_xml;
-use modelseal_sbom::validate::{
-    Format, Options, Origin, Report, Severity, ValidateError, Validator, validate,
+use modelseal_bom::cyclonedx::{SpecVersion, to_json};
+use modelseal_bom::cyclonedx_xml::to_xml;
+use modelseal_bom::validate::{
+    Format, Options, Origin, ProblemLevel, Report, ValidateError, Validator, validate,
 };
 use serde_json::{Value, json};
 
@@ -154,6 +154,7 @@ fn the_built_in_layer_judges_every_spec_document_right() {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
+#[cfg(feature = "schema")]
 #[test]
 fn the_official_schemas_judge_every_spec_document_right() {
     let Some(schemas) = shared("schemas") else {
@@ -249,7 +250,9 @@ fn problems(report: &Report) -> Vec<String> {
 }
 
 fn both_layers() -> Vec<Validator> {
+    #[cfg_attr(not(feature = "schema"), allow(unused_mut))]
     let mut validators = vec![Validator::new(&Options::default()).unwrap()];
+    #[cfg(feature = "schema")]
     if let Some(schemas) = shared("schemas") {
         validators.push(
             Validator::new(&Options {
@@ -279,12 +282,12 @@ fn our_writers_output_is_valid_in_both_layers() {
     }
 }
 
-/// (pointer, origin, severity) of every problem.
-fn located(report: &Report) -> Vec<(String, Origin, Severity)> {
+/// (pointer, origin, level) of every problem.
+fn located(report: &Report) -> Vec<(String, Origin, ProblemLevel)> {
     report
         .problems
         .iter()
-        .map(|p| (p.pointer.clone(), p.origin, p.severity))
+        .map(|p| (p.pointer.clone(), p.origin, p.level))
         .collect()
 }
 
@@ -322,22 +325,22 @@ fn what_schemas_miss_is_reported_where_it_is() {
         (
             format!("/components/{numpy}/hashes/0/content"),
             Origin::Semantic,
-            Severity::Error,
+            ProblemLevel::Error,
         ),
         (
             format!("/components/{torch}/purl"),
             Origin::Semantic,
-            Severity::Error,
+            ProblemLevel::Error,
         ),
         (
             format!("/components/{model}/components/1/bom-ref"),
             Origin::Semantic,
-            Severity::Error,
+            ProblemLevel::Error,
         ),
         (
             format!("/dependencies/{app}/dependsOn/3"),
             Origin::Semantic,
-            Severity::Error,
+            ProblemLevel::Error,
         ),
     ];
     for validator in both_layers() {
@@ -721,6 +724,7 @@ fn xml_is_judged_like_the_official_xsd() {
     assert!(disagreements.is_empty(), "{disagreements:#?}");
 }
 
+#[cfg(feature = "schema")]
 #[test]
 fn schema_directories_are_checked_when_opened() {
     let empty = tempfile::tempdir().unwrap();
@@ -780,6 +784,56 @@ fn schema_directories_are_checked_when_opened() {
     })
     .unwrap_err();
     assert!(error.to_string().contains("not JSON"), "{error}");
+}
+
+/// Reading a document back (`diff`, `audit`) and validating it decide its format with one
+/// sniffer. They used to disagree on each of these: a UTF-8 byte-order mark (read: not JSON;
+/// validate: CycloneDX), an object naming both `spdxVersion` and `bomFormat` (read: CycloneDX;
+/// validate: SPDX) and `specVersion` without `bomFormat` (read: unknown; validate: CycloneDX).
+#[test]
+fn reading_and_validating_classify_documents_alike() {
+    use modelseal_bom::read::{DocumentFormat, read_document};
+    let cases: [(&[u8], DocumentFormat); 3] = [
+        (
+            b"\xEF\xBB\xBF{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.6\"}",
+            DocumentFormat::CycloneDxJson,
+        ),
+        (
+            br#"{"spdxVersion": "SPDX-2.3", "bomFormat": "CycloneDX", "specVersion": "1.6"}"#,
+            DocumentFormat::SpdxJson,
+        ),
+        (br#"{"specVersion": "1.6"}"#, DocumentFormat::CycloneDxJson),
+    ];
+    for (bytes, expected) in cases {
+        let text = String::from_utf8_lossy(bytes);
+        let (_, read) = read_document(bytes).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(read, expected, "{text}");
+        let validated = validate(bytes, &Options::default()).unwrap().format;
+        let validated_as = match validated {
+            Format::CycloneDxJson { .. } => DocumentFormat::CycloneDxJson,
+            Format::CycloneDxXml { .. } => DocumentFormat::CycloneDxXml,
+            Format::Spdx23Json => DocumentFormat::SpdxJson,
+        };
+        assert_eq!(validated_as, expected, "{text}");
+    }
+}
+
+/// Without the `schema` feature there is no schema layer: a schema directory is refused, not
+/// silently ignored (which would pass documents the user asked to check against the schemas).
+#[cfg(not(feature = "schema"))]
+#[test]
+fn without_the_schema_feature_a_schema_dir_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = Validator::new(&Options {
+        schema_dir: Some(dir.path()),
+    })
+    .unwrap_err();
+    assert!(
+        matches!(error, ValidateError::SchemaFeatureDisabled { .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("`schema` feature"), "{error}");
+    const { assert!(!modelseal_bom::validate::SCHEMAS_SUPPORTED) };
 }
 
 #[test]
