@@ -59,27 +59,24 @@ pub fn relative_inside(root: &Path, path: &Path) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("/"))
 }
 
-/// Resolves `..` and symlinks of the longest existing ancestor, keeping the rest lexical.
+/// Resolves `path` (absolute) component by component: every prefix that exists is
+/// canonicalized (so links and `..` act as the system would), a `..` after a part that does not
+/// exist removes that part lexically. The result has no `.` or `..` left, so a prefix test on
+/// it is sound.
 fn resolve(path: &Path) -> PathBuf {
-    let mut existing = path.to_path_buf();
-    let mut rest = Vec::new();
-    while std::fs::symlink_metadata(&existing).is_err() {
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_owned());
-                existing = parent.to_path_buf();
-            }
-            _ => break,
-        }
-    }
-    let mut out = std::fs::canonicalize(&existing).unwrap_or(existing);
-    for name in rest.into_iter().rev() {
-        match Path::new(&name).components().next() {
-            Some(Component::ParentDir) => {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
                 out.pop();
             }
-            Some(Component::CurDir) | None => {}
-            Some(_) => out.push(name),
+            other => {
+                out.push(other);
+                if let Ok(real) = std::fs::canonicalize(&out) {
+                    out = real;
+                }
+            }
         }
     }
     out
@@ -144,5 +141,18 @@ mod tests {
         assert_eq!(relative_inside(&model, &dir.path().join("m.sig")), None);
         assert_eq!(relative_inside(&model, &model), None);
         assert_eq!(relative_inside(&model.join("sub/old.sig"), &model), None);
+        // `..` after a part that does not exist climbs out lexically, never stays "inside".
+        assert_eq!(
+            relative_inside(&model, &model.join("nonexist/../../x")),
+            None
+        );
+        assert_eq!(
+            relative_inside(&model, &model.join("n1/n2/../../../etc/passwd")),
+            None
+        );
+        assert_eq!(
+            relative_inside(&model, &model.join("n1/n2/../../y")).as_deref(),
+            Some("y")
+        );
     }
 }

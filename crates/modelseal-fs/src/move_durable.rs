@@ -45,13 +45,13 @@ pub fn move_durable(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    refuse_destination_inside(from, to)?;
     if !options.always_copy {
         match fs::rename(from, to) {
             Ok(()) => {
-                crate::sync_dir(parent)?;
-                if let Some(p) = from.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    crate::sync_dir(p)?;
-                }
+                // The move has happened: a directory that cannot be synced must not turn it
+                // into a reported failure (the caller would think the model is still there).
+                sync_parents(from, parent);
                 observe(MoveStep::Renamed);
                 return Ok(());
             }
@@ -68,25 +68,64 @@ pub fn move_durable(
     if crate::exists(&partial) {
         crate::remove(&partial)?;
     }
-    copy_tree(from, &partial)?;
-    crate::sync_dir(parent)?;
-    observe(MoveStep::Copied);
-    if let Some(differing) = first_difference(from, &partial, "")? {
-        crate::remove(&partial)?;
-        return Err(FsError::new(
-            Op::Copy,
-            from,
-            Reason::CopyMismatch { differing },
-        ));
+    // A copy that fails half-way (a FIFO inside, a full disk) is removed: it is never the
+    // model, and nothing would come back for it.
+    let copied = copy_tree(from, &partial)
+        .and_then(|()| crate::sync_dir(parent))
+        .and_then(|()| {
+            observe(MoveStep::Copied);
+            match first_difference(from, &partial, "")? {
+                None => Ok(()),
+                Some(differing) => Err(FsError::new(
+                    Op::Copy,
+                    from,
+                    Reason::CopyMismatch { differing },
+                )),
+            }
+        })
+        .and_then(|()| crate::rename(&partial, to));
+    if let Err(e) = copied {
+        let _ = crate::remove(&partial);
+        return Err(e);
     }
-    crate::rename(&partial, to)?;
-    crate::sync_dir(parent)?;
+    let _ = crate::sync_dir(parent);
     observe(MoveStep::CopyInPlace);
+    // From here the whole copy is in place: failing to remove the original leaves two copies,
+    // which is reported, but the model is never lost.
     crate::remove(from)?;
-    if let Some(p) = from.parent().filter(|p| !p.as_os_str().is_empty()) {
-        crate::sync_dir(p)?;
-    }
+    sync_parents(from, parent);
     observe(MoveStep::OriginalRemoved);
+    Ok(())
+}
+
+/// Best-effort syncs of both directories a move touched.
+fn sync_parents(from: &Path, to_parent: &Path) {
+    let _ = crate::sync_dir(to_parent);
+    if let Some(p) = from.parent().filter(|p| !p.as_os_str().is_empty()) {
+        let _ = crate::sync_dir(p);
+    }
+}
+
+/// A tree cannot move into itself: the copy would copy itself until names grow too long.
+fn refuse_destination_inside(from: &Path, to: &Path) -> Result<(), FsError> {
+    let Ok(source) = std::fs::canonicalize(from) else {
+        return Ok(());
+    };
+    let mut dest = to.parent().map(Path::to_path_buf);
+    // The destination does not exist yet: compare its nearest existing ancestor.
+    while let Some(dir) = dest {
+        if let Ok(dir) = std::fs::canonicalize(&dir) {
+            if dir.starts_with(&source) {
+                return Err(FsError::new(
+                    Op::Rename,
+                    to,
+                    Reason::Escapes { root: source },
+                ));
+            }
+            return Ok(());
+        }
+        dest = dir.parent().map(Path::to_path_buf);
+    }
     Ok(())
 }
 
@@ -256,6 +295,49 @@ mod tests {
         let err = move_durable(&from, &to, MoveOptions::default(), &mut |_| {}).unwrap_err();
         assert!(matches!(err.reason, Reason::AlreadyExists));
         assert!(from.exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_copy_that_fails_leaves_no_partial_and_the_original_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let (from, to) = (dir.path().join("m"), dir.path().join("q/m"));
+        tree(&from);
+        let fifo = from.join("zz");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        fs::create_dir(dir.path().join("q")).unwrap();
+        let options = MoveOptions { always_copy: true };
+        let err = move_durable(&from, &to, options, &mut |_| {}).unwrap_err();
+        assert!(
+            matches!(err.reason, Reason::NotRegular(FileKind::Fifo)),
+            "{err}"
+        );
+        assert_eq!(
+            fs::read_dir(dir.path().join("q")).unwrap().count(),
+            0,
+            "no .m.partial left"
+        );
+        assert_eq!(fs::read(from.join("w.bin")).unwrap().len(), 300_000);
+    }
+
+    #[test]
+    fn a_tree_never_moves_into_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let from = dir.path().join("m");
+        tree(&from);
+        for always_copy in [false, true] {
+            let to = from.join("sub/moved");
+            let err = move_durable(&from, &to, MoveOptions { always_copy }, &mut |_| {});
+            assert!(matches!(err.unwrap_err().reason, Reason::Escapes { .. }));
+            assert!(!from.join("sub/.moved.partial").exists());
+        }
+        assert_eq!(fs::read(from.join("w.bin")).unwrap().len(), 300_000);
     }
 
     #[test]

@@ -39,6 +39,17 @@ fn open_regular_with(path: &Path, follow_links: bool) -> Result<(File, Metadata)
         if !follow_links && e.raw_os_error() == Some(libc::ELOOP) {
             return FsError::new(Op::Open, path, Reason::NotRegular(FileKind::Symlink));
         }
+        // Opening a Unix socket fails with ENXIO ("no such device or address"): say what it is.
+        #[cfg(unix)]
+        if e.raw_os_error() == Some(libc::ENXIO)
+            && let Ok(meta) = std::fs::metadata(path)
+        {
+            return FsError::new(
+                Op::Open,
+                path,
+                Reason::NotRegular(FileKind::of(meta.file_type())),
+            );
+        }
         FsError::io(Op::Open, path, e)
     })?;
     let meta = file.metadata().map_err(FsError::with(Op::Open, path))?;
@@ -144,6 +155,12 @@ mod tests {
         assert!(matches!(
             reason(read_limited(&fifo, 10)),
             Reason::NotRegular(FileKind::Fifo)
+        ));
+        let socket = dir.path().join("socket");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        assert!(matches!(
+            reason(read_limited(&socket, 10)),
+            Reason::NotRegular(FileKind::Socket)
         ));
     }
 }

@@ -12,7 +12,9 @@ const MAX_DEPTH: usize = 16;
 /// A model to check, and the signature that goes with it (if one was found).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Candidate {
+    #[serde(serialize_with = "modelseal_report::path::lossy")]
     pub model: PathBuf,
+    #[serde(serialize_with = "modelseal_report::path::lossy_opt")]
     pub signature: Option<PathBuf>,
 }
 
@@ -39,19 +41,24 @@ pub fn discover(paths: &[PathBuf], signature: Option<&Path>, models_root: bool) 
             discover_into(path, models_root, 0, &mut out);
         }
     }
+    // A model named twice (`check m m`, or a tree and a model inside it) is checked once.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|c| seen.insert(c.model.clone()));
     out
 }
 
 fn discover_into(path: &Path, tree: bool, depth: usize, out: &mut Vec<Candidate>) {
     let beside = default_signature_path(path);
-    if beside.is_file() {
+    // Anything at the signature's path is the model's signature: a FIFO or a device there is
+    // a malformed signature to report, never a reason to treat the model as unsigned.
+    if modelseal_fs::exists(&beside) {
         out.push(Candidate {
             model: path.to_path_buf(),
             signature: Some(beside),
         });
         return;
     }
-    let is_tree = path.is_dir() && depth < MAX_DEPTH && (tree || holds_signed(path, depth));
+    let is_tree = descendable(path, depth) && (tree || holds_signed(path, depth));
     if !is_tree {
         out.push(Candidate {
             model: path.to_path_buf(),
@@ -82,12 +89,24 @@ fn discover_into(path: &Path, tree: bool, depth: usize, out: &mut Vec<Candidate>
     }
 }
 
+/// Whether `path` is a directory to search for models. A link is followed only where the user
+/// named it (depth 0): links inside a tree may loop (`l -> .`, exponential with several) or
+/// lead out of it, so they are candidates to check, never trees to search.
+fn descendable(path: &Path, depth: usize) -> bool {
+    let meta = if depth == 0 {
+        modelseal_fs::metadata(path)
+    } else {
+        modelseal_fs::symlink_metadata(path)
+    };
+    depth < MAX_DEPTH && meta.is_ok_and(|m| m.is_dir())
+}
+
 /// Whether a signed model lies anywhere below `dir`.
 fn holds_signed(dir: &Path, depth: usize) -> bool {
     depth < MAX_DEPTH
         && sorted_entries(dir).iter().any(|entry| {
             entry.extension().is_some_and(|e| e == "sig")
-                || (entry.is_dir() && holds_signed(entry, depth + 1))
+                || (descendable(entry, depth + 1) && holds_signed(entry, depth + 1))
         })
 }
 

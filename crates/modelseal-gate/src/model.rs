@@ -52,7 +52,9 @@ pub enum Integrity {
 /// One model's verdict.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelResult {
+    #[serde(serialize_with = "modelseal_report::path::lossy")]
     pub model: PathBuf,
+    #[serde(serialize_with = "modelseal_report::path::lossy_opt")]
     pub signature: Option<PathBuf>,
     pub integrity: Integrity,
     /// Every file of the model, scanned.

@@ -54,7 +54,11 @@ pub fn release(
                 subject: Some(format!("{}/{id}", dir.display())),
                 digest: result.digest().map(str::to_owned),
                 result: outcome.to_owned(),
-                detail: json!({ "to": to, "forced_reason": force, "problems": result.problems }),
+                detail: json!({
+                    "to": to.to_string_lossy(),
+                    "forced_reason": force,
+                    "problems": result.problems,
+                }),
             })?;
         }
         Ok(())

@@ -1,6 +1,7 @@
 //! The check report as data: what the CLI renders as text, JSON (`check --format json`, the
 //! schema in docs/check.md) or SARIF.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use modelseal_report::{Outcome, Severity};
@@ -73,8 +74,9 @@ pub fn verdict(outcome: Outcome) -> &'static str {
 /// The JSON shape of one model (docs/check.md).
 #[derive(Serialize)]
 struct ModelJson<'a> {
+    #[serde(serialize_with = "modelseal_report::path::lossy")]
     model: &'a Path,
-    signature: Option<&'a Path>,
+    signature: Option<Cow<'a, str>>,
     exit_code: Outcome,
     verdict: &'static str,
     digest: Option<&'a str>,
@@ -84,11 +86,12 @@ struct ModelJson<'a> {
     unreadable: Vec<Unreadable<'a>>,
     problems: &'a [String],
     warnings: &'a [String],
-    quarantined: Option<&'a Path>,
+    quarantined: Option<Cow<'a, str>>,
 }
 
 #[derive(Serialize)]
 struct Unreadable<'a> {
+    #[serde(serialize_with = "modelseal_report::path::lossy")]
     path: &'a Path,
     error: Option<&'a str>,
 }
@@ -98,7 +101,7 @@ impl Serialize for CheckedModel {
         let result = &self.result;
         ModelJson {
             model: &result.model,
-            signature: result.signature.as_deref(),
+            signature: result.signature.as_deref().map(Path::to_string_lossy),
             exit_code: result.outcome,
             verdict: verdict(result.outcome),
             digest: result.digest(),
@@ -115,7 +118,7 @@ impl Serialize for CheckedModel {
                 .collect(),
             problems: &result.problems,
             warnings: &result.warnings,
-            quarantined: self.quarantined.as_deref(),
+            quarantined: self.quarantined.as_deref().map(Path::to_string_lossy),
         }
         .serialize(serializer)
     }

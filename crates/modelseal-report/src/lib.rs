@@ -9,6 +9,7 @@
 //! Bottom of the stack with `modelseal-fs`: no other modelseal crate below it.
 
 mod outcome;
+pub mod path;
 mod rule;
 pub mod sarif;
 mod severity;

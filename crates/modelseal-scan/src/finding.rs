@@ -21,6 +21,7 @@ pub struct Finding {
     /// Serializes as the id string (`PICKLE-DANGEROUS-GLOBAL`).
     pub rule_id: RuleId,
     pub severity: Severity,
+    #[serde(serialize_with = "modelseal_report::path::lossy")]
     pub file: PathBuf,
     pub location: Location,
     pub message: String,

@@ -22,6 +22,7 @@ pub struct ScanOptions {
 /// One scanned file.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileReport {
+    #[serde(serialize_with = "modelseal_report::path::lossy")]
     pub path: PathBuf,
     /// The format detected from the content (`other` when it is not a model format).
     pub format: &'static str,

@@ -28,7 +28,9 @@ pub struct VerifyOptions {
 /// The outcome of hashing a model against a valid signature.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
+    #[serde(serialize_with = "modelseal_report::path::lossy")]
     pub model: PathBuf,
+    #[serde(serialize_with = "modelseal_report::path::lossy")]
     pub signature: PathBuf,
     pub model_name: String,
     /// `sha256:<hex>`

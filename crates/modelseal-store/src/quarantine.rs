@@ -66,6 +66,7 @@ pub struct Incident {
     pub id: String,
     /// The file or directory name the model had (it keeps it in quarantine).
     pub name: String,
+    #[serde(serialize_with = "modelseal_report::path::lossy")]
     pub original_path: PathBuf,
     pub quarantined_at: String,
     pub reason: String,
@@ -86,6 +87,7 @@ pub struct Incident {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Release {
     pub released_at: String,
+    #[serde(serialize_with = "modelseal_report::path::lossy")]
     pub to: PathBuf,
     /// Set when the model still failed and was released anyway.
     #[serde(default, skip_serializing_if = "Option::is_none")]

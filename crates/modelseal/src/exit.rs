@@ -31,6 +31,20 @@ impl Exit {
             .unwrap_or(Exit::Ok)
     }
 
+    /// The exit code of a file-system failure. An input that is missing is "not found"; one
+    /// that is not a regular file, too large or unreadable is malformed input, not a bug in
+    /// modelseal. An output with nowhere to go (a missing directory) or refused by the system
+    /// (a full disk, a read-only file system) was not written; refusing to replace a file is
+    /// the caller's choice to make (`--force`).
+    pub fn of_fs(e: &modelseal_fs::FsError) -> Exit {
+        match (&e.reason, e.op.is_output()) {
+            (modelseal_fs::Reason::AlreadyExists, true) => Exit::Usage,
+            (_, true) if e.is_not_found() || e.is_io() => Exit::Output,
+            _ if e.is_not_found() => Exit::NotFound,
+            _ => Exit::Malformed,
+        }
+    }
+
     /// The library verdict this exit code reports, if it is one (usage errors and bugs are
     /// the binary's own).
     pub fn outcome(self) -> Option<Outcome> {
@@ -76,6 +90,9 @@ impl Failure {
 
 impl From<SignError> for Failure {
     fn from(e: SignError) -> Self {
+        if let SignError::Fs(fs) = e {
+            return fs.into();
+        }
         let exit = match e.kind() {
             ErrorKind::NotFound => Exit::NotFound,
             // An unreadable input is an input problem, not a bug in modelseal.
@@ -95,16 +112,7 @@ impl From<SignError> for Failure {
 impl From<modelseal_fs::FsError> for Failure {
     fn from(e: modelseal_fs::FsError) -> Self {
         Failure {
-            // An input that is missing is "not found"; one that is not a regular file, too
-            // large or unreadable is an input problem, not a bug in modelseal; an output the
-            // system refuses to write (a full disk) is its own failure.
-            exit: if e.is_not_found() {
-                Exit::NotFound
-            } else if e.is_io() && e.op.is_output() {
-                Exit::Output
-            } else {
-                Exit::Malformed
-            },
+            exit: Exit::of_fs(&e),
             message: e.to_string(),
         }
     }
@@ -118,6 +126,9 @@ impl From<modelseal_digest::DigestError> for Failure {
 
 impl From<modelseal_sbom::collect::CollectError> for Failure {
     fn from(e: modelseal_sbom::collect::CollectError) -> Self {
+        if let modelseal_sbom::collect::CollectError::Fs(fs) = e {
+            return fs.into();
+        }
         Failure {
             exit: match e {
                 modelseal_sbom::collect::CollectError::NotFound(_) => Exit::NotFound,

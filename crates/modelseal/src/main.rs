@@ -26,7 +26,14 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            // Help and version are the output that was asked for: a full disk is a failure, a
+            // closed pipe (`modelseal --help | head`) is not.
+            if let Err(io) = e.print()
+                && io.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                render::error(&format!("cannot write the output: {io}"));
+                return ExitCode::from(Exit::Output.code());
+            }
             return ExitCode::from(match e.kind() {
                 ClapErrorKind::DisplayHelp | ClapErrorKind::DisplayVersion => Exit::Ok.code(),
                 // clap's own default is 2, which means "threat found" here.

@@ -92,12 +92,11 @@ pub fn exit_result(exit: Exit) -> String {
 #[allow(clippy::needless_pass_by_value)] // used as `map_err(failure)`
 pub fn failure(e: AuditError) -> Failure {
     let exit = match &e {
-        AuditError::Fs(e) if e.is_not_found() => Exit::NotFound,
+        AuditError::Fs(fs) => Exit::of_fs(fs),
         AuditError::OutOfRange(_) => Exit::Usage,
-        AuditError::Fs(_)
-        | AuditError::Encode { .. }
-        | AuditError::Sign(_)
-        | AuditError::Checkpoint(_) => Exit::Malformed,
+        AuditError::Encode { .. } | AuditError::Sign(_) | AuditError::Checkpoint(_) => {
+            Exit::Malformed
+        }
     };
     Failure {
         exit,

@@ -138,8 +138,9 @@ fn render_text(report: &CheckReport, exit: Exit, out: &Out) {
                 "{name}: {}",
                 modelseal_gate::verdict(result.outcome)
             )));
+            // Problems quote file names from the model: escaped, so a name cannot forge a line.
             for problem in &result.problems {
-                out.line(&format!("    {problem}"));
+                out.line(&format!("    {}", render::name(problem)));
             }
             for file in &result.scan.files {
                 if file.findings.iter().any(|f| f.severity >= fail_on) {
@@ -148,7 +149,7 @@ fn render_text(report: &CheckReport, exit: Exit, out: &Out) {
             }
         }
         for warning in &result.warnings {
-            out.line(&format!("    warning: {warning}"));
+            out.line(&format!("    warning: {}", render::name(warning)));
         }
         if let Some(path) = quarantined {
             out.line(&format!("    quarantined in {}", path.display()));

@@ -1,4 +1,6 @@
-use modelseal_fs::{Overwrite, write_atomic};
+use std::io::Write as _;
+
+use modelseal_fs::{AtomicFile, FsError, Op, Overwrite};
 use modelseal_sign::{KeyAlgorithm, SignError, SigningKey};
 use serde_json::json;
 
@@ -32,19 +34,23 @@ pub fn generate(args: &KeyGenerateArgs, out: &Out) -> Result<(), Failure> {
     let passphrase = super::passphrase(args.passphrase_env.as_deref())?;
     let key = SigningKey::generate(algorithm)?;
     let private_pem = key.to_pkcs8_pem(passphrase.as_ref().map(|p| p.as_bytes()))?;
-    write_atomic(&args.out, private_pem.as_bytes(), overwrite, Some(0o600))
-        .map_err(SignError::from)?;
-    write_atomic(
-        &public_path,
-        key.public_key().to_pem().as_bytes(),
-        overwrite,
-        Some(0o644),
-    )
-    .map_err(SignError::from)?;
+    // Both files are written in full to temporary files before either takes its name, so a
+    // public key that cannot be written (a directory in the way, a full disk) never costs the
+    // private key that `--force` was about to replace.
+    let mut private = AtomicFile::create(&args.out, overwrite, Some(0o600))?;
+    let mut public = AtomicFile::create(&public_path, overwrite, Some(0o644))?;
+    private
+        .write_all(private_pem.as_bytes())
+        .map_err(FsError::with(Op::Write, &args.out))?;
+    public
+        .write_all(key.public_key().to_pem().as_bytes())
+        .map_err(FsError::with(Op::Write, &public_path))?;
+    public.commit()?;
+    private.commit()?;
     out.json_or_line(
         &json!({
-            "private_key": args.out,
-            "public_key": public_path,
+            "private_key": args.out.to_string_lossy(),
+            "public_key": public_path.to_string_lossy(),
             "algorithm": algorithm.name(),
             "encrypted": passphrase.is_some(),
             "hint": key.public_key().hint(),

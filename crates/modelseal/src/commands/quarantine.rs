@@ -53,12 +53,15 @@ fn list(args: &QuarantineListArgs, out: &Out) -> Result<Exit, Failure> {
             }
         };
         let original = incident.original_path.display().to_string();
+        // Every field comes from an incident file that anyone with access to the directory can
+        // edit: escaped, so it cannot forge or erase lines.
         out.line(&format!(
-            "{}  {}  {}  {state}\n    {}",
-            incident.id,
-            incident.quarantined_at,
+            "{}  {}  {}  {}\n    {}",
+            render::name(&incident.id),
+            render::name(&incident.quarantined_at),
             render::name(&original),
-            incident.reason
+            render::name(&state),
+            render::name(&incident.reason)
         ));
     }
     if listed.is_empty() {
@@ -69,7 +72,7 @@ fn list(args: &QuarantineListArgs, out: &Out) -> Result<Exit, Failure> {
 
 fn show(args: &QuarantineShowArgs, out: &Out) -> Result<Exit, Failure> {
     let (incident, model) = quarantine::show(&args.dir, &args.id).map_err(failure)?;
-    out.json(&json!({ "incident": incident, "model": model, "present": model.symlink_metadata().is_ok() }));
+    out.json(&json!({ "incident": incident, "model": model.to_string_lossy(), "present": modelseal_fs::exists(&model) }));
     Ok(Exit::Ok)
 }
 

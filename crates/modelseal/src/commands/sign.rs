@@ -40,8 +40,8 @@ fn execute(args: &SignArgs, out: &Out, digest: &mut Option<String>) -> Result<()
     *digest = Some(root.clone());
     if args.format == Format::Json {
         out.json(&json!({
-            "model": args.model,
-            "signature": signature,
+            "model": args.model.to_string_lossy(),
+            "signature": signature.to_string_lossy(),
             "root_digest": root,
             "files": signed.files,
             "bytes": signed.bytes,

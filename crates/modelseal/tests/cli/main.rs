@@ -5,6 +5,7 @@
 mod audit;
 mod basics;
 mod check;
+mod hostile;
 mod interop;
 mod keys;
 mod messages;
