@@ -7,6 +7,7 @@
 //! bounded reads of documents ([`read::read_document_file`]). The official JSON schemas
 //! (`jsonschema`, 36 crates) are behind the `schema` feature, off by default.
 
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
 pub mod bom;
 pub mod cyclonedx;
 pub mod cyclonedx_xml;

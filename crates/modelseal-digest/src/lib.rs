@@ -19,6 +19,7 @@
 //! println!("sha256:{}", hex::encode(manifest.root_digest()));
 //! ```
 
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
 mod algorithm;
 mod engine;
 mod error;

@@ -1,6 +1,7 @@
 //! Root digests must equal what `model_signing` 1.1.1 computed for the same model (the digests
 //! below are the subjects of the signatures in tests/fixtures/oms-model-signing-1.1.1).
 
+#![allow(clippy::disallowed_methods)] // tests build fixtures with std::fs
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 use std::fs;

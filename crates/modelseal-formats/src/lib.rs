@@ -7,6 +7,7 @@
 //! and neither parses bytes itself. This crate sits below modelseal-scan and modelseal-sbom and
 //! depends on no other modelseal crate.
 
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
 mod error;
 pub mod gguf;
 pub mod npy;

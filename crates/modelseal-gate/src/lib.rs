@@ -8,6 +8,7 @@
 //! clean. Only the binary turns the report's [`modelseal_report::Outcome`] into an exit code.
 //! Depends on sign and scan (analyse, trust) and on store (quarantine, audit log) below it.
 
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
 mod discover;
 mod error;
 mod model;

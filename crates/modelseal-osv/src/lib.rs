@@ -24,6 +24,7 @@
 //! # }
 //! ```
 
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
 mod audit;
 mod cvss;
 mod database;

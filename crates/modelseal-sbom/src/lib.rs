@@ -6,6 +6,7 @@
 //! every bounded read of a manifest or lockfile, and on `modelseal-digest` to hash model
 //! files. Vulnerability matching lives in `modelseal-osv`.
 
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
 pub mod collect;
 pub mod model;
 pub mod npm;

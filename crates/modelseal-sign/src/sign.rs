@@ -72,7 +72,7 @@ pub fn default_signature_path(model: &Path) -> PathBuf {
         _ => None,
     };
     let (parent, name) = named.unwrap_or_else(|| {
-        let canonical = std::fs::canonicalize(model).unwrap_or_else(|_| model.to_path_buf());
+        let canonical = modelseal_fs::canonicalize(model).unwrap_or_else(|_| model.to_path_buf());
         (
             canonical.parent().map(Path::to_path_buf),
             canonical.file_name().unwrap_or_default().to_owned(),

@@ -6,6 +6,7 @@
 //! [`skip`], which fails instead when `MODELSEAL_REQUIRE_PEERS` is set, as CI sets it, so a
 //! suite can never pass by skipping there.
 
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
 #![allow(clippy::print_stderr)] // a skip says why on stderr, which the test harness shows
 
 use std::path::{Path, PathBuf};

@@ -1,5 +1,6 @@
 //! The integration tests of modelseal-sign, one binary (each test file is a module).
 
+#![allow(clippy::disallowed_methods)] // tests build fixtures with std::fs
 mod certificates;
 mod layers;
 mod read_verified;

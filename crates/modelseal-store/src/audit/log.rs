@@ -33,12 +33,13 @@ impl Actor {
             .ok()
             .or_else(account_name)
             .unwrap_or_else(|| "unknown".to_owned());
-        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .ok()
-            .map(|h| h.trim().to_owned())
-            .filter(|h| !h.is_empty())
-            .or_else(|| std::env::var("HOSTNAME").ok())
-            .unwrap_or_else(|| "unknown".to_owned());
+        let host =
+            modelseal_fs::read_to_string_limited(Path::new("/proc/sys/kernel/hostname"), 4096)
+                .ok()
+                .map(|h| h.trim().to_owned())
+                .filter(|h| !h.is_empty())
+                .or_else(|| std::env::var("HOSTNAME").ok())
+                .unwrap_or_else(|| "unknown".to_owned());
         Actor {
             user,
             host,
@@ -50,14 +51,16 @@ impl Actor {
 /// The account of this process from /proc and /etc/passwd (CI and service environments often
 /// leave `USER` unset), or `uid:N`.
 fn account_name() -> Option<String> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let status =
+        modelseal_fs::read_to_string_limited(Path::new("/proc/self/status"), 1 << 16).ok()?;
     let uid = status
         .lines()
         .find_map(|l| l.strip_prefix("Uid:"))?
         .split_whitespace()
         .next()?
         .to_owned();
-    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let passwd = modelseal_fs::read_to_string_limited(Path::new("/etc/passwd"), 16 << 20)
+        .unwrap_or_default();
     let name = passwd.lines().find_map(|line| {
         let mut fields = line.split(':');
         let name = fields.next()?;

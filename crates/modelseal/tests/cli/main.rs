@@ -1,5 +1,6 @@
 //! The `modelseal` binary as users run it: exit codes, messages, files written.
 
+#![allow(clippy::disallowed_methods)] // tests build fixtures with std::fs
 #![allow(clippy::unwrap_used, clippy::print_stderr)] // test helpers; skip notes
 
 mod audit;
