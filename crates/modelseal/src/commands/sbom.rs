@@ -264,8 +264,8 @@ fn validate(args: &SbomValidateArgs, out: &Out) -> Result<Exit, Failure> {
     if args.schema_dir.is_some() && !SCHEMAS_SUPPORTED {
         return Err(Failure::usage(
             "--schema-dir: this modelseal was built without the `schema` feature, so it cannot \
-             validate against the official schemas; rebuild with `--features schema` (on by \
-             default) or drop --schema-dir for the built-in checks",
+             validate against the official schemas; install it with `cargo install --path \
+             crates/modelseal --features schema`, or drop --schema-dir for the built-in checks",
         ));
     }
     let options = Options {
