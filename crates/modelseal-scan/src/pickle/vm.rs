@@ -70,7 +70,7 @@ pub struct Stream {
 }
 
 /// How many bytes of working memory the symbolic unpickler may use on one file, by its own
-/// estimate (see [`Cost`]): about a million stack, memo or container entries. A real model
+/// estimate (see `Cost` in this module): about a million stack, memo or container entries. A real model
 /// pickle needs a few thousand (a state dict holds a handful of values per tensor), but a
 /// hostile one can make a ~100-byte node out of every input byte (`EMPTY_DICT` repeated), so
 /// without a budget 5 MB of input took 558 MB. When it runs out, analysis stops and the file
