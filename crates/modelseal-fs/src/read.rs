@@ -26,6 +26,17 @@ pub fn open_regular_nofollow(path: &Path) -> Result<(File, Metadata), FsError> {
 fn open_regular_with(path: &Path, follow_links: bool) -> Result<(File, Metadata), FsError> {
     let mut options = OpenOptions::new();
     options.read(true);
+    open_checked(&mut options, path, follow_links)
+}
+
+/// Opens `path` with `options` plus `O_NONBLOCK | O_NOCTTY` (and `O_NOFOLLOW` unless
+/// `follow_links`), and refuses anything that is not a regular file: the one place every
+/// untrusted open goes through, for reading and for appending.
+pub(crate) fn open_checked(
+    options: &mut OpenOptions,
+    path: &Path,
+    follow_links: bool,
+) -> Result<(File, Metadata), FsError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;

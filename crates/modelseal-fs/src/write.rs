@@ -130,21 +130,7 @@ fn check_destination(path: &Path, overwrite: Overwrite) -> Result<(), FsError> {
 pub fn open_append(path: &Path) -> Result<std::fs::File, FsError> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true).append(true).create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
-    }
-    let file = options.open(path).map_err(FsError::with(Op::Open, path))?;
-    let meta = file.metadata().map_err(FsError::with(Op::Open, path))?;
-    if !meta.is_file() {
-        return Err(FsError::new(
-            Op::Open,
-            path,
-            Reason::NotRegular(FileKind::of(meta.file_type())),
-        ));
-    }
-    Ok(file)
+    crate::read::open_checked(&mut options, path, true).map(|(file, _)| file)
 }
 
 /// Atomically writes `contents` to `path` (see [`AtomicFile`]).
