@@ -34,6 +34,9 @@ pub fn release(
     options: &GateOptions<'_>,
     audit: Option<&Recorder<'_>>,
 ) -> Result<Release, GateError> {
+    if let Some(recorder) = audit {
+        recorder.ready()?;
+    }
     let (incident, model) = quarantine::show(dir, id)?;
     let options = GateOptions {
         strict: true,

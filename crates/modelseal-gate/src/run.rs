@@ -35,6 +35,11 @@ pub fn check_all(
     actions: &Actions<'_>,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<CheckReport, GateError> {
+    // A log that cannot take the record is found before any model is moved: a decision acted
+    // on and then not recorded is what `--audit-log` exists to prevent.
+    if let Some(recorder) = actions.audit {
+        recorder.ready()?;
+    }
     let actor = Actor::from_environment();
     let mut models = Vec::with_capacity(candidates.len());
     for candidate in candidates {
@@ -123,5 +128,49 @@ fn event(result: &ModelResult, quarantined: Option<&Path>) -> Event {
         digest: result.digest().map(str::to_owned),
         result: result.outcome.as_str().to_owned(),
         detail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // test setup
+
+    use super::*;
+
+    /// `check --quarantine Q --audit-log FIFO` must fail before it moves anything.
+    #[cfg(unix)]
+    #[test]
+    fn an_unwritable_audit_log_fails_before_any_model_is_quarantined() {
+        let work = tempfile::tempdir().unwrap();
+        let model = work.path().join("evil.pkl");
+        std::fs::write(&model, b"unsigned").unwrap();
+        let fifo = work.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        let quarantine_dir = work.path().join("qq");
+        let recorder = Recorder {
+            path: &fifo,
+            actor: Actor::from_environment(),
+            checkpoints: None,
+        };
+        let trust = modelseal_sign::TrustRoot::Certificates(Vec::new());
+        let scan = modelseal_scan::ScanOptions::default();
+        let options = GateOptions {
+            trust: &trust,
+            strict: true,
+            scan: &scan,
+            fail_on: modelseal_report::Severity::High,
+        };
+        let actions = Actions {
+            quarantine: Some(&quarantine_dir),
+            audit: Some(&recorder),
+        };
+        let candidates = [Candidate {
+            model: model.clone(),
+            signature: None,
+        }];
+        assert!(check_all(&candidates, &options, &actions, &mut |_| {}).is_err());
+        assert!(model.exists(), "the model was not moved");
+        assert!(!quarantine_dir.exists());
     }
 }

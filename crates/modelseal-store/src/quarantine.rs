@@ -79,6 +79,10 @@ pub struct Incident {
     /// The copy of the model's signature in the incident directory, if it had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
+    /// Why the model's signature could not be kept (too large, not a regular file), when it
+    /// had one; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_not_kept: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release: Option<Release>,
 }
@@ -141,7 +145,7 @@ pub fn quarantine(
     let id = format!("{}_{stamp}", safe_name(&name));
     let home = dir.join(&id);
     modelseal_fs::create_dir(&home)?;
-    let incident = Incident {
+    let mut incident = Incident {
         id,
         name: name.clone(),
         original_path: original.clone(),
@@ -153,20 +157,42 @@ pub fn quarantine(
         host: actor.host.clone(),
         user: actor.user.clone(),
         signature: reason.signature.as_ref().map(|_| SIGNATURE.to_owned()),
+        signature_not_kept: None,
         release: None,
     };
-    if let Some(signature) = &reason.signature {
-        let copy = home.join(SIGNATURE);
-        modelseal_fs::copy_file(signature, &copy)?;
+    // A signature that cannot be kept (too large, a FIFO, gone) does not stop the quarantine:
+    // the model must still be moved out of the way. The incident says why there is no copy,
+    // and a release then has no signature to re-verify (it needs `--force`).
+    if let Some(signature) = &reason.signature
+        && let Err(e) = keep_signature(signature, &home.join(SIGNATURE))
+    {
+        incident.signature = None;
+        incident.signature_not_kept = Some(e.to_string());
     }
     write_incident(&home, &incident)?;
     modelseal_fs::sync_dir(dir)?;
     observe(Step::IncidentWritten);
     let target = home.join(&name);
-    modelseal_fs::move_durable(&original, &target, options, &mut |step| {
+    let moved = modelseal_fs::move_durable(&original, &target, options, &mut |step| {
         observe(Step::Move(step));
-    })?;
+    });
+    if let Err(e) = moved {
+        // Nothing arrived (another process moved the model first, or the move failed before
+        // the copy was in place): the incident this call wrote would be listed as a model
+        // that "never arrived" while it may well be elsewhere, so it goes. If anything did
+        // arrive, the incident stays as its record.
+        if !modelseal_fs::exists(&target) {
+            let _ = modelseal_fs::remove(&home);
+        }
+        return Err(e.into());
+    }
     Ok(incident)
+}
+
+/// Copies the model's signature beside its incident, reading no more than a signature may be.
+fn keep_signature(signature: &Path, copy: &Path) -> Result<(), FsError> {
+    let bytes = modelseal_fs::read_limited(signature, modelseal_sign::MAX_SIGNATURE_BYTES)?;
+    modelseal_fs::write_atomic(copy, &bytes, Overwrite::Refuse, Some(0o644))
 }
 
 /// A listed incident, with whether its model actually arrived.
@@ -179,9 +205,26 @@ pub struct Listed {
     pub complete: bool,
 }
 
-/// Every incident in `dir`, oldest first.
-pub fn list(dir: &Path) -> Result<Vec<Listed>, QuarantineError> {
-    let mut out = Vec::new();
+/// The incidents in a quarantine directory: those that can be read, and those that cannot.
+#[derive(Debug, Default)]
+pub struct Inventory {
+    /// Readable incidents, oldest first.
+    pub incidents: Vec<Listed>,
+    /// Incident directories whose report cannot be read (missing, not a regular file, too
+    /// large, not valid JSON, an unsafe model name), by path: tampering or damage to report.
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// An incident directory whose report cannot be read.
+#[derive(Debug)]
+pub struct Unreadable {
+    pub dir: PathBuf,
+    pub error: QuarantineError,
+}
+
+/// Every incident in `dir`, readable or not.
+pub fn inventory(dir: &Path) -> Result<Inventory, QuarantineError> {
+    let mut out = Inventory::default();
     for home in modelseal_fs::read_dir_sorted(dir)? {
         let hidden = home
             .file_name()
@@ -189,14 +232,23 @@ pub fn list(dir: &Path) -> Result<Vec<Listed>, QuarantineError> {
         if !home.is_dir() || hidden {
             continue;
         }
-        let Ok(incident) = read_incident(&home) else {
-            continue;
-        };
-        let complete = home.join(&incident.name).symlink_metadata().is_ok();
-        out.push(Listed { incident, complete });
+        match read_incident(&home) {
+            Ok(incident) => {
+                let complete = home.join(&incident.name).symlink_metadata().is_ok();
+                out.incidents.push(Listed { incident, complete });
+            }
+            Err(error) => out.unreadable.push(Unreadable { dir: home, error }),
+        }
     }
-    out.sort_by(|a, b| a.incident.quarantined_at.cmp(&b.incident.quarantined_at));
+    out.incidents
+        .sort_by(|a, b| a.incident.quarantined_at.cmp(&b.incident.quarantined_at));
     Ok(out)
+}
+
+/// The readable incidents in `dir`, oldest first. Prefer [`inventory`], which also reports
+/// the incidents that cannot be read.
+pub fn list(dir: &Path) -> Result<Vec<Listed>, QuarantineError> {
+    Ok(inventory(dir)?.incidents)
 }
 
 /// The incident with this id, and the path of its quarantined model.
@@ -278,18 +330,27 @@ fn write_incident(home: &Path, incident: &Incident) -> Result<(), QuarantineErro
     )?)
 }
 
-/// Keeps what identifies the model and drops what a file name should not carry.
+/// The most bytes of a model name kept in an incident id: with `_` and the 26-byte timestamp
+/// the id stays well under the 255-byte limit of a file name.
+const MAX_ID_NAME_BYTES: usize = 200;
+/// ... and at most this many characters, to keep ids readable.
+const MAX_ID_NAME_CHARS: usize = 80;
+
+/// Keeps what identifies the model and drops what a file name should not carry, cut to
+/// [`MAX_ID_NAME_CHARS`] characters and [`MAX_ID_NAME_BYTES`] bytes at a character boundary (a name of multi-byte characters is
+/// legal at 255 bytes but not with a timestamp added).
 fn safe_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(80)
-        .collect();
+    let mut cleaned = String::new();
+    for c in name.chars().take(MAX_ID_NAME_CHARS) {
+        let c = if c.is_alphanumeric() || "-_.".contains(c) {
+            c
+        } else {
+            '_'
+        };
+        if cleaned.len() + c.len_utf8() > MAX_ID_NAME_BYTES {
+            break;
+        }
+        cleaned.push(c);
+    }
     cleaned.trim_start_matches('.').to_owned()
 }

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-use modelseal_fs::{FsError, Op};
+use modelseal_fs::{FsError, Op, Reason};
 
 use modelseal_sign::SigningKey;
 
@@ -14,8 +14,13 @@ use super::entry::{CheckpointLine, Entry, Event, Line, leaf_hash};
 use super::note::Checkpoint;
 use super::{AuditError, tree};
 
-/// How far back from the end an appender looks for the last entry before reading everything.
-const TAIL_WINDOW: u64 = 1 << 20;
+/// How far back from the end an appender looks for the last entry: the first window read.
+const FIRST_TAIL_WINDOW: u64 = 64 << 10;
+
+/// How far back from the end an appender looks for the last entry at most. An entry line is a
+/// few KiB; a log whose last 16 MiB hold no entry has been damaged (or padded: `truncate -s`),
+/// and appending to it is refused rather than reading the whole file into memory.
+pub const MAX_TAIL_SCAN: u64 = 16 << 20;
 
 /// Who is writing: the defaults come from the environment.
 #[derive(Debug, Clone)]
@@ -86,6 +91,19 @@ pub struct Recorder<'a> {
 }
 
 impl Recorder<'_> {
+    /// Checks, before the command acts, that [`Recorder::record`] will be able to append: the
+    /// log is not a link, opens (created if missing) as a regular file for appending, its last
+    /// entry is found within [`MAX_TAIL_SCAN`] and a next index exists. A decision taken and
+    /// then not recorded is what this prevents.
+    pub fn ready(&self) -> Result<(), AuditError> {
+        let io = |e| AuditError::from(FsError::io(Op::Write, self.path, e));
+        let mut file = open_log(self.path)?;
+        file.lock().map_err(io)?;
+        let next = last_entry(&mut file, self.path).and_then(|tail| next_index(&tail, self.path));
+        file.unlock().map_err(io)?;
+        next.map(drop)
+    }
+
     /// Appends `event`. A log that was asked for but cannot be written is an error: a decision
     /// must not go unrecorded.
     pub fn record(&self, event: Event) -> Result<Entry, AuditError> {
@@ -101,13 +119,21 @@ pub fn append(
     checkpoints: Option<&CheckpointPolicy<'_>>,
 ) -> Result<Entry, AuditError> {
     let io = |e| AuditError::from(FsError::io(Op::Write, path, e));
-    let mut file = modelseal_fs::open_append(path)?;
+    let mut file = open_log(path)?;
     file.lock().map_err(io)?;
-    let Tail { last, torn } = last_entry(&mut file).map_err(io)?;
-    let (index, prev) = match &last {
-        Some((entry, line)) => (entry.index + 1, hex::encode(leaf_hash(line))),
-        None => (0, String::new()),
-    };
+    let tail = last_entry(&mut file, path)?;
+    let index = next_index(&tail, path)?;
+    // Entries counted once this one is written: `index + 1`, checked like the index itself.
+    let count = index
+        .checked_add(1)
+        .ok_or_else(|| AuditError::IndexOverflow {
+            path: path.to_path_buf(),
+        })?;
+    let Tail { last, torn } = tail;
+    let prev = last
+        .as_ref()
+        .map(|(_, line)| hex::encode(leaf_hash(line)))
+        .unwrap_or_default();
     let entry = Entry {
         index,
         time: super::rfc3339(time::OffsetDateTime::now_utc()),
@@ -135,7 +161,7 @@ pub fn append(
     file.sync_data().map_err(io)?;
     if let Some(policy) = checkpoints
         && policy.every > 0
-        && (index + 1) % policy.every == 0
+        && count % policy.every == 0
     {
         write_checkpoint(&mut file, path, policy.key)?;
     }
@@ -148,7 +174,7 @@ pub fn checkpoint(path: &Path, key: &SigningKey) -> Result<String, AuditError> {
     let io = |e| AuditError::from(FsError::io(Op::Write, path, e));
     // The log must exist: a checkpoint of nothing is a mistake, not a new log.
     modelseal_fs::symlink_metadata(path)?;
-    let mut file = modelseal_fs::open_append(path)?;
+    let mut file = open_log(path)?;
     file.lock().map_err(io)?;
     let note = write_checkpoint(&mut file, path, key)?;
     file.unlock().map_err(io)?;
@@ -159,7 +185,21 @@ fn write_checkpoint(file: &mut File, path: &Path, key: &SigningKey) -> Result<St
     let io = |e| AuditError::from(FsError::io(Op::Read, path, e));
     file.seek(SeekFrom::Start(0)).map_err(io)?;
     let mut data = Vec::new();
-    file.read_to_end(&mut data).map_err(io)?;
+    // The same bound as every other whole-log read (verify, prove).
+    (&mut *file)
+        .take(super::MAX_LOG_BYTES.saturating_add(1))
+        .read_to_end(&mut data)
+        .map_err(io)?;
+    if data.len() as u64 > super::MAX_LOG_BYTES {
+        return Err(FsError::new(
+            Op::Read,
+            path,
+            Reason::TooLarge {
+                limit: super::MAX_LOG_BYTES,
+            },
+        )
+        .into());
+    }
     let leaves: Vec<&[u8]> = super::lines(&data)
         .filter(|(_, line)| matches!(Line::parse(line), Ok(Line::Entry(_))))
         .map(|(_, line)| line)
@@ -193,14 +233,59 @@ struct Tail {
     torn: bool,
 }
 
-fn last_entry(file: &mut File) -> std::io::Result<Tail> {
-    let len = file.seek(SeekFrom::End(0))?;
-    let mut start = len.saturating_sub(TAIL_WINDOW);
+/// Opens the log for appending. A link is refused rather than followed: `--audit-log` naming a
+/// dangling link would otherwise create the link's target wherever it points. (Checked before
+/// the open, so a link swapped in between the two is still followed; `modelseal_fs` has no
+/// no-follow append open yet.)
+fn open_log(path: &Path) -> Result<File, AuditError> {
+    if let Ok(meta) = std::fs::symlink_metadata(path)
+        && meta.file_type().is_symlink()
+    {
+        return Err(FsError::new(Op::Open, path, Reason::SymlinkRefused).into());
+    }
+    Ok(modelseal_fs::open_append(path)?)
+}
+
+/// The index the next entry takes. The count of entries after it (`index + 1`) must exist too,
+/// so that [`Recorder::ready`] refuses exactly what [`append`] would.
+fn next_index(tail: &Tail, path: &Path) -> Result<u64, AuditError> {
+    let Some((entry, _)) = &tail.last else {
+        return Ok(0);
+    };
+    entry
+        .index
+        .checked_add(1)
+        .filter(|next| next.checked_add(1).is_some())
+        .ok_or_else(|| AuditError::IndexOverflow {
+            path: path.to_path_buf(),
+        })
+}
+
+/// Finds the last entry by reading windows backwards from the end, each twice the one before,
+/// never more than [`MAX_TAIL_SCAN`] bytes in all: a log padded or damaged at its end fails
+/// with [`AuditError::NoEntryInTail`] instead of being read whole.
+fn last_entry(file: &mut File, path: &Path) -> Result<Tail, AuditError> {
+    let io = |e| AuditError::from(FsError::io(Op::Read, path, e));
+    let len = file.seek(SeekFrom::End(0)).map_err(io)?;
+    let mut torn = false;
+    // The bytes from `start` to the end of the file.
+    let mut tail: Vec<u8> = Vec::new();
+    let mut start = len;
+    let mut window = FIRST_TAIL_WINDOW;
     loop {
-        file.seek(SeekFrom::Start(start))?;
-        let mut tail = Vec::new();
-        file.read_to_end(&mut tail)?;
-        let torn = !tail.is_empty() && !tail.ends_with(b"\n");
+        let new_start = len.saturating_sub(window);
+        let mut chunk = Vec::new();
+        file.seek(SeekFrom::Start(new_start)).map_err(io)?;
+        (&mut *file)
+            .take(start - new_start)
+            .read_to_end(&mut chunk)
+            .map_err(io)?;
+        if start == len {
+            torn = !chunk.is_empty() && !chunk.ends_with(b"\n");
+        }
+        chunk.extend_from_slice(&tail);
+        tail = chunk;
+        start = new_start;
         // The first line of a window that does not start the file may be cut: skip it.
         let whole = if start == 0 {
             &tail[..]
@@ -220,6 +305,12 @@ fn last_entry(file: &mut File) -> std::io::Result<Tail> {
         if found.is_some() || start == 0 {
             return Ok(Tail { last: found, torn });
         }
-        start = 0;
+        if window >= MAX_TAIL_SCAN {
+            return Err(AuditError::NoEntryInTail {
+                path: path.to_path_buf(),
+                searched: MAX_TAIL_SCAN,
+            });
+        }
+        window = (window * 2).min(MAX_TAIL_SCAN);
     }
 }

@@ -15,7 +15,7 @@ mod verify;
 use std::path::PathBuf;
 
 pub use entry::{Entry, Event, Line, leaf_hash};
-pub use log::{Actor, CheckpointPolicy, Recorder, append, checkpoint};
+pub use log::{Actor, CheckpointPolicy, MAX_TAIL_SCAN, Recorder, append, checkpoint};
 pub use note::{Checkpoint, NoteError};
 pub use proof::{ConsistencyProof, InclusionProof, prove_consistency, prove_inclusion};
 pub use verify::{Problem, ProblemKind, VerifyReport, verify, verify_bytes};
@@ -36,6 +36,17 @@ pub enum AuditError {
     Checkpoint(#[from] NoteError),
     #[error("{0}")]
     OutOfRange(String),
+    #[error(
+        "cannot append to {}: its last entry has the largest index there is",
+        path.display()
+    )]
+    IndexOverflow { path: PathBuf },
+    #[error(
+        "cannot append to {}: its last {searched} bytes hold no entry (the log is damaged or \
+         padded; run `modelseal audit verify` on it)",
+        path.display()
+    )]
+    NoEntryInTail { path: PathBuf, searched: u64 },
 }
 
 /// RFC 3339 in UTC, as every record here writes time.

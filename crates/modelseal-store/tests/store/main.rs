@@ -2,4 +2,6 @@
 
 #![allow(clippy::disallowed_methods)] // tests build fixtures with std::fs
 mod audit;
+mod audit_append;
 mod quarantine;
+mod quarantine_hostile;
