@@ -94,9 +94,11 @@ pub fn failure(e: AuditError) -> Failure {
     let exit = match &e {
         AuditError::Fs(fs) => Exit::of_fs(fs),
         AuditError::OutOfRange(_) => Exit::Usage,
-        AuditError::Encode { .. } | AuditError::Sign(_) | AuditError::Checkpoint(_) => {
-            Exit::Malformed
-        }
+        AuditError::Encode { .. }
+        | AuditError::Sign(_)
+        | AuditError::Checkpoint(_)
+        | AuditError::IndexOverflow { .. }
+        | AuditError::NoEntryInTail { .. } => Exit::Malformed,
     };
     Failure {
         exit,

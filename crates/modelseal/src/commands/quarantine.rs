@@ -38,7 +38,16 @@ pub fn failure(e: QuarantineError) -> Failure {
 }
 
 fn list(args: &QuarantineListArgs, out: &Out) -> Result<Exit, Failure> {
-    let listed = quarantine::list(&args.dir).map_err(failure)?;
+    let inventory = quarantine::inventory(&args.dir).map_err(failure)?;
+    // An incident that cannot be read is never silently left out of the list.
+    for unreadable in &inventory.unreadable {
+        out.warn(&render::name(&format!(
+            "{}: cannot read this incident: {}",
+            unreadable.dir.display(),
+            unreadable.error
+        )));
+    }
+    let listed = inventory.incidents;
     if args.format == Format::Json {
         out.json(&listed);
         return Ok(Exit::Ok);
