@@ -217,6 +217,7 @@ pub fn collect(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::disallowed_methods)] // fixtures are written with std::fs
     use super::*;
 
     fn kinds(sources: &[Source]) -> Vec<SourceKind> {

@@ -362,6 +362,7 @@ fn licenses(metadata: &Metadata) -> Vec<License> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::disallowed_methods)] // fixtures are written with std::fs
     use std::str::FromStr;
 
     use super::*;
