@@ -67,18 +67,17 @@ pub fn format_of_content(name: &str, head: &[u8], len: u64) -> Option<&'static s
     }
 }
 
-/// The format of the regular file at `path`, named `name`, from its first bytes.
-fn sniff_file(path: &Path, name: &str) -> Result<Option<&'static str>, CollectError> {
-    let head = Prefix::open(path)?;
-    Ok(format_of_content(name, &head.bytes, head.file_len))
-}
-
+/// Whether the regular file at `path` is a model file: its name says a model format (one
+/// whose content then disagrees is reported as broken, not passed over), or its content is
+/// GGUF or safetensors whatever its name.
 fn is_model_file(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
         return false;
     };
     modelseal_fs::metadata(path).is_ok_and(|m| m.is_file())
-        && sniff_file(path, name).is_ok_and(|format| format.is_some())
+        && (format_of(name).is_some()
+            || Prefix::open(path)
+                .is_ok_and(|head| format_of_content(name, &head.bytes, head.file_len).is_some()))
 }
 
 /// Whether `path` looks like a model: a file in a model format, or a directory holding one.

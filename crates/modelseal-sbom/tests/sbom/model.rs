@@ -287,3 +287,20 @@ fn a_safetensors_header_that_lies_about_shapes_yields_no_parameter_count() {
     );
     assert!(bom.root.model_card.is_none(), "{:?}", bom.root.model_card);
 }
+
+/// A GGUF named for no format is recognised as a model by its content; a file whose name
+/// claims a model format is still taken as one, so that its corruption is reported.
+#[test]
+fn a_model_is_recognised_by_content_or_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = dir.path().join("weights");
+    std::fs::write(&weights, tiny_gguf(3)).unwrap();
+    assert!(modelseal_sbom::model::looks_like_model(&weights));
+    assert!(modelseal_sbom::model::looks_like_model(dir.path()));
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "release notes, no weights").unwrap();
+    assert!(!modelseal_sbom::model::looks_like_model(&text));
+    let broken = dir.path().join("broken.safetensors");
+    std::fs::write(&broken, "junk").unwrap();
+    assert!(modelseal_sbom::model::looks_like_model(&broken));
+}
