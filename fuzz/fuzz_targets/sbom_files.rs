@@ -3,6 +3,7 @@
 //! headers, an OSV record). Slower per run than an in-memory target, but it drives the real
 //! entry points, bounds and error paths.
 #![no_main]
+#![allow(clippy::disallowed_methods)] // the harness writes its inputs with std::fs
 
 use std::sync::OnceLock;
 
@@ -21,6 +22,8 @@ const NAMES: &[&str] = &[
     "model.safetensors",
     "METADATA",
     "record.json",
+    // A model named for no format: its content decides (GGUF and safetensors are sniffed).
+    "model.bin",
 ];
 
 fn scratch() -> &'static std::path::Path {
@@ -52,7 +55,7 @@ fuzz_target!(|data: &[u8]| {
             "pylock.toml" => modelseal_sbom::python::collect_pylock(&path, &mut diagnostics),
             "Cargo.lock" => modelseal_sbom::rust::collect_cargo_lock(&path, &mut diagnostics),
             "package-lock.json" => modelseal_sbom::npm::collect_package_lock(&path, &mut diagnostics),
-            "model.gguf" | "model.safetensors" => modelseal_sbom::model::collect_model(&path, &mut diagnostics),
+            "model.gguf" | "model.safetensors" | "model.bin" => modelseal_sbom::model::collect_model(&path, &mut diagnostics),
             "METADATA" => {
                 let text = String::from_utf8_lossy(body);
                 let _ = modelseal_sbom::python::parse_metadata(&text, &path);

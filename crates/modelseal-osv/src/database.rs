@@ -341,22 +341,16 @@ fn read_capped(
 /// Every `.zip` and `.json` file under `dir`, in path order. Hidden entries are skipped and
 /// symbolic links to directories are not followed (no cycles).
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), OsvError> {
-    let read_error = |e| OsvError::io(Location::file(dir), e);
-    let mut entries = std::fs::read_dir(dir)
-        .map_err(read_error)?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(read_error)?;
-    entries.sort_by_key(std::fs::DirEntry::file_name);
-    for entry in entries {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
+    // Sorted by path, which within one directory is by name.
+    for path in modelseal_fs::read_dir_sorted(dir)? {
+        let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+            continue;
+        };
         if name.starts_with('.') {
             continue;
         }
-        let path = entry.path();
-        let kind = entry
-            .file_type()
-            .map_err(|e| OsvError::io(Location::file(&path), e))?;
+        // The entry itself, not what a link points at: links to directories are not walked.
+        let kind = modelseal_fs::symlink_metadata(&path)?.file_type();
         if kind.is_dir() {
             collect_files(&path, out)?;
         } else if (has_extension(&name, "zip") || has_extension(&name, "json"))

@@ -3,13 +3,18 @@
 //! and loose records), then exact findings for a set of components; and what broken or
 //! hostile databases do.
 
-#![allow(clippy::unwrap_used, clippy::print_stderr)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stderr,
+    clippy::disallowed_methods // fixtures are written and read with std::fs
+)]
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use modelseal_bom::bom::{Component, Kind};
 use modelseal_osv::{Database, Limits, OsvError, Report, Severity};
+use modelseal_test::shared;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/osv")
@@ -545,20 +550,6 @@ fn an_archive_above_the_total_cap_is_refused() {
         )
     );
     assert!(Database::open(dir.path()).is_ok());
-}
-
-/// A file of the `shared/` directory beside the repository, read in place (`MODELSEAL_SHARED`
-/// overrides where that is); the test skips with a note where it is absent.
-fn shared(rel: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("MODELSEAL_SHARED").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
-        PathBuf::from,
-    );
-    if root.join(rel).exists() {
-        return Some(root.join(rel));
-    }
-    eprintln!("skipping: {} not found", root.join(rel).display());
-    None
 }
 
 fn read_json(path: &Path) -> serde_json::Value {

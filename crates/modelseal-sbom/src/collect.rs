@@ -299,7 +299,7 @@ impl Diagnostics {
 /// Scaffolding the collectors' unit tests share: files in a fresh directory, what a BOM holds,
 /// and table-driven checks of what a collector rejects.
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::disallowed_methods)] // test fixtures are written with std::fs
 pub(crate) mod testing {
     use std::path::{Path, PathBuf};
 

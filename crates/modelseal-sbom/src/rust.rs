@@ -489,17 +489,14 @@ fn expand(dir: &Path, pattern: &str) -> Vec<PathBuf> {
         let mut next = Vec::new();
         for base in &found {
             if segment.contains(['*', '?']) {
-                let Ok(entries) = std::fs::read_dir(base) else {
+                let Ok(entries) = modelseal_fs::read_dir_sorted(base) else {
                     continue;
                 };
-                let mut matched: Vec<PathBuf> = entries
-                    .filter_map(Result::ok)
-                    .filter(|e| e.path().is_dir())
-                    .filter(|e| wildcard(segment, &e.file_name().to_string_lossy()))
-                    .map(|e| e.path())
-                    .collect();
-                matched.sort();
-                next.extend(matched);
+                next.extend(entries.into_iter().filter(|p| {
+                    p.is_dir()
+                        && p.file_name()
+                            .is_some_and(|n| wildcard(segment, &n.to_string_lossy()))
+                }));
             } else {
                 next.push(base.join(segment));
             }

@@ -111,7 +111,7 @@ fn project_lockfiles(dir: &Path) -> Vec<Source> {
 
 /// What `path` is, from its name and, for a directory, what it holds.
 pub fn detect(path: &Path) -> Result<Vec<Source>, CollectError> {
-    let metadata = std::fs::metadata(path).map_err(|e| CollectError::io(path, e))?;
+    let metadata = modelseal_fs::metadata(path)?;
     if metadata.is_dir() && is_python_environment(path) {
         return Ok(vec![Source::new(SourceKind::PythonEnvironment, path)]);
     }
@@ -217,6 +217,7 @@ pub fn collect(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::disallowed_methods)] // fixtures are written with std::fs
     use super::*;
 
     fn kinds(sources: &[Source]) -> Vec<SourceKind> {

@@ -1,20 +1,23 @@
-//! GGUF metadata (v2 and v3): the key/value section and the tensor directory, read forward
-//! with every length checked against what is left of the file. Values worth a model card are
-//! kept (architecture, name, quantisation, context length); token vocabularies and other arrays
-//! are skipped over, never loaded.
+//! A GGUF file's model-card facts, from the one GGUF reader ([`modelseal_formats::gguf`],
+//! versions 1 to 3, the reader the scanner judges with): the architecture, the metadata worth
+//! a card (name, quantisation, context length...) and the tensor and parameter counts. Token
+//! vocabularies and other arrays are skipped over by the reader, never loaded.
 
-use std::fs::File;
-use std::io::{BufReader, Read};
 use std::path::Path;
 
+use modelseal_formats::FormatError;
+use modelseal_formats::gguf::Header;
+
 use super::card::{add_to_property, set_property};
+use super::prefix::Prefix;
 use crate::collect::CollectError;
 use modelseal_bom::bom::ModelCard;
 
-/// More entries than any real file has; past this a header is hostile, not large.
-const MAX_KEYS: u64 = 1 << 20;
-const MAX_TENSORS: u64 = 1 << 24;
-const MAX_STRING: u64 = 1 << 20;
+/// The most of a file read for its header. Real headers, vocabulary included, take a few MiB;
+/// the prefix grows from the sniffed 64 KiB only as far as the header needs.
+const MAX_HEADER_BYTES: u64 = 64 * 1024 * 1024;
+/// The longest value copied into the card.
+const MAX_VALUE_CHARS: usize = 200;
 
 /// Keys copied into the card as `gguf:<key>` (the architecture-specific ones are matched by
 /// suffix: `llama.context_length`).
@@ -29,209 +32,57 @@ const GENERAL_KEYS: &[&str] = &[
 ];
 const ARCHITECTURE_SUFFIXES: &[&str] = &[".context_length", ".embedding_length", ".block_count"];
 
-struct Reader {
-    inner: BufReader<File>,
-    left: u64,
-}
-
-enum Value {
-    Text(String),
-    Number(String),
-    Skipped,
-}
-
-impl Reader {
-    fn bytes<const N: usize>(&mut self) -> std::io::Result<[u8; N]> {
-        let mut buf = [0u8; N];
-        self.take(N as u64)?;
-        self.inner.read_exact(&mut buf)?;
-        Ok(buf)
-    }
-
-    fn take(&mut self, n: u64) -> std::io::Result<()> {
-        self.left = self.left.checked_sub(n).ok_or_else(|| {
-            std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "a length runs past the end of the file",
-            )
-        })?;
-        Ok(())
-    }
-
-    fn u32(&mut self) -> std::io::Result<u32> {
-        Ok(u32::from_le_bytes(self.bytes()?))
-    }
-
-    fn u64(&mut self) -> std::io::Result<u64> {
-        Ok(u64::from_le_bytes(self.bytes()?))
-    }
-
-    fn skip(&mut self, n: u64) -> std::io::Result<()> {
-        self.take(n)?;
-        let n = i64::try_from(n).map_err(|_| std::io::ErrorKind::InvalidData)?;
-        self.inner.seek_relative(n)
-    }
-
-    /// A string, kept when short enough to be metadata.
-    fn string(&mut self) -> std::io::Result<Option<String>> {
-        let len = self.u64()?;
-        if len > MAX_STRING {
-            self.skip(len)?;
-            return Ok(None);
-        }
-        self.take(len)?;
-        let mut buf = vec![0u8; len as usize];
-        self.inner.read_exact(&mut buf)?;
-        Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
-    }
-
-    fn value(&mut self, kind: u32) -> std::io::Result<Value> {
-        let fixed = |n: usize, reader: &mut Reader| -> std::io::Result<Vec<u8>> {
-            let mut buf = vec![0u8; n];
-            reader.take(n as u64)?;
-            reader.inner.read_exact(&mut buf)?;
-            Ok(buf)
-        };
-        Ok(match kind {
-            0 => Value::Number(fixed(1, self)?[0].to_string()),
-            1 => Value::Number(i8::from_le_bytes([fixed(1, self)?[0]]).to_string()),
-            2 => Value::Number(u16::from_le_bytes(self.bytes()?).to_string()),
-            3 => Value::Number(i16::from_le_bytes(self.bytes()?).to_string()),
-            4 => Value::Number(self.u32()?.to_string()),
-            5 => Value::Number(i32::from_le_bytes(self.bytes()?).to_string()),
-            6 => Value::Number(f32::from_le_bytes(self.bytes()?).to_string()),
-            7 => Value::Number((fixed(1, self)?[0] != 0).to_string()),
-            8 => self.string()?.map_or(Value::Skipped, Value::Text),
-            9 => {
-                let element = self.u32()?;
-                let count = self.u64()?;
-                match element_size(element) {
-                    Some(size) => self.skip(
-                        count
-                            .checked_mul(size)
-                            .ok_or(std::io::ErrorKind::InvalidData)?,
-                    )?,
-                    None if element == 8 => {
-                        // Each string costs at least its 8-byte length: a count beyond what
-                        // is left cannot be real, and is refused before looping.
-                        if count > self.left / 8 {
-                            return Err(std::io::ErrorKind::UnexpectedEof.into());
-                        }
-                        for _ in 0..count {
-                            let len = self.u64()?;
-                            self.skip(len)?;
-                        }
-                    }
-                    None => {
-                        return Err(std::io::Error::new(
-                            std::io::ErrorKind::InvalidData,
-                            "nested or unknown array element type",
-                        ));
-                    }
-                }
-                Value::Skipped
-            }
-            10 => Value::Number(self.u64()?.to_string()),
-            11 => Value::Number(i64::from_le_bytes(self.bytes()?).to_string()),
-            12 => Value::Number(f64::from_le_bytes(self.bytes()?).to_string()),
-            other => {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("unknown value type {other}"),
-                ));
-            }
-        })
-    }
-}
-
-fn element_size(kind: u32) -> Option<u64> {
-    match kind {
-        0 | 1 | 7 => Some(1),
-        2 | 3 => Some(2),
-        4..=6 => Some(4),
-        10..=12 => Some(8),
-        _ => None,
-    }
-}
-
-pub fn read_into(path: &Path, card: &mut ModelCard) -> Result<(), CollectError> {
-    let file = File::open(path).map_err(|e| CollectError::io(path, e))?;
-    let left = file
-        .metadata()
-        .map_err(|e| CollectError::io(path, e))?
-        .len();
-    let mut reader = Reader {
-        inner: BufReader::with_capacity(64 * 1024, file),
-        left,
-    };
-    read(&mut reader, card).map_err(|e| CollectError::Invalid {
-        path: path.to_path_buf(),
-        line: None,
-        message: format!("GGUF metadata: {e}"),
-    })
-}
-
-fn read(reader: &mut Reader, card: &mut ModelCard) -> std::io::Result<()> {
-    let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidData, m);
-    if &reader.bytes::<4>()? != b"GGUF" {
-        return Err(invalid("not a GGUF file (no GGUF magic)".into()));
-    }
-    let version = reader.u32()?;
-    if !(2..=3).contains(&version) {
-        return Err(invalid(format!(
-            "GGUF version {version} is not supported (2 and 3 are)"
-        )));
-    }
-    let tensors = reader.u64()?;
-    let keys = reader.u64()?;
-    if tensors > MAX_TENSORS || keys > MAX_KEYS {
-        return Err(invalid(format!(
-            "{tensors} tensors and {keys} keys is beyond any real model"
-        )));
-    }
-    for _ in 0..keys {
-        let key = reader.string()?.unwrap_or_default();
-        let kind = reader.u32()?;
-        let value = reader.value(kind)?;
-        let text = match value {
-            Value::Text(t) | Value::Number(t) => t,
-            Value::Skipped => continue,
-        };
-        if key == "general.architecture" {
-            card.architecture_family.get_or_insert_with(|| text.clone());
-        }
-        if GENERAL_KEYS.contains(&key.as_str())
-            || ARCHITECTURE_SUFFIXES.iter().any(|s| key.ends_with(s))
+pub fn read_into(
+    path: &Path,
+    prefix: &mut Prefix,
+    card: &mut ModelCard,
+) -> Result<(), CollectError> {
+    // Grow the prefix while the header runs past it (the header borrows the bytes, so the
+    // final parse comes after the last growth).
+    loop {
+        let (_, error) = Header::parse_prefix(&prefix.bytes, prefix.file_len);
+        let held = prefix.bytes.len() as u64;
+        if !matches!(error, Some(FormatError::Truncated { .. }))
+            || prefix.is_whole()
+            || held >= MAX_HEADER_BYTES
         {
-            set_property(
-                card,
-                &format!("gguf:{key}"),
-                text.chars().take(200).collect::<String>(),
-            );
+            break;
+        }
+        prefix.grow_to(held.saturating_mul(4).min(MAX_HEADER_BYTES))?;
+    }
+    let header = Header::parse(&prefix.bytes, prefix.file_len).map_err(|e| {
+        let bounded = if prefix.is_whole() {
+            String::new()
+        } else {
+            format!(" (only the first {} bytes were read)", prefix.bytes.len())
+        };
+        CollectError::invalid(path, None, format!("GGUF metadata: {e}{bounded}"))
+    })?;
+    if let Some(architecture) = header.architecture() {
+        card.architecture_family.get_or_insert(architecture);
+    }
+    for entry in &header.metadata {
+        let key = entry.key.as_ref();
+        if !(GENERAL_KEYS.contains(&key) || ARCHITECTURE_SUFFIXES.iter().any(|s| key.ends_with(s)))
+        {
+            continue;
+        }
+        if let Some(text) = entry.value.to_text() {
+            let text: String = text.chars().take(MAX_VALUE_CHARS).collect();
+            set_property(card, &format!("gguf:{key}"), text);
         }
     }
-    let mut parameters: u64 = 0;
-    for _ in 0..tensors {
-        reader.string()?;
-        let dims = reader.u32()?;
-        if dims > 8 {
-            return Err(invalid(format!("a tensor with {dims} dimensions")));
-        }
-        let mut count: u64 = 1;
-        for _ in 0..dims {
-            count = count.saturating_mul(reader.u64()?);
-        }
-        reader.u32()?; // element type
-        reader.u64()?; // offset
-        parameters = parameters.saturating_add(count);
+    add_to_property(card, "modelseal:model:tensors", header.tensors.len() as u64);
+    // A count that overflows is no fact: such a file states nothing believable.
+    if let Some(parameters) = header.parameter_count() {
+        add_to_property(card, "modelseal:model:parameters", parameters);
     }
-    add_to_property(card, "modelseal:model:tensors", tensors);
-    add_to_property(card, "modelseal:model:parameters", parameters);
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::disallowed_methods)] // fixtures are written with std::fs
     use super::*;
 
     fn string(out: &mut Vec<u8>, s: &str) {
@@ -277,7 +128,7 @@ mod tests {
         let path = dir.path().join("m.gguf");
         std::fs::write(&path, bytes).unwrap();
         let mut card = ModelCard::default();
-        read_into(&path, &mut card).map(|()| card)
+        read_into(&path, &mut Prefix::open(&path)?, &mut card).map(|()| card)
     }
 
     #[test]
@@ -315,14 +166,47 @@ mod tests {
         bytes.extend(8u32.to_le_bytes());
         bytes.extend(u64::MAX.to_le_bytes());
         assert!(read_bytes(&bytes).is_err());
+        let mut v4 = b"GGUF".to_vec();
+        v4.extend(4u32.to_le_bytes());
+        v4.extend([0u8; 16]);
+        let err = read_bytes(&v4).unwrap_err().to_string();
+        assert!(err.contains("version 4"), "{err}");
+    }
+
+    /// Regression: this reader refused GGUF v1 (32-bit counts and lengths), which the
+    /// scanner accepts, so `sbom create` failed on such a model.
+    #[test]
+    fn a_v1_file_yields_a_model_card() {
+        let count = |out: &mut Vec<u8>, n: u32| out.extend(n.to_le_bytes());
+        let string = |out: &mut Vec<u8>, s: &str| {
+            out.extend((s.len() as u32).to_le_bytes());
+            out.extend(s.as_bytes());
+        };
         let mut v1 = b"GGUF".to_vec();
         v1.extend(1u32.to_le_bytes());
-        v1.extend([0u8; 16]);
+        count(&mut v1, 1); // tensors
+        count(&mut v1, 2); // metadata
+        string(&mut v1, "general.architecture");
+        v1.extend(8u32.to_le_bytes());
+        string(&mut v1, "llama");
+        string(&mut v1, "llama.context_length");
+        v1.extend(4u32.to_le_bytes());
+        v1.extend(2048u32.to_le_bytes());
+        string(&mut v1, "w");
+        v1.extend(2u32.to_le_bytes());
+        count(&mut v1, 3);
+        count(&mut v1, 5);
+        v1.extend(0u32.to_le_bytes());
+        v1.extend(0u64.to_le_bytes());
+        let card = read_bytes(&v1).unwrap();
+        assert_eq!(card.architecture_family.as_deref(), Some("llama"));
         assert!(
-            read_bytes(&v1)
-                .unwrap_err()
-                .to_string()
-                .contains("version 1")
+            card.properties
+                .contains(&("gguf:llama.context_length".to_owned(), "2048".to_owned()))
+        );
+        assert!(
+            card.properties
+                .contains(&("modelseal:model:parameters".to_owned(), "15".to_owned()))
         );
     }
 }

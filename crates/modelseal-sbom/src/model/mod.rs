@@ -4,18 +4,23 @@
 //! CycloneDX model card filled only from what the files state: a Hugging Face `config.json`,
 //! the YAML front matter of its `README.md`, safetensors headers and GGUF metadata.
 //!
-//! Nothing is loaded or executed; headers are read with fixed bounds.
+//! Nothing is loaded or executed; headers are read with fixed bounds and parsed by the
+//! readers the scanner uses (modelseal-formats), and a file's format is decided by its content
+//! where the content has a signature, as the scanner decides it, not by its name alone.
 
 mod card;
 mod gguf;
+mod prefix;
 mod safetensors;
 
 use std::path::Path;
 
 use modelseal_digest::{HashAlgorithm, Serialization, hash_walk, walk_model};
+use modelseal_formats::sniff::{Format, sniff};
 
 use crate::collect::{CollectError, Diagnostics};
 use modelseal_bom::bom::{Bom, Component, Hash, Kind, ModelCard};
+use prefix::Prefix;
 
 pub use card::task_formats;
 
@@ -50,22 +55,70 @@ pub fn format_of(name: &str) -> Option<&'static str> {
         .map(|(_, format)| *format)
 }
 
+/// The model format of a file named `name` whose first bytes are `head` (of `len` in all):
+/// GGUF and safetensors by their content whatever the name (a `.bin` that is a GGUF is a
+/// GGUF); a name that claims either without the content is no model format at all; every
+/// other format, which has no signature this crate reads, by its name.
+pub fn format_of_content(name: &str, head: &[u8], len: u64) -> Option<&'static str> {
+    match sniff(head, len) {
+        Format::Gguf => Some("gguf"),
+        Format::Safetensors => Some("safetensors"),
+        _ => format_of(name).filter(|f| !matches!(*f, "gguf" | "safetensors")),
+    }
+}
+
+/// Whether the regular file at `path` is a model file: its name says a model format (one
+/// whose content then disagrees is reported as broken, not passed over), or its content is
+/// GGUF or safetensors whatever its name.
+fn is_model_file(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    modelseal_fs::metadata(path).is_ok_and(|m| m.is_file())
+        && (format_of(name).is_some()
+            || Prefix::open(path)
+                .is_ok_and(|head| format_of_content(name, &head.bytes, head.file_len).is_some()))
+}
+
 /// Whether `path` looks like a model: a file in a model format, or a directory holding one.
 pub fn looks_like_model(path: &Path) -> bool {
-    if path.is_file() {
-        return path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| format_of(n).is_some());
+    if modelseal_fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return is_model_file(path);
     }
-    std::fs::read_dir(path).is_ok_and(|entries| {
-        entries.filter_map(Result::ok).any(|e| {
-            e.path().is_file()
-                && e.file_name()
-                    .to_str()
-                    .is_some_and(|n| format_of(n).is_some())
-        })
-    })
+    modelseal_fs::read_dir_sorted(path)
+        .is_ok_and(|entries| entries.iter().any(|e| is_model_file(e)))
+}
+
+/// Adds to `card` what the header of a file in `format` states. A file whose name claims a
+/// format its content is not is broken like a truncated one: the reader of the claimed format
+/// says why (its header length is impossible, its magic missing), and nothing is described.
+fn read_header(
+    path: &Path,
+    name: &str,
+    format: Option<&str>,
+    head: &mut Prefix,
+    card: &mut ModelCard,
+) -> Result<(), CollectError> {
+    match (format, format_of(name)) {
+        (Some("safetensors"), _) => safetensors::read_into(path, head, card),
+        (Some("gguf"), _) => gguf::read_into(path, head, card),
+        (_, Some(claimed @ ("safetensors" | "gguf"))) => {
+            let mut ignored = ModelCard::default();
+            let read = if claimed == "gguf" {
+                gguf::read_into(path, head, &mut ignored)
+            } else {
+                safetensors::read_into(path, head, &mut ignored)
+            };
+            Err(read.err().unwrap_or_else(|| {
+                CollectError::invalid(
+                    path,
+                    None,
+                    format!("named {claimed} but not one by its content"),
+                )
+            }))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Reads the model at `path` into a BOM whose root is the model component.
@@ -78,7 +131,7 @@ pub fn model_component(
     path: &Path,
     diagnostics: &mut Diagnostics,
 ) -> Result<Component, CollectError> {
-    std::fs::metadata(path).map_err(|e| CollectError::io(path, e))?;
+    modelseal_fs::metadata(path)?;
     let invalid = |e: modelseal_digest::DigestError| CollectError::Invalid {
         path: path.to_path_buf(),
         line: None,
@@ -101,17 +154,14 @@ pub fn model_component(
         } else {
             file.name.clone()
         };
-        let format = format_of(&file_name);
+        let mut head = diagnostics.keep(Prefix::open(&file.path))?;
+        let format = head
+            .as_ref()
+            .and_then(|h| format_of_content(&file_name, &h.bytes, h.file_len));
         formats.extend(format);
-        match format {
-            Some("safetensors") => {
-                safetensors::read_into(&file.path, &mut card)
-                    .or_else(|e| diagnostics.recover(e))?;
-            }
-            Some("gguf") => {
-                gguf::read_into(&file.path, &mut card).or_else(|e| diagnostics.recover(e))?;
-            }
-            _ => {}
+        if let Some(head) = head.as_mut() {
+            read_header(&file.path, &file_name, format, head, &mut card)
+                .or_else(|e| diagnostics.recover(e))?;
         }
         let hash = Hash {
             algorithm: "SHA-256",

@@ -45,17 +45,14 @@ pub fn collect_environment(
     path: &Path,
     diagnostics: &mut Diagnostics,
 ) -> Result<Bom, CollectError> {
-    std::fs::metadata(path).map_err(|e| CollectError::io(path, e))?;
+    modelseal_fs::metadata(path)?;
     let site_packages = site_packages(path)?;
     let mut installed: BTreeMap<String, Installed> = BTreeMap::new();
     for dir in &site_packages {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| CollectError::io(dir, e))?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
+        let entries: Vec<PathBuf> = modelseal_fs::read_dir_sorted(dir)?
+            .into_iter()
             .filter(|p| p.extension().is_some_and(|e| e == "dist-info") && p.is_dir())
             .collect();
-        entries.sort();
         for dist_info in entries {
             match read_distribution(&dist_info, diagnostics) {
                 Ok(distribution) => {
@@ -290,8 +287,10 @@ fn external_references(metadata: &Metadata) -> Vec<ExternalReference> {
 
 /// Whether `dir` holds installed distributions (`*.dist-info`): a `site-packages`.
 pub fn holds_dist_info(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|mut entries| {
-        entries.any(|e| e.is_ok_and(|e| e.path().extension().is_some_and(|x| x == "dist-info")))
+    modelseal_fs::read_dir_sorted(dir).is_ok_and(|entries| {
+        entries
+            .iter()
+            .any(|p| p.extension().is_some_and(|x| x == "dist-info"))
     })
 }
 
@@ -303,23 +302,20 @@ fn site_packages(path: &Path) -> Result<Vec<PathBuf>, CollectError> {
     }
     let mut found = Vec::new();
     for lib in ["lib", "lib64"] {
-        let Ok(entries) = std::fs::read_dir(path.join(lib)) else {
+        let Ok(entries) = modelseal_fs::read_dir_sorted(&path.join(lib)) else {
             continue;
         };
-        let mut pythons: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
+        let pythons: Vec<PathBuf> = entries
+            .into_iter()
             .filter(|p| {
                 p.file_name()
                     .is_some_and(|n| n.to_string_lossy().starts_with("python"))
             })
             .collect();
-        pythons.sort();
         for python in pythons {
             let candidate = python.join("site-packages");
-            let canonical = candidate
-                .canonicalize()
-                .unwrap_or_else(|_| candidate.clone());
+            let canonical =
+                modelseal_fs::canonicalize(&candidate).unwrap_or_else(|_| candidate.clone());
             if holds_dist_info(&candidate)
                 && !found
                     .iter()
@@ -366,6 +362,7 @@ fn licenses(metadata: &Metadata) -> Vec<License> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::disallowed_methods)] // fixtures are written with std::fs
     use std::str::FromStr;
 
     use super::*;

@@ -244,6 +244,7 @@ fn resolve_uv(graph: &Graph, dependency: &UvDependency) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::disallowed_methods)] // fixtures are written with std::fs
     #![allow(clippy::unwrap_used)]
 
     use super::super::testing::{DEMO_DIRECT, DEMO_LOCKED, attrs_hashes, fixture};

@@ -1,41 +1,12 @@
-//! Helpers the integration tests share: where the official schemas and the peers' venv are,
-//! and validation against the official CycloneDX schemas.
+//! Helpers the integration tests share: validation against the official CycloneDX schemas
+//! (found through `modelseal_test::shared`, which skips loudly without them).
 
-#![allow(dead_code, clippy::unwrap_used, clippy::print_stderr)] // each test uses a subset
+#![allow(dead_code)] // each test uses a subset
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use modelseal_bom::cyclonedx::SpecVersion;
-
-/// The official schemas, read in place from the workspace's sibling `shared/` directory
-/// (`MODELSEAL_SHARED` overrides where that is).
-pub fn shared(rel: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("MODELSEAL_SHARED").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
-        PathBuf::from,
-    );
-    if root.join(rel).exists() {
-        return Some(root.join(rel));
-    }
-    eprintln!(
-        "skipping schema validation: {} not found",
-        root.join(rel).display()
-    );
-    None
-}
-
-pub fn venv() -> Option<PathBuf> {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv");
-    if venv.join("pyvenv.cfg").is_file() {
-        return Some(venv);
-    }
-    assert!(
-        std::env::var_os("MODELSEAL_REQUIRE_PEERS").is_none(),
-        "the .venv is required (MODELSEAL_REQUIRE_PEERS is set) but missing"
-    );
-    eprintln!("skipping: no .venv (run scripts/setup-peers.sh)");
-    None
-}
+pub use modelseal_test::{shared, venv};
 
 pub fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()

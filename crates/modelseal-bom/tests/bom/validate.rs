@@ -3,10 +3,6 @@
 //! official schemas, the official SPDX 2.3 example and broken variants of it, our writers'
 //! output, and CycloneDX XML judged the same way as `cyclonedx-python-lib`'s XSD validator.
 
-#![allow(clippy::unwrap_used, clippy::print_stderr)] // test helpers; skip notes
-
-mod common;
-
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -22,11 +18,7 @@ use modelseal_bom::validate::{
 };
 use serde_json::{Value, json};
 
-/// A file of the `shared/` directory beside the repository, read in place; the test skips
-/// with a note where it is absent.
-fn shared(rel: &str) -> Option<PathBuf> {
-    common::shared(rel)
-}
+use modelseal_test::shared;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -537,7 +529,7 @@ fn broken_spdx_documents_are_faulted_where_they_break() {
 
 /// `cyclonedx-python-lib`'s XSD verdict on each document: `None` when valid, else the error.
 fn xsd_verdicts(documents: &[(SpecVersion, String)]) -> Option<Vec<Option<String>>> {
-    let venv = common::venv()?;
+    let venv = modelseal_test::venv()?;
     let script = r"
 import json, sys
 from cyclonedx.schema import SchemaVersion

@@ -2,10 +2,6 @@
 //! `scripts/make-lockfile-fixtures.sh`), and the workspace's own `Cargo.lock` — through their
 //! collectors and the CycloneDX writer, validated against the official 1.6 schema.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -38,7 +34,7 @@ fn collect_valid(collect: Collector, path: &Path) -> Bom {
         document,
         to_json(&bom, SpecVersion::V1_6, "2026-11-23T00:00:00Z")
     );
-    common::assert_schema_valid(&document, SpecVersion::V1_6);
+    crate::common::assert_schema_valid(&document, SpecVersion::V1_6);
     bom
 }
 

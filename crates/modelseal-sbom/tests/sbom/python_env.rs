@@ -1,12 +1,9 @@
 //! A real Python environment (the workspace's `.venv`, written by pip) through the collector and
 //! the CycloneDX writer, validated against the official 1.5 and 1.6 schemas.
 
-#![allow(clippy::unwrap_used, clippy::print_stderr)] // test helpers; skip notes
-
 use std::path::Path;
 
-mod common;
-use common::{assert_schema_valid, venv};
+use crate::common::{assert_schema_valid, venv};
 
 use modelseal_bom::cyclonedx::{SpecVersion, to_json};
 use modelseal_sbom::collect::Diagnostics;

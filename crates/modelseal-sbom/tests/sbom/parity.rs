@@ -5,14 +5,10 @@
 //! required by an extra nobody installed or under a marker false here; modelseal evaluates
 //! markers and extras (docs/sbom.md).
 
-#![allow(clippy::unwrap_used, clippy::print_stderr)]
-
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
-use common::venv;
+use crate::common::venv;
 use modelseal_bom::cyclonedx::{SpecVersion, to_json};
 use modelseal_sbom::collect::Diagnostics;
 use modelseal_sbom::python::{collect_environment, normalize_name};

@@ -2,14 +2,11 @@
 //! CycloneDX XSDs and JSON schemas through cyclonedx-python-lib, `pyspdxtools`, and the
 //! official SPDX 2.3 JSON schema; plus that the XML and JSON renderings carry the same facts.
 
-#![allow(clippy::unwrap_used, clippy::print_stderr)] // test helpers; skip notes
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-mod common;
-use common::{assert_schema_valid, read_json, shared, venv};
+use crate::common::{assert_schema_valid, read_json, shared, venv};
 
 use modelseal_bom::bom::{
     Bom, Component, ExternalReference, Hash, Kind, License, ModelCard, Scope,
@@ -224,7 +221,7 @@ fn assert_cyclonedx_peer_valid(venv: &Path, documents: &[(&str, SpecVersion, Pat
     let mut command = Command::new(venv.join("bin/python"));
     command
         .arg("-c")
-        .arg(include_str!("fixtures/writers/validate_cyclonedx.py"));
+        .arg(include_str!("../fixtures/writers/validate_cyclonedx.py"));
     for (format, spec, path) in documents {
         command.arg(format).arg(spec.as_str()).arg(path);
     }

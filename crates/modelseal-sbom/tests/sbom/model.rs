@@ -2,14 +2,10 @@
 //! `machine-learning-model` components with their hashes and a model card, valid under the
 //! official CycloneDX 1.5 and 1.6 schemas.
 
-#![allow(clippy::unwrap_used, clippy::print_stderr)]
-
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::{assert_schema_valid, venv};
+use crate::common::{assert_schema_valid, venv};
 use modelseal_bom::bom::Kind;
 use modelseal_bom::cyclonedx::{SpecVersion, to_json};
 use modelseal_sbom::collect::Diagnostics;
@@ -169,4 +165,142 @@ fn a_corrupt_weights_file_is_named_or_skipped() {
         "{:?}",
         diagnostics.warnings()
     );
+}
+
+/// A GGUF file of `version` (1 has 32-bit counts and lengths) with an architecture and one
+/// 4×8 tensor.
+fn tiny_gguf(version: u32) -> Vec<u8> {
+    let count = |out: &mut Vec<u8>, n: u64| {
+        if version == 1 {
+            out.extend(u32::try_from(n).unwrap().to_le_bytes());
+        } else {
+            out.extend(n.to_le_bytes());
+        }
+    };
+    let string = |out: &mut Vec<u8>, s: &str| {
+        count(out, s.len() as u64);
+        out.extend(s.as_bytes());
+    };
+    let mut out = b"GGUF".to_vec();
+    out.extend(version.to_le_bytes());
+    count(&mut out, 1);
+    count(&mut out, 1);
+    string(&mut out, "general.architecture");
+    out.extend(8u32.to_le_bytes());
+    string(&mut out, "llama");
+    string(&mut out, "w");
+    out.extend(2u32.to_le_bytes());
+    count(&mut out, 4);
+    count(&mut out, 8);
+    out.extend(0u32.to_le_bytes());
+    out.extend(0u64.to_le_bytes());
+    out
+}
+
+/// Regression: GGUF v1 files, which the scanner accepts, failed `sbom create`.
+#[test]
+fn a_gguf_v1_file_yields_a_model_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.gguf");
+    std::fs::write(&path, tiny_gguf(1)).unwrap();
+    let bom = collect_model(&path, &mut Diagnostics::strict()).unwrap();
+    let card = bom.root.model_card.as_ref().unwrap();
+    assert_eq!(card.architecture_family.as_deref(), Some("llama"));
+    assert_eq!(
+        property(&card.properties, "modelseal:model:parameters"),
+        ["32"]
+    );
+    assert_eq!(
+        property(&bom.root.properties, "modelseal:model:format"),
+        ["gguf"]
+    );
+}
+
+/// Regression: the format came from the file name, so a GGUF saved as `.bin` was described
+/// as a PyTorch file with no card, and anything named `.safetensors` was called safetensors.
+#[test]
+fn the_format_is_decided_by_content_not_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("model.bin"), tiny_gguf(3)).unwrap();
+    let bom = collect_model(dir.path(), &mut Diagnostics::strict()).unwrap();
+    assert_eq!(
+        property(&bom.root.properties, "modelseal:model:format"),
+        ["gguf"]
+    );
+    let card = bom.root.model_card.as_ref().unwrap();
+    assert_eq!(card.architecture_family.as_deref(), Some("llama"));
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("model.safetensors"),
+        b"not safetensors at all",
+    )
+    .unwrap();
+    let err = collect_model(dir.path(), &mut Diagnostics::strict())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("model.safetensors"), "{err}");
+    let mut diagnostics = Diagnostics::best_effort();
+    let bom = collect_model(dir.path(), &mut diagnostics).unwrap();
+    assert_eq!(
+        diagnostics.warnings().len(),
+        1,
+        "{:?}",
+        diagnostics.warnings()
+    );
+    assert!(
+        property(&bom.root.properties, "modelseal:model:format").is_empty(),
+        "{:?}",
+        bom.root.properties
+    );
+    assert!(
+        property(&bom.root.components[0].properties, "modelseal:model:format").is_empty(),
+        "{:?}",
+        bom.root.components[0].properties
+    );
+    assert!(bom.root.model_card.is_none());
+}
+
+/// Regression: a header whose shapes disagree with its byte ranges had its shapes believed,
+/// writing a false parameter count into the SBOM.
+#[test]
+fn a_safetensors_header_that_lies_about_shapes_yields_no_parameter_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = r#"{"t":{"dtype":"F32","shape":[1000,1000],"data_offsets":[0,4]}}"#;
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend(header.as_bytes());
+    bytes.extend([0u8; 4]);
+    std::fs::write(dir.path().join("model.safetensors"), bytes).unwrap();
+    assert!(collect_model(dir.path(), &mut Diagnostics::strict()).is_err());
+    let mut diagnostics = Diagnostics::best_effort();
+    let bom = collect_model(dir.path(), &mut diagnostics).unwrap();
+    assert_eq!(
+        diagnostics.warnings().len(),
+        1,
+        "{:?}",
+        diagnostics.warnings()
+    );
+    assert!(
+        diagnostics.warnings()[0].contains("should take"),
+        "{:?}",
+        diagnostics.warnings()
+    );
+    assert!(bom.root.model_card.is_none(), "{:?}", bom.root.model_card);
+}
+
+/// A GGUF named for no format is recognised as a model by its content; a file whose name
+/// claims a model format is still taken as one, so that its corruption is reported.
+#[test]
+fn a_model_is_recognised_by_content_or_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = dir.path().join("weights");
+    std::fs::write(&weights, tiny_gguf(3)).unwrap();
+    assert!(modelseal_sbom::model::looks_like_model(&weights));
+    assert!(modelseal_sbom::model::looks_like_model(dir.path()));
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "release notes, no weights").unwrap();
+    assert!(!modelseal_sbom::model::looks_like_model(&text));
+    let broken = dir.path().join("broken.safetensors");
+    std::fs::write(&broken, "junk").unwrap();
+    assert!(modelseal_sbom::model::looks_like_model(&broken));
 }
