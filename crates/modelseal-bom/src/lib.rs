@@ -4,7 +4,7 @@
 //!
 //! The collectors (`modelseal-sbom`) produce the graph and the vulnerability matcher
 //! (`modelseal-osv`) consumes it; this crate knows neither. Above `modelseal-fs` only, for the
-//! bounded reads of documents ([`read::read_document_file`]). The official JSON schemas
+//! bounded reads of documents ([`read::read_document_bytes`]). The official JSON schemas
 //! (`jsonschema`, 36 crates) are behind the `schema` feature, off by default.
 
 #![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs

@@ -1,6 +1,8 @@
 //! The `modelseal` command: parses arguments, calls the library crates, renders results and
 //! maps errors to the stable exit codes. No domain logic lives here.
 
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
+
 mod cli;
 mod commands;
 mod exit;

@@ -238,7 +238,7 @@ struct Tail {
 /// the open, so a link swapped in between the two is still followed; `modelseal_fs` has no
 /// no-follow append open yet.)
 fn open_log(path: &Path) -> Result<File, AuditError> {
-    if let Ok(meta) = std::fs::symlink_metadata(path)
+    if let Ok(meta) = modelseal_fs::symlink_metadata(path)
         && meta.file_type().is_symlink()
     {
         return Err(FsError::new(Op::Open, path, Reason::SymlinkRefused).into());

@@ -9,24 +9,7 @@ use crate::{keypair, make_model, sign, verify_cmd};
 
 /// The `model_signing` executable: `$MODELSEAL_MODEL_SIGNING`, the workspace `.venv`, or PATH.
 fn model_signing() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("MODELSEAL_MODEL_SIGNING").map(PathBuf::from),
-        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/model_signing")),
-        std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|p| p.join("model_signing"))
-                .find(|p| p.is_file())
-        }),
-    ];
-    let found = candidates.into_iter().flatten().find(|p| p.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("MODELSEAL_REQUIRE_PEERS").is_none(),
-            "model_signing is required (MODELSEAL_REQUIRE_PEERS is set) but was not found"
-        );
-        eprintln!("skipping: model_signing not installed (run scripts/test.sh)");
-    }
-    found
+    modelseal_test::peer("model_signing", "MODELSEAL_MODEL_SIGNING")
 }
 
 fn python_beside(model_signing: &Path) -> PathBuf {

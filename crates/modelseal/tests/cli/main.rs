@@ -96,13 +96,10 @@ pub fn sarif_validator() -> Option<PathBuf> {
     if path.is_file() {
         return Some(path);
     }
-    assert!(
-        std::env::var_os("MODELSEAL_REQUIRE_PEERS").is_none(),
-        "the SARIF validator is required (MODELSEAL_REQUIRE_PEERS is set) but {} is missing",
+    modelseal_test::skip(&format!(
+        "SARIF validator {} not installed (run scripts/setup-peers.sh)",
         path.display()
-    );
-    eprintln!("skipping: SARIF validator not installed (run scripts/setup-peers.sh)");
-    None
+    ))
 }
 
 /// Checks `sarif` with the official validator (against the SARIF 2.1.0 schema and its rules).

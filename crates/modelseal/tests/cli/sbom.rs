@@ -6,16 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::modelseal;
 
 fn venv() -> Option<PathBuf> {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv");
-    if venv.join("pyvenv.cfg").is_file() {
-        return Some(venv);
-    }
-    assert!(
-        std::env::var_os("MODELSEAL_REQUIRE_PEERS").is_none(),
-        "the .venv is required"
-    );
-    eprintln!("skipping: no .venv (run scripts/setup-peers.sh)");
-    None
+    modelseal_test::venv()
 }
 
 #[test]
@@ -355,16 +346,8 @@ fn audit_matches_osv_records_and_fails_at_the_threshold() {
 /// The CycloneDX specification's own test documents, read in place (`MODELSEAL_SHARED`
 /// overrides where `shared/` is).
 fn spec_tests(version: &str) -> Option<(Vec<PathBuf>, Vec<PathBuf>)> {
-    let root = std::env::var_os("MODELSEAL_SHARED").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
-        PathBuf::from,
-    );
-    let dir = root.join("fixtures/cyclonedx-spec-tests").join(version);
-    // `shared/` sits beside the repository (it is not part of it): skip where it is absent.
-    let Ok(entries) = fs::read_dir(&dir) else {
-        eprintln!("skipping: {} not found", dir.display());
-        return None;
-    };
+    let dir = modelseal_test::shared(&format!("fixtures/cyclonedx-spec-tests/{version}"))?;
+    let entries = fs::read_dir(&dir).unwrap();
     let mut files: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
     files.sort();
     let name = |p: &PathBuf| p.file_name().unwrap().to_string_lossy().into_owned();
