@@ -42,7 +42,7 @@ try:
         torch.jit.load(path)
     elif loader in ("keras", "keras-unsafe"):
         import os
-        os.environ.setdefault("KERAS_BACKEND", "torch")
+        os.environ.setdefault("KERAS_BACKEND", "jax")
         import keras
         keras.models.load_model(path, safe_mode=loader == "keras")
     elif loader in ("numpy", "numpy-allow-pickle"):

@@ -10,6 +10,7 @@ loaded with the loader named in `corpus.json` (scripts/load-sample.py runs it). 
 deterministic where the libraries allow, small, and committed.
 """
 import copyreg
+import hashlib
 import io
 import json
 import os
@@ -116,7 +117,7 @@ with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as z:
 write("torch-zip-data-pkl.pt", buf.getvalue(), "malicious", "hand-made PyTorch zip, unusual top folder, malicious data.pkl", "torch")
 
 # ---------------------------------------------------------------- malicious: PyTorch and Keras
-os.environ.setdefault("KERAS_BACKEND", "torch")
+os.environ.setdefault("KERAS_BACKEND", "jax")
 import torch
 
 torch.manual_seed(0)
@@ -332,6 +333,10 @@ def note_for(kind, name, family):
 for sample in manifest:
     kind, name = sample["file"].split("/", 1)
     sample["note"] = sample["note"] or note_for(kind, name, sample["family"])
+    # Pinned: a sample proven under its loader cannot change without the suite noticing, even
+    # where the loader (torch) is not installed to prove it again.
+    with open(os.path.join(OUT, sample["file"]), "rb") as f:
+        sample["sha256"] = hashlib.sha256(f.read()).hexdigest()
 
 with open(os.path.join(OUT, "corpus.json"), "w") as f:
     json.dump({"generated_by": "scripts/make-scan-corpus.py", "samples": manifest}, f, indent=1)

@@ -2,14 +2,27 @@
 # Installs the real peer tools the tests run: Python peers (model_signing, the OMS reference,
 # and the libraries that write and load the scanner corpus) into ./.venv, and Microsoft's
 # SARIF validator (npm) into ./.tools. Idempotent: does nothing when nothing changed.
+#
+#   scripts/setup-peers.sh           the suite's peers (about 1 GB)
+#   scripts/setup-peers.sh --torch   and PyTorch (5 GB more, with the CUDA runtime PyPI bundles),
+#                                    to prove the corpus's torch samples under torch.load
 set -euo pipefail
 cd "$(dirname "$0")/.."
-requirements=scripts/peers-requirements.txt
+base=scripts/peers-requirements.txt
+torch=scripts/peers-torch-requirements.txt
+base_sum=$(cat "$base" | sha256sum | cut -d' ' -f1)
+torch_sum=$(cat "$base" "$torch" | sha256sum | cut -d' ' -f1)
 stamp=.venv/.modelseal-peers.sha256
-want=$(sha256sum "$requirements" | cut -d' ' -f1)
-if ! { [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x .venv/bin/model_signing ]; }; then
+have=$(cat "$stamp" 2>/dev/null || true)
+if [ "${1:-}" = "--torch" ]; then
+  requirements=$torch want=$torch_sum ok="$torch_sum"
+else
+  requirements=$base want=$base_sum ok="$base_sum $torch_sum"
+fi
+if ! { [ -x .venv/bin/model_signing ] && [[ " $ok " == *" $have "* ]] && [ -n "$have" ]; }; then
   python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check -r "$requirements"
+  # No download cache: it would double the disk the wheels take.
+  .venv/bin/pip install --quiet --no-cache-dir --disable-pip-version-check -r "$requirements"
   echo "$want" > "$stamp"
 fi
 sarif_validator=@microsoft/sarif-multitool@5.7.0

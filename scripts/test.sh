@@ -13,5 +13,5 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --all-features --locked
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --locked --quiet
 # The fuzz targets (run with scripts/fuzz.sh) must keep compiling.
-cargo check --manifest-path fuzz/Cargo.toml --locked --quiet
+cargo check --manifest-path fuzz/Cargo.toml --target-dir target --locked --quiet
 echo "all checks passed"

@@ -4,7 +4,9 @@
 //! documents, peer fixtures) and the real peers (the `.venv` that `scripts/setup-peers.sh`
 //! fills, executables such as `model_signing`). A test whose peer is missing skips through
 //! [`skip`], which fails instead when `MODELSEAL_REQUIRE_PEERS` is set, as CI sets it, so a
-//! suite can never pass by skipping there.
+//! suite can never pass by skipping there. Peers of the optional torch tier
+//! (`scripts/setup-peers.sh --torch`, 5 GB that CI machines are not guaranteed to have) skip
+//! through [`skip_optional`], which fails only when `MODELSEAL_REQUIRE_PEERS=all`.
 
 #![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
 #![allow(clippy::print_stderr)] // a skip says why on stderr, which the test harness shows
@@ -27,6 +29,20 @@ pub fn skip<T>(why: &str) -> Option<T> {
         "required but missing (MODELSEAL_REQUIRE_PEERS is set): {why}"
     );
     eprintln!("skipping: {why}");
+    None
+}
+
+/// Like [`skip`], for a peer of the optional torch tier: fails only when
+/// `MODELSEAL_REQUIRE_PEERS=all`.
+///
+/// # Panics
+/// When `MODELSEAL_REQUIRE_PEERS` is `all`.
+pub fn skip_optional<T>(why: &str) -> Option<T> {
+    assert!(
+        std::env::var_os("MODELSEAL_REQUIRE_PEERS").is_none_or(|v| v != "all"),
+        "required but missing (MODELSEAL_REQUIRE_PEERS=all): {why}"
+    );
+    eprintln!("skipping (optional torch tier, scripts/setup-peers.sh --torch): {why}");
     None
 }
 
@@ -56,6 +72,19 @@ pub fn venv() -> Option<PathBuf> {
 /// A Python that can import every module in `modules` (comma-separated, as in an `import`
 /// statement): `$MODELSEAL_PYTHON`, or the workspace `.venv`'s.
 pub fn python_with(modules: &str) -> Option<PathBuf> {
+    find_python(modules).or_else(|| {
+        skip(&format!(
+            "no Python with {modules} (run scripts/setup-peers.sh)"
+        ))
+    })
+}
+
+/// [`python_with`] for modules of the optional torch tier.
+pub fn python_with_optional(modules: &str) -> Option<PathBuf> {
+    find_python(modules).or_else(|| skip_optional(&format!("no Python with {modules}")))
+}
+
+fn find_python(modules: &str) -> Option<PathBuf> {
     let candidates = [
         std::env::var_os("MODELSEAL_PYTHON").map(PathBuf::from),
         Some(workspace().join(".venv/bin/python")),
@@ -63,16 +92,12 @@ pub fn python_with(modules: &str) -> Option<PathBuf> {
     let imports = |python: &PathBuf| {
         python.is_file()
             && Command::new(python)
-                .env("KERAS_BACKEND", "torch")
+                .env("KERAS_BACKEND", "jax")
                 .args(["-c", &format!("import {modules}")])
                 .output()
                 .is_ok_and(|o| o.status.success())
     };
-    candidates.into_iter().flatten().find(imports).or_else(|| {
-        skip(&format!(
-            "no Python with {modules} (run scripts/setup-peers.sh)"
-        ))
-    })
+    candidates.into_iter().flatten().find(imports)
 }
 
 /// The executable `name`: `$<env_var>`, the workspace `.venv`'s, or on `PATH`.

@@ -2,7 +2,9 @@
 //! libraries: every malicious sample is found (high or critical), every benign one is clean
 //! (nothing above medium), and — where the libraries are installed (scripts/setup-peers.sh;
 //! required when `MODELSEAL_REQUIRE_PEERS` is set) — every malicious sample is proven to execute
-//! its payload under the real loader and every benign one to load.
+//! its payload under the real loader and every benign one to load. The torch samples are proven
+//! where the optional torch tier is installed (`scripts/setup-peers.sh --torch`); everywhere,
+//! each sample must still be the bytes corpus.json pins, so none changes without a new proof.
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)] // test helpers; skip notes
 
@@ -20,6 +22,14 @@ struct Sample {
     malicious: bool,
     family: String,
     loader: String,
+    sha256: String,
+}
+
+impl Sample {
+    /// Loaded by PyTorch, the optional peer tier.
+    fn needs_torch(&self) -> bool {
+        self.loader.starts_with("torch")
+    }
 }
 
 fn samples() -> Vec<Sample> {
@@ -34,6 +44,7 @@ fn samples() -> Vec<Sample> {
             malicious: s["kind"] == "malicious",
             family: s["family"].as_str().unwrap().to_owned(),
             loader: s["loader"].as_str().unwrap().to_owned(),
+            sha256: s["sha256"].as_str().unwrap().to_owned(),
         })
         .collect()
 }
@@ -69,19 +80,40 @@ fn every_malicious_sample_is_high_or_critical_and_every_benign_one_is_clean() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// The Python with the real libraries: `$MODELSEAL_PYTHON`, or the workspace `.venv`.
-fn python() -> Option<PathBuf> {
-    modelseal_test::python_with(
-        "numpy, sklearn, joblib, gguf, jinja2, safetensors, onnx, torch, keras, h5py",
-    )
+#[test]
+fn every_sample_is_the_one_corpus_json_pins() {
+    use sha2::Digest as _;
+    let changed: Vec<String> = samples()
+        .into_iter()
+        .filter(|s| {
+            let bytes = std::fs::read(root().join(&s.file)).unwrap();
+            format!("{:x}", sha2::Sha256::digest(&bytes)) != s.sha256
+        })
+        .map(|s| s.file)
+        .collect();
+    assert!(
+        changed.is_empty(),
+        "changed since scripts/make-scan-corpus.py wrote them: {changed:?}"
+    );
 }
+
+/// The Python with the real libraries: `$MODELSEAL_PYTHON`, or the workspace `.venv`.
+const LIBRARIES: &str = "numpy, sklearn, joblib, gguf, jinja2, safetensors, onnx, keras, h5py";
 
 #[test]
 fn malicious_samples_execute_and_benign_samples_load_under_the_real_loaders() {
-    let Some(python) = python() else { return };
+    let Some(python) = modelseal_test::python_with(LIBRARIES) else {
+        return;
+    };
+    let with_torch = modelseal_test::python_with_optional(&format!("{LIBRARIES}, torch"));
+    let has_torch = with_torch.is_some();
+    let samples = samples()
+        .into_iter()
+        .filter(move |s| has_torch || !s.needs_torch());
+    let python = with_torch.unwrap_or(python);
     let loader = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/load-sample.py");
     // Loaders start slowly (importing torch takes seconds): run them side by side.
-    let queue = std::sync::Mutex::new(samples().into_iter());
+    let queue = std::sync::Mutex::new(samples);
     let failures = std::sync::Mutex::new(Vec::new());
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
     std::thread::scope(|scope| {
