@@ -5,6 +5,7 @@
 //! run through a symbolic unpickler ([`pickle`]) whose every import is judged by an
 //! allowlist-first [`Policy`]. Reports are data ([`ScanReport`]); the CLI renders them.
 
+#![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
 mod context;
 mod finding;

@@ -1,7 +1,6 @@
 //! Pickle: opcode decoding and symbolic execution.
 
 pub mod compat;
-pub mod ops;
 pub mod vm;
 
 pub use vm::{Analysis, Event, GlobalOpcode, GlobalUse, Stream, analyze};

@@ -8,8 +8,10 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use modelseal_formats::FormatError;
+use modelseal_formats::pickle::{Decoder, HIGHEST_PROTOCOL, Instruction, Int, Op};
+
 use super::compat::python3_name;
-use super::ops::{Arg, DecodeError, Decoder, Op, code};
 
 /// How a global was named in the stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -346,68 +348,89 @@ impl Machine<'_> {
         Ok(Value::Global(self.analysis.globals.len() - 1))
     }
 
-    /// Executes one opcode; `Ok(true)` at STOP.
+    /// Executes one opcode.
     #[allow(clippy::too_many_lines)] // one arm per opcode reads best as one match
-    fn step(&mut self, op: Op<'_>) -> Step {
-        #[allow(clippy::wildcard_imports)] // the opcode table
-        use code::*;
-        let offset = op.offset;
-        match (op.code, op.arg) {
-            (MARK, _) => self.marks.push(self.stack.len()),
-            (STOP, _) => {
+    fn step(&mut self, instruction: Instruction<'_>) -> Step {
+        let Instruction { offset, op } = instruction;
+        let opcode = op.code();
+        match op {
+            Op::Mark => self.marks.push(self.stack.len()),
+            Op::Stop => {
                 // The loaded object is returned, not called: a global that is only part of it
                 // is referenced (medium), not reached.
                 self.pop()?;
                 return Ok(Flow::Stop);
             }
-            (POP, _) => {
+            Op::Pop => {
                 if self.marks.last() == Some(&self.stack.len()) {
                     self.marks.pop();
                 } else {
                     self.pop()?;
                 }
             }
-            (POP_MARK, _) => {
+            Op::PopMark => {
                 self.pop_mark()?;
             }
-            (DUP, _) => {
+            Op::Dup => {
                 let top = self.top()?;
                 self.stack.push(top);
             }
-            (PROTO, Arg::Proto(p)) => {
-                if p > 5 {
+            Op::Proto(p) => {
+                if p > HIGHEST_PROTOCOL {
                     return Err(format!("unsupported pickle protocol: {p}"));
                 }
                 self.protocol = p;
             }
-            (FRAME | READONLY_BUFFER, _) => {}
-            (NEXT_BUFFER, _) => self.stack.push(Value::Scalar),
-            (_, Arg::Str(s)) => {
+            Op::Frame(_) | Op::ReadonlyBuffer => {}
+            Op::NextBuffer => self.stack.push(Value::Scalar),
+            Op::String(s)
+            | Op::BinString(s)
+            | Op::ShortBinString(s)
+            | Op::Unicode(s)
+            | Op::BinUnicode(s)
+            | Op::ShortBinUnicode(s)
+            | Op::BinUnicode8(s) => {
                 // Strings are charged once, when made; DUP and memo GET share them.
                 self.analysis.kept += s.len();
                 self.stack.push(Value::Str(Rc::from(s.as_ref())));
             }
-            (_, Arg::Int(i)) => self.stack.push(Value::Int(i)),
-            (_, Arg::BigInt | Arg::Float(_) | Arg::Bool(_) | Arg::Bytes(_)) | (NONE, _) => {
-                self.stack.push(Value::Scalar);
-            }
-            (PERSID, Arg::PersId(_)) => {
+            Op::Int(Int::Small(i))
+            | Op::Long(Int::Small(i))
+            | Op::Long1(Int::Small(i))
+            | Op::Long4(Int::Small(i)) => self.stack.push(Value::Int(i)),
+            Op::BinInt(i) => self.stack.push(Value::Int(i64::from(i))),
+            Op::BinInt1(i) => self.stack.push(Value::Int(i64::from(i))),
+            Op::BinInt2(i) => self.stack.push(Value::Int(i64::from(i))),
+            Op::Int(_)
+            | Op::Long(_)
+            | Op::Long1(_)
+            | Op::Long4(_)
+            | Op::Float(_)
+            | Op::BinFloat(_)
+            | Op::NewTrue
+            | Op::NewFalse
+            | Op::BinBytes(_)
+            | Op::ShortBinBytes(_)
+            | Op::BinBytes8(_)
+            | Op::ByteArray8(_)
+            | Op::None => self.stack.push(Value::Scalar),
+            Op::PersId(_) => {
                 self.analysis.kept += Cost::EVENT;
                 self.analysis.events.push(Event::PersistentLoad { offset });
                 self.push_node(NodeKind::CallResult("persistent_load".into()), vec![]);
             }
-            (BINPERSID, _) => {
+            Op::BinPersId => {
                 let pid = self.pop()?;
                 self.analysis.kept += Cost::EVENT;
                 self.analysis.events.push(Event::PersistentLoad { offset });
                 self.reach(&pid);
                 self.push_node(NodeKind::CallResult("persistent_load".into()), vec![pid]);
             }
-            (GLOBAL, Arg::Global(module, name)) => {
+            Op::Global { module, name } => {
                 let g = self.global(&module, &name, offset, GlobalOpcode::Global)?;
                 self.stack.push(g);
             }
-            (STACK_GLOBAL, _) => {
+            Op::StackGlobal => {
                 let name = self.pop()?;
                 let module = self.pop()?;
                 match (module, name) {
@@ -432,13 +455,13 @@ impl Machine<'_> {
                     _ => return Err("STACK_GLOBAL requires str".to_owned()),
                 }
             }
-            (INST, Arg::Global(module, name)) => {
+            Op::Inst { module, name } => {
                 let args = self.pop_mark()?;
                 let class = self.global(&module, &name, offset, GlobalOpcode::Inst)?;
                 let result = self.call(&class, args, offset);
                 self.stack.push(result);
             }
-            (OBJ, _) => {
+            Op::Obj => {
                 let mut items = self.pop_mark()?;
                 if items.is_empty() {
                     return Err("OBJ without a class".to_owned());
@@ -448,92 +471,113 @@ impl Machine<'_> {
                 self.stack.push(result);
             }
             // REDUCE calls callable(*args); NEWOBJ calls cls.__new__(cls, *args).
-            (REDUCE | NEWOBJ, _) => {
+            Op::Reduce | Op::NewObj => {
                 let args = self.pop()?;
                 let callable = self.pop()?;
                 let result = self.call(&callable, vec![args], offset);
                 self.stack.push(result);
             }
-            (NEWOBJ_EX, _) => {
+            Op::NewObjEx => {
                 let kwargs = self.pop()?;
                 let args = self.pop()?;
                 let class = self.pop()?;
                 let result = self.call(&class, vec![args, kwargs], offset);
                 self.stack.push(result);
             }
-            (EXT1 | EXT2 | EXT4, Arg::Ext(code)) => {
-                if code == 0 {
-                    return Err("EXT specifies code <= 0".to_owned());
-                }
-                self.analysis.kept += Cost::EVENT;
-                self.analysis.events.push(Event::Extension { offset, code });
-                self.stack.push(Value::Extension(code));
-            }
-            (BUILD, _) => {
+            Op::Ext1(code) => self.extension(code.into(), offset)?,
+            Op::Ext2(code) => self.extension(code.into(), offset)?,
+            Op::Ext4(code) => self.extension(code, offset)?,
+            Op::Build => {
                 let state = self.pop()?;
                 let target = self.top()?;
                 // BUILD calls __setstate__ or updates __dict__: code of the target's class
                 // runs with the state.
                 self.reach(&state);
-                self.add_children(&target, vec![state.clone()], offset, BUILD);
+                self.add_children(&target, vec![state.clone()], offset, opcode);
                 if self.joblib
                     && let Some(flow) = joblib_array(&target, &state)
                 {
                     return Ok(flow);
                 }
             }
-            (EMPTY_DICT | EMPTY_LIST | EMPTY_TUPLE | EMPTY_SET, _) => {
+            Op::EmptyDict | Op::EmptyList | Op::EmptyTuple | Op::EmptySet => {
                 self.push_node(NodeKind::Container, vec![]);
             }
-            (DICT | LIST | TUPLE | FROZENSET, _) => {
+            Op::Dict | Op::List | Op::Tuple | Op::FrozenSet => {
                 let items = self.pop_mark()?;
                 self.push_node(NodeKind::Container, items);
             }
-            (TUPLE1 | TUPLE2 | TUPLE3, _) => {
-                let n = usize::from(op.code - TUPLE1 + 1);
-                let mut items = Vec::with_capacity(n);
-                for _ in 0..n {
-                    items.push(self.pop()?);
-                }
-                items.reverse();
-                self.push_node(NodeKind::Container, items);
-            }
-            (APPEND, _) => {
+            Op::Tuple1 => self.tuple(1)?,
+            Op::Tuple2 => self.tuple(2)?,
+            Op::Tuple3 => self.tuple(3)?,
+            Op::Append => {
                 let item = self.pop()?;
                 let target = self.top()?;
-                self.add_children(&target, vec![item], offset, APPEND);
+                self.add_children(&target, vec![item], offset, opcode);
             }
-            (SETITEM, _) => {
+            Op::SetItem => {
                 let value = self.pop()?;
                 let key = self.pop()?;
                 let target = self.top()?;
-                self.add_children(&target, vec![key, value], offset, SETITEM);
+                self.add_children(&target, vec![key, value], offset, opcode);
             }
-            (APPENDS | SETITEMS | ADDITEMS, _) => {
+            Op::Appends | Op::SetItems | Op::AddItems => {
                 let items = self.pop_mark()?;
                 let target = self.top()?;
-                self.add_children(&target, items, offset, op.code);
+                self.add_children(&target, items, offset, opcode);
             }
-            (GET | BINGET | LONG_BINGET, Arg::Memo(index)) => {
-                let value = self
-                    .memo
-                    .get(&index)
-                    .cloned()
-                    .ok_or_else(|| format!("Memo value not found at index {index}"))?;
-                self.stack.push(value);
-            }
-            (PUT | BINPUT | LONG_BINPUT, Arg::Memo(index)) => {
-                let top = self.top()?;
-                self.memo.insert(index, top);
-            }
-            (MEMOIZE, _) => {
-                let top = self.top()?;
+            Op::Get(index) => self.get(index)?,
+            Op::BinGet(index) => self.get(index.into())?,
+            Op::LongBinGet(index) => self.get(index.into())?,
+            Op::Put(index) => self.put(index)?,
+            Op::BinPut(index) => self.put(index.into())?,
+            Op::LongBinPut(index) => self.put(index.into())?,
+            Op::Memoize => {
                 let index = self.memo.len() as u64;
-                self.memo.insert(index, top);
+                self.put(index)?;
             }
-            (other, _) => return Err(format!("opcode {other:#04x} with an unexpected argument")),
         }
         Ok(Flow::Continue)
+    }
+
+    /// EXT1/2/4: pushes the callable registered under `code` in the extension registry.
+    fn extension(&mut self, code: u32, offset: usize) -> Result<(), String> {
+        if code == 0 {
+            return Err("EXT specifies code <= 0".to_owned());
+        }
+        self.analysis.kept += Cost::EVENT;
+        self.analysis.events.push(Event::Extension { offset, code });
+        self.stack.push(Value::Extension(code));
+        Ok(())
+    }
+
+    /// TUPLE1/2/3: a tuple of the top `n` items.
+    fn tuple(&mut self, n: usize) -> Result<(), String> {
+        let mut items = Vec::with_capacity(n);
+        for _ in 0..n {
+            items.push(self.pop()?);
+        }
+        items.reverse();
+        self.push_node(NodeKind::Container, items);
+        Ok(())
+    }
+
+    /// GET and its binary forms: pushes a memo entry.
+    fn get(&mut self, index: u64) -> Result<(), String> {
+        let value = self
+            .memo
+            .get(&index)
+            .cloned()
+            .ok_or_else(|| format!("Memo value not found at index {index}"))?;
+        self.stack.push(value);
+        Ok(())
+    }
+
+    /// PUT, its binary forms and MEMOIZE: stores the top of the stack.
+    fn put(&mut self, index: u64) -> Result<(), String> {
+        let top = self.top()?;
+        self.memo.insert(index, top);
+        Ok(())
     }
 }
 
@@ -620,6 +664,19 @@ fn dtype_itemsize(code: &str) -> Option<u64> {
     Some(if kind == 'U' { n.checked_mul(4)? } else { n })
 }
 
+/// What the real loader says when it stops here (decoding errors carry offsets and kinds; the
+/// messages in reports stay the ones a Python user knows from CPython).
+const TRUNCATED: &str = "pickle data was truncated";
+
+fn loader_message(error: &FormatError) -> String {
+    match error {
+        FormatError::Truncated { .. } => TRUNCATED.to_owned(),
+        FormatError::UnknownOpcode { code, .. } => format!("invalid load key {code:#04x}"),
+        FormatError::Invalid { what, .. } => format!("malformed argument: {what}"),
+        other => other.to_string(),
+    }
+}
+
 /// Runs one stream from `start`; returns its report and whether it reached STOP.
 fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) -> (Stream, bool) {
     let mut machine = Machine {
@@ -636,17 +693,17 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
     let mut opcodes = 0;
     let mut error = None;
     let mut stopped = false;
-    while let Some(op) = decoder.next_op() {
-        let op = match op {
-            Ok(op) => op,
+    while let Some(decoded) = decoder.next() {
+        let instruction = match decoded {
+            Ok(instruction) => instruction,
             Err(e) => {
-                error = Some((decoder.position(), e.to_string()));
+                error = Some((decoder.offset(), loader_message(&e)));
                 break;
             }
         };
         opcodes += 1;
-        let at = op.offset;
-        let flow = machine.step(op);
+        let at = instruction.offset;
+        let flow = machine.step(instruction);
         if machine.over_budget() {
             machine.analysis.too_complex = Some(at);
             error = Some((at, "the scanner's memory budget ran out".to_owned()));
@@ -660,9 +717,9 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
             }
             Ok(Flow::SkipArray { bytes, aligned }) => {
                 machine.analysis.joblib_arrays += 1;
-                let mut pos = decoder.position() as u64;
+                let mut pos = decoder.offset() as u64;
                 if aligned {
-                    let padding = data.get(decoder.position()).copied().map_or(0, u64::from);
+                    let padding = data.get(decoder.offset()).copied().map_or(0, u64::from);
                     pos += 1 + padding;
                 }
                 let end = pos
@@ -671,19 +728,19 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
                     .filter(|end| *end <= data.len());
                 let Some(end) = end else {
                     error = Some((
-                        decoder.position(),
+                        decoder.offset(),
                         "joblib array data is truncated".to_owned(),
                     ));
                     break;
                 };
-                decoder.set_position(end);
+                decoder.seek(end);
             }
             Ok(Flow::NestedPickle) => {
                 machine.analysis.joblib_arrays += 1;
                 // joblib reads an object array with plain `pickle.load`: no arrays inside it
                 // (and no recursion for a hostile file to nest).
                 let (nested, nested_stopped) =
-                    run_stream(data, decoder.position(), machine.analysis, false);
+                    run_stream(data, decoder.offset(), machine.analysis, false);
                 let end = nested.end;
                 machine.analysis.kept += Cost::STREAM;
                 machine.analysis.streams.push(nested);
@@ -695,7 +752,7 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
                     error = Some((end, "the nested object-array pickle is broken".to_owned()));
                     break;
                 }
-                decoder.set_position(end);
+                decoder.seek(end);
             }
             Err(message) => {
                 error = Some((at, message));
@@ -704,7 +761,7 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
         }
     }
     if !stopped && error.is_none() {
-        error = Some((decoder.position(), DecodeError::Truncated.to_string()));
+        error = Some((decoder.offset(), TRUNCATED.to_owned()));
     }
     let protocol = machine.protocol;
     for node in &machine.nodes {
@@ -713,7 +770,7 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
     (
         Stream {
             start,
-            end: decoder.position(),
+            end: decoder.offset(),
             opcodes,
             protocol,
             error,
@@ -779,8 +836,7 @@ fn analyze_as(data: &[u8], joblib: bool, budget: usize) -> Analysis {
     let mut pos = 0;
     while pos < data.len() {
         let first = pos == 0;
-        let looks_like_pickle =
-            data[pos] == code::PROTO && data.get(pos + 1).is_some_and(|p| *p <= 5);
+        let looks_like_pickle = modelseal_formats::pickle::starts_with_proto(&data[pos..]);
         if !first && !looks_like_pickle {
             // Try it on a scratch analysis: keep it only if it is a whole clean stream.
             let mut scratch = Analysis {
@@ -811,6 +867,8 @@ fn analyze_as(data: &[u8], joblib: bool, budget: usize) -> Analysis {
 
 #[cfg(test)]
 mod tests {
+    use modelseal_formats::pickle::code;
+
     use super::*;
 
     fn names(a: &Analysis) -> Vec<(String, bool, bool)> {
