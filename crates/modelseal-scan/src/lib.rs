@@ -20,5 +20,5 @@ pub use context::{Context, Limits};
 pub use finding::{Finding, Location};
 // The scanner's severities and rule ids are the shared report vocabulary.
 pub use modelseal_report::{RuleId, Severity};
-pub use policy::{Policy, PolicyFile, Verdict};
+pub use policy::{Policy, PolicyError, PolicyFile, Verdict};
 pub use scan::{FileReport, ScanError, ScanOptions, ScanReport, scan_file, scan_paths};

@@ -17,21 +17,28 @@ use super::compat::python3_name;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum GlobalOpcode {
+    /// GLOBAL: module and name as text lines in the stream.
     Global,
+    /// `STACK_GLOBAL`: module and name taken from the stack (protocol 4 and later).
     StackGlobal,
+    /// INST: a protocol-0 import that also calls what it imports.
     Inst,
 }
 
 /// One global import the loader performs.
 #[derive(Debug, Clone)]
 pub struct GlobalUse {
+    /// The module as the stream names it.
     pub module: String,
+    /// The attribute as the stream names it (dotted from protocol 4 on).
     pub name: String,
     /// The Python 3 name `fix_imports` maps to, when it differs (protocol < 3 only).
     pub remapped: Option<(String, String)>,
     /// The stream's protocol when the global was loaded (protocol ≥ 4 walks dotted names).
     pub protocol: u8,
+    /// Where the importing opcode starts in the input.
     pub offset: usize,
+    /// Which opcode imports it.
     pub opcode: GlobalOpcode,
     /// Called directly (REDUCE, NEWOBJ, INST, OBJ).
     pub called: bool,
@@ -45,27 +52,50 @@ pub enum Event {
     /// BUILD, APPEND(S), SETITEM(S) or ADDITEMS applied to a global object itself: writes to a
     /// module, class or shared container of the loading process.
     MutatesGlobal {
+        /// Where the mutating opcode starts.
         offset: usize,
+        /// The global's index in [`Analysis::globals`].
         global: usize,
+        /// The mutating opcode's byte ([`modelseal_formats::pickle::code`]).
         opcode: u8,
     },
     /// EXT1/2/4: a callable looked up in the copyreg extension registry at load time.
-    Extension { offset: usize, code: u32 },
+    Extension {
+        /// Where the EXT opcode starts.
+        offset: usize,
+        /// The registry code.
+        code: u32,
+    },
     /// A call whose callable is not a global: the result of another call, or an extension.
-    DynamicCall { offset: usize, callee: String },
+    DynamicCall {
+        /// Where the calling opcode starts.
+        offset: usize,
+        /// What is called, for messages ("the value returned by os.getenv").
+        callee: String,
+    },
     /// A persistent id handed to the loader's `persistent_load`.
-    PersistentLoad { offset: usize },
+    PersistentLoad {
+        /// Where PERSID or BINPERSID starts.
+        offset: usize,
+    },
     /// `STACK_GLOBAL` whose module or name is not a string in the stream but a value made at
     /// load time (a call's result, an imported constant): what it imports is unknowable.
-    ComputedGlobal { offset: usize },
+    ComputedGlobal {
+        /// Where `STACK_GLOBAL` starts.
+        offset: usize,
+    },
 }
 
 /// One pickle stream (from its first opcode to STOP or to the error that ends it).
 #[derive(Debug, Clone)]
 pub struct Stream {
+    /// Where its first opcode starts in the input.
     pub start: usize,
+    /// Where decoding stopped: after STOP, or where the error left off.
     pub end: usize,
+    /// How many opcodes were decoded and run.
     pub opcodes: usize,
+    /// The last protocol a PROTO opcode declared (0 without one).
     pub protocol: u8,
     /// Where and why the real loader would raise, if it would.
     pub error: Option<(usize, String)>,
@@ -100,10 +130,14 @@ impl Cost {
     const STREAM: usize = 96;
 }
 
+/// What running every pickle stream of an input found; the scanner judges it.
 #[derive(Debug, Default)]
 pub struct Analysis {
+    /// Every stream run, in input order (a joblib object array's nested stream included).
     pub streams: Vec<Stream>,
+    /// Every import, in the order the loader performs them.
     pub globals: Vec<GlobalUse>,
+    /// Every other way the pickle reaches code, in order.
     pub events: Vec<Event>,
     /// Offset of bytes after the last stream that are not a pickle.
     pub trailing_data: Option<usize>,
@@ -382,7 +416,6 @@ impl Machine<'_> {
                 self.protocol = p;
             }
             Op::Frame(_) | Op::ReadonlyBuffer => {}
-            Op::NextBuffer => self.stack.push(Value::Scalar),
             Op::String(s)
             | Op::BinString(s)
             | Op::ShortBinString(s)
@@ -413,6 +446,7 @@ impl Machine<'_> {
             | Op::ShortBinBytes(_)
             | Op::BinBytes8(_)
             | Op::ByteArray8(_)
+            | Op::NextBuffer
             | Op::None => self.stack.push(Value::Scalar),
             Op::PersId(_) => {
                 self.analysis.kept += Cost::EVENT;
