@@ -24,7 +24,9 @@ mod write;
 pub use confine::{confine, relative_inside};
 pub use error::{FileKind, FsError, Op, Reason};
 pub use lock::{PathLock, Wait, lock_path};
-pub use move_durable::{MoveOptions, MoveStep, leftovers, move_durable, tombstone_of};
+pub use move_durable::{
+    MoveOptions, MoveStep, finish_interrupted_move, leftovers, move_durable, tombstone_of,
+};
 pub use ops::{
     canonicalize, copy_file, create_dir, create_dir_all, exists, metadata, read_dir_sorted,
     read_link, remove, remove_file, rename, symlink_metadata, sync_dir,

@@ -111,6 +111,27 @@ pub fn move_durable(
     Ok(())
 }
 
+/// Finishes a [`move_durable`] from `from` to `to` that was killed after the whole copy got
+/// its name but before the original went: if `from` is still there and is the same tree as
+/// `to` (kinds, link targets and bytes), it goes the way `move_durable` removes an original
+/// (a tombstone first). Returns whether it did. Anything else at `from` (another model put
+/// there since) is left alone. Callers hold the lock on `from`.
+pub fn finish_interrupted_move(from: &Path, to: &Path) -> Result<bool, FsError> {
+    if !crate::exists(from) || !crate::exists(to) || first_difference(from, to, "")?.is_some() {
+        return Ok(false);
+    }
+    let tombstone = tombstone_of(from);
+    if crate::exists(&tombstone) {
+        crate::remove(&tombstone)?;
+    }
+    crate::rename(from, &tombstone)?;
+    if let Some(parent) = from.parent().filter(|p| !p.as_os_str().is_empty()) {
+        let _ = crate::sync_dir(parent);
+    }
+    crate::remove(&tombstone)?;
+    Ok(true)
+}
+
 /// Where [`move_durable`] builds the copy of a move to `to`: `.NAME.partial` beside it.
 fn partial_of(to: &Path) -> std::path::PathBuf {
     hidden_beside(to, ".partial")

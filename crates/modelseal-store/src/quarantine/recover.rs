@@ -4,7 +4,9 @@
 //! - a hidden staging directory `.<id>.new` holds only an incident that never went live;
 //! - a `.<name>.partial` copy exists only until the whole copy has its name (the original is
 //!   untouched until then);
-//! - a `.<name>.modelseal-tombstone` exists only once the whole copy is in place.
+//! - a `.<name>.modelseal-tombstone` exists only once the whole copy is in place;
+//! - an original still at its path beside a whole copy in quarantine (killed between the
+//!   two) is removed only when it is byte for byte that copy.
 //!
 //! Each is removed only when no live process holds its incident's lock.
 
@@ -45,9 +47,20 @@ pub fn recover(dir: &Path) -> Result<Vec<PathBuf>, QuarantineError> {
         let mut garbage: Vec<PathBuf> = Vec::new();
         // A partial copy into quarantine, and the tombstone of a release's original.
         garbage.extend(modelseal_fs::leftovers(&model, &model));
-        // The tombstone of the original beside its old path: only once the model is here.
         if modelseal_fs::exists(&model) {
+            // The tombstone of the original beside its old path: only once the model is here.
             garbage.push(modelseal_fs::tombstone_of(&incident.original_path));
+            // Killed after the copy was in place but before the original went: the original
+            // is still at its path, identical to the copy. It goes now (under its own lock);
+            // a different model put there since stays.
+            if incident.release.is_none()
+                && let Ok(Some(_original)) =
+                    modelseal_fs::lock_path(&incident.original_path, Wait::Try)
+                && modelseal_fs::finish_interrupted_move(&incident.original_path, &model)
+                    .unwrap_or(false)
+            {
+                removed.push(incident.original_path.clone());
+            }
         }
         for path in garbage {
             if modelseal_fs::exists(&path) && modelseal_fs::remove(&path).is_ok() {
