@@ -10,6 +10,7 @@ mod hostile;
 mod interop;
 mod keys;
 mod messages;
+mod quarantine;
 mod quarantine_kill;
 mod sbom;
 mod scan;

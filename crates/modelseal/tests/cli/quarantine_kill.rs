@@ -35,7 +35,11 @@ impl Rng {
 fn make_model(root: &Path) -> (PathBuf, BTreeMap<PathBuf, Vec<u8>>) {
     let model = root.join("victim");
     fs::create_dir_all(model.join("shards")).unwrap();
-    fs::write(model.join("config.json"), b"{\"architectures\": [\"Tiny\"]}").unwrap();
+    fs::write(
+        model.join("config.json"),
+        b"{\"architectures\": [\"Tiny\"]}",
+    )
+    .unwrap();
     for i in 0..8u8 {
         let bytes: Vec<u8> = (0..64 * 1024u32)
             .map(|j| (j.wrapping_mul(31).wrapping_add(u32::from(i) * 7) >> 3) as u8)
@@ -189,7 +193,12 @@ fn kill_9_at_random_moments_never_leaves_a_partial_model_at_its_path() {
             let started = Instant::now();
             let status = check(&model, &quarantine, &log).status().unwrap();
             spans.push(started.elapsed());
-            assert_eq!(status.code(), Some(1), "{}: a failing model exits 1", mode.name);
+            assert_eq!(
+                status.code(),
+                Some(1),
+                "{}: a failing model exits 1",
+                mode.name
+            );
             assert_eq!(incidents(&quarantine).len(), 1);
         }
         spans.sort();
@@ -221,7 +230,11 @@ fn kill_9_at_random_moments_never_leaves_a_partial_model_at_its_path() {
             // Never part of the model at its path; whole in one place at least.
             let in_place = model.exists();
             if in_place {
-                assert_eq!(snapshot(&model), before, "{context}: partial model in place");
+                assert_eq!(
+                    snapshot(&model),
+                    before,
+                    "{context}: partial model in place"
+                );
             }
             let arrived: Vec<PathBuf> = incidents(&quarantine)
                 .into_iter()
@@ -229,7 +242,11 @@ fn kill_9_at_random_moments_never_leaves_a_partial_model_at_its_path() {
                 .collect();
             assert!(arrived.len() <= 1, "{context}: two copies in quarantine");
             for copy in &arrived {
-                assert_eq!(snapshot(copy), before, "{context}: partial model in quarantine");
+                assert_eq!(
+                    snapshot(copy),
+                    before,
+                    "{context}: partial model in quarantine"
+                );
             }
             assert!(
                 in_place || !arrived.is_empty(),
@@ -262,7 +279,10 @@ fn kill_9_at_random_moments_never_leaves_a_partial_model_at_its_path() {
                 matches!(status.code(), Some(1 | 3)),
                 "{context}: the next run exited {status:?}"
             );
-            assert!(!model.exists(), "{context}: the next run left the model in place");
+            assert!(
+                !model.exists(),
+                "{context}: the next run left the model in place"
+            );
             let arrived: Vec<PathBuf> = incidents(&quarantine)
                 .into_iter()
                 .filter_map(|(_, m)| m)
