@@ -255,6 +255,7 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process: the size does not matter
 pub enum QuarantineCommand {
     /// List the incidents in a quarantine directory, oldest first.
     List(QuarantineListArgs),

@@ -258,7 +258,7 @@ fn write_checkpoint(
 }
 
 /// An over-long detail as a summary: its size, SHA-256 and first characters.
-fn summarise(detail: &serde_json::Value) -> serde_json::Value {
+pub(crate) fn summarise(detail: &serde_json::Value) -> serde_json::Value {
     let text = detail.to_string();
     serde_json::json!({
         "summarised": {

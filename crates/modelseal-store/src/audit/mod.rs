@@ -20,11 +20,11 @@ mod witness;
 use std::path::PathBuf;
 
 pub use entry::{Entry, Event, Line, leaf_hash};
-pub(crate) use log::cap_text;
 pub use log::{
     Actor, CheckpointPolicy, MAX_ENTRY_BYTES, MAX_TAIL_SCAN, Recorder, append, checkpoint,
     checkpoint_with_witness,
 };
+pub(crate) use log::{cap_text, summarise};
 pub use note::{Checkpoint, NoteError};
 pub use proof::{ConsistencyProof, InclusionProof, prove_consistency, prove_inclusion};
 pub use read::MAX_LINE_BYTES;

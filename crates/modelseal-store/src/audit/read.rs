@@ -118,7 +118,10 @@ pub(crate) fn for_each_entry<R: Read>(
 mod tests {
     use super::*;
 
-    fn collect(data: &[u8]) -> Vec<(usize, Vec<u8>, bool, bool, Option<u64>)> {
+    /// (number, bytes, crlf, torn, too long) of each line.
+    type Seen = (usize, Vec<u8>, bool, bool, Option<u64>);
+
+    fn collect(data: &[u8]) -> Vec<Seen> {
         let mut out = Vec::new();
         for_each_line(data, Path::new("x"), |l| {
             out.push((l.number, l.bytes.to_vec(), l.crlf, l.torn, l.too_long));

@@ -49,7 +49,9 @@ pub fn read_all(dir: &Path) -> Result<Vec<(PathBuf, String)>, AuditError> {
         let is_note = path
             .file_name()
             .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with("checkpoint-") && n.ends_with(".note"));
+            .and_then(|n| n.strip_prefix("checkpoint-"))
+            .and_then(|n| n.strip_suffix(".note"))
+            .is_some_and(|size| size.bytes().all(|b| b.is_ascii_digit()));
         if is_note {
             let note = read_note(&path)?;
             notes.push((path, note));

@@ -221,16 +221,9 @@ fn keep_signature(signature: &Path, copy: &Path) -> Result<(), FsError> {
 
 /// Findings of more than [`MAX_FINDINGS_BYTES`] as a summary: their size and SHA-256.
 fn cap_findings(findings: serde_json::Value) -> serde_json::Value {
-    let text = findings.to_string();
-    if text.len() <= MAX_FINDINGS_BYTES {
-        return findings;
+    if findings.to_string().len() <= MAX_FINDINGS_BYTES {
+        findings
+    } else {
+        crate::audit::summarise(&findings)
     }
-    use sha2::Digest;
-    serde_json::json!({
-        "summarised": {
-            "bytes": text.len(),
-            "sha256": hex::encode(sha2::Sha256::digest(text.as_bytes())),
-            "head": crate::audit::cap_text(&text, 4096),
-        }
-    })
 }

@@ -35,7 +35,7 @@ pub fn recover(dir: &Path) -> Result<Vec<PathBuf>, QuarantineError> {
             continue;
         };
         if name.starts_with('.') {
-            if name.ends_with(".new") && modelseal_fs::remove(&home).is_ok() {
+            if name.strip_suffix(".new").is_some() && modelseal_fs::remove(&home).is_ok() {
                 removed.push(home);
             }
             continue;

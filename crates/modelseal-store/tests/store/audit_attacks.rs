@@ -82,7 +82,7 @@ fn forge(path: &Path, from: u64, keep_checkpoints: bool) {
             entry.detail = serde_json::json!({ "exit": 0 });
         }
         if rewriting {
-            entry.prev = prev.clone();
+            entry.prev.clone_from(&prev);
         }
         let text = serde_json::to_string(&entry).unwrap();
         prev = hex::encode(audit::leaf_hash(text.as_bytes()));

@@ -177,7 +177,7 @@ fn recover_removes_the_leftovers_of_killed_runs_but_not_of_live_ones() {
     // A live run holds the incident: nothing of it is touched.
     let held = modelseal_fs::lock_path(&home, Wait::Try).unwrap().unwrap();
     let removed = quarantine::recover(&dir).unwrap();
-    assert_eq!(removed, [staging.clone()]);
+    assert_eq!(removed, [staging]);
     assert!(partial.exists() && original_tombstone.exists());
     drop(held);
     let mut removed = quarantine::recover(&dir).unwrap();

@@ -152,16 +152,7 @@ fn render_verify(path: &std::path::Path, report: &VerifyReport, out: &Out) {
     let name = render::name(&shown);
     if report.intact() {
         let root = &report.root[..16];
-        if !report.authenticated() {
-            // Only a key or a checkpoint kept elsewhere proves anything: a log rewritten by
-            // whoever can write it agrees with itself just as well.
-            out.line(&out.dim(&format!(
-                "! {name}: consistent, {} entries, root {root}; NOT authenticated: no --key, \
-                 so the {} checkpoint(s) in it were not checked against a key and a rewritten \
-                 log would pass too (pass --key, --trusted-checkpoint or --checkpoint-dir)",
-                report.entries, report.checkpoints_verified
-            )));
-        } else {
+        if report.authenticated() {
             let mut line = format!("{name}: intact, {} entries, root {root}", report.entries);
             let _ = write!(
                 line,
@@ -193,6 +184,15 @@ fn render_verify(path: &std::path::Path, report: &VerifyReport, out: &Out) {
                 );
             }
             out.line(&out.pass(&line));
+        } else {
+            // Only a key or a checkpoint kept elsewhere proves anything: a log rewritten by
+            // whoever can write it agrees with itself just as well.
+            out.line(&out.dim(&format!(
+                "! {name}: consistent, {} entries, root {root}; NOT authenticated: no --key, \
+                 so the {} checkpoint(s) in it were not checked against a key and a rewritten \
+                 log would pass too (pass --key, --trusted-checkpoint or --checkpoint-dir)",
+                report.entries, report.checkpoints_verified
+            )));
         }
     } else {
         out.line(&out.fail(&format!(

@@ -319,9 +319,9 @@ fn hex_leaf(line: &str) -> String {
     let mut hasher = sha2::Sha256::new();
     hasher.update([0u8]);
     hasher.update(line.as_bytes());
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hasher.finalize().iter().fold(String::new(), |mut hex, b| {
+        use std::fmt::Write as _;
+        let _ = write!(hex, "{b:02x}");
+        hex
+    })
 }

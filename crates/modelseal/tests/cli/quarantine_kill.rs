@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -129,7 +130,7 @@ fn leftovers(root: &Path) -> Vec<PathBuf> {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             if name.ends_with(".partial")
                 || name.ends_with(".modelseal-tombstone")
-                || (name.starts_with('.') && name.ends_with(".new"))
+                || (name.starts_with('.') && name.strip_suffix(".new").is_some())
             {
                 found.push(path.clone());
             }
@@ -155,16 +156,15 @@ fn modes() -> Vec<Mode> {
         models: tempfile::tempdir().unwrap(),
         store: tempfile::tempdir().unwrap(),
     }];
-    use std::os::unix::fs::MetadataExt;
     let store = tempfile::tempdir().unwrap();
     match tempfile::tempdir_in("/dev/shm") {
-        Ok(models)
-            if fs::metadata(models.path()).unwrap().dev()
+        Ok(shm)
+            if fs::metadata(shm.path()).unwrap().dev()
                 != fs::metadata(store.path()).unwrap().dev() =>
         {
             modes.push(Mode {
                 name: "across filesystems",
-                models,
+                models: shm,
                 store,
             });
         }
@@ -227,76 +227,103 @@ fn kill_9_at_random_moments_never_leaves_a_partial_model_at_its_path() {
             let _ = child.kill();
             let status = child.wait().unwrap();
 
-            // Never part of the model at its path; whole in one place at least.
-            let in_place = model.exists();
-            if in_place {
-                assert_eq!(
-                    snapshot(&model),
-                    before,
-                    "{context}: partial model in place"
-                );
-            }
-            let arrived: Vec<PathBuf> = incidents(&quarantine)
-                .into_iter()
-                .filter_map(|(_, m)| m)
-                .collect();
-            assert!(arrived.len() <= 1, "{context}: two copies in quarantine");
-            for copy in &arrived {
-                assert_eq!(
-                    snapshot(copy),
-                    before,
-                    "{context}: partial model in quarantine"
-                );
-            }
-            assert!(
-                in_place || !arrived.is_empty(),
-                "{context}: the model is nowhere whole"
-            );
-            // Intent before action: a model that arrived was announced in the log first.
-            let logged = fs::read_to_string(&log).unwrap_or_default();
-            for (id, model) in incidents(&quarantine) {
-                if model.is_some() {
-                    assert!(
-                        logged.contains(&format!("\"incident\":\"{id}\"")),
-                        "{context}: {id} arrived with no intent in the log"
-                    );
-                }
-            }
-            let mid_move = !leftovers(&quarantine).is_empty()
-                || !leftovers(mode.models.path()).is_empty()
-                || (in_place && !arrived.is_empty());
-            let outcome = match (status.code(), in_place, mid_move) {
-                (Some(_), _, _) => "finished",
-                (None, _, true) => "killed mid-move (leftovers)",
-                (None, true, false) => "killed, model in place",
-                (None, false, false) => "killed, model in quarantine",
+            let outcome = assert_whole_after_kill(&model, &before, &quarantine, &log, &context);
+            let outcome = match status.code() {
+                Some(_) => "finished",
+                None => outcome,
             };
             *outcomes.entry(outcome).or_insert(0) += 1;
 
-            // The next run finishes the job and leaves nothing behind.
-            let status = check(&model, &quarantine, &log).status().unwrap();
-            assert!(
-                matches!(status.code(), Some(1 | 3)),
-                "{context}: the next run exited {status:?}"
-            );
-            assert!(
-                !model.exists(),
-                "{context}: the next run left the model in place"
-            );
-            let arrived: Vec<PathBuf> = incidents(&quarantine)
-                .into_iter()
-                .filter_map(|(_, m)| m)
-                .collect();
-            assert_eq!(arrived.len(), 1, "{context}: {arrived:?}");
-            assert_eq!(snapshot(&arrived[0]), before, "{context}");
-            let left: Vec<PathBuf> = leftovers(&quarantine)
-                .into_iter()
-                .chain(leftovers(mode.models.path()))
-                .collect();
-            assert!(left.is_empty(), "{context}: leftovers {left:?}");
+            assert_next_run_cleans_up(&mode, &model, &before, &quarantine, &log, &context);
         }
         eprintln!("{}: {outcomes:?} (one run takes {span:?})", mode.name);
     }
+}
+
+/// After a kill: the model is never partial at its path, whole in one place at least, and if
+/// it reached quarantine its intent is in the log. Returns how the kill landed.
+fn assert_whole_after_kill(
+    model: &Path,
+    before: &BTreeMap<PathBuf, Vec<u8>>,
+    quarantine: &Path,
+    log: &Path,
+    context: &str,
+) -> &'static str {
+    // Never part of the model at its path; whole in one place at least.
+    let in_place = model.exists();
+    if in_place {
+        assert_eq!(
+            snapshot(model),
+            *before,
+            "{context}: partial model in place"
+        );
+    }
+    let arrived: Vec<PathBuf> = incidents(quarantine)
+        .into_iter()
+        .filter_map(|(_, m)| m)
+        .collect();
+    assert!(arrived.len() <= 1, "{context}: two copies in quarantine");
+    for copy in &arrived {
+        assert_eq!(
+            snapshot(copy),
+            *before,
+            "{context}: partial model in quarantine"
+        );
+    }
+    assert!(
+        in_place || !arrived.is_empty(),
+        "{context}: the model is nowhere whole"
+    );
+    // Intent before action: a model that arrived was announced in the log first.
+    let logged = fs::read_to_string(log).unwrap_or_default();
+    for (id, model) in incidents(quarantine) {
+        if model.is_some() {
+            assert!(
+                logged.contains(&format!("\"incident\":\"{id}\"")),
+                "{context}: {id} arrived with no intent in the log"
+            );
+        }
+    }
+    let mid_move = !leftovers(quarantine).is_empty()
+        || !leftovers(model.parent().unwrap()).is_empty()
+        || (in_place && !arrived.is_empty());
+    match (in_place, mid_move) {
+        (_, true) => "killed mid-move (leftovers)",
+        (true, false) => "killed, model in place",
+        (false, false) => "killed, model in quarantine",
+    }
+}
+
+/// The next run finishes the job and leaves nothing behind.
+fn assert_next_run_cleans_up(
+    mode: &Mode,
+    model: &Path,
+    before: &BTreeMap<PathBuf, Vec<u8>>,
+    quarantine: &Path,
+    log: &Path,
+    context: &str,
+) {
+    // The next run finishes the job and leaves nothing behind.
+    let status = check(model, quarantine, log).status().unwrap();
+    assert!(
+        matches!(status.code(), Some(1 | 3)),
+        "{context}: the next run exited {status:?}"
+    );
+    assert!(
+        !model.exists(),
+        "{context}: the next run left the model in place"
+    );
+    let arrived: Vec<PathBuf> = incidents(quarantine)
+        .into_iter()
+        .filter_map(|(_, m)| m)
+        .collect();
+    assert_eq!(arrived.len(), 1, "{context}: {arrived:?}");
+    assert_eq!(snapshot(&arrived[0]), *before, "{context}");
+    let left: Vec<PathBuf> = leftovers(quarantine)
+        .into_iter()
+        .chain(leftovers(mode.models.path()))
+        .collect();
+    assert!(left.is_empty(), "{context}: leftovers {left:?}");
 }
 
 /// Two gates on one model at once: exactly one moves it, and never two copies.
