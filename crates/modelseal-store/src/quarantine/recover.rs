@@ -52,7 +52,9 @@ pub fn recover(dir: &Path) -> Result<Vec<PathBuf>, QuarantineError> {
             garbage.push(modelseal_fs::tombstone_of(&incident.original_path));
             // Killed after the copy was in place but before the original went: the original
             // is still at its path, identical to the copy. It goes now (under its own lock);
-            // a different model put there since stays.
+            // a different model put there since stays. (A release back to the original path
+            // killed at the same step is undone this way: its completion was never recorded,
+            // and the model stays in quarantine.)
             if incident.release.is_none()
                 && let Ok(Some(_original)) =
                     modelseal_fs::lock_path(&incident.original_path, Wait::Try)

@@ -212,8 +212,8 @@ fn render_verify(path: &std::path::Path, report: &VerifyReport, out: &Out) {
         }
     }
     for pending in &report.pending {
-        out.note(&render::name(&format!(
-            "entry {} (line {}): {} of {} was announced but never completed (the command was interrupted)",
+        out.line(&render::name(&format!(
+            "  note: entry {} (line {}): {} of {} was announced but never completed (the command was interrupted)",
             pending.index,
             pending.line,
             pending.action,

@@ -11,6 +11,7 @@ mod interop;
 mod keys;
 mod messages;
 mod quarantine;
+#[cfg(unix)]
 mod quarantine_kill;
 mod sbom;
 mod scan;

@@ -3,6 +3,7 @@
 
 use std::fs;
 
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
 use crate::{keypair, modelseal};
@@ -98,8 +99,46 @@ fn models_named_incident_json_and_signature_sig_are_quarantined_and_released() {
             .arg("--key")
             .arg(&public)
             .args(["--force", "test"])
+            .arg("--audit-log")
+            .arg(dir.path().join("audit.jsonl"))
             .assert()
             .success();
         assert_eq!(fs::read(&to).unwrap(), b"payload");
     }
+    // Each release was announced before the move and completed after it (issue 11 item 12).
+    let log = fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
+    let entries: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let results: Vec<&str> = entries
+        .iter()
+        .map(|e| e["result"].as_str().unwrap())
+        .collect();
+    assert_eq!(results, ["intent", "forced", "intent", "forced"]);
+    assert_eq!(entries[1]["detail"]["intent"], entries[0]["index"]);
+    modelseal()
+        .args(["audit", "verify"])
+        .arg(dir.path().join("audit.jsonl"))
+        .assert()
+        .success()
+        .stdout(contains("never completed").not());
+    // A run killed between an intent and its outcome shows as pending, not as tampering.
+    let intent = modelseal_store::audit::Event {
+        action: "release".to_owned(),
+        subject: Some("q/x".to_owned()),
+        digest: None,
+        result: "intent".to_owned(),
+        detail: serde_json::Value::Null,
+    };
+    let actor = modelseal_store::audit::Actor::from_environment();
+    modelseal_store::audit::append(&dir.path().join("audit.jsonl"), intent, &actor, None).unwrap();
+    modelseal()
+        .args(["audit", "verify"])
+        .arg(dir.path().join("audit.jsonl"))
+        .assert()
+        .success()
+        .stdout(contains(
+            "entry 4 (line 5): release of q/x was announced but never completed",
+        ));
 }
