@@ -15,6 +15,7 @@
 
 mod confine;
 mod error;
+mod lock;
 mod move_durable;
 mod ops;
 mod read;
@@ -23,7 +24,10 @@ mod write;
 
 pub use confine::{confine, relative_inside};
 pub use error::{FileKind, FsError, Op, Reason};
-pub use move_durable::{MoveOptions, MoveStep, move_durable};
+pub use lock::{PathLock, Wait, lock_path};
+pub use move_durable::{
+    MoveOptions, MoveStep, finish_interrupted_move, leftovers, move_durable, tombstone_of,
+};
 pub use ops::{
     canonicalize, copy_file, create_dir, create_dir_all, exists, metadata, read_dir_sorted,
     read_link, remove, remove_file, rename, symlink_metadata, sync_dir,

@@ -30,8 +30,13 @@ pub enum MoveStep {
 
 /// Moves `from` (a file, link or directory tree) to `to`, which must not exist.
 ///
-/// A crash at any point leaves the source where it was or the whole copy at `to` (a partial
-/// copy only ever lives at a hidden `.NAME.partial` beside `to`, removed on the next try).
+/// A crash at any point leaves the source whole where it was or the whole copy at `to`, and
+/// never part of a tree at either path: a partial copy only ever lives at a hidden
+/// `.NAME.partial` beside `to`, and the original, once copied, is first renamed (one atomic
+/// step) to a hidden tombstone beside itself and only then removed. Both are garbage after a
+/// crash ([`leftovers`]); this function removes a stale one before using the name. Callers
+/// that may run concurrently on one path serialise themselves ([`crate::lock_path`]): two
+/// movers would each remove the other's partial copy.
 pub fn move_durable(
     from: &Path,
     to: &Path,
@@ -60,11 +65,7 @@ pub fn move_durable(
             Err(e) => return Err(FsError::io(Op::Rename, from, e)),
         }
     }
-    let file_name = to
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let partial = parent.join(format!(".{file_name}.partial"));
+    let partial = partial_of(to);
     if crate::exists(&partial) {
         crate::remove(&partial)?;
     }
@@ -91,11 +92,74 @@ pub fn move_durable(
     let _ = crate::sync_dir(parent);
     observe(MoveStep::CopyInPlace);
     // From here the whole copy is in place: failing to remove the original leaves two copies,
-    // which is reported, but the model is never lost.
-    crate::remove(from)?;
+    // which is reported, but the model is never lost. Removing a tree takes many steps, and a
+    // kill half-way would leave part of it at its path, where a server loads from: one rename
+    // takes the whole original off its name first.
+    let tombstone = tombstone_of(from);
+    if crate::exists(&tombstone) {
+        crate::remove(&tombstone)?;
+    }
+    crate::rename(from, &tombstone)?;
+    sync_parents(from, parent);
+    match crate::remove(&tombstone) {
+        // Someone cleaning up leftovers removed it first: it is gone either way.
+        Err(e) if e.is_not_found() => {}
+        other => other?,
+    }
     sync_parents(from, parent);
     observe(MoveStep::OriginalRemoved);
     Ok(())
+}
+
+/// Finishes a [`move_durable`] from `from` to `to` that was killed after the whole copy got
+/// its name but before the original went: if `from` is still there and is the same tree as
+/// `to` (kinds, link targets and bytes), it goes the way `move_durable` removes an original
+/// (a tombstone first). Returns whether it did. Anything else at `from` (another model put
+/// there since) is left alone. Callers hold the lock on `from`.
+pub fn finish_interrupted_move(from: &Path, to: &Path) -> Result<bool, FsError> {
+    if !crate::exists(from) || !crate::exists(to) || first_difference(from, to, "")?.is_some() {
+        return Ok(false);
+    }
+    let tombstone = tombstone_of(from);
+    if crate::exists(&tombstone) {
+        crate::remove(&tombstone)?;
+    }
+    crate::rename(from, &tombstone)?;
+    if let Some(parent) = from.parent().filter(|p| !p.as_os_str().is_empty()) {
+        let _ = crate::sync_dir(parent);
+    }
+    crate::remove(&tombstone)?;
+    Ok(true)
+}
+
+/// Where [`move_durable`] builds the copy of a move to `to`: `.NAME.partial` beside it.
+fn partial_of(to: &Path) -> std::path::PathBuf {
+    hidden_beside(to, ".partial")
+}
+
+/// Where [`move_durable`] puts an original it has copied, before removing it:
+/// `.NAME.modelseal-tombstone` beside it.
+pub fn tombstone_of(from: &Path) -> std::path::PathBuf {
+    hidden_beside(from, ".modelseal-tombstone")
+}
+
+/// What a crashed [`move_durable`] from `from` to `to` may have left: the partial copy beside
+/// `to` and the tombstone beside `from`. Neither is ever the only copy of anything (a
+/// tombstone exists only once the whole copy is at `to`), so a caller that holds the lock on
+/// the move removes them.
+pub fn leftovers(from: &Path, to: &Path) -> [std::path::PathBuf; 2] {
+    [partial_of(to), tombstone_of(from)]
+}
+
+/// `.NAME<suffix>` in the directory of `path`, keeping the name's bytes as they are.
+fn hidden_beside(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = std::ffi::OsString::from(".");
+    name.push(path.file_name().unwrap_or_default());
+    name.push(suffix);
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.join(name),
+        _ => std::path::PathBuf::from(name),
+    }
 }
 
 /// Best-effort syncs of both directories a move touched.
@@ -281,6 +345,36 @@ mod tests {
         assert_eq!(fs::read(to.join("w.bin")).unwrap().len(), 300_000);
         #[cfg(unix)]
         assert_eq!(fs::read_link(to.join("link")).unwrap(), Path::new("w.bin"));
+    }
+
+    /// Issue 11 item 11: a kill while the original tree was being removed left part of it at
+    /// its path. The original now leaves its name in one rename, before any file goes.
+    #[test]
+    fn the_original_leaves_its_name_in_one_step_before_it_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (from, to) = (dir.path().join("m"), dir.path().join("q/m"));
+        tree(&from);
+        fs::create_dir(dir.path().join("q")).unwrap();
+        // A tombstone left by an earlier kill is garbage: replaced, not an error.
+        tree(&tombstone_of(&from));
+        let options = MoveOptions { always_copy: true };
+        let mut seen_at_copy_in_place = None;
+        move_durable(&from, &to, options, &mut |step| {
+            if step == MoveStep::CopyInPlace {
+                seen_at_copy_in_place = Some(from.exists());
+            }
+        })
+        .unwrap();
+        assert_eq!(seen_at_copy_in_place, Some(true));
+        assert!(!from.exists());
+        assert!(!tombstone_of(&from).exists());
+        assert_eq!(
+            leftovers(&from, &to),
+            [
+                dir.path().join("q/.m.partial"),
+                dir.path().join(".m.modelseal-tombstone")
+            ]
+        );
     }
 
     #[test]

@@ -52,33 +52,55 @@ pub fn release(
             .map(|name| dir.join(id).join(name)),
     };
     let result = check(&candidate, &options);
-    let record = |outcome: &str| -> Result<(), GateError> {
-        if let Some(recorder) = audit {
-            recorder.record(Event {
+    let record = |outcome: &str, intent: Option<u64>, error: Option<String>| {
+        let Some(recorder) = audit else {
+            return Ok(None);
+        };
+        let mut detail = json!({
+            "to": to.to_string_lossy(),
+            "forced_reason": force,
+            "problems": result.problems,
+        });
+        if let Some(index) = intent {
+            detail["intent"] = json!(index);
+        }
+        if let Some(error) = error {
+            detail["error"] = json!(error);
+        }
+        recorder
+            .record(Event {
                 action: "release".to_owned(),
                 subject: Some(format!("{}/{id}", dir.display())),
                 digest: result.digest().map(str::to_owned),
                 result: outcome.to_owned(),
-                detail: json!({
-                    "to": to.to_string_lossy(),
-                    "forced_reason": force,
-                    "problems": result.problems,
-                }),
-            })?;
-        }
-        Ok(())
+                detail,
+            })
+            .map(|entry| Some(entry.index))
     };
     let forced = match (force, result.passed()) {
         (_, true) => None,
         (Some(reason), false) => Some(reason.to_owned()),
         (None, false) => {
-            record("refused")?;
+            record("refused", None, None)?;
             return Ok(Release::Refused(Box::new(result)));
         }
     };
+    // The intent is recorded before the model moves, its outcome after: a run killed between
+    // the two leaves an intent the log reports as pending, never a silent release.
+    let intent = record("intent", None, None)?;
     let actor = Actor::from_environment();
-    let released = quarantine::release(dir, id, to, forced.clone(), &actor)?;
-    record(if forced.is_some() { "forced" } else { "pass" })?;
+    let released = match quarantine::release(dir, id, to, forced.clone(), &actor) {
+        Ok(released) => released,
+        Err(e) => {
+            record("error", intent, Some(e.to_string()))?;
+            return Err(e.into());
+        }
+    };
+    record(
+        if forced.is_some() { "forced" } else { "pass" },
+        intent,
+        None,
+    )?;
     Ok(match forced {
         Some(_) => Release::Forced {
             incident: released,

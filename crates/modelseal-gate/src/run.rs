@@ -40,19 +40,31 @@ pub fn check_all(
     if let Some(recorder) = actions.audit {
         recorder.ready()?;
     }
+    if let Some(dir) = actions.quarantine {
+        // A quarantine directory inside a model (or a model inside it) is refused before
+        // anything is checked or moved: each run would otherwise write into the model.
+        for candidate in candidates {
+            if modelseal_fs::exists(&candidate.model) {
+                quarantine::refuse_overlap(&candidate.model, dir)?;
+            }
+        }
+        // What killed runs left behind (partial copies, tombstones) goes first. It is never
+        // the only copy of a model; failing to remove it does not stop the gate.
+        let _ = quarantine::recover(dir);
+    }
     let actor = Actor::from_environment();
     let mut models = Vec::with_capacity(candidates.len());
     for candidate in candidates {
         progress(Progress::Checking(candidate));
         let mut result = check(candidate, options);
-        let quarantined = match actions.quarantine {
+        let (quarantined, intent) = match actions.quarantine {
             Some(dir) if !result.passed() && modelseal_fs::exists(&candidate.model) => {
-                move_to_quarantine(&mut result, dir, &actor)
+                move_to_quarantine(&mut result, dir, &actor, actions.audit)?
             }
-            _ => None,
+            _ => (None, None),
         };
         if let Some(recorder) = actions.audit {
-            recorder.record(event(&result, quarantined.as_deref()))?;
+            recorder.record(event(&result, quarantined.as_deref(), intent))?;
         }
         models.push(CheckedModel {
             result,
@@ -64,8 +76,40 @@ pub fn check_all(
 }
 
 /// Moves a failed model into quarantine; a model that cannot be moved stays where it is, with
-/// a warning saying why.
-fn move_to_quarantine(result: &mut ModelResult, dir: &Path, actor: &Actor) -> Option<PathBuf> {
+/// a warning saying why. With an audit log, an intent entry is written before the model moves
+/// (its index is returned, for the decision entry to complete it): a run killed between the
+/// move and the decision still leaves a record that the move was under way. Only a log that
+/// cannot take the intent stops the run (nothing has moved then).
+fn move_to_quarantine(
+    result: &mut ModelResult,
+    dir: &Path,
+    actor: &Actor,
+    audit: Option<&Recorder<'_>>,
+) -> Result<(Option<PathBuf>, Option<u64>), GateError> {
+    let prepared = match quarantine::prepare(&result.model, dir) {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            result.warnings.push(format!("could not quarantine: {e}"));
+            return Ok((None, None));
+        }
+    };
+    let intent = match audit {
+        Some(recorder) => Some(
+            recorder
+                .record(Event {
+                    action: "quarantine".to_owned(),
+                    subject: Some(result.model.display().to_string()),
+                    digest: result.digest().map(str::to_owned),
+                    result: "intent".to_owned(),
+                    detail: json!({
+                        "incident": prepared.id(),
+                        "to": prepared.home().display().to_string(),
+                    }),
+                })?
+                .index,
+        ),
+        None => None,
+    };
     let reason = Reason {
         summary: result.problems.join("; "),
         findings: json!({
@@ -76,14 +120,8 @@ fn move_to_quarantine(result: &mut ModelResult, dir: &Path, actor: &Actor) -> Op
         digest: content_digest(&result.model).or_else(|| result.digest().map(str::to_owned)),
         signature: result.signature.clone().filter(|s| s.is_file()),
     };
-    match quarantine::quarantine(
-        &result.model,
-        dir,
-        reason,
-        actor,
-        quarantine::Options::default(),
-        &mut |_| {},
-    ) {
+    let moved = prepared.quarantine(reason, actor, quarantine::Options::default(), &mut |_| {});
+    let quarantined = match moved {
         Ok(incident) => {
             // The signature beside the model goes with it (a copy is in the incident), so the
             // next run does not report a signature without its model.
@@ -102,7 +140,8 @@ fn move_to_quarantine(result: &mut ModelResult, dir: &Path, actor: &Actor) -> Op
             result.warnings.push(format!("could not quarantine: {e}"));
             None
         }
-    }
+    };
+    Ok((quarantined, intent))
 }
 
 /// The OMS root digest (SHA-256, whole files) of the model as it is now.
@@ -113,7 +152,7 @@ fn content_digest(model: &Path) -> Option<String> {
     Some(format!("sha256:{}", hex::encode(manifest.root_digest())))
 }
 
-fn event(result: &ModelResult, quarantined: Option<&Path>) -> Event {
+fn event(result: &ModelResult, quarantined: Option<&Path>, intent: Option<u64>) -> Event {
     let mut detail = json!({
         "exit": result.outcome,
         "problems": result.problems,
@@ -121,6 +160,11 @@ fn event(result: &ModelResult, quarantined: Option<&Path>) -> Event {
     });
     if let Some(path) = quarantined {
         detail["quarantined"] = json!(path.display().to_string());
+    }
+    // This entry completes the quarantine intent written before the move (whether or not the
+    // move succeeded: `quarantined` says).
+    if let Some(index) = intent {
+        detail["intent"] = json!(index);
     }
     Event {
         action: "check".to_owned(),

@@ -255,6 +255,7 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process: the size does not matter
 pub enum QuarantineCommand {
     /// List the incidents in a quarantine directory, oldest first.
     List(QuarantineListArgs),
@@ -319,6 +320,15 @@ pub struct AuditLogArgs {
         default_value = "64"
     )]
     pub checkpoint_every: u64,
+    /// Also write every checkpoint to this witness directory, one file per checkpoint, never
+    /// replaced: keep it where the log's writer cannot rewrite it (`audit verify
+    /// --checkpoint-dir` catches a rewritten or truncated log against it).
+    #[arg(
+        long = "audit-checkpoint-dir",
+        value_name = "DIR",
+        requires = "audit_key"
+    )]
+    pub checkpoint_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -332,20 +342,33 @@ pub enum AuditCommand {
     /// Print a consistency proof that the log's first `OLD_SIZE` entries are a prefix of it now.
     Consistency(AuditConsistencyArgs),
     /// Append a signed checkpoint (entry count and Merkle root) and print it; keep a copy
-    /// elsewhere to detect truncation later (`audit verify --checkpoint`).
+    /// elsewhere to detect truncation later (`audit verify --trusted-checkpoint`).
     Checkpoint(AuditCheckpointArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct AuditVerifyArgs {
     pub log: PathBuf,
-    /// Public key the log's checkpoints must be signed with.
+    /// Public key the log's checkpoints must be signed with. Every entry must then be covered
+    /// by a checkpoint it signed; without it the checkpoints are not authenticated and the
+    /// log is only shown to agree with itself.
     #[arg(long, value_name = "PUB")]
     pub key: Option<PathBuf>,
-    /// A checkpoint note saved earlier (from `audit checkpoint`): the log must still hold the
-    /// entries it covers, unchanged.
-    #[arg(long, value_name = "FILE")]
+    /// A checkpoint note kept outside the log (from `audit checkpoint`): the log must still
+    /// hold the entries it covers, unchanged (catches truncation and full rewrites).
+    #[arg(long = "trusted-checkpoint", alias = "checkpoint", value_name = "NOTE")]
     pub checkpoint: Option<PathBuf>,
+    /// A witness directory (`--audit-checkpoint-dir`): every checkpoint in it is trusted like
+    /// --trusted-checkpoint.
+    #[arg(long, value_name = "DIR")]
+    pub checkpoint_dir: Option<PathBuf>,
+    /// With --key, accept entries after the last signed checkpoint when there are fewer than
+    /// --checkpoint-every of them (written since the last checkpoint was due).
+    #[arg(long, requires = "key")]
+    pub allow_uncovered_tail: bool,
+    /// The checkpoint interval the log's writers use (`--audit-checkpoint-every`).
+    #[arg(long, value_name = "N", default_value = "64")]
+    pub checkpoint_every: u64,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
 }
@@ -374,6 +397,9 @@ pub struct AuditCheckpointArgs {
     /// Environment variable holding the passphrase of an encrypted key.
     #[arg(long, value_name = "VAR")]
     pub passphrase_env: Option<String>,
+    /// Also write the checkpoint to this witness directory (see `--audit-checkpoint-dir`).
+    #[arg(long, value_name = "DIR")]
+    pub checkpoint_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,6 +10,8 @@ use modelseal_fs::{FsError, Op, Reason};
 
 use modelseal_sign::SigningKey;
 
+use sha2::Digest;
+
 use super::entry::{CheckpointLine, Entry, Event, Line, leaf_hash};
 use super::note::Checkpoint;
 use super::{AuditError, tree};
@@ -78,14 +80,26 @@ fn account_name() -> Option<String> {
     Some(name.unwrap_or_else(|| format!("uid:{uid}")))
 }
 
-/// Checkpoint signing for writers: every `every` entries, a note signed with `key`.
+/// Checkpoint signing for writers: every `every` entries, a note signed with `key`, also
+/// written to the `witness` directory when there is one.
 #[derive(Debug)]
 pub struct CheckpointPolicy<'a> {
     /// The key that signs checkpoints.
     pub key: &'a SigningKey,
     /// How many entries between checkpoints.
     pub every: u64,
+    /// A directory that also receives every checkpoint (never replaced), which the log's
+    /// writer cannot rewrite: what `audit verify --checkpoint-dir` checks against.
+    pub witness: Option<&'a Path>,
 }
+
+/// The longest entry line written. A bigger event (a model with a million findings) keeps its
+/// action, subject and result, and its detail is summarised: its size, its SHA-256 and its
+/// first [`SUMMARY_HEAD_CHARS`] characters.
+pub const MAX_ENTRY_BYTES: usize = 64 << 10;
+
+/// How much of an over-long detail a summary keeps.
+const SUMMARY_HEAD_CHARS: usize = 4096;
 
 /// Where a command records its decisions: a log, who is acting, and how often to sign a
 /// checkpoint.
@@ -156,10 +170,20 @@ pub fn append(
         detail: event.detail,
         prev,
     };
-    let mut line = serde_json::to_vec(&entry).map_err(|e| AuditError::Encode {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
+    let encode = |entry: &Entry| {
+        serde_json::to_vec(entry).map_err(|e| AuditError::Encode {
+            path: path.to_path_buf(),
+            source: e,
+        })
+    };
+    let mut entry = entry;
+    let mut line = encode(&entry)?;
+    if line.len() > MAX_ENTRY_BYTES {
+        entry.detail = summarise(&entry.detail);
+        entry.subject = entry.subject.map(|s| cap_text(&s, SUMMARY_HEAD_CHARS));
+        entry.digest = entry.digest.map(|s| cap_text(&s, SUMMARY_HEAD_CHARS));
+        line = encode(&entry)?;
+    }
     line.push(b'\n');
     // A torn last line (a writer died mid-write) is left as it is, on a line of its own, for
     // `audit verify` to report; it is never overwritten.
@@ -172,7 +196,7 @@ pub fn append(
         && policy.every > 0
         && count % policy.every == 0
     {
-        write_checkpoint(&mut file, path, policy.key)?;
+        write_checkpoint(&mut file, path, policy.key, policy.witness)?;
     }
     file.unlock().map_err(io)?;
     Ok(entry)
@@ -180,44 +204,54 @@ pub fn append(
 
 /// Appends a checkpoint of every entry in the log, signed with `key`, and returns its note.
 pub fn checkpoint(path: &Path, key: &SigningKey) -> Result<String, AuditError> {
+    checkpoint_with_witness(path, key, None)
+}
+
+/// [`checkpoint`], also writing the note into a `witness` directory.
+pub fn checkpoint_with_witness(
+    path: &Path,
+    key: &SigningKey,
+    witness: Option<&Path>,
+) -> Result<String, AuditError> {
     let io = |e| AuditError::from(FsError::io(Op::Write, path, e));
     // The log must exist: a checkpoint of nothing is a mistake, not a new log.
     modelseal_fs::symlink_metadata(path)?;
     let mut file = open_log(path)?;
     file.lock().map_err(io)?;
-    let note = write_checkpoint(&mut file, path, key)?;
+    let note = write_checkpoint(&mut file, path, key, witness)?;
     file.unlock().map_err(io)?;
     Ok(note)
 }
 
-fn write_checkpoint(file: &mut File, path: &Path, key: &SigningKey) -> Result<String, AuditError> {
+/// Signs a checkpoint of the entries in the log (read line by line, the same lines `verify`
+/// counts as entries), writes it to the witness first, then to the log.
+fn write_checkpoint(
+    file: &mut File,
+    path: &Path,
+    key: &SigningKey,
+    witness: Option<&Path>,
+) -> Result<String, AuditError> {
     let io = |e| AuditError::from(FsError::io(Op::Read, path, e));
     file.seek(SeekFrom::Start(0)).map_err(io)?;
-    let mut data = Vec::new();
-    // The same bound as every other whole-log read (verify, prove).
-    (&mut *file)
-        .take(super::MAX_LOG_BYTES.saturating_add(1))
-        .read_to_end(&mut data)
-        .map_err(io)?;
-    if data.len() as u64 > super::MAX_LOG_BYTES {
-        return Err(FsError::new(
-            Op::Read,
-            path,
-            Reason::TooLarge {
-                limit: super::MAX_LOG_BYTES,
-            },
-        )
-        .into());
-    }
-    let leaves: Vec<&[u8]> = super::lines(&data)
-        .filter(|(_, line)| matches!(Line::parse(line), Ok(Line::Entry(_))))
-        .map(|(_, line)| line)
-        .collect();
+    let mut tree = tree::Growing::default();
+    super::read::for_each_entry(&mut *file, path, |line, _| tree.push(line))?;
+    let len = file.seek(SeekFrom::End(0)).map_err(io)?;
+    let ends_in_newline = if len == 0 {
+        true
+    } else {
+        file.seek(SeekFrom::End(-1)).map_err(io)?;
+        let mut last = [0u8; 1];
+        file.read_exact(&mut last).map_err(io)?;
+        last[0] == b'\n'
+    };
     let checkpoint = Checkpoint {
-        size: leaves.len() as u64,
-        root: tree::root(&leaves),
+        size: tree.size(),
+        root: tree.root(),
     };
     let note = checkpoint.sign(key).map_err(AuditError::Sign)?;
+    if let Some(dir) = witness {
+        super::witness::write(dir, &checkpoint, &note)?;
+    }
     let mut line = serde_json::to_vec(&CheckpointLine {
         checkpoint: note.clone(),
     })
@@ -226,12 +260,32 @@ fn write_checkpoint(file: &mut File, path: &Path, key: &SigningKey) -> Result<St
         source: e,
     })?;
     line.push(b'\n');
-    if !data.is_empty() && !data.ends_with(b"\n") {
+    if !ends_in_newline {
         line.insert(0, b'\n');
     }
     file.write_all(&line).map_err(io)?;
     file.sync_data().map_err(io)?;
     Ok(note)
+}
+
+/// An over-long detail as a summary: its size, SHA-256 and first characters.
+pub(crate) fn summarise(detail: &serde_json::Value) -> serde_json::Value {
+    let text = detail.to_string();
+    serde_json::json!({
+        "summarised": {
+            "bytes": text.len(),
+            "sha256": hex::encode(sha2::Sha256::digest(text.as_bytes())),
+            "head": cap_text(&text, SUMMARY_HEAD_CHARS),
+        }
+    })
+}
+
+/// `text` cut to `max` characters, saying how much was cut.
+pub(crate) fn cap_text(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some((at, _)) => format!("{}… ({} more bytes)", &text[..at], text.len() - at),
+    }
 }
 
 /// The end of a log as an appender needs it.
@@ -307,6 +361,8 @@ fn last_entry(file: &mut File, path: &Path) -> Result<Tail, AuditError> {
             .collect::<Vec<_>>()
             .into_iter()
             .rev()
+            // As `verify` reads a log converted to CRLF: the entry without its `\r`.
+            .map(|(n, line)| (n, line.strip_suffix(b"\r").unwrap_or(line)))
             .find_map(|(_, line)| match Line::parse(line) {
                 Ok(Line::Entry(entry)) => Some((*entry, line.to_vec())),
                 _ => None,

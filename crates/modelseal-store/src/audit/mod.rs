@@ -2,23 +2,37 @@
 //! Merkle tree (leaf = SHA-256(0x00 ‖ line), node = SHA-256(0x01 ‖ left ‖ right)), each also
 //! chained to the one before it, with signed checkpoints (tree size and root) between them.
 //!
-//! The chain locates an edited, removed or reordered entry; the checkpoints catch a rewrite
-//! of the chain itself and, kept outside the log (`--checkpoint`), truncation.
+//! The chain locates an edited, removed or reordered entry. The chain can be recomputed by
+//! anyone who can write the file, so only checkpoints authenticate: signed by a key the
+//! writer of a forgery does not hold (every entry must be covered by one), or kept where the
+//! log's writer cannot rewrite them (a witness directory, a note saved elsewhere), which also
+//! catches truncation. Logs are read line by line, each line bounded.
 
 mod entry;
 mod log;
 mod note;
 mod proof;
+mod read;
 mod tree;
 mod verify;
+mod witness;
 
 use std::path::PathBuf;
 
 pub use entry::{Entry, Event, Line, leaf_hash};
-pub use log::{Actor, CheckpointPolicy, MAX_TAIL_SCAN, Recorder, append, checkpoint};
+pub use log::{
+    Actor, CheckpointPolicy, MAX_ENTRY_BYTES, MAX_TAIL_SCAN, Recorder, append, checkpoint,
+    checkpoint_with_witness,
+};
+pub(crate) use log::{cap_text, summarise};
 pub use note::{Checkpoint, NoteError};
 pub use proof::{ConsistencyProof, InclusionProof, prove_consistency, prove_inclusion};
-pub use verify::{Problem, ProblemKind, VerifyReport, verify, verify_bytes};
+pub use read::MAX_LINE_BYTES;
+pub use verify::{
+    Pending, Problem, ProblemKind, VerifyOptions, VerifyReport, verify, verify_bytes, verify_with,
+    witness_notes,
+};
+pub use witness::{MAX_NOTE_BYTES, note_path};
 
 /// Why reading, appending to or proving the audit log failed.
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +79,26 @@ pub enum AuditError {
         /// How many bytes from the end were read.
         searched: u64,
     },
+    /// A checkpoint kept outside the log cannot be used (not a note, or not signed by the key).
+    #[error("{source_name}: {error}")]
+    Trusted {
+        /// Where the checkpoint came from (a file name).
+        source_name: String,
+        /// Why it cannot be used.
+        #[source]
+        error: NoteError,
+    },
+    /// The witness already holds a checkpoint of this size with another root: the log forked
+    /// (or was rewritten) since that checkpoint was made.
+    #[error(
+        "{}: the witness holds a checkpoint of this size with a different root: the log was \
+         rewritten since",
+        path.display()
+    )]
+    WitnessConflict {
+        /// The witness note that disagrees.
+        path: PathBuf,
+    },
 }
 
 /// RFC 3339 in UTC, as every record here writes time.
@@ -84,9 +118,6 @@ pub(crate) fn lines(data: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
         .map(|(i, line)| (i + 1, line))
 }
 
-/// The largest log read whole (verify, prove, checkpoint): about ten million entries.
+/// The most entry bytes a proof holds in memory (proofs need every leaf; verifying and
+/// checkpointing stream instead): about ten million entries.
 pub const MAX_LOG_BYTES: u64 = 4 << 30;
-
-pub(crate) fn read_log(path: &std::path::Path) -> Result<Vec<u8>, AuditError> {
-    Ok(modelseal_fs::read_limited(path, MAX_LOG_BYTES)?)
-}

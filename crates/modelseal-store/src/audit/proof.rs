@@ -5,8 +5,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::entry::{Line, leaf_hash};
-use super::{AuditError, lines, read_log, tree};
+use modelseal_fs::{FsError, Op, Reason};
+
+use super::entry::leaf_hash;
+use super::{AuditError, read, tree};
 
 /// Proof that one entry is in the log of a given size (RFC 6962 audit path).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,11 +42,31 @@ pub struct ConsistencyProof {
     pub proof: Vec<String>,
 }
 
-fn entry_lines(data: &[u8]) -> Vec<&[u8]> {
-    lines(data)
-        .filter(|(_, line)| matches!(Line::parse(line), Ok(Line::Entry(_))))
-        .map(|(_, line)| line)
-        .collect()
+/// The entry lines of the log, read line by line: proofs need every leaf, so what they hold
+/// is bounded by [`super::MAX_LOG_BYTES`].
+fn entry_lines(path: &Path) -> Result<Vec<Vec<u8>>, AuditError> {
+    let mut leaves = Vec::new();
+    let mut total: u64 = 0;
+    let mut too_large = false;
+    read::for_each_entry(read::open(path)?, path, |line, _| {
+        total = total.saturating_add(line.len() as u64);
+        if total > super::MAX_LOG_BYTES {
+            too_large = true;
+        } else {
+            leaves.push(line.to_vec());
+        }
+    })?;
+    if too_large {
+        return Err(FsError::new(
+            Op::Read,
+            path,
+            Reason::TooLarge {
+                limit: super::MAX_LOG_BYTES,
+            },
+        )
+        .into());
+    }
+    Ok(leaves)
 }
 
 fn to_hex(hashes: &[[u8; 32]]) -> Vec<String> {
@@ -61,8 +83,8 @@ fn hash_from_hex(h: &str) -> Option<[u8; 32]> {
 
 /// Proves that entry `index` is in the log at `path`.
 pub fn prove_inclusion(path: &Path, index: u64) -> Result<InclusionProof, AuditError> {
-    let data = read_log(path)?;
-    let leaves = entry_lines(&data);
+    let owned = entry_lines(path)?;
+    let leaves: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
     let proof = tree::inclusion_proof(&leaves, index).ok_or_else(|| {
         AuditError::OutOfRange(format!(
             "there is no entry {index}: the log holds {} entries",
@@ -82,8 +104,8 @@ pub fn prove_inclusion(path: &Path, index: u64) -> Result<InclusionProof, AuditE
 
 /// Proves that the log's first `old_size` entries are a prefix of what it holds now.
 pub fn prove_consistency(path: &Path, old_size: u64) -> Result<ConsistencyProof, AuditError> {
-    let data = read_log(path)?;
-    let leaves = entry_lines(&data);
+    let owned = entry_lines(path)?;
+    let leaves: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
     let proof = tree::consistency_proof(&leaves, old_size).ok_or_else(|| {
         AuditError::OutOfRange(format!(
             "the old size must be between 1 and the log's {} entries, not {old_size}",

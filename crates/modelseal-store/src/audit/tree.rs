@@ -4,7 +4,7 @@
 
 use ct_merkle::mem_backed_tree::MemoryBackedTree;
 use ct_merkle::{ConsistencyProof, InclusionProof, RootHash};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 
 /// The Merkle root of `leaves` (SHA-256 of the empty string for none, as RFC 6962 defines).
 pub(crate) fn root(leaves: &[&[u8]]) -> [u8; 32] {
@@ -24,27 +24,54 @@ fn build(leaves: &[&[u8]]) -> MemoryBackedTree<Sha256, Vec<u8>> {
     tree
 }
 
-/// A tree grown one leaf at a time, for roots of every prefix as a log is read.
+/// A tree grown one leaf at a time, for roots of every prefix as a log is read. It keeps only
+/// the roots of its perfect subtrees (one per bit of the size, so 64 at most), never the
+/// leaves: a log of any length is verified in constant memory.
 #[derive(Debug, Default)]
-pub(crate) struct Growing(MemoryBackedTree<Sha256, Vec<u8>>);
+pub(crate) struct Growing {
+    /// (leaves, root) of each perfect subtree, largest (leftmost) first.
+    subtrees: Vec<(u64, [u8; 32])>,
+    size: u64,
+}
 
 impl Growing {
     pub(crate) fn push(&mut self, leaf: &[u8]) {
-        self.0.push(leaf.to_vec());
+        let mut node = (1u64, super::entry::leaf_hash(leaf));
+        while let Some(&(leaves, left)) = self.subtrees.last()
+            && leaves == node.0
+        {
+            self.subtrees.pop();
+            node = (leaves.saturating_mul(2), interior(&left, &node.1));
+        }
+        self.subtrees.push(node);
+        self.size = self.size.saturating_add(1);
     }
 
     pub(crate) fn size(&self) -> u64 {
-        self.0.len()
+        self.size
     }
 
+    /// RFC 6962 §2.1: the root of the first `k` leaves (largest power of two below the size)
+    /// joined with the root of the rest, which is how the subtrees fold from the right.
     pub(crate) fn root(&self) -> [u8; 32] {
-        self.0
-            .root()
-            .as_bytes()
-            .as_slice()
-            .try_into()
-            .unwrap_or([0; 32])
+        let mut nodes = self.subtrees.iter().rev();
+        let Some(&(_, mut root)) = nodes.next() else {
+            return Sha256::digest([]).into();
+        };
+        for (_, left) in nodes {
+            root = interior(left, &root);
+        }
+        root
     }
+}
+
+/// RFC 6962 interior node: SHA-256(0x01 ‖ left ‖ right).
+fn interior(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update([1u8]);
+    hasher.update(left);
+    hasher.update(right);
+    hasher.finalize().into()
 }
 
 /// The audit path of leaf `index` in the tree of `leaves`, or `None` when out of range.
@@ -145,6 +172,19 @@ mod tests {
         assert!(inclusion_proof(&leaves, 13).is_none());
         assert!(consistency_proof(&leaves, 0).is_none());
         assert!(consistency_proof(&leaves, 14).is_none());
+    }
+
+    #[test]
+    fn the_growing_tree_has_the_roots_of_the_full_tree() {
+        let data: Vec<Vec<u8>> = (0..70u8).map(|i| vec![i; 5]).collect();
+        let mut growing = Growing::default();
+        assert_eq!(growing.root(), root(&[]));
+        for n in 1..=data.len() {
+            growing.push(&data[n - 1]);
+            let leaves: Vec<&[u8]> = data[..n].iter().map(Vec::as_slice).collect();
+            assert_eq!(growing.root(), root(&leaves), "{n}");
+            assert_eq!(growing.size(), n as u64);
+        }
     }
 
     #[test]

@@ -1,20 +1,30 @@
 //! Proving a log intact, and saying where it is not.
+//!
+//! The hash chain and the Merkle tree only show that the log agrees with itself: whoever can
+//! write the file can rewrite every entry and recompute both. What makes a log trustworthy is
+//! a checkpoint the rewriter cannot make or cannot reach: signed by a key they do not hold
+//! (`key`: every entry must then be covered by a signed checkpoint), or kept outside the log
+//! (`trusted`: a witness directory, a note saved elsewhere). [`VerifyReport`] says which of
+//! these were checked, and which entries nothing covers.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use modelseal_sign::PublicKey;
 use serde::Serialize;
 
+use super::AuditError;
 use super::entry::{Entry, Line, leaf_hash};
 use super::note::{Checkpoint, NoteError};
+use super::read::{LogLine, for_each_line, open};
 use super::tree::Growing;
-use super::{AuditError, lines, read_log};
 
 /// What kind of tampering or damage a problem shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProblemKind {
-    /// A line is not a valid entry or checkpoint (edited into invalid JSON, or torn).
+    /// A line is not a valid entry or checkpoint (edited into invalid JSON, torn, or longer
+    /// than any entry is written).
     Malformed,
     /// The entry on this line was changed after it was written.
     Edited,
@@ -28,6 +38,12 @@ pub enum ProblemKind {
     BadSignature,
     /// The log is shorter than a checkpoint says it was.
     Truncated,
+    /// With a key: entries that no checkpoint signed by it covers (they could have been
+    /// rewritten freely).
+    Uncovered,
+    /// The file's lines end in `\r\n`: it went through a text tool (the entries themselves
+    /// are checked with the `\r` removed).
+    CrlfLineEndings,
 }
 
 /// One sign of tampering or damage in a log.
@@ -41,6 +57,35 @@ pub struct Problem {
     pub message: String,
 }
 
+/// An intent entry (a quarantine or release about to happen) that no later entry completes:
+/// the command was interrupted between announcing the action and recording its outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pending {
+    /// The intent entry's index.
+    pub index: u64,
+    /// Its line number in the log (1-based).
+    pub line: usize,
+    /// The action announced (`quarantine`, `release`).
+    pub action: String,
+    /// What it was about, when the entry names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+}
+
+/// How far to trust a log: what authenticates it.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions<'a> {
+    /// The public key checkpoints must be signed with. With a key, every entry must be
+    /// covered by a signed checkpoint (or by a trusted one).
+    pub key: Option<&'a PublicKey>,
+    /// Checkpoint notes kept outside the log (`--trusted-checkpoint`, a witness directory),
+    /// each with where it came from. Signed by `key` when a key is given.
+    pub trusted: Vec<(String, String)>,
+    /// With a key, accept this many entries or fewer after the last covering checkpoint: the
+    /// entries written since the last checkpoint was due.
+    pub allow_uncovered_tail: Option<u64>,
+}
+
 /// The result of checking a whole log.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
@@ -48,30 +93,59 @@ pub struct VerifyReport {
     pub entries: u64,
     /// Hex Merkle root of all entries.
     pub root: String,
-    /// Checkpoints whose root matched (and, with a key, whose signature verified).
+    /// Checkpoints in the log whose root matched (and, with a key, whose signature verified).
     pub checkpoints_verified: u64,
-    /// Whether checkpoint signatures were checked (a key was given).
+    /// Whether checkpoint signatures were checked (a key was given). Without a key the log
+    /// only agrees with itself: anyone who can write it can rewrite it to agree.
     pub signatures_checked: bool,
+    /// Trusted checkpoints (kept outside the log) whose entries the log still holds unchanged.
+    pub trusted_matched: u64,
+    /// How many of the first entries an authenticated checkpoint covers (signed by the key,
+    /// or trusted).
+    pub covered: u64,
+    /// With a key: entries after the last covering checkpoint that were accepted as a young
+    /// tail (`allow_uncovered_tail`).
+    pub uncovered_accepted: u64,
     /// Every problem found; empty when the log is intact.
     pub problems: Vec<Problem>,
+    /// Intents never completed (informational: not tampering).
+    pub pending: Vec<Pending>,
 }
 
 impl VerifyReport {
-    /// Whether no problem was found.
+    /// No problem found. Without a key or a trusted checkpoint this means only that the log
+    /// agrees with itself; see [`VerifyReport::authenticated`].
     pub fn intact(&self) -> bool {
         self.problems.is_empty()
     }
+
+    /// Something the log's writer cannot forge vouched for it: a key or a trusted checkpoint.
+    pub fn authenticated(&self) -> bool {
+        self.signatures_checked || self.trusted_matched > 0
+    }
 }
 
-/// Verifies the log at `path`. With `key`, every checkpoint's signature is checked; with
-/// `trusted` (a checkpoint note kept elsewhere, signed by `key`), the log must still contain
-/// the entries it covers, unchanged.
+/// Verifies the log at `path`. With `key`, every checkpoint's signature is checked and every
+/// entry must be covered by one; with `trusted` (a checkpoint note kept elsewhere, signed by
+/// `key` when one is given), the log must still contain the entries it covers, unchanged.
 pub fn verify(
     path: &Path,
     key: Option<&PublicKey>,
     trusted: Option<&str>,
 ) -> Result<VerifyReport, AuditError> {
-    verify_bytes(&read_log(path)?, key, trusted)
+    let options = VerifyOptions {
+        key,
+        trusted: trusted
+            .map(|note| vec![("the trusted checkpoint".to_owned(), note.to_owned())])
+            .unwrap_or_default(),
+        allow_uncovered_tail: None,
+    };
+    verify_with(path, &options)
+}
+
+/// [`verify`] with every option.
+pub fn verify_with(path: &Path, options: &VerifyOptions<'_>) -> Result<VerifyReport, AuditError> {
+    verify_reader(open(path)?, path, options)
 }
 
 /// [`verify`] for a log already in memory.
@@ -80,66 +154,80 @@ pub fn verify_bytes(
     key: Option<&PublicKey>,
     trusted: Option<&str>,
 ) -> Result<VerifyReport, AuditError> {
-    let trusted = match (trusted, key) {
-        (Some(note), Some(key)) => Some(Checkpoint::verify(note, key)?),
-        (Some(note), None) => Some(Checkpoint::parse(note)?.0),
-        (None, _) => None,
-    };
-    let line_count = lines(data).count();
-    let mut walk = Walk {
+    let options = VerifyOptions {
         key,
-        trusted_covered: trusted.as_ref().is_some_and(|t| t.size == 0),
+        trusted: trusted
+            .map(|note| vec![("the trusted checkpoint".to_owned(), note.to_owned())])
+            .unwrap_or_default(),
+        allow_uncovered_tail: None,
+    };
+    verify_reader(data, Path::new("<memory>"), &options)
+}
+
+fn verify_reader<R: std::io::Read>(
+    reader: R,
+    path: &Path,
+    options: &VerifyOptions<'_>,
+) -> Result<VerifyReport, AuditError> {
+    let mut trusted: BTreeMap<u64, Vec<(String, Checkpoint)>> = BTreeMap::new();
+    for (source, note) in &options.trusted {
+        let checkpoint = match options.key {
+            Some(key) => Checkpoint::verify(note, key),
+            None => Checkpoint::parse(note).map(|(c, _)| c),
+        }
+        .map_err(|e| AuditError::Trusted {
+            source_name: source.clone(),
+            error: e,
+        })?;
+        trusted
+            .entry(checkpoint.size)
+            .or_default()
+            .push((source.clone(), checkpoint));
+    }
+    let mut walk = Walk {
+        key: options.key,
         trusted,
         ..Walk::default()
     };
-    for (number, line) in lines(data) {
-        match Line::parse(line) {
-            Ok(Line::Entry(entry)) => walk.entry(number, line, &entry),
-            Ok(Line::Checkpoint(note)) => walk.checkpoint(number, &note),
-            Err(e) => {
-                let why = if number == line_count && !data.ends_with(b"\n") {
-                    "the last line is incomplete (a torn write)".to_owned()
-                } else {
-                    format!("not a valid entry or checkpoint ({e}): edited or corrupted")
-                };
-                walk.problem(ProblemKind::Malformed, number, why);
-            }
-        }
+    // The size-0 checkpoint covers nothing and always matches.
+    if let Some(empty) = walk.trusted.remove(&0) {
+        walk.trusted_matched += empty.len() as u64;
     }
-    if let Some(t) = &walk.trusted
-        && !walk.trusted_covered
-    {
-        let message = format!(
-            "the trusted checkpoint covers {} entries but the log holds {}: it was truncated",
-            t.size,
-            walk.tree.size()
-        );
-        walk.problem(ProblemKind::Truncated, line_count, message);
-    }
-    Ok(VerifyReport {
-        entries: walk.tree.size(),
-        root: hex::encode(walk.tree.root()),
-        checkpoints_verified: walk.checkpoints_verified,
-        signatures_checked: key.is_some(),
-        problems: walk.problems,
-    })
+    for_each_line(reader, path, |line| walk.line(line))?;
+    Ok(walk.finish(options.allow_uncovered_tail))
 }
 
 /// The state of a verification, line by line.
 #[derive(Default)]
 struct Walk<'k> {
     key: Option<&'k PublicKey>,
-    trusted: Option<Checkpoint>,
-    trusted_covered: bool,
+    /// Trusted checkpoints not reached yet, by size.
+    trusted: BTreeMap<u64, Vec<(String, Checkpoint)>>,
+    trusted_matched: u64,
     tree: Growing,
     /// Line number and leaf hash of the last entry.
     previous: Option<(usize, [u8; 32])>,
     expected_index: u64,
+    /// The last entry had index `u64::MAX`: no entry may follow.
+    index_exhausted: bool,
     checkpoints_verified: u64,
     /// (entries covered, line) of the last checkpoint that matched.
     last_good: (u64, usize),
+    /// Entries covered by an authenticated checkpoint that matched.
+    covered: u64,
+    /// Line of each entry after `covered`, to say where the uncovered ones are: (index into
+    /// the tree, line). Only the first and last are kept.
+    first_after_covered: Option<usize>,
+    last_line: usize,
+    last_entry_line: usize,
+    crlf: Option<(usize, u64)>,
+    torn_last: bool,
+    open_intents: BTreeMap<u64, Pending>,
     problems: Vec<Problem>,
 }
+
+/// Open intents kept at most: a log of nothing but intents cannot grow the report unbounded.
+const MAX_PENDING: usize = 1000;
 
 impl Walk<'_> {
     fn problem(&mut self, kind: ProblemKind, line: usize, message: String) {
@@ -150,13 +238,54 @@ impl Walk<'_> {
         });
     }
 
+    fn line(&mut self, line: &LogLine<'_>) {
+        let number = line.number;
+        self.last_line = number;
+        self.torn_last = line.torn;
+        if line.crlf {
+            let (first, count) = self.crlf.unwrap_or((number, 0));
+            self.crlf = Some((first, count + 1));
+        }
+        if let Some(length) = line.too_long {
+            let message = format!(
+                "a line of {length} bytes, longer than any entry is written ({} bytes at most): not read",
+                super::read::MAX_LINE_BYTES
+            );
+            self.problem(ProblemKind::Malformed, number, message);
+            return;
+        }
+        match Line::parse(line.bytes) {
+            Ok(Line::Entry(entry)) => self.entry(number, line.bytes, &entry),
+            Ok(Line::Checkpoint(note)) => self.checkpoint(number, &note),
+            Err(e) => {
+                let why = if line.torn {
+                    "the last line is incomplete (a torn write)".to_owned()
+                } else {
+                    format!("not a valid entry or checkpoint ({e}): edited or corrupted")
+                };
+                self.problem(ProblemKind::Malformed, number, why);
+            }
+        }
+    }
+
     fn entry(&mut self, number: usize, line: &[u8], entry: &Entry) {
         let chained = match self.previous {
             Some((_, prev)) => entry.prev == hex::encode(prev),
             None => entry.prev.is_empty(),
         };
+        if self.index_exhausted {
+            // No index follows the largest one: counting on from it would wrap to 0 or, if
+            // saturated, accept a repeated `u64::MAX`.
+            let message = format!(
+                "entry {} follows entry {}, the largest index there is: entries were inserted",
+                entry.index,
+                u64::MAX
+            );
+            self.problem(ProblemKind::Reordered, number, message);
+        }
         let expected = self.expected_index;
-        if entry.index > expected {
+        if self.index_exhausted {
+        } else if entry.index > expected {
             let message = format!(
                 "entry {} appears where entry {expected} belongs: {} entries were removed before it",
                 entry.index,
@@ -179,20 +308,65 @@ impl Walk<'_> {
             );
             self.problem(ProblemKind::Edited, at, message);
         }
-        self.expected_index = entry.index.saturating_add(1);
+        match entry.index.checked_add(1) {
+            Some(next) => {
+                self.expected_index = next;
+                self.index_exhausted = false;
+            }
+            None => self.index_exhausted = true,
+        }
         self.tree.push(line);
         self.previous = Some((number, leaf_hash(line)));
-        if let Some(t) = &self.trusted
-            && self.tree.size() == t.size
-        {
-            self.trusted_covered = true;
-            if self.tree.root() != t.root {
-                let message = format!(
-                    "the first {} entries do not match the trusted checkpoint: the log was rewritten",
-                    t.size
-                );
-                self.problem(ProblemKind::CheckpointMismatch, number, message);
+        self.last_entry_line = number;
+        if self.first_after_covered.is_none() {
+            self.first_after_covered = Some(number);
+        }
+        self.track_intent(number, entry);
+        let size = self.tree.size();
+        if let Some(checkpoints) = self.trusted.remove(&size) {
+            let root = self.tree.root();
+            for (source, checkpoint) in checkpoints {
+                if checkpoint.root == root {
+                    self.trusted_matched += 1;
+                    self.cover(size);
+                } else {
+                    let message = format!(
+                        "the first {size} entries do not match {source}: the log was rewritten"
+                    );
+                    self.problem(ProblemKind::CheckpointMismatch, number, message);
+                }
             }
+        }
+    }
+
+    /// Intents (`result: "intent"`) are completed by a later entry whose detail names their
+    /// index (`detail.intent`).
+    fn track_intent(&mut self, number: usize, entry: &Entry) {
+        if let Some(index) = entry
+            .detail
+            .get("intent")
+            .and_then(serde_json::Value::as_u64)
+        {
+            self.open_intents.remove(&index);
+        }
+        if entry.result == "intent" && self.open_intents.len() < MAX_PENDING {
+            self.open_intents.insert(
+                entry.index,
+                Pending {
+                    index: entry.index,
+                    line: number,
+                    action: entry.action.clone(),
+                    subject: entry.subject.clone(),
+                },
+            );
+        }
+    }
+
+    fn cover(&mut self, size: u64) {
+        if size > self.covered {
+            self.covered = size;
+            // Everything up to here is covered: the uncovered run starts with the next entry.
+            self.first_after_covered = None;
         }
     }
 
@@ -224,6 +398,9 @@ impl Walk<'_> {
         } else if checkpoint.root == self.tree.root() {
             self.checkpoints_verified += 1;
             self.last_good = (checkpoint.size, number);
+            if self.key.is_some() {
+                self.cover(checkpoint.size);
+            }
         } else {
             let message = format!(
                 "entries {}..{} (lines {}..{number}) do not match the checkpoint: they were altered and the chain rewritten",
@@ -234,4 +411,75 @@ impl Walk<'_> {
             self.problem(ProblemKind::CheckpointMismatch, number, message);
         }
     }
+
+    fn finish(mut self, allow_tail: Option<u64>) -> VerifyReport {
+        let entries = self.tree.size();
+        let trusted = std::mem::take(&mut self.trusted);
+        for (size, checkpoints) in trusted {
+            for (source, _) in checkpoints {
+                let message = format!(
+                    "{source} covers {size} entries but the log holds {entries}: it was truncated"
+                );
+                self.problem(ProblemKind::Truncated, self.last_line, message);
+            }
+        }
+        let mut uncovered_accepted = 0;
+        let uncovered = entries - self.covered.min(entries);
+        if self.key.is_some() && uncovered > 0 {
+            let first = self.first_after_covered.unwrap_or(self.last_line);
+            let range = format!(
+                "entries {}..={} (lines {first}..={})",
+                self.covered,
+                entries - 1,
+                self.last_entry_line
+            );
+            match allow_tail {
+                Some(limit) if uncovered <= limit => uncovered_accepted = uncovered,
+                _ => {
+                    let message = if self.covered == 0 {
+                        format!(
+                            "no checkpoint signed by this key covers any entry: {range} are not \
+                             authenticated and could have been rewritten"
+                        )
+                    } else {
+                        let tail = allow_tail.map_or_else(
+                            || " (--allow-uncovered-tail accepts a tail shorter than the checkpoint interval)".to_owned(),
+                            |limit| format!(", more than the {limit} accepted"),
+                        );
+                        format!(
+                            "{range} come after the last checkpoint signed by this key: they are \
+                             not authenticated and could have been rewritten{tail}"
+                        )
+                    };
+                    self.problem(ProblemKind::Uncovered, first, message);
+                }
+            }
+        }
+        if let Some((first, count)) = self.crlf {
+            let message = format!(
+                "CRLF line endings on {count} line(s): the file was converted by a text tool \
+                 (the entries are checked with the \\r removed)"
+            );
+            self.problem(ProblemKind::CrlfLineEndings, first, message);
+        }
+        VerifyReport {
+            entries,
+            root: hex::encode(self.tree.root()),
+            checkpoints_verified: self.checkpoints_verified,
+            signatures_checked: self.key.is_some(),
+            trusted_matched: self.trusted_matched,
+            covered: self.covered.min(entries),
+            uncovered_accepted,
+            problems: self.problems,
+            pending: self.open_intents.into_values().collect(),
+        }
+    }
+}
+
+/// The witness notes of `dir` as trusted checkpoints for [`VerifyOptions::trusted`].
+pub fn witness_notes(dir: &Path) -> Result<Vec<(String, String)>, AuditError> {
+    Ok(super::witness::read_all(dir)?
+        .into_iter()
+        .map(|(path, note): (PathBuf, String)| (format!("witness {}", path.display()), note))
+        .collect())
 }

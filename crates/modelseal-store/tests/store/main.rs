@@ -3,5 +3,7 @@
 #![allow(clippy::disallowed_methods)] // tests build fixtures with std::fs
 mod audit;
 mod audit_append;
+mod audit_attacks;
 mod quarantine;
 mod quarantine_hostile;
+mod quarantine_layout;

@@ -122,7 +122,9 @@ fn a_kill_at_any_step_leaves_the_model_in_place_or_whole_in_quarantine() {
             );
             let listed = quarantine::list(&dir).unwrap();
             assert_eq!(listed.len(), 1, "{step:?}");
-            let quarantined = dir.join(&listed[0].incident.id).join("bert-tiny");
+            let quarantined = listed[0]
+                .incident
+                .model_path(&dir.join(&listed[0].incident.id));
             let in_place = model.exists() && snapshot(&model) == before;
             let whole_in_quarantine = quarantined.exists() && snapshot(&quarantined) == before;
             assert!(
@@ -209,7 +211,7 @@ fn single_files_and_hostile_ids() {
     )
     .unwrap();
     assert_eq!(
-        fs::read(dir.join(&incident.id).join("model.pkl")).unwrap(),
+        fs::read(incident.model_path(&dir.join(&incident.id))).unwrap(),
         b"payload"
     );
     for id in ["../x", "", ".", "a/b"] {
@@ -268,5 +270,8 @@ fn a_move_across_filesystems_copies_verifies_and_removes() {
         ]
     );
     assert!(!model.exists());
-    assert_eq!(snapshot(&dir.join(&incident.id).join("bert-tiny")), before);
+    assert_eq!(
+        snapshot(&incident.model_path(&dir.join(&incident.id))),
+        before
+    );
 }

@@ -63,7 +63,7 @@ fn an_oversized_signature_is_not_copied_and_the_incident_says_why() {
     )
     .unwrap();
     let home = dir.join(&incident.id);
-    assert!(home.join("m").is_dir(), "the model is quarantined");
+    assert!(home.join("model/m").is_dir(), "the model is quarantined");
     assert!(!home.join("signature.sig").exists());
     assert_eq!(incident.signature, None);
     let why = incident.signature_not_kept.as_deref().unwrap();
@@ -90,7 +90,7 @@ fn a_fifo_signature_is_refused_without_blocking() {
     )
     .unwrap();
     assert!(incident.signature_not_kept.is_some());
-    assert!(dir.join(&incident.id).join("m").is_dir());
+    assert!(dir.join(&incident.id).join("model/m").is_dir());
 }
 
 #[test]
@@ -135,7 +135,7 @@ fn a_long_multibyte_name_is_quarantined_with_an_id_under_the_limit() {
     assert!(incident.id.len() <= 255, "{}", incident.id.len());
     assert!(incident.id.starts_with('模'));
     assert_eq!(incident.name, name);
-    assert!(dir.join(&incident.id).join(&name).is_dir());
+    assert!(incident.model_path(&dir.join(&incident.id)).is_dir());
 }
 
 #[cfg(unix)]

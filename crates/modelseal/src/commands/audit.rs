@@ -4,7 +4,8 @@ use std::fmt::Write as _;
 
 use modelseal_sign::{PublicKey, SigningKey};
 use modelseal_store::audit::{
-    self, Actor, AuditError, CheckpointPolicy, Event, Problem, Recorder, VerifyReport,
+    self, Actor, AuditError, CheckpointPolicy, Event, Problem, Recorder, VerifyOptions,
+    VerifyReport,
 };
 use serde_json::json;
 
@@ -41,6 +42,7 @@ pub fn recorder<'a>(args: &'a AuditLogArgs, key: Option<&'a SigningKey>) -> Opti
         checkpoints: key.map(|key| CheckpointPolicy {
             key,
             every: args.checkpoint_every,
+            witness: args.checkpoint_dir.as_deref(),
         }),
     })
 }
@@ -98,7 +100,10 @@ pub fn failure(e: AuditError) -> Failure {
         | AuditError::Sign(_)
         | AuditError::Checkpoint(_)
         | AuditError::IndexOverflow { .. }
-        | AuditError::NoEntryInTail { .. } => Exit::Malformed,
+        | AuditError::NoEntryInTail { .. }
+        | AuditError::Trusted { .. } => Exit::Malformed,
+        // The witness holds another root for this size: the log was rewritten.
+        AuditError::WitnessConflict { .. } => Exit::Integrity,
     };
     Failure {
         exit,
@@ -108,19 +113,34 @@ pub fn failure(e: AuditError) -> Failure {
 
 fn verify(args: &AuditVerifyArgs, out: &Out) -> Result<Exit, Failure> {
     let key = args.key.as_deref().map(PublicKey::load).transpose()?;
-    let trusted = match &args.checkpoint {
-        // A checkpoint note is a few hundred bytes.
-        Some(path) => Some(modelseal_fs::read_to_string_limited(path, 1 << 20)?),
-        None => None,
+    let mut trusted = Vec::new();
+    if let Some(path) = &args.checkpoint {
+        let note = modelseal_fs::read_to_string_limited(path, audit::MAX_NOTE_BYTES)?;
+        trusted.push((format!("the trusted checkpoint {}", path.display()), note));
+    }
+    if let Some(dir) = &args.checkpoint_dir {
+        trusted.extend(audit::witness_notes(dir).map_err(failure)?);
+    }
+    let options = VerifyOptions {
+        key: key.as_ref(),
+        trusted,
+        allow_uncovered_tail: args
+            .allow_uncovered_tail
+            .then(|| args.checkpoint_every.saturating_sub(1)),
     };
-    let report = audit::verify(&args.log, key.as_ref(), trusted.as_deref()).map_err(failure)?;
+    let report = audit::verify_with(&args.log, &options).map_err(failure)?;
     let exit = if report.intact() {
         Exit::Ok
     } else {
         Exit::Integrity
     };
     if args.format == Format::Json {
-        out.json(&json!({ "intact": report.intact(), "exit_code": exit.code(), "report": report }));
+        out.json(&json!({
+            "intact": report.intact(),
+            "authenticated": report.authenticated(),
+            "exit_code": exit.code(),
+            "report": report,
+        }));
     } else {
         render_verify(&args.log, &report, out);
     }
@@ -131,33 +151,74 @@ fn render_verify(path: &std::path::Path, report: &VerifyReport, out: &Out) {
     let shown = path.display().to_string();
     let name = render::name(&shown);
     if report.intact() {
-        let mut line = out.pass(&format!(
-            "{name}: intact, {} entries, root {}",
-            report.entries,
-            &report.root[..16]
-        ));
-        let _ = write!(
-            line,
-            ", {} checkpoint(s) matched",
-            report.checkpoints_verified
-        );
-        if !report.signatures_checked && report.checkpoints_verified > 0 {
-            line.push_str(" (signatures not checked: pass --key)");
+        let root = &report.root[..16];
+        if report.authenticated() {
+            let mut line = format!("{name}: intact, {} entries, root {root}", report.entries);
+            let _ = write!(
+                line,
+                ", {} checkpoint(s) matched",
+                report.checkpoints_verified
+            );
+            if report.trusted_matched > 0 {
+                let _ = write!(
+                    line,
+                    ", {} trusted checkpoint(s) matched",
+                    report.trusted_matched
+                );
+            }
+            if report.signatures_checked {
+                if report.uncovered_accepted > 0 {
+                    let _ = write!(
+                        line,
+                        "; the last {} entries are not yet covered by a signed checkpoint (accepted: --allow-uncovered-tail)",
+                        report.uncovered_accepted
+                    );
+                } else {
+                    line.push_str("; every entry covered by a signed checkpoint");
+                }
+            } else {
+                let _ = write!(
+                    line,
+                    "; the first {} entries match a trusted checkpoint, checkpoint signatures not checked (no --key)",
+                    report.covered
+                );
+            }
+            out.line(&out.pass(&line));
+        } else {
+            // Only a key or a checkpoint kept elsewhere proves anything: a log rewritten by
+            // whoever can write it agrees with itself just as well.
+            out.line(&out.dim(&format!(
+                "! {name}: consistent, {} entries, root {root}; NOT authenticated: no --key, \
+                 so the {} checkpoint(s) in it were not checked against a key and a rewritten \
+                 log would pass too (pass --key, --trusted-checkpoint or --checkpoint-dir)",
+                report.entries, report.checkpoints_verified
+            )));
         }
-        out.line(&line);
-        return;
+    } else {
+        out.line(&out.fail(&format!(
+            "{name}: NOT intact ({} problem(s))",
+            report.problems.len()
+        )));
+        for Problem {
+            kind,
+            line,
+            message,
+        } in &report.problems
+        {
+            out.line(&format!(
+                "  line {line}: {kind:?}: {}",
+                render::name(message)
+            ));
+        }
     }
-    out.line(&out.fail(&format!(
-        "{name}: NOT intact ({} problem(s))",
-        report.problems.len()
-    )));
-    for Problem {
-        kind,
-        line,
-        message,
-    } in &report.problems
-    {
-        out.line(&format!("  line {line}: {kind:?}: {message}"));
+    for pending in &report.pending {
+        out.line(&render::name(&format!(
+            "  note: entry {} (line {}): {} of {} was announced but never completed (the command was interrupted)",
+            pending.index,
+            pending.line,
+            pending.action,
+            pending.subject.as_deref().unwrap_or("?")
+        )));
     }
 }
 
@@ -176,7 +237,8 @@ fn consistency(args: &AuditConsistencyArgs, out: &Out) -> Result<Exit, Failure> 
 fn checkpoint(args: &AuditCheckpointArgs, out: &Out) -> Result<Exit, Failure> {
     let passphrase = super::passphrase(args.passphrase_env.as_deref())?;
     let key = SigningKey::load(&args.key, passphrase.as_ref().map(|p| p.as_bytes()))?;
-    let note = audit::checkpoint(&args.log, &key).map_err(failure)?;
+    let note = audit::checkpoint_with_witness(&args.log, &key, args.checkpoint_dir.as_deref())
+        .map_err(failure)?;
     out.text(&note);
     Ok(Exit::Ok)
 }

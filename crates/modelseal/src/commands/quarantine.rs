@@ -24,6 +24,7 @@ pub fn failure(e: QuarantineError) -> Failure {
     use modelseal_fs::Reason;
     let exit = match &e {
         e if e.is_not_found() => Exit::NotFound,
+        QuarantineError::Overlap { .. } => Exit::Usage,
         QuarantineError::Fs(fs) => match fs.reason {
             Reason::AlreadyExists => Exit::Usage,
             Reason::CopyMismatch { .. } => Exit::Integrity,

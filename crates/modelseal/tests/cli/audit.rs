@@ -3,6 +3,8 @@
 use std::fs;
 use std::path::Path;
 
+use predicates::prelude::PredicateBooleanExt;
+
 use crate::{keypair, make_model, modelseal, sign, verify_cmd};
 
 fn entries(log: &Path) -> Vec<serde_json::Value> {
@@ -57,15 +59,31 @@ fn decisions_are_logged_and_the_log_verifies() {
     );
     assert_eq!(logged[0]["digest"], logged[1]["digest"]);
     assert!(logged[0]["digest"].as_str().unwrap().starts_with("sha256:"));
+    // The last two entries were written without --audit-key: no signed checkpoint covers
+    // them, so with the key the log is not intact (issue 11 item 4)...
     modelseal()
         .args(["audit", "verify"])
         .arg(&log)
         .arg("--key")
         .arg(&public)
         .assert()
+        .code(1)
+        .stdout(predicates::str::contains(
+            "line 4: Uncovered: entries 2..=3",
+        ));
+    // ... unless they are accepted as a tail younger than the checkpoint interval.
+    modelseal()
+        .args(["audit", "verify", "--allow-uncovered-tail"])
+        .arg(&log)
+        .arg("--key")
+        .arg(&public)
+        .assert()
         .success()
         .stdout(predicates::str::contains("intact, 4 entries"))
-        .stdout(predicates::str::contains("1 checkpoint(s) matched"));
+        .stdout(predicates::str::contains("1 checkpoint(s) matched"))
+        .stdout(predicates::str::contains(
+            "the last 2 entries are not yet covered",
+        ));
 }
 
 #[test]
@@ -229,5 +247,81 @@ fn two_check_processes_writing_at_once_never_corrupt_the_log() {
         .arg(&log)
         .assert()
         .success()
-        .stdout(predicates::str::contains("intact, 30 entries"));
+        .stdout(predicates::str::contains("consistent, 30 entries"));
+}
+
+/// Issue 11 item 4 end to end: a log rewritten whole (entries changed, chain recomputed,
+/// checkpoints deleted) is caught with the key and by the witness directory, and without
+/// either the report says plainly that nothing was authenticated.
+#[test]
+fn a_rewritten_log_is_caught_by_the_key_and_the_witness() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keypair(dir.path(), "k", "ed25519");
+    let log = dir.path().join("audit.jsonl");
+    let witness = dir.path().join("witness");
+    for _ in 0..4 {
+        modelseal()
+            .args(["scan", "--audit-log"])
+            .arg(&log)
+            .arg("--audit-key")
+            .arg(&key)
+            .args(["--audit-checkpoint-every", "2", "--audit-checkpoint-dir"])
+            .arg(&witness)
+            .arg(&public)
+            .assert()
+            .success();
+    }
+    assert_eq!(fs::read_dir(&witness).unwrap().count(), 2);
+    let verify = |args: &[&str]| {
+        let mut cmd = modelseal();
+        cmd.args(["audit", "verify"]).arg(&log).args(args);
+        cmd
+    };
+    verify(&["--key", public.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "every entry covered by a signed checkpoint",
+        ));
+    // The forger's rewrite.
+    let mut prev = String::new();
+    let mut forged = Vec::new();
+    for line in fs::read_to_string(&log).unwrap().lines() {
+        if line.starts_with("{\"checkpoint\"") {
+            continue;
+        }
+        let mut entry: serde_json::Value = serde_json::from_str(line).unwrap();
+        entry["subject"] = "nothing-to-see".into();
+        entry["prev"] = prev.clone().into();
+        let typed: modelseal_store::audit::Entry = serde_json::from_value(entry).unwrap();
+        let text = serde_json::to_string(&typed).unwrap();
+        prev = hex_leaf(&text);
+        forged.push(text);
+    }
+    fs::write(&log, forged.join("\n") + "\n").unwrap();
+    verify(&["--key", public.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("line 1: Uncovered"));
+    verify(&[])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("NOT authenticated"))
+        .stdout(predicates::str::contains("intact").not());
+    verify(&["--checkpoint-dir", witness.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("CheckpointMismatch"));
+}
+
+fn hex_leaf(line: &str) -> String {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update([0u8]);
+    hasher.update(line.as_bytes());
+    hasher.finalize().iter().fold(String::new(), |mut hex, b| {
+        use std::fmt::Write as _;
+        let _ = write!(hex, "{b:02x}");
+        hex
+    })
 }

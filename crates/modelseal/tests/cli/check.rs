@@ -206,7 +206,8 @@ fn failing_models_are_quarantined_with_incidents_and_logged() {
     for (id, name) in ids.iter().zip(["evil.pkl", "tampered", "unsigned.bin"]) {
         assert!(id.starts_with(&format!("{name}_")), "{id}");
         let home = quarantine.join(id);
-        assert!(home.join(name).exists(), "{id}");
+        // Each model has a directory of its own in its incident (issue 11 item 9).
+        assert!(home.join("model").join(name).exists(), "{id}");
         let incident: serde_json::Value =
             serde_json::from_slice(&fs::read(home.join("incident.json")).unwrap()).unwrap();
         for field in [
@@ -251,16 +252,18 @@ fn failing_models_are_quarantined_with_incidents_and_logged() {
         .success()
         .stdout(contains("evil.pkl_"))
         .stdout(contains("quarantined"));
-    // Four decisions logged, and the log is intact.
+    // Four decisions logged, each quarantine announced by an intent first, and the log is
+    // consistent (no --key: not authenticated).
     modelseal()
         .args(["audit", "verify"])
         .arg(&log)
         .assert()
         .success()
-        .stdout(contains("intact, 4 entries"));
+        .stdout(contains("consistent, 7 entries"));
     let logged = fs::read_to_string(&log).unwrap();
     assert_eq!(logged.matches("\"action\":\"check\"").count(), 4);
     assert_eq!(logged.matches("\"quarantined\"").count(), 3);
+    assert_eq!(logged.matches("\"result\":\"intent\"").count(), 3);
 }
 
 #[test]

@@ -10,6 +10,9 @@ mod hostile;
 mod interop;
 mod keys;
 mod messages;
+mod quarantine;
+#[cfg(unix)]
+mod quarantine_kill;
 mod sbom;
 mod scan;
 mod tamper;

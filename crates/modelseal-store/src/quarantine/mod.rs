@@ -1,16 +1,19 @@
 //! Quarantine: a failing model is moved out of the way, with an incident report beside it, and
-//! is never lost on the way. A crash at any step leaves the model either where it was or whole
-//! in quarantine:
+//! is never lost on the way. A crash at any step leaves the model either whole where it was or
+//! whole in quarantine, never part of it at its original path:
 //!
-//! 1. `DIR/<id>/incident.json` is written (atomically) before the model moves;
-//! 2. on the same filesystem the model is renamed into `DIR/<id>/` (one atomic step);
-//! 3. across filesystems it is copied to `DIR/<id>/.<name>.partial`, every file and directory
-//!    fsynced, the copy compared file by file (SHA-256) with the original, renamed to its
-//!    name, and only then is the original removed.
+//! 1. the model is locked ([`modelseal_fs::lock_path`]): two gates never move one model;
+//! 2. `DIR/<id>/incident.json` is written in a hidden staging directory renamed into place,
+//!    before the model moves (the caller records its intent in the audit log first);
+//! 3. on the same filesystem the model is renamed to `DIR/<id>/model/<name>` (one atomic step);
+//! 4. across filesystems it is copied to `DIR/<id>/model/.<name>.partial`, fsynced, compared
+//!    file by file with the original, renamed to its name, and only then is the original
+//!    renamed to a tombstone beside itself and removed.
 //!
-//! A crash before the model arrives leaves an incident without a model (listed as
-//! incomplete); a crash while the original is being removed leaves the whole copy in
-//! quarantine.
+//! The model has a directory of its own, so a model named `incident.json` or `signature.sig`
+//! cannot collide with the incident's files. Incidents written before that layout (the model
+//! directly in `DIR/<id>/`) are still read and released; they are not migrated. Leftovers of a
+//! crash (partial copies, tombstones, staging directories) are removed by [`recover`].
 
 use std::path::{Path, PathBuf};
 
@@ -18,8 +21,22 @@ use modelseal_fs::{FsError, MoveOptions, MoveStep, Overwrite};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod move_in;
+mod recover;
+mod release;
+
+pub use move_in::{
+    MAX_FINDINGS_BYTES, MAX_SUMMARY_CHARS, Prepared, prepare, quarantine, refuse_overlap,
+};
+pub use recover::recover;
+pub use release::release;
+
 const INCIDENT: &str = "incident.json";
 const SIGNATURE: &str = "signature.sig";
+/// The directory of the model inside an incident (layout 2).
+const MODEL_DIR: &str = "model";
+/// The incident layout written now: the model in its own directory.
+const LAYOUT: u32 = 2;
 
 /// Incident reports are a few KiB; anything much larger is not one of ours.
 const MAX_INCIDENT_BYTES: u64 = 16 << 20;
@@ -44,6 +61,25 @@ pub enum QuarantineError {
     /// The model is neither a regular file nor a directory, so it cannot be moved as a whole.
     #[error("{0} is not a regular file or directory")]
     Unsupported(String),
+    /// The quarantine directory is inside the model, or the model inside it: moving one into
+    /// the other would write into the model or quarantine the quarantine.
+    #[error(
+        "cannot quarantine {} into {}: {}",
+        model.display(),
+        dir.display(),
+        if *dir_inside_model { "the quarantine directory is inside the model" } else { "the model is inside the quarantine directory" }
+    )]
+    Overlap {
+        /// The model to be quarantined.
+        model: PathBuf,
+        /// The quarantine directory.
+        dir: PathBuf,
+        /// Which way they overlap: the directory inside the model, or the model inside it.
+        dir_inside_model: bool,
+    },
+    /// Another process moved the model while this one waited for it.
+    #[error("{0} was moved by another process (another gate quarantined it first)")]
+    MovedAway(String),
 }
 
 impl QuarantineError {
@@ -105,6 +141,20 @@ pub struct Incident {
     /// How and when the model left quarantine, once it has.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release: Option<Release>,
+    /// 2: the model is in `model/<name>` inside the incident. Absent in incidents written
+    /// before (the model directly beside `incident.json`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<u32>,
+}
+
+impl Incident {
+    /// Where this incident's model is (or would be) inside its directory `home`.
+    pub fn model_path(&self, home: &Path) -> PathBuf {
+        match self.layout {
+            Some(layout) if layout >= LAYOUT => home.join(MODEL_DIR).join(&self.name),
+            _ => home.join(&self.name),
+        }
+    }
 }
 
 /// How a model left quarantine.
@@ -133,91 +183,6 @@ pub enum Step {
 
 /// How to move models into and out of quarantine.
 pub type Options = MoveOptions;
-
-/// Moves the model at `model` into `dir` and returns its incident report.
-pub fn quarantine(
-    model: &Path,
-    dir: &Path,
-    reason: Reason,
-    actor: &crate::audit::Actor,
-    options: Options,
-    observe: &mut dyn FnMut(Step),
-) -> Result<Incident, QuarantineError> {
-    let meta = modelseal_fs::symlink_metadata(model)?;
-    if !meta.is_file() && !meta.is_dir() {
-        return Err(QuarantineError::Unsupported(model.display().to_string()));
-    }
-    let original =
-        std::path::absolute(model).map_err(FsError::with(modelseal_fs::Op::Resolve, model))?;
-    let name = original
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .filter(|n| !n.is_empty() && n != "." && n != "..")
-        .ok_or_else(|| QuarantineError::Unsupported(model.display().to_string()))?;
-    modelseal_fs::create_dir_all(dir)?;
-    let now = time::OffsetDateTime::now_utc();
-    let stamp = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}.{:09}Z",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second(),
-        now.nanosecond()
-    );
-    let id = format!("{}_{stamp}", safe_name(&name));
-    let home = dir.join(&id);
-    modelseal_fs::create_dir(&home)?;
-    let mut incident = Incident {
-        id,
-        name: name.clone(),
-        original_path: original.clone(),
-        quarantined_at: crate::audit::rfc3339(now),
-        reason: reason.summary,
-        findings: reason.findings,
-        digest: reason.digest,
-        tool: actor.tool.clone(),
-        host: actor.host.clone(),
-        user: actor.user.clone(),
-        signature: reason.signature.as_ref().map(|_| SIGNATURE.to_owned()),
-        signature_not_kept: None,
-        release: None,
-    };
-    // A signature that cannot be kept (too large, a FIFO, gone) does not stop the quarantine:
-    // the model must still be moved out of the way. The incident says why there is no copy,
-    // and a release then has no signature to re-verify (it needs `--force`).
-    if let Some(signature) = &reason.signature
-        && let Err(e) = keep_signature(signature, &home.join(SIGNATURE))
-    {
-        incident.signature = None;
-        incident.signature_not_kept = Some(e.to_string());
-    }
-    write_incident(&home, &incident)?;
-    modelseal_fs::sync_dir(dir)?;
-    observe(Step::IncidentWritten);
-    let target = home.join(&name);
-    let moved = modelseal_fs::move_durable(&original, &target, options, &mut |step| {
-        observe(Step::Move(step));
-    });
-    if let Err(e) = moved {
-        // Nothing arrived (another process moved the model first, or the move failed before
-        // the copy was in place): the incident this call wrote would be listed as a model
-        // that "never arrived" while it may well be elsewhere, so it goes. If anything did
-        // arrive, the incident stays as its record.
-        if !modelseal_fs::exists(&target) {
-            let _ = modelseal_fs::remove(&home);
-        }
-        return Err(e.into());
-    }
-    Ok(incident)
-}
-
-/// Copies the model's signature beside its incident, reading no more than a signature may be.
-fn keep_signature(signature: &Path, copy: &Path) -> Result<(), FsError> {
-    let bytes = modelseal_fs::read_limited(signature, modelseal_sign::MAX_SIGNATURE_BYTES)?;
-    modelseal_fs::write_atomic(copy, &bytes, Overwrite::Refuse, Some(0o644))
-}
 
 /// A listed incident, with whether its model actually arrived.
 #[derive(Debug, Clone, Serialize)]
@@ -261,7 +226,7 @@ pub fn inventory(dir: &Path) -> Result<Inventory, QuarantineError> {
         }
         match read_incident(&home) {
             Ok(incident) => {
-                let complete = home.join(&incident.name).symlink_metadata().is_ok();
+                let complete = modelseal_fs::exists(&incident.model_path(&home));
                 out.incidents.push(Listed { incident, complete });
             }
             Err(error) => out.unreadable.push(Unreadable { dir: home, error }),
@@ -288,42 +253,11 @@ pub fn show(dir: &Path, id: &str) -> Result<(Incident, PathBuf), QuarantineError
         return Err(QuarantineError::NoSuchIncident(id.to_owned()));
     }
     let incident = read_incident(&home)?;
-    let model = home.join(&incident.name);
+    let model = incident.model_path(&home);
     Ok((incident, model))
 }
 
-/// Moves a quarantined model to `to` and records the release in its incident (the incident
-/// stays in quarantine as the record). The caller decides whether release is allowed.
-pub fn release(
-    dir: &Path,
-    id: &str,
-    to: &Path,
-    forced_reason: Option<String>,
-    actor: &crate::audit::Actor,
-) -> Result<Incident, QuarantineError> {
-    let (mut incident, model) = show(dir, id)?;
-    if model.symlink_metadata().is_err() {
-        return Err(QuarantineError::BadIncident {
-            path: dir.join(id),
-            why: "its model is not in quarantine (already released, or the move never finished)"
-                .to_owned(),
-        });
-    }
-    if let Some(parent) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
-        modelseal_fs::create_dir_all(parent)?;
-    }
-    modelseal_fs::move_durable(&model, to, Options::default(), &mut |_| {})?;
-    incident.release = Some(Release {
-        released_at: crate::audit::rfc3339(time::OffsetDateTime::now_utc()),
-        to: std::path::absolute(to).unwrap_or_else(|_| to.to_path_buf()),
-        forced_reason,
-        user: actor.user.clone(),
-    });
-    write_incident(&dir.join(id), &incident)?;
-    Ok(incident)
-}
-
-fn read_incident(home: &Path) -> Result<Incident, QuarantineError> {
+pub(crate) fn read_incident(home: &Path) -> Result<Incident, QuarantineError> {
     let path = home.join(INCIDENT);
     let text = modelseal_fs::read_limited(&path, MAX_INCIDENT_BYTES)?;
     let incident: Incident =
@@ -341,7 +275,7 @@ fn read_incident(home: &Path) -> Result<Incident, QuarantineError> {
     Ok(incident)
 }
 
-fn write_incident(home: &Path, incident: &Incident) -> Result<(), QuarantineError> {
+pub(crate) fn write_incident(home: &Path, incident: &Incident) -> Result<(), QuarantineError> {
     let path = home.join(INCIDENT);
     let mut json =
         serde_json::to_vec_pretty(incident).map_err(|e| QuarantineError::BadIncident {
@@ -366,7 +300,7 @@ const MAX_ID_NAME_CHARS: usize = 80;
 /// Keeps what identifies the model and drops what a file name should not carry, cut to
 /// [`MAX_ID_NAME_CHARS`] characters and [`MAX_ID_NAME_BYTES`] bytes at a character boundary (a name of multi-byte characters is
 /// legal at 255 bytes but not with a timestamp added).
-fn safe_name(name: &str) -> String {
+pub(crate) fn safe_name(name: &str) -> String {
     let mut cleaned = String::new();
     for c in name.chars().take(MAX_ID_NAME_CHARS) {
         let c = if c.is_alphanumeric() || "-_.".contains(c) {

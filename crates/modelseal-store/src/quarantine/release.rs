@@ -1,0 +1,44 @@
+//! Moving a quarantined model out again.
+
+use std::path::Path;
+
+use modelseal_fs::Wait;
+
+use super::{Incident, Options, QuarantineError, show, write_incident};
+use crate::audit::Actor;
+
+/// Moves a quarantined model to `to` and records the release in its incident (the incident
+/// stays in quarantine as the record). The caller decides whether release is allowed. The
+/// incident is locked for the move: two releases never both copy the model.
+pub fn release(
+    dir: &Path,
+    id: &str,
+    to: &Path,
+    forced_reason: Option<String>,
+    actor: &Actor,
+) -> Result<Incident, QuarantineError> {
+    let home = dir.join(id);
+    show(dir, id)?;
+    let _lock = modelseal_fs::lock_path(&home, Wait::Block)?;
+    // Read again under the lock: another release may have finished meanwhile.
+    let (mut incident, model) = show(dir, id)?;
+    if !modelseal_fs::exists(&model) {
+        return Err(QuarantineError::BadIncident {
+            path: home,
+            why: "its model is not in quarantine (already released, or the move never finished)"
+                .to_owned(),
+        });
+    }
+    if let Some(parent) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
+        modelseal_fs::create_dir_all(parent)?;
+    }
+    modelseal_fs::move_durable(&model, to, Options::default(), &mut |_| {})?;
+    incident.release = Some(super::Release {
+        released_at: crate::audit::rfc3339(time::OffsetDateTime::now_utc()),
+        to: std::path::absolute(to).unwrap_or_else(|_| to.to_path_buf()),
+        forced_reason,
+        user: actor.user.clone(),
+    });
+    write_incident(&home, &incident)?;
+    Ok(incident)
+}
