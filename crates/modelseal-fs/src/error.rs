@@ -114,6 +114,9 @@ pub enum Reason {
     TooLarge { limit: u64 },
     #[error("it already exists")]
     AlreadyExists,
+    /// An output that is a FIFO nobody is reading: writing it would block until someone does.
+    #[error("it is a FIFO with no reader (start the reader first)")]
+    NoReader,
     #[error("it is a symbolic link, and links are refused here")]
     SymlinkRefused,
     #[error("it is a symbolic link whose target leaves {}", .root.display())]
