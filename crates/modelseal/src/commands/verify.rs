@@ -60,7 +60,7 @@ fn render_text(report: &VerifyReport, out: &Out) {
     };
     let summary = format!(
         "{} ({} resources, {} hashed, {} {}) signed by {signer}",
-        render::name(&report.model.display().to_string()),
+        render::path(&report.model),
         report.resources,
         bytes(report.bytes_hashed),
         report.method,
