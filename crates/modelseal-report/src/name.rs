@@ -38,6 +38,25 @@ pub fn text_str(raw: &str) -> Cow<'_, str> {
     }
 }
 
+/// A message that may quote names (a library's error), kept to one line: every control,
+/// bidirectional or zero-width character in it is escaped as [`text`] escapes it (`\n`,
+/// `\u{1b}`), without quotes, so a newline in a quoted name cannot start a line of its own.
+/// Error and warning lines go through this at the edge, whatever built them.
+pub fn one_line(message: &str) -> Cow<'_, str> {
+    if !message.chars().any(is_hidden) {
+        return Cow::Borrowed(message);
+    }
+    let mut out = String::with_capacity(message.len() + 8);
+    for c in message.chars() {
+        if is_hidden(c) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// A path as text output shows it ([`text`]).
 pub fn path(path: &std::path::Path) -> Cow<'_, str> {
     text(path.as_os_str())
@@ -81,14 +100,9 @@ fn quoted(bytes: &[u8], all_non_ascii: bool) -> String {
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
             match c {
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
                 '\\' => out.push_str("\\\\"),
                 '"' => out.push_str("\\\""),
-                c if is_hidden(c) || (all_non_ascii && !c.is_ascii()) => {
-                    let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-                }
+                c if is_hidden(c) || (all_non_ascii && !c.is_ascii()) => push_escaped(&mut out, c),
                 c => out.push(c),
             }
         }
@@ -98,6 +112,18 @@ fn quoted(bytes: &[u8], all_non_ascii: bool) -> String {
     }
     out.push('"');
     out
+}
+
+/// One character as its escape: `\n`, `\r`, `\t`, or `\u{…}`.
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c => {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -121,6 +147,16 @@ mod tests {
         assert_eq!(shown, "\"x\\n✓ fake: signed\\u{1b}[2J\\u{202e}\"");
         assert!(!shown.contains('\n'));
         assert_eq!(text_str("a\"b\\c\t"), "\"a\\\"b\\\\c\\t\"");
+    }
+
+    #[test]
+    fn a_message_stays_one_line() {
+        let message = "cannot open m/x\n✓ fake: signed: it is a FIFO";
+        assert_eq!(
+            one_line(message),
+            "cannot open m/x\\n✓ fake: signed: it is a FIFO"
+        );
+        assert!(matches!(one_line("plain é"), Cow::Borrowed(_)));
     }
 
     #[cfg(unix)]

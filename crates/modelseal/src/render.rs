@@ -83,8 +83,10 @@ impl Out {
     }
 
     /// A warning on stderr, shown even with `--quiet` (it says the result is incomplete).
+    /// One line, whatever names it quotes.
     pub fn warn(&self, text: &str) {
         self.flush();
+        let text = modelseal_report::name::one_line(text);
         let _ = writeln!(std::io::stderr().lock(), "warning: {text}");
     }
 
@@ -147,8 +149,11 @@ pub fn fs_error(e: &modelseal_fs::FsError) -> String {
     format!("cannot {} {}: {}", e.op, path(&e.path), e.reason)
 }
 
-/// Error messages go to stderr whatever `--quiet` says.
+/// Error messages go to stderr whatever `--quiet` says, as one line: a library's message may
+/// quote a name from a model (`s/x\n✓ fake: signed is neither a regular file…`), and a
+/// newline in it must not start a line of its own.
 pub fn error(message: &str) {
+    let message = modelseal_report::name::one_line(message);
     let _ = writeln!(std::io::stderr().lock(), "error: {message}");
 }
 

@@ -131,8 +131,8 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
         return Err(Failure {
             exit: Exit::Internal,
             message: format!(
-                "the {described} document is invalid (a bug), not written:\n  {}",
-                problems.join("\n  ")
+                "the {described} document is invalid (a bug), not written: {}",
+                problems.join("; ")
             ),
         });
     }
