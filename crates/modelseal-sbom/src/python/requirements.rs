@@ -590,7 +590,7 @@ mod tests {
                 .unwrap();
             // A comment, sparse, within the per-file bound: five of them exceed the total.
             file.set_len(MAX_LOCKFILE - 1).unwrap();
-            text.push_str(&format!("-r {name}\n"));
+            text += &["-r ", &name, "\n"].concat();
         }
         std::fs::write(dir.path().join("requirements.txt"), text).unwrap();
         let error = collect_requirements(
