@@ -10,7 +10,11 @@
 //!   its links) is written through: opened for writing without creating or truncating, so the
 //!   node stays what it is. A FIFO is opened without blocking: one with no reader is refused
 //!   ([`Reason::NoReader`]) instead of hanging the command until someone reads;
-//! - a directory, socket or block device is refused ([`Reason::NotRegular`]).
+//! - a directory, socket or block device is refused ([`Reason::NotRegular`]);
+//! - a regular file that is this process's own stdout or stderr (`-o /dev/stdout > out.json`,
+//!   or `>> log`) is appended to through a fresh descriptor, as the redirection asked:
+//!   replacing it would unlink the file the shell opened, losing what was printed before and,
+//!   with `>>`, everything the log held.
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -185,7 +189,7 @@ fn destination(path: &Path, overwrite: Overwrite) -> Result<Destination, FsError
         // Nothing there (or nothing this process may inspect: creating it says why).
         return Ok(Destination::Replace(path.to_path_buf()));
     };
-    if meta.is_file() {
+    if meta.is_file() && !is_own_output(&meta) {
         return match overwrite {
             Overwrite::Refuse => Err(FsError::new(Op::Create, path, Reason::AlreadyExists)),
             Overwrite::Replace => Ok(Destination::Replace(path.to_path_buf())),
@@ -204,6 +208,9 @@ fn destination(path: &Path, overwrite: Overwrite) -> Result<Destination, FsError
         Err(e) => return Err(FsError::io(Op::Inspect, path, e)),
     };
     let kind = FileKind::of(target.file_type());
+    if target.is_file() && is_own_output(&target) {
+        return append_through(path).map(Destination::Through);
+    }
     if target.is_file() {
         // A link to a regular file: the file is replaced, the link stays.
         if overwrite == Overwrite::Refuse {
@@ -217,6 +224,31 @@ fn destination(path: &Path, overwrite: Overwrite) -> Result<Destination, FsError
         // cannot be opened.
         _ => Err(FsError::new(Op::Write, path, Reason::NotRegular(kind))),
     }
+}
+
+/// Whether `file` is the regular file this process's stdout or stderr writes to.
+#[cfg(unix)]
+fn is_own_output(file: &std::fs::Metadata) -> bool {
+    use std::os::fd::AsFd;
+    let same = |fd: std::os::fd::BorrowedFd<'_>| {
+        fd.try_clone_to_owned()
+            .and_then(|owned| File::from(owned).metadata())
+            .is_ok_and(|out| out.is_file() && crate::identity(&out) == crate::identity(file))
+    };
+    same(std::io::stdout().as_fd()) || same(std::io::stderr().as_fd())
+}
+
+#[cfg(not(unix))]
+fn is_own_output(_file: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// Opens an existing regular file to append to: never created, never truncated.
+fn append_through(path: &Path) -> Result<File, FsError> {
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(FsError::with(Op::Open, path))
 }
 
 /// Opens an existing FIFO or character device for writing: never created, never truncated,

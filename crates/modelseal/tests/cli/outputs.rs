@@ -54,17 +54,29 @@ fn sbom_create_to_dev_full_exits_74_and_leaves_the_device() {
         .success();
 }
 
-/// The `-o /dev/stdout` habit: the document arrives on stdout (a pipe here), and no file
-/// named `stdout` appears anywhere.
+/// A link made as `/dev/stdout` is (`/proc/self/fd/1`), in the test's own directory: a build
+/// that replaced links (as the code before issue 11 did, as root) must not replace the real
+/// `/dev/stdout` of the machine running the suite.
+#[cfg(target_os = "linux")]
+fn dev_stdout(dir: &Path) -> std::path::PathBuf {
+    let link = dir.join("stdout");
+    std::os::unix::fs::symlink("/proc/self/fd/1", &link).unwrap();
+    link
+}
+
+/// The `-o /dev/stdout` habit: the document arrives on stdout (a pipe here), and the link is
+/// not replaced by a file.
 #[cfg(target_os = "linux")]
 #[test]
 fn dash_o_dev_stdout_writes_stdout() {
     let dir = tempfile::tempdir().unwrap();
     let model = make_model(dir.path());
+    let stdout_link = dev_stdout(dir.path());
     let out = Command::new(assert_cmd::cargo::cargo_bin("modelseal"))
         .args(["sbom", "create", "--model"])
         .arg(&model)
-        .args(["-o", "/dev/stdout"])
+        .arg("-o")
+        .arg(&stdout_link)
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -72,11 +84,43 @@ fn dash_o_dev_stdout_writes_stdout() {
     let bom: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(bom["bomFormat"], "CycloneDX");
     assert!(
-        fs::symlink_metadata("/dev/stdout")
+        fs::symlink_metadata(&stdout_link)
             .unwrap()
             .file_type()
             .is_symlink()
     );
+}
+
+/// `-o /dev/stdout >> log` (or `> out.json`): stdout is a regular file, which the output is
+/// appended to through a fresh descriptor. Replacing it unlinked the file the shell opened:
+/// the log's earlier lines were gone.
+#[cfg(target_os = "linux")]
+#[test]
+fn dash_o_dev_stdout_appends_to_a_redirected_log() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let model = make_model(dir.path());
+    let log = dir.path().join("log");
+    fs::write(&log, "earlier line\n").unwrap();
+    let inode = fs::metadata(&log).unwrap().ino();
+    let stdout = fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let stdout_link = dev_stdout(dir.path());
+    let status = Command::new(assert_cmd::cargo::cargo_bin("modelseal"))
+        .args(["sbom", "create", "--model"])
+        .arg(&model)
+        .arg("-o")
+        .arg(&stdout_link)
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let text = fs::read_to_string(&log).unwrap();
+    assert!(text.starts_with("earlier line\n{"), "{text}");
+    assert_eq!(fs::metadata(&log).unwrap().ino(), inode, "the same file");
+    let json = text.strip_prefix("earlier line\n").unwrap();
+    let bom: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(bom["bomFormat"], "CycloneDX");
 }
 
 /// A link at an output path is followed to the regular file it names, which is replaced
