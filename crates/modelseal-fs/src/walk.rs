@@ -18,14 +18,16 @@ pub enum Symlinks {
     Confine,
     /// Links inside the tree are skipped without error.
     FollowTop,
-    /// Links are followed wherever they lead, as a loader follows them (a Hugging Face cache
-    /// snapshot is all links into `../../blobs`): a link to a file is listed under the link's
-    /// name (`via_symlink`), a link to a directory is descended under the link's name. Each
-    /// directory is listed once, so loops (`l -> .`) and many ways into one directory cost
-    /// nothing; real directories are listed before any link into them is followed, so a
-    /// directory inside the tree keeps its own name. A link to nothing (or a loop of links) is
-    /// skipped. The same file may still be listed under several names: compare
-    /// [`identity`] to read it once.
+    /// Links are read through, as a loader follows them. A link to a file is listed under the
+    /// link's name (`via_symlink`) wherever the file is (a Hugging Face cache snapshot is all
+    /// links into `../../blobs`). A link to a directory inside the root is descended under the
+    /// link's name (`code -> .git/custom`, an ignored directory, is listed as `code/...`); one
+    /// to a directory outside the root is an error ([`Reason::SymlinkEscapes`]), since
+    /// `l -> /` would list the whole machine. Each directory is listed once, so loops
+    /// (`l -> .`) and many ways into one directory cost nothing; real directories are listed
+    /// before any link into them is followed, so a directory keeps its own name. A link to
+    /// nothing (or a loop of links) is skipped. The same file may still be listed under
+    /// several names: compare [`identity`] to read it once.
     Follow,
 }
 
@@ -102,7 +104,8 @@ impl Walker {
         }
         let canonical_root = match self.symlinks {
             Symlinks::Confine => Some(crate::canonicalize(root)?),
-            Symlinks::Refuse | Symlinks::FollowTop | Symlinks::Follow => None,
+            Symlinks::Refuse | Symlinks::FollowTop => None,
+            Symlinks::Follow => Some(crate::canonicalize(root)?),
         };
         let ignored: Vec<Vec<&str>> = self.ignore.iter().map(|p| components(p)).collect();
         let mut entries = Vec::new();
@@ -162,7 +165,7 @@ impl Walker {
                     continue;
                 }
                 if self.symlinks == Symlinks::Follow && file_type.is_symlink() {
-                    match self.follow(&path)? {
+                    match self.follow(&path, canonical_root.as_deref())? {
                         Followed::Directory if !skipped_name => linked_dirs.push((path, rel)),
                         Followed::Directory | Followed::Nothing => {}
                         Followed::File(meta) => entries.push(Entry {
@@ -219,11 +222,14 @@ enum Followed {
 
 impl Walker {
     /// What the link at `path` leads to, under the special-file rule.
-    fn follow(&self, path: &Path) -> Result<Followed, FsError> {
+    fn follow(&self, path: &Path, canonical_root: Option<&Path>) -> Result<Followed, FsError> {
         let Ok(meta) = std::fs::metadata(path) else {
             return Ok(Followed::Nothing);
         };
         if meta.is_dir() {
+            if let Some(root) = canonical_root {
+                confined_target(path, root)?;
+            }
             Ok(Followed::Directory)
         } else if meta.is_file() {
             Ok(Followed::File(meta))
@@ -422,8 +428,7 @@ mod tests {
         std::fs::write(root.join("real/w.bin"), b"w").unwrap();
         std::fs::write(dir.path().join("outside/o.bin"), b"o").unwrap();
         symlink("real", root.join("a-link-to-real")).unwrap();
-        symlink("../outside", root.join("out")).unwrap();
-        symlink("../outside", root.join("out-again")).unwrap();
+        symlink("../outside/o.bin", root.join("out.bin")).unwrap();
         symlink("real/w.bin", root.join("alias.bin")).unwrap();
         symlink(".", root.join("loop")).unwrap();
         symlink("..", root.join("real/up")).unwrap();
@@ -434,10 +439,29 @@ mod tests {
             ..Walker::default()
         };
         let walk = follow.walk(&root).unwrap();
-        assert_eq!(names(&walk), ["alias.bin", "out/o.bin", "real/w.bin"]);
+        assert_eq!(names(&walk), ["alias.bin", "out.bin", "real/w.bin"]);
         assert!(walk.entries[0].via_symlink && !walk.entries[2].via_symlink);
         let ids: Vec<_> = walk.entries.iter().map(|e| identity(&e.meta)).collect();
         assert_eq!(ids[0], ids[2], "the alias is the same file");
+        // A directory the walk would skip is read through a link to it, under the link's name.
+        std::fs::create_dir_all(root.join(".git/custom")).unwrap();
+        std::fs::write(root.join(".git/custom/evil.pkl"), b"e").unwrap();
+        symlink(".git/custom", root.join("custom_code")).unwrap();
+        let skip_git = Walker {
+            skip_dir_names: vec![".git".to_owned()],
+            ..follow.clone()
+        };
+        let walk = skip_git.walk(&root).unwrap();
+        assert_eq!(
+            names(&walk),
+            ["alias.bin", "custom_code/evil.pkl", "out.bin", "real/w.bin"]
+        );
+        // A link to a directory outside the root is refused: `l -> /` would list the machine.
+        symlink("../outside", root.join("out")).unwrap();
+        assert!(matches!(
+            follow.walk(&root).unwrap_err().reason,
+            Reason::SymlinkEscapes { .. }
+        ));
     }
 
     #[cfg(unix)]

@@ -43,6 +43,37 @@ fn scan_reads_a_hugging_face_snapshot_through_its_links() {
     assert!(stdout.contains("1 files scanned: 1 critical"), "{stdout}");
 }
 
+/// A link to a directory outside the tree (`root -> /`) would have the scan read the whole
+/// machine: it is refused at once (exit 4) and named, never followed and never silently
+/// skipped. A link into a skipped directory (`custom_code -> .git/custom`) is read through.
+#[cfg(unix)]
+#[test]
+fn scan_reads_links_into_git_but_refuses_links_out_of_the_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m");
+    fs::create_dir_all(model.join(".git/custom")).unwrap();
+    fs::write(model.join(".git/custom/pytorch_model.bin"), EVIL_PICKLE).unwrap();
+    std::os::unix::fs::symlink(".git/custom", model.join("custom_code")).unwrap();
+    let out = modelseal().arg("scan").arg(&model).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("custom_code/pytorch_model.bin"), "{stdout}");
+
+    std::os::unix::fs::symlink("/", model.join("root")).unwrap();
+    let out = modelseal()
+        .arg("scan")
+        .arg(&model)
+        .timeout(std::time::Duration::from_mins(1))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("root") && stderr.contains("leaves"),
+        "{stderr}"
+    );
+}
+
 /// A FIFO or a device given to `scan` is not a regular file (exit 4), never "0 files
 /// scanned" and never a hang (already held after issue 10).
 #[cfg(unix)]
