@@ -103,9 +103,8 @@ impl Walker {
             ));
         }
         let canonical_root = match self.symlinks {
-            Symlinks::Confine => Some(crate::canonicalize(root)?),
+            Symlinks::Confine | Symlinks::Follow => Some(crate::canonicalize(root)?),
             Symlinks::Refuse | Symlinks::FollowTop => None,
-            Symlinks::Follow => Some(crate::canonicalize(root)?),
         };
         let ignored: Vec<Vec<&str>> = self.ignore.iter().map(|p| components(p)).collect();
         let mut entries = Vec::new();
