@@ -107,7 +107,10 @@ fn signer_text(signer: &SignerIdentity) -> String {
         SignerIdentity::Key { algorithm, hint } => {
             format!("{algorithm} key {}", &hint[..hint.len().min(12)])
         }
-        SignerIdentity::Certificate { subject, .. } => format!("certificate {subject}"),
+        // A certificate subject is text from a file: escaped like a name.
+        SignerIdentity::Certificate { subject, .. } => {
+            format!("certificate {}", render::name(subject))
+        }
     }
 }
 
