@@ -8,8 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 /// What a component is (CycloneDX `component.type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
+    /// A program (the root of a BOM built for a project, for instance).
     Application,
+    /// A software package.
     Library,
+    /// A machine-learning model.
     MachineLearningModel,
     /// One file of a model directory (nested under its model).
     File,
@@ -31,12 +34,16 @@ impl Kind {
 /// dependencies, which become `Optional`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Scope {
+    /// Needed at run time.
     Required,
+    /// Not needed at run time (development or optional dependencies).
     Optional,
+    /// Deliberately left out of the delivered artifact.
     Excluded,
 }
 
 impl Scope {
+    /// The CycloneDX spelling.
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Required => "required",
@@ -50,6 +57,7 @@ impl Scope {
 /// `SHA-384`, `SHA-512`, `SHA-1`, `MD5`, `BLAKE3`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Hash {
+    /// The CycloneDX algorithm name (`SHA-256`, ...).
     pub algorithm: &'static str,
     /// Lowercase hex.
     pub value: String,
@@ -58,7 +66,9 @@ pub struct Hash {
 /// A licence: an SPDX expression when one is known, else the text the package declared.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum License {
+    /// An SPDX licence expression (`MIT OR Apache-2.0`).
     Expression(String),
+    /// Licence text or a name that is not a valid SPDX expression.
     Named(String),
 }
 
@@ -66,7 +76,9 @@ pub enum License {
 /// its types: `website`, `vcs`, `issue-tracker`, `documentation`, `distribution`, ...).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ExternalReference {
+    /// The CycloneDX reference type (`website`, `vcs`, ...).
     pub kind: &'static str,
+    /// Where it points.
     pub url: String,
 }
 
@@ -82,28 +94,40 @@ pub struct ModelCard {
     pub model_architecture: Option<String>,
     /// Input and output formats, when known (e.g. `text`, `image`).
     pub inputs: Vec<String>,
+    /// Output formats, when known.
     pub outputs: Vec<String>,
     /// Everything else found (parameter count, dtype, quantisation, context length, ...).
     pub properties: Vec<(String, String)>,
 }
 
+/// One thing the BOM lists: a model, a model file, a package or an application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Component {
     /// Unique within the BOM (the purl when there is one).
     pub bom_ref: String,
+    /// What the component is.
     pub kind: Kind,
     /// The namespace part of the name where an ecosystem has one (npm `@scope`).
     pub group: Option<String>,
+    /// The component's name within its group or ecosystem.
     pub name: String,
+    /// Its version, when known.
     pub version: Option<String>,
+    /// Its package URL, when it has one.
     pub purl: Option<String>,
+    /// A one-line description, when the package gives one.
     pub description: Option<String>,
+    /// Whether it is needed at run time, when known.
     pub scope: Option<Scope>,
+    /// Its licences.
     pub licenses: Vec<License>,
+    /// Digests of its contents.
     pub hashes: Vec<Hash>,
+    /// Links to its home page, repository, ...
     pub external_references: Vec<ExternalReference>,
     /// Name/value facts with no field of their own (CycloneDX `properties`), sorted by writers.
     pub properties: Vec<(String, String)>,
+    /// What the model files tell about it, for a model.
     pub model_card: Option<ModelCard>,
     /// Parts of this component (the files of a model directory).
     pub components: Vec<Component>,
@@ -143,6 +167,7 @@ impl Component {
 /// Components and who depends on whom, around one root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bom {
+    /// The component the BOM describes (the model or project).
     pub root: Component,
     /// By `bom_ref`, so output is sorted and deterministic.
     pub components: BTreeMap<String, Component>,
@@ -151,6 +176,7 @@ pub struct Bom {
 }
 
 impl Bom {
+    /// An empty BOM around `root`.
     pub fn new(root: Component) -> Bom {
         Bom {
             root,
@@ -166,6 +192,7 @@ impl Bom {
             .or_insert(component);
     }
 
+    /// Records that `from` depends on `on` (both by `bom_ref`).
     pub fn depend(&mut self, from: &str, on: &str) {
         self.dependencies
             .entry(from.to_owned())

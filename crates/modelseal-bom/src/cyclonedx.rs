@@ -8,13 +8,17 @@ use sha2::{Digest, Sha256};
 
 use crate::bom::{Bom, Component, License, ModelCard};
 
+/// The CycloneDX versions this crate writes and validates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SpecVersion {
+    /// CycloneDX 1.5.
     V1_5,
+    /// CycloneDX 1.6.
     V1_6,
 }
 
 impl SpecVersion {
+    /// The version as CycloneDX documents spell it (`1.5`).
     pub fn as_str(self) -> &'static str {
         match self {
             SpecVersion::V1_5 => "1.5",

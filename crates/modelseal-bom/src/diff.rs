@@ -16,49 +16,73 @@ use crate::bom::{Bom, Component, License};
 /// One component, as a diff reports it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Entry {
+    /// The component's name.
     pub name: String,
+    /// Its version, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// Its package URL, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub purl: Option<String>,
 }
 
+/// A component whose version differs between the two BOMs.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct VersionChange {
+    /// The component's name.
     pub name: String,
+    /// Its package URL as the new BOM gives it, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub purl: Option<String>,
+    /// The version in the old BOM.
     pub from: Option<String>,
+    /// The version in the new BOM.
     pub to: Option<String>,
 }
 
+/// A component whose licences differ between the two BOMs.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct LicenseChange {
+    /// The component's name.
     pub name: String,
+    /// Its version.
     pub version: Option<String>,
+    /// The licences in the old BOM.
     pub from: Vec<String>,
+    /// The licences in the new BOM.
     pub to: Vec<String>,
 }
 
+/// A component at the same version whose hashes differ: it was rebuilt or swapped.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct HashChange {
+    /// The component's name.
     pub name: String,
+    /// Its version.
     pub version: Option<String>,
     /// `ALG:hex` for each hash both sides give with the same algorithm and different values.
     pub from: Vec<String>,
+    /// `ALG:hex` for the same hashes in the new BOM.
     pub to: Vec<String>,
 }
 
+/// Everything that changed from one BOM to another.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Diff {
+    /// Components only in the new BOM.
     pub added: Vec<Entry>,
+    /// Components only in the old BOM.
     pub removed: Vec<Entry>,
+    /// Components whose version changed.
     pub version_changed: Vec<VersionChange>,
+    /// Components whose licences changed.
     pub license_changed: Vec<LicenseChange>,
+    /// Components whose hashes changed at the same version.
     pub hash_changed: Vec<HashChange>,
 }
 
 impl Diff {
+    /// Whether the two BOMs list the same components with the same versions, licences and hashes.
     pub fn is_empty(&self) -> bool {
         self.added.is_empty()
             && self.removed.is_empty()

@@ -8,6 +8,7 @@
 //! (`jsonschema`, 36 crates) are behind the `schema` feature, off by default.
 
 #![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
+#![warn(missing_docs, unreachable_pub)]
 pub mod bom;
 pub mod cyclonedx;
 pub mod cyclonedx_xml;

@@ -10,18 +10,31 @@ use serde_json::Value;
 use crate::bom::{Bom, Component, Hash, Kind, License};
 use crate::sniff::{self, JsonFamily, SniffError, Syntax};
 
+/// Why a document could not be read into a [`Bom`].
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    /// The document looks like JSON but does not parse.
     #[error("line {line}, column {column}: not JSON: {message}")]
     Json {
+        /// The 1-based line of the error.
         line: usize,
+        /// The 1-based column of the error.
         column: usize,
+        /// What the JSON parser said.
         message: String,
     },
+    /// The document looks like XML but is not well-formed.
     #[error("not well-formed XML at byte {offset}: {message}")]
-    Xml { offset: u64, message: String },
+    Xml {
+        /// The byte offset of the error.
+        offset: u64,
+        /// What the XML parser said.
+        message: String,
+    },
+    /// JSON without `bomFormat` or `spdxVersion`, so neither CycloneDX nor SPDX.
     #[error("neither a CycloneDX nor an SPDX document (no bomFormat or spdxVersion)")]
     UnknownFormat,
+    /// The bytes are not a document this reader understands at all.
     #[error("not a CycloneDX or SPDX document: {0}")]
     NotADocument(#[from] SniffError),
 }
@@ -29,8 +42,11 @@ pub enum ReadError {
 /// The format a document was read as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocumentFormat {
+    /// CycloneDX in JSON.
     CycloneDxJson,
+    /// CycloneDX in XML.
     CycloneDxXml,
+    /// SPDX 2.x in JSON.
     SpdxJson,
 }
 

@@ -9,26 +9,34 @@ use serde_json::{Map, Value};
 /// The syntax of a document, from its first byte that is not blank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Syntax {
+    /// The first non-blank byte is `{`.
     Json,
+    /// The first non-blank byte is `<`.
     Xml,
 }
 
 /// What a JSON document claims to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JsonFamily {
+    /// It has a `bomFormat` or `specVersion` key (and no `spdxVersion`).
     CycloneDx,
+    /// It has an `spdxVersion` key, whatever else it holds.
     Spdx,
 }
 
 /// Why bytes are not a document any reader here takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SniffError {
+    /// Nothing but blanks.
     #[error("the document is empty")]
     Empty,
+    /// A top-level JSON array; both formats are objects.
     #[error("a JSON array, not a document object")]
     JsonArray,
+    /// SPDX in its tag-value syntax, which this crate does not read.
     #[error("SPDX tag-value is not supported; convert it to SPDX JSON")]
     SpdxTagValue,
+    /// The first non-blank byte starts neither JSON nor XML.
     #[error("neither JSON nor XML")]
     NeitherJsonNorXml,
 }

@@ -10,10 +10,12 @@ use crate::DigestError;
 /// The root digest over the resources is always SHA-256, whatever this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HashAlgorithm {
+    /// SHA-256, the OMS default.
     Sha256,
     /// BLAKE2b-512, written by `model_signing` as `blake2b` (read-only support is enough, but
     /// signing with it is allowed for parity).
     Blake2b,
+    /// BLAKE3, parallel within a file as well as across files.
     Blake3,
 }
 
@@ -35,6 +37,7 @@ impl HashAlgorithm {
         }
     }
 
+    /// A fresh running hash for one resource.
     pub fn hasher(self) -> Hasher {
         match self {
             HashAlgorithm::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
@@ -76,12 +79,16 @@ impl FromStr for HashAlgorithm {
 /// A running hash of one resource.
 #[derive(Debug, Clone)]
 pub enum Hasher {
+    /// A running SHA-256.
     Sha256(sha2::Sha256),
+    /// A running BLAKE2b-512 (boxed: its state is large).
     Blake2b(Box<blake2::Blake2b512>),
+    /// A running BLAKE3 (boxed: its state is large).
     Blake3(Box<blake3::Hasher>),
 }
 
 impl Hasher {
+    /// Feeds the next bytes of the resource; large buffers of BLAKE3 are hashed in parallel.
     pub fn update(&mut self, data: &[u8]) {
         match self {
             Hasher::Sha256(h) => h.update(data),
@@ -96,6 +103,7 @@ impl Hasher {
         }
     }
 
+    /// Ends the hash and returns the raw digest, [`HashAlgorithm::digest_len`] bytes long.
     pub fn finalize(self) -> Vec<u8> {
         match self {
             Hasher::Sha256(h) => h.finalize().to_vec(),

@@ -8,37 +8,68 @@ use modelseal_fs::{FsError, Reason};
 /// Each variant names the path it concerns so a user can act on the message alone.
 #[derive(Debug, thiserror::Error)]
 pub enum DigestError {
+    /// The model path (or a file inside it) does not exist.
     #[error("model not found: {}", .0.display())]
     NotFound(PathBuf),
+    /// The system refused a read for a reason other than absence.
     #[error("cannot read {}: {source}", path.display())]
     Io {
+        /// The file or directory that could not be read.
         path: PathBuf,
+        /// What the system said.
         #[source]
         source: io::Error,
     },
+    /// A symbolic link was met while the serialization does not allow links.
     #[error("{} is a symbolic link; pass --allow-symlinks to follow links that stay inside the model", .0.display())]
     SymlinkRefused(PathBuf),
+    /// An allowed symbolic link points outside the model root.
     #[error("{} is a symbolic link whose target leaves the model root", .0.display())]
     SymlinkEscapes(PathBuf),
+    /// A symbolic link whose target does not exist.
     #[error("{} is a symbolic link to nothing", .0.display())]
     BrokenSymlink(PathBuf),
+    /// A FIFO, socket or device: it has no stable bytes to hash.
     #[error("{} is neither a regular file nor a directory", .0.display())]
     SpecialFile(PathBuf),
+    /// A file name that cannot become an OMS resource name.
     #[error("{} has a name that is not valid UTF-8; OMS resource names must be UTF-8", .0.display())]
     NonUtf8Name(PathBuf),
     #[error("{} changed while it was being hashed ({detail}); hash it again once it is stable", path.display())]
-    ChangedWhileHashing { path: PathBuf, detail: String },
+    /// A file's size, time or identity differed between the walk and the read, so its digest
+    /// would describe no single state of the file.
+    ChangedWhileHashing {
+        /// The file that changed.
+        path: PathBuf,
+        /// What differed (size, modification time, identity).
+        detail: String,
+    },
+    /// The walk found nothing to hash (every file ignored, or an empty directory).
     #[error("the model at {} has no files to sign", .0.display())]
     EmptyModel(PathBuf),
+    /// A shard size of zero would cut every file into infinitely many shards.
     #[error("invalid shard size {0}: it must be at least 1 byte")]
     InvalidShardSize(u64),
+    /// The shard size is so small that the manifest would exceed [`crate::MAX_SHARDS`].
     #[error(
         "a shard size of {shard_size} bytes cuts this model into {shards} shards (at most {} allowed)",
         crate::engine::MAX_SHARDS
     )]
-    TooManyShards { shard_size: u64, shards: u64 },
+    TooManyShards {
+        /// The requested shard size in bytes.
+        shard_size: u64,
+        /// How many shards the model would need at that size.
+        shards: u64,
+    },
+    /// A resource name read from a signature that could escape the model or is not canonical.
     #[error("resource name {name:?} is not allowed: {reason}")]
-    InvalidResourceName { name: String, reason: &'static str },
+    InvalidResourceName {
+        /// The name as the signature spells it.
+        name: String,
+        /// Which rule it breaks.
+        reason: &'static str,
+    },
+    /// A hash algorithm name outside sha256, blake2b (blake2) and blake3.
     #[error("unsupported hash algorithm {0:?} (expected sha256, blake2b or blake3)")]
     UnknownAlgorithm(String),
     /// Any other file-system refusal (a tree nested too deep, ...).

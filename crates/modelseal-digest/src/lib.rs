@@ -20,6 +20,7 @@
 //! ```
 
 #![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
+#![warn(missing_docs, unreachable_pub)]
 mod algorithm;
 mod engine;
 mod error;

@@ -9,6 +9,7 @@ use modelseal_fs::components;
 /// A resource's name: a path relative to the model root and, for shards, the byte range.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ResourceName {
+    /// POSIX path relative to the model root (`"."` for a single-file model).
     pub path: String,
     /// `[start, end)` for a shard.
     pub range: Option<(u64, u64)>,
@@ -91,15 +92,20 @@ impl fmt::Display for ResourceName {
 /// One hashed resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resource {
+    /// Which file (and for a shard, which byte range) this digest covers.
     pub name: ResourceName,
+    /// The OMS name of the hash algorithm, as recorded in the signature.
     pub algorithm: String,
+    /// The raw digest bytes.
     pub digest: Vec<u8>,
 }
 
 /// The hashed model: what an OMS predicate records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Manifest {
+    /// The in-toto subject name: the final component of the path the user named.
     pub model_name: String,
+    /// How the model was cut and hashed, so a verifier can repeat it.
     pub serialization: Serialization,
     /// In canonical order.
     pub resources: Vec<Resource>,
@@ -116,6 +122,7 @@ impl Manifest {
         self.resources.sort_by(|a, b| a.name.order(&b.name));
     }
 
+    /// Whether the resources are byte ranges of files rather than whole files.
     pub fn is_sharded(&self) -> bool {
         matches!(self.serialization.method, Method::Shards { .. })
     }

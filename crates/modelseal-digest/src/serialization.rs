@@ -10,15 +10,21 @@ pub enum Method {
     /// One resource per file.
     Files,
     /// One resource per slice of at most `shard_size` bytes of each file.
-    Shards { shard_size: u64 },
+    Shards {
+        /// The largest slice in bytes; the last shard of a file may be shorter.
+        shard_size: u64,
+    },
 }
 
 /// Everything needed to re-hash a model the way it was hashed when it was signed; OMS records
 /// it in the predicate's `serialization` object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Serialization {
+    /// Whole files or shards.
     pub method: Method,
+    /// The per-resource hash algorithm.
     pub hash: HashAlgorithm,
+    /// Whether symbolic links that stay inside the model are followed (refused otherwise).
     pub allow_symlinks: bool,
     /// POSIX paths relative to the model root; a directory covers everything below it.
     pub ignore_paths: Vec<String>,

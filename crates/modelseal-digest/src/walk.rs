@@ -12,6 +12,7 @@ pub struct ModelFile {
     pub name: String,
     /// Where to read it (for an allowed symlink: the link, which the OS follows).
     pub path: PathBuf,
+    /// Size in bytes seen at walk time; hashing checks it again.
     pub size: u64,
     /// Seen at walk time; a different value when hashing means the file changed under us.
     pub modified: Option<SystemTime>,
@@ -24,10 +25,13 @@ pub struct ModelFile {
 /// The files of a model in canonical order (by path components, as `model_signing` orders them).
 #[derive(Debug, Clone)]
 pub struct Walk {
+    /// The path the user named, as given.
     pub root: PathBuf,
     /// The final component of the path the user named (the in-toto subject name).
     pub model_name: String,
+    /// Whether the model is one file rather than a directory (its resource name is then `"."`).
     pub is_single_file: bool,
+    /// The regular files, in canonical order.
     pub files: Vec<ModelFile>,
 }
 

@@ -16,25 +16,46 @@ const MAX_ARRAY_DEPTH: u32 = 2;
 /// The smallest a tensor info can be: name length, dimension count, type and offset.
 const MIN_TENSOR_INFO: u64 = 8 + 4 + 4 + 8;
 
+/// The value type code of a `uint32` (as found in [`Value::Array`]'s `element_type`).
 pub const TYPE_UINT32: u32 = 4;
+/// The value type code of a string.
 pub const TYPE_STRING: u32 = 8;
+/// The value type code of an array (arrays of arrays exist).
 pub const TYPE_ARRAY: u32 = 9;
 
 /// One metadata value. Arrays are described, not loaded.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value<'a> {
+    /// Type 0.
     U8(u8),
+    /// Type 1.
     I8(i8),
+    /// Type 2.
     U16(u16),
+    /// Type 3.
     I16(i16),
+    /// Type 4.
     U32(u32),
+    /// Type 5.
     I32(i32),
+    /// Type 6.
     F32(f32),
+    /// Type 7 (any non-zero byte is true).
     Bool(bool),
+    /// Type 8: the raw bytes, borrowed from the input; GGUF says UTF-8 but nothing enforces it.
     String(&'a [u8]),
-    Array { element_type: u32, len: u64 },
+    /// Type 9, described instead of loaded: a vocabulary array can hold millions of entries.
+    Array {
+        /// The value type code of every element.
+        element_type: u32,
+        /// The element count.
+        len: u64,
+    },
+    /// Type 10.
     U64(u64),
+    /// Type 11.
     I64(i64),
+    /// Type 12.
     F64(f64),
 }
 
@@ -73,17 +94,22 @@ impl Value<'_> {
 /// One metadata key/value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Metadata<'a> {
+    /// The key, such as `general.architecture` (invalid UTF-8 replaced).
     pub key: Cow<'a, str>,
     /// Where the key starts in the file.
     pub offset: u64,
+    /// The value.
     pub value: Value<'a>,
 }
 
 /// One tensor info: where a tensor's data sits in the data section and what it holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TensorInfo<'a> {
+    /// The tensor's name (invalid UTF-8 replaced).
     pub name: Cow<'a, str>,
+    /// The dimensions, innermost first as ggml orders them.
     pub dims: Vec<u64>,
+    /// The ggml element type (`GGML_TYPE_F32` = 0, quantized types above).
     pub ggml_type: u32,
     /// Relative to the start of the data section.
     pub offset: u64,
@@ -101,9 +127,13 @@ impl TensorInfo<'_> {
 /// A GGUF header.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Header<'a> {
+    /// The GGUF version, 1 to 3.
     pub version: u32,
+    /// The metadata key/values, in file order.
     pub metadata: Vec<Metadata<'a>>,
+    /// The tensor infos, in file order.
     pub tensors: Vec<TensorInfo<'a>>,
+    /// The data alignment: `general.alignment` when the file sets it, 32 otherwise.
     pub alignment: u64,
     /// Where the data section starts in the file.
     pub data_offset: u64,

@@ -9,7 +9,10 @@ const MAGIC: &[u8] = b"\x93NUMPY";
 /// A `.npy` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
+    /// The format version's major number (1 to 3; 2 widens the header length, 3 makes the
+    /// header UTF-8).
     pub major: u8,
+    /// The format version's minor number.
     pub minor: u8,
     /// The dict literal as written.
     pub text: String,
@@ -17,12 +20,15 @@ pub struct Header {
     pub data_offset: usize,
     /// The `descr` value as written (`'<f4'`, `'|O'`, `[('a', '<f4'), ('b', 'O')]`).
     pub descr: Option<String>,
+    /// The `fortran_order` value (column-major data); `None` when absent or not a bool.
     pub fortran_order: Option<bool>,
     /// `None` when absent or not a tuple of integers.
     pub shape: Option<Vec<u64>>,
 }
 
 impl Header {
+    /// Parses the magic, version and header dict at the start of `data`; the dict's values are
+    /// read loosely (a missing one is `None`), its length strictly.
     pub fn parse(data: &[u8]) -> Result<Header, FormatError> {
         let mut r = Reader::new(data);
         if r.take(MAGIC.len(), "NumPy magic")? != MAGIC {

@@ -13,6 +13,7 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader over `buf`, which is the whole input.
     pub fn new(buf: &'a [u8]) -> Self {
         Reader::at(buf, 0)
     }
@@ -37,6 +38,7 @@ impl<'a> Reader<'a> {
         self.buf.len() - self.offs
     }
 
+    /// Whether any byte is left to consume.
     pub fn any_left(&self) -> bool {
         self.offs < self.buf.len()
     }
@@ -102,24 +104,29 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
+    /// The next `N` bytes as an array.
     pub fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], FormatError> {
         let mut out = [0u8; N];
         out.copy_from_slice(self.take(N, what)?);
         Ok(out)
     }
 
+    /// The next byte.
     pub fn u8(&mut self, what: &'static str) -> Result<u8, FormatError> {
         Ok(self.array::<1>(what)?[0])
     }
 
+    /// The next little-endian `u16`.
     pub fn u16(&mut self, what: &'static str) -> Result<u16, FormatError> {
         self.array(what).map(u16::from_le_bytes)
     }
 
+    /// The next little-endian `u32`.
     pub fn u32(&mut self, what: &'static str) -> Result<u32, FormatError> {
         self.array(what).map(u32::from_le_bytes)
     }
 
+    /// The next little-endian `u64`.
     pub fn u64(&mut self, what: &'static str) -> Result<u64, FormatError> {
         self.array(what).map(u64::from_le_bytes)
     }

@@ -29,42 +29,83 @@ pub fn dtype_bits(dtype: &str) -> Option<u64> {
 /// One way a header lies or is incomplete. Ranges are relative to the data section.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Problem {
+    /// A tensor entry without one of its three required fields.
     #[error("tensor {tensor:?} lacks a dtype, shape or data_offsets")]
-    MissingField { tensor: String },
+    MissingField {
+        /// The tensor's name.
+        tensor: String,
+    },
+    /// `data_offsets` is not a `[begin, end]` pair.
     #[error("tensor {tensor:?} has {count} data offsets")]
-    OffsetCount { tensor: String, count: usize },
+    OffsetCount {
+        /// The tensor's name.
+        tensor: String,
+        /// How many offsets it has.
+        count: usize,
+    },
+    /// A tensor's range ends before it begins or past the end of the data section.
     #[error("tensor {tensor:?} claims bytes {begin}..{end} of a {data_len}-byte data section")]
     OutOfBounds {
+        /// The tensor's name.
         tensor: String,
+        /// Where its bytes begin.
         begin: u64,
+        /// Where its bytes end (exclusive).
         end: u64,
+        /// The data section's length.
         data_len: u64,
     },
+    /// A dtype safetensors does not define, so its size cannot be checked.
     #[error("tensor {tensor:?} has unknown dtype {dtype:?}")]
-    UnknownDtype { tensor: String, dtype: String },
+    UnknownDtype {
+        /// The tensor's name.
+        tensor: String,
+        /// The dtype as written.
+        dtype: String,
+    },
+    /// A tensor's range is not the size its shape and dtype need: the shape lies.
     #[error(
         "tensor {tensor:?} ({dtype} {shape:?}) should take {expected:?} bytes but its offsets span {actual}"
     )]
     SizeMismatch {
+        /// The tensor's name.
         tensor: String,
+        /// The dtype as written.
         dtype: String,
+        /// The shape as written.
         shape: Vec<u64>,
-        /// `None` when shape × dtype size overflows.
+        /// The bytes shape × dtype size need; `None` when that overflows.
         expected: Option<u64>,
+        /// The length of its range.
         actual: u64,
     },
+    /// `__metadata__` holds something other than string values.
     #[error("__metadata__ must map strings to strings")]
     MetadataNotStrings,
+    /// A tensor's range starts inside the previous tensor's (ranges taken in offset order).
     #[error("tensor {tensor:?} overlaps the tensor before it (bytes {begin}..{end})")]
     Overlap {
+        /// The tensor's name.
         tensor: String,
+        /// Where its bytes begin.
         begin: u64,
+        /// Where its bytes end (exclusive).
         end: u64,
     },
+    /// Bytes no tensor claims before this one: room for hidden data.
     #[error("{bytes} unaccounted bytes before tensor {tensor:?}")]
-    Gap { tensor: String, bytes: u64 },
+    Gap {
+        /// The tensor after the gap.
+        tensor: String,
+        /// The gap's length.
+        bytes: u64,
+    },
+    /// Bytes after the last tensor that no tensor claims.
     #[error("{bytes} bytes after the last tensor are not described by the header")]
-    Trailing { bytes: u64 },
+    Trailing {
+        /// How many.
+        bytes: u64,
+    },
 }
 
 impl Problem {
@@ -78,18 +119,24 @@ impl Problem {
 /// A tensor entry whose fields are all present; its range is inside the data section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tensor {
+    /// The tensor's name (the header's key).
     pub name: String,
+    /// The dtype as written (`F32`, `BF16`...).
     pub dtype: String,
+    /// The shape as written.
     pub shape: Vec<u64>,
-    /// Byte range in the data section.
+    /// Byte range in the data section: where it begins.
     pub begin: u64,
+    /// Where it ends (exclusive).
     pub end: u64,
 }
 
 /// What a consistent header states.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Facts {
+    /// How many tensors the header lists.
     pub tensors: u64,
+    /// The sum of every tensor's element count.
     pub parameters: u64,
     /// Distinct dtypes, sorted.
     pub dtypes: Vec<String>,

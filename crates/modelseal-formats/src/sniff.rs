@@ -3,33 +3,52 @@
 //!
 //! [`sniff`] decides from signatures alone. Two formats have none: a protocol-0/1 pickle and
 //! an ONNX protobuf, recognised only by decoding a few records; [`sniff`] says
-//! [`Format::Other`] for them and the scanner, which has the pickle decoder, looks further.
+//! [`Format::Other`] for them. [`crate::pickle::may_be_unframed`] tells whether such bytes can
+//! be a pickle at all, and the scanner confirms by running it through its symbolic unpickler
+//! (text often decodes as a few opcodes, so decoding alone would misjudge it).
 
 /// What a file or member is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
+    /// A zip archive (PyTorch checkpoints, Keras 3 `.keras`, `.npz`).
     Zip,
+    /// A POSIX tar archive (PyTorch's legacy tar format).
     Tar,
+    /// A pickle of any protocol.
     Pickle,
+    /// A NumPy `.npy` array.
     Numpy,
+    /// A safetensors file.
     Safetensors,
+    /// A GGUF file (llama.cpp).
     Gguf,
+    /// An HDF5 file (Keras 2 `.h5`), user block included.
     Hdf5,
+    /// A gzip stream.
     Gzip,
+    /// A bzip2 stream.
     Bzip2,
+    /// An xz stream.
     Xz,
+    /// A raw LZMA ("lzma-alone") stream, as joblib writes.
     Lzma,
+    /// A zlib stream.
     Zlib,
+    /// An LZ4 frame.
     Lz4,
     /// joblib's old `ZF` + length + zlib container.
     JoblibZfile,
+    /// A JSON document (a config or tokenizer beside the weights).
     Json,
+    /// An ONNX `ModelProto`.
     Onnx,
+    /// None of the above.
     Other,
 }
 
 impl Format {
+    /// The format's name in reports, as serialized.
     pub fn name(self) -> &'static str {
         match self {
             Format::Zip => "zip",
@@ -54,8 +73,6 @@ impl Format {
 }
 
 const HDF5_SIGNATURE: &[u8] = b"\x89HDF\r\n\x1a\n";
-/// Pickle's PROTO opcode, which starts every pickle of protocol 2 and later.
-const PICKLE_PROTO: u8 = 0x80;
 
 /// Detects the format of a file or member from its first bytes (`head`, at least 64 KiB when
 /// available) and its total length, by signature. Protocol-0 pickles and ONNX have no
@@ -98,7 +115,7 @@ pub fn sniff(head: &[u8], len: u64) -> Format {
     if is_safetensors(head, len) {
         return Format::Safetensors;
     }
-    if head.first() == Some(&PICKLE_PROTO) && head.get(1).is_some_and(|p| *p <= 5) {
+    if crate::pickle::starts_with_proto(head) {
         return Format::Pickle;
     }
     // lzma-alone: properties byte 0x5d and a 2^n dictionary size.

@@ -7,16 +7,27 @@ use std::path::{Path, PathBuf};
 /// The operation that failed, as a verb for the message (`cannot read x: ...`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
+    /// Opening a file.
     Open,
+    /// Reading a file's contents.
     Read,
+    /// Writing a file's contents.
     Write,
+    /// Creating a file or directory.
     Create,
+    /// Renaming or moving a path.
     Rename,
+    /// Removing a file or tree.
     Remove,
+    /// Copying a file.
     Copy,
+    /// Listing a directory.
     List,
+    /// Reading a path's metadata.
     Inspect,
+    /// Flushing a file or directory to disk.
     Sync,
+    /// Resolving a path (canonicalizing, reading a link, confining it to a root).
     Resolve,
 }
 
@@ -51,12 +62,19 @@ impl fmt::Display for Op {
 /// What a path turned out to be when a regular file was wanted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
+    /// A directory.
     Directory,
+    /// A named pipe, which could block a reader forever.
     Fifo,
+    /// A Unix domain socket.
     Socket,
+    /// A character device such as `/dev/zero`, which could be read without end.
     CharDevice,
+    /// A block device.
     BlockDevice,
+    /// A symbolic link, where links are not followed.
     Symlink,
+    /// Anything else that is not a regular file.
     Other,
 }
 
@@ -106,33 +124,61 @@ impl fmt::Display for FileKind {
 /// Why an operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Reason {
+    /// The path does not exist.
     #[error("not found")]
     NotFound,
+    /// The path exists but is not a regular file (what it is instead).
     #[error("it is {0}, not a regular file")]
     NotRegular(FileKind),
+    /// The file is larger than the caller's bound, so it was not read to the end.
     #[error("larger than {limit} bytes")]
-    TooLarge { limit: u64 },
+    TooLarge {
+        /// The bound in bytes.
+        limit: u64,
+    },
+    /// The destination exists and the caller refused to replace it.
     #[error("it already exists")]
     AlreadyExists,
     /// An output that is a FIFO nobody is reading: writing it would block until someone does.
     #[error("it is a FIFO with no reader (start the reader first)")]
     NoReader,
+    /// A symbolic link where the caller refuses links.
     #[error("it is a symbolic link, and links are refused here")]
     SymlinkRefused,
+    /// A symbolic link whose target resolves outside the root it must stay in.
     #[error("it is a symbolic link whose target leaves {}", .root.display())]
-    SymlinkEscapes { root: PathBuf },
+    SymlinkEscapes {
+        /// The root the link had to stay inside.
+        root: PathBuf,
+    },
+    /// A symbolic link whose target does not exist.
     #[error("it is a symbolic link to nothing")]
     BrokenSymlink,
+    /// A file name that is not valid UTF-8 where the caller needs UTF-8 names.
     #[error("its name is not valid UTF-8")]
     NonUtf8Name,
+    /// A relative path that resolves outside the root it must stay inside (`..`, an absolute path).
     #[error("the path leaves {}", .root.display())]
-    Escapes { root: PathBuf },
+    Escapes {
+        /// The root the path had to stay inside.
+        root: PathBuf,
+    },
+    /// A directory tree nested deeper than the walker's limit.
     #[error("it is nested more than {max} directories deep")]
-    TooDeep { max: usize },
+    TooDeep {
+        /// The deepest level allowed.
+        max: usize,
+    },
+    /// The contents were read as text but are not valid UTF-8.
     #[error("it is not valid UTF-8")]
     NotUtf8,
+    /// A cross-file-system move whose copy did not read back identical to the original.
     #[error("the copy differs from the original at {differing}; the original was left in place")]
-    CopyMismatch { differing: String },
+    CopyMismatch {
+        /// Where the copy and the original first differ.
+        differing: String,
+    },
+    /// Any other refusal by the operating system.
     #[error(transparent)]
     Io(io::Error),
 }
@@ -141,13 +187,17 @@ pub enum Reason {
 #[derive(Debug, thiserror::Error)]
 #[error("cannot {op} {}: {reason}", path.display())]
 pub struct FsError {
+    /// What was being done.
     pub op: Op,
+    /// The path it was done to.
     pub path: PathBuf,
+    /// Why it failed.
     #[source]
     pub reason: Reason,
 }
 
 impl FsError {
+    /// An error of `op` on `path` for `reason`.
     pub fn new(op: Op, path: impl Into<PathBuf>, reason: Reason) -> Self {
         FsError {
             op,
@@ -171,6 +221,7 @@ impl FsError {
         move |source| FsError::io(op, path, source)
     }
 
+    /// The path the failed operation concerned.
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -11,6 +11,7 @@
 
 // The one crate that may call std::fs: everything else goes through it (clippy.toml).
 #![allow(clippy::disallowed_methods)]
+#![warn(missing_docs, unreachable_pub)]
 
 mod confine;
 mod error;

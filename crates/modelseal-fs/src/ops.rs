@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 
 use crate::{FsError, Op};
 
+/// Metadata of `path`, following symbolic links.
 pub fn metadata(path: &Path) -> Result<Metadata, FsError> {
     fs::metadata(path).map_err(FsError::with(Op::Inspect, path))
 }
 
+/// Metadata of `path` itself, not of a link's target.
 pub fn symlink_metadata(path: &Path) -> Result<Metadata, FsError> {
     fs::symlink_metadata(path).map_err(FsError::with(Op::Inspect, path))
 }
@@ -19,22 +21,27 @@ pub fn exists(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok()
 }
 
+/// The absolute path with every link and `..` resolved.
 pub fn canonicalize(path: &Path) -> Result<PathBuf, FsError> {
     fs::canonicalize(path).map_err(FsError::with(Op::Resolve, path))
 }
 
+/// The target a symbolic link points to, as stored in the link.
 pub fn read_link(path: &Path) -> Result<PathBuf, FsError> {
     fs::read_link(path).map_err(FsError::with(Op::Resolve, path))
 }
 
+/// Creates one directory; its parent must exist.
 pub fn create_dir(path: &Path) -> Result<(), FsError> {
     fs::create_dir(path).map_err(FsError::with(Op::Create, path))
 }
 
+/// Creates a directory and any missing parents.
 pub fn create_dir_all(path: &Path) -> Result<(), FsError> {
     fs::create_dir_all(path).map_err(FsError::with(Op::Create, path))
 }
 
+/// Removes a file or a link (not its target).
 pub fn remove_file(path: &Path) -> Result<(), FsError> {
     fs::remove_file(path).map_err(FsError::with(Op::Remove, path))
 }
@@ -48,6 +55,7 @@ pub fn remove(path: &Path) -> Result<(), FsError> {
     }
 }
 
+/// Renames `from` to `to` on one file system, replacing `to` if it is a file.
 pub fn rename(from: &Path, to: &Path) -> Result<(), FsError> {
     fs::rename(from, to).map_err(FsError::with(Op::Rename, from))
 }

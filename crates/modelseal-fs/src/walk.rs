@@ -34,14 +34,18 @@ pub enum Symlinks {
 /// What to do with a FIFO, socket or device inside the tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SpecialFiles {
+    /// A special file is an error ([`Reason::NotRegular`]).
     Refuse,
+    /// Special files are left out of the listing without error.
     Skip,
 }
 
 /// How to list a tree.
 #[derive(Debug, Clone)]
 pub struct Walker {
+    /// What to do with symbolic links below the root.
     pub symlinks: Symlinks,
+    /// What to do with FIFOs, sockets and devices below the root.
     pub special_files: SpecialFiles,
     /// Deepest directory level listed; deeper is an error ([`Reason::TooDeep`]).
     pub max_depth: usize,
@@ -83,8 +87,11 @@ pub struct Entry {
 /// The regular files of a tree, ordered by path components.
 #[derive(Debug, Clone)]
 pub struct Walk {
+    /// The root as the caller gave it.
     pub root: PathBuf,
+    /// Whether the root is a file rather than a directory.
     pub is_single_file: bool,
+    /// The regular files found, ordered by path components.
     pub entries: Vec<Entry>,
 }
 

@@ -205,7 +205,7 @@ fn destination(path: &Path, overwrite: Overwrite) -> Result<Destination, FsError
         Err(e) if e.kind() == io::ErrorKind::NotFound && is_link => {
             return Err(FsError::new(Op::Write, path, Reason::BrokenSymlink));
         }
-        Err(e) => return Err(FsError::io(Op::Inspect, path, e)),
+        Err(e) => return Err(FsError::io(Op::Write, path, e)),
     };
     let kind = FileKind::of(target.file_type());
     if target.is_file() && is_own_output(&target) {
@@ -248,7 +248,7 @@ fn append_through(path: &Path) -> Result<File, FsError> {
     std::fs::OpenOptions::new()
         .append(true)
         .open(path)
-        .map_err(FsError::with(Op::Open, path))
+        .map_err(FsError::with(Op::Write, path))
 }
 
 /// Opens an existing FIFO or character device for writing: never created, never truncated,
@@ -271,10 +271,10 @@ fn open_through(path: &Path) -> Result<File, FsError> {
                 }
                 return FsError::new(Op::Write, path, Reason::NotRegular(kind));
             }
-            FsError::io(Op::Open, path, e)
+            FsError::io(Op::Write, path, e)
         })?;
     // What was opened, not what was there a moment ago.
-    let meta = file.metadata().map_err(FsError::with(Op::Open, path))?;
+    let meta = file.metadata().map_err(FsError::with(Op::Write, path))?;
     let kind = FileKind::of(meta.file_type());
     if meta.is_file() || !matches!(kind, FileKind::Fifo | FileKind::CharDevice) {
         let kind = if meta.is_file() {
@@ -288,7 +288,7 @@ fn open_through(path: &Path) -> Result<File, FsError> {
     // instead of failing with EAGAIN.
     rustix::fs::fcntl_getfl(&file)
         .and_then(|flags| rustix::fs::fcntl_setfl(&file, flags - rustix::fs::OFlags::NONBLOCK))
-        .map_err(|e| FsError::io(Op::Open, path, e.into()))?;
+        .map_err(|e| FsError::io(Op::Write, path, e.into()))?;
     Ok(file)
 }
 

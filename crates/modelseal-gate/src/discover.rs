@@ -12,8 +12,10 @@ const MAX_DEPTH: usize = 16;
 /// A model to check, and the signature that goes with it (if one was found).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Candidate {
+    /// The model file or directory.
     #[serde(serialize_with = "modelseal_report::path::lossy")]
     pub model: PathBuf,
+    /// Its signature file, if one sits beside it.
     #[serde(serialize_with = "modelseal_report::path::lossy_opt")]
     pub signature: Option<PathBuf>,
 }

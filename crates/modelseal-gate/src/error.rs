@@ -6,6 +6,7 @@ pub enum GateError {
     /// The audit log was asked for and cannot be written: a decision must not go unrecorded.
     #[error(transparent)]
     Audit(#[from] modelseal_store::audit::AuditError),
+    /// Moving a model into or out of quarantine failed.
     #[error(transparent)]
     Quarantine(#[from] modelseal_store::quarantine::QuarantineError),
 }

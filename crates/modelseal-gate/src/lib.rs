@@ -9,6 +9,7 @@
 //! Depends on sign and scan (analyse, trust) and on store (quarantine, audit log) below it.
 
 #![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
+#![warn(missing_docs, unreachable_pub)]
 mod discover;
 mod error;
 mod model;

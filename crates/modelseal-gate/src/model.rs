@@ -19,10 +19,13 @@ use crate::Candidate;
 /// What to check and against what.
 #[derive(Debug, Clone, Copy)]
 pub struct GateOptions<'a> {
+    /// Whom a signature must come from.
     pub trust: &'a TrustRoot,
     /// An unsigned model fails (exit 1) instead of passing with a warning.
     pub strict: bool,
+    /// How each file of the model is scanned.
     pub scan: &'a ScanOptions,
+    /// The least severe finding that fails a model.
     pub fail_on: Severity,
 }
 
@@ -30,32 +33,45 @@ pub struct GateOptions<'a> {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum Integrity {
+    /// The signature verified and the model on disk matches it.
     Verified {
+        /// Who signed.
         signer: SignerIdentity,
+        /// The OMS root digest the signature covers (`sha256:<hex>`).
         root_digest: String,
+        /// How many files were hashed.
         files: usize,
     },
     /// The signature verified but the model differs from what it covers.
     Changed {
+        /// The OMS root digest the signature covers (`sha256:<hex>`).
         root_digest: String,
+        /// Signed resources absent from disk.
         missing: Vec<String>,
+        /// Files on disk the signature does not cover.
         extra: Vec<String>,
+        /// Resources whose digest differs from the signed one.
         changed: Vec<String>,
     },
     /// The signature could not be checked or does not verify.
     Failed {
+        /// Why, as the verifier said it.
         message: String,
     },
+    /// No signature was found beside the model.
     Unsigned,
 }
 
 /// One model's verdict.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelResult {
+    /// The model that was checked.
     #[serde(serialize_with = "modelseal_report::path::lossy")]
     pub model: PathBuf,
+    /// The signature it was checked against, if one was found.
     #[serde(serialize_with = "modelseal_report::path::lossy_opt")]
     pub signature: Option<PathBuf>,
+    /// The signature check's result.
     pub integrity: Integrity,
     /// Every file of the model, scanned.
     pub scan: ScanReport,
@@ -64,10 +80,12 @@ pub struct ModelResult {
     pub outcome: Outcome,
     /// Why the model failed, one line each (empty when it passed).
     pub problems: Vec<String>,
+    /// Things worth telling that did not fail the model (e.g. no signature outside strict mode).
     pub warnings: Vec<String>,
 }
 
 impl ModelResult {
+    /// Whether the model passed the gate.
     pub fn passed(&self) -> bool {
         self.outcome.passed()
     }

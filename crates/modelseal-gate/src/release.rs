@@ -17,7 +17,9 @@ pub enum Release {
     /// The model failed but was released with the given reason (recorded in the incident and
     /// the audit log).
     Forced {
+        /// The incident the model was released from, with the reason recorded.
         incident: Incident,
+        /// The check the model failed.
         check: Box<ModelResult>,
     },
     /// The model failed and stays in quarantine.

@@ -16,30 +16,42 @@ pub struct CheckReport {
     /// The overall verdict: the most serious of the models' (serialized as its number).
     #[serde(rename = "exit_code")]
     pub outcome: Outcome,
+    /// The least severe finding that failed a model.
     pub fail_on: Severity,
+    /// Whether unsigned models failed.
     pub strict: bool,
+    /// Counts over the models.
     pub summary: Summary,
+    /// Each model's verdict, in the order they were checked.
     pub models: Vec<CheckedModel>,
 }
 
 /// Counts over the models.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Summary {
+    /// How many models were checked.
     pub models: usize,
+    /// How many passed.
     pub passed: usize,
+    /// How many failed.
     pub failed: usize,
+    /// How many had no signature (passed or not, depending on strict mode).
     pub unsigned: usize,
+    /// How many were moved to quarantine.
     pub quarantined: usize,
 }
 
 /// One model's verdict and, if it was moved, where to.
 #[derive(Debug, Clone)]
 pub struct CheckedModel {
+    /// The gate's verdict on the model.
     pub result: ModelResult,
+    /// Where the model was moved, if it was quarantined.
     pub quarantined: Option<PathBuf>,
 }
 
 impl CheckReport {
+    /// Builds the report and its overall verdict from each model's verdict.
     pub fn new(models: Vec<CheckedModel>, options: &GateOptions<'_>) -> CheckReport {
         let count =
             |pred: &dyn Fn(&CheckedModel) -> bool| models.iter().filter(|c| pred(c)).count();

@@ -25,11 +25,15 @@ use modelseal_bom::bom::Component;
 /// A component affected by a vulnerability.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
+    /// The component's `bom-ref` in the BOM.
     pub bom_ref: String,
     /// The component's name as the BOM gives it.
     pub name: String,
+    /// The component's version as the BOM gives it.
     pub version: String,
+    /// The component's package URL.
     pub purl: String,
+    /// The ecosystem whose version ordering matched it.
     pub ecosystem: Ecosystem,
     /// The record's id (the smallest when several records are aliases of one another).
     pub id: String,
@@ -37,6 +41,7 @@ pub struct Finding {
     pub aliases: Vec<String>,
     /// The record's `summary`, else the first line of its `details`.
     pub summary: Option<String>,
+    /// The record's qualitative rating (see the module doc for how it is chosen).
     pub severity: Severity,
     /// The CVSS v3 base score the severity comes from, when there is one.
     pub score: Option<f64>,

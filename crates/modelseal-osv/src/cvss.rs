@@ -11,11 +11,11 @@
 pub(crate) struct Score(u8);
 
 impl Score {
-    pub fn tenths(self) -> u8 {
+    pub(crate) fn tenths(self) -> u8 {
         self.0
     }
 
-    pub fn value(self) -> f64 {
+    pub(crate) fn value(self) -> f64 {
         f64::from(self.0) / 10.0
     }
 }

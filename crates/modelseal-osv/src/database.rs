@@ -42,6 +42,7 @@ impl Default for Limits {
 /// Where a record came from: a file, or a member of an archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
+    /// The file (or archive) on disk.
     pub path: PathBuf,
     /// The member's name inside the archive at `path`.
     pub member: Option<String>,
@@ -72,34 +73,59 @@ impl fmt::Display for Location {
     }
 }
 
+/// Why an OSV database could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum OsvError {
+    /// The database path does not exist.
     #[error("{} not found", .0.display())]
     NotFound(PathBuf),
+    /// A record or archive could not be read.
     #[error("cannot read {location}: {source}")]
     Io {
+        /// Where.
         location: Location,
+        /// What the system said.
         #[source]
         source: std::io::Error,
     },
+    /// A file that should be a zip of records is not a readable zip archive.
     #[error("{location}: not a readable zip archive: {source}")]
     Archive {
+        /// The archive.
         location: Location,
+        /// What the zip reader said.
         #[source]
         source: ZipError,
     },
     /// The record is not JSON, or not an OSV record.
     #[error("{location}:{line}:{column}: {message}")]
     Syntax {
+        /// The record.
         location: Location,
+        /// The 1-based line of the error.
         line: usize,
+        /// The 1-based column of the error.
         column: usize,
+        /// What the JSON parser said.
         message: String,
     },
+    /// One record is larger than allowed; real records are a few KiB, so this is not one.
     #[error("{location}: larger than {limit} bytes, the limit for one record")]
-    RecordTooLarge { location: Location, limit: u64 },
+    RecordTooLarge {
+        /// The record.
+        location: Location,
+        /// The per-record bound in bytes.
+        limit: u64,
+    },
+    /// An archive inflates to more than allowed, which protects against zip bombs.
     #[error("{}: inflates to more than {limit} bytes, the limit for one archive", path.display())]
-    ArchiveTooLarge { path: PathBuf, limit: u64 },
+    ArchiveTooLarge {
+        /// The archive.
+        path: PathBuf,
+        /// The per-archive bound in bytes.
+        limit: u64,
+    },
+    /// The path holds no record for an ecosystem this crate can match, so every lookup would pass.
     #[error("{}: no OSV records for PyPI, crates.io or npm", .0.display())]
     NoRecords(PathBuf),
     /// A record file or archive could not be opened as an input (a FIFO or device, or the
@@ -219,6 +245,7 @@ impl Database {
         self.records.len()
     }
 
+    /// Whether no record was loaded.
     pub fn is_empty(&self) -> bool {
         self.records.is_empty()
     }

@@ -10,10 +10,13 @@ use modelseal_bom::pypi::normalize_name;
 /// loaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Ecosystem {
+    /// The Python Package Index (PEP 440 versions).
     #[serde(rename = "PyPI")]
     PyPI,
+    /// Rust crates (semantic versioning).
     #[serde(rename = "crates.io")]
     CratesIo,
+    /// npm packages (semantic versioning).
     #[serde(rename = "npm")]
     Npm,
 }

@@ -25,6 +25,7 @@
 //! ```
 
 #![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
+#![warn(missing_docs, unreachable_pub)]
 mod audit;
 mod cvss;
 mod database;

@@ -76,7 +76,7 @@ pub(crate) enum RangeKind {
 }
 
 impl RangeKind {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RangeKind::SemVer => "SEMVER",
             RangeKind::Ecosystem => "ECOSYSTEM",
@@ -97,13 +97,13 @@ pub(crate) enum Event {
 }
 
 impl Event {
-    pub fn version(&self) -> &str {
+    pub(crate) fn version(&self) -> &str {
         match self {
             Event::Introduced(v) | Event::Fixed(v) | Event::LastAffected(v) | Event::Limit(v) => v,
         }
     }
 
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Event::Introduced(_) => "introduced",
             Event::Fixed(_) => "fixed",

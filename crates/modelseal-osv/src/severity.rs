@@ -25,15 +25,21 @@ use super::record::{Affected, Record};
 /// [`Severity::Critical`], so that `--fail-on high` is `severity >= Severity::High`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
+    /// No rating is known, or the CVSS score is 0.0.
     #[default]
     None,
+    /// CVSS 0.1-3.9, or rated low.
     Low,
+    /// CVSS 4.0-6.9, or rated moderate/medium.
     Medium,
+    /// CVSS 7.0-8.9, or rated high.
     High,
+    /// CVSS 9.0-10.0, or rated critical.
     Critical,
 }
 
 impl Severity {
+    /// The lowercase name, as `--fail-on` and reports spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::None => "none",
@@ -86,6 +92,7 @@ impl fmt::Display for Severity {
     }
 }
 
+/// A severity name that is not one of none, low, medium, high and critical.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown severity {0:?} (expected none, low, medium, high or critical)")]
 pub struct ParseSeverityError(String);

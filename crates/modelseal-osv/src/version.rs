@@ -12,7 +12,7 @@ pub(crate) enum Scheme {
 }
 
 impl Scheme {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Scheme::Pep440 => "PEP 440",
             Scheme::SemVer => "SemVer",

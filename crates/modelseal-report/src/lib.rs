@@ -10,6 +10,7 @@
 //! Bottom of the stack with `modelseal-fs`: no other modelseal crate below it.
 
 #![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
+#![warn(missing_docs, unreachable_pub)]
 pub mod name;
 mod outcome;
 pub mod path;

@@ -44,6 +44,7 @@ impl Outcome {
         }
     }
 
+    /// Whether this is [`Outcome::Passed`].
     pub fn passed(self) -> bool {
         self == Outcome::Passed
     }

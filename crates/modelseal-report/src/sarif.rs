@@ -12,29 +12,42 @@ use crate::{RuleId, Severity};
 /// A SARIF log with one run of modelseal.
 #[derive(Debug, Clone, Serialize)]
 pub struct Log {
+    /// The URL of the SARIF 2.1.0 JSON schema, which lets consumers validate the log.
     #[serde(rename = "$schema")]
     pub schema: &'static str,
+    /// The SARIF version, `2.1.0`.
     pub version: &'static str,
+    /// The runs; modelseal always writes exactly one.
     pub runs: Vec<Run>,
 }
 
+/// One invocation of modelseal and what it found.
 #[derive(Debug, Clone, Serialize)]
 pub struct Run {
+    /// The tool that produced the results.
     pub tool: Tool,
+    /// The findings, in the order they were found.
     pub results: Vec<SarifResult>,
 }
 
+/// The tool that produced a run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Tool {
+    /// The tool's main component (modelseal itself).
     pub driver: Driver,
 }
 
+/// The tool's main component, with the rule table its results refer to.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Driver {
+    /// The tool's name, `modelseal`.
     pub name: &'static str,
+    /// The modelseal version that ran.
     pub version: String,
+    /// Where to read about the tool.
     pub information_uri: &'static str,
+    /// Every rule a result may name, so dashboards can show each rule's description.
     pub rules: Vec<Rule>,
 }
 
@@ -42,24 +55,34 @@ pub struct Driver {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Rule {
+    /// The rule's id, as results name it.
     pub id: RuleId,
+    /// One line saying what the rule detects.
     pub short_description: Message,
+    /// The level a result of this rule has unless it says otherwise.
     pub default_configuration: Configuration,
+    /// modelseal's own severity for the rule, which SARIF levels cannot express.
     pub properties: SeverityProperty,
 }
 
+/// A rule's default configuration.
 #[derive(Debug, Clone, Serialize)]
 pub struct Configuration {
+    /// The level of the rule's results.
     pub level: Level,
 }
 
+/// Carries modelseal's five-step severity next to SARIF's three levels.
 #[derive(Debug, Clone, Serialize)]
 pub struct SeverityProperty {
+    /// The modelseal severity.
     pub severity: Severity,
 }
 
+/// A plain-text SARIF message.
 #[derive(Debug, Clone, Serialize)]
 pub struct Message {
+    /// The message text.
     pub text: String,
 }
 
@@ -67,12 +90,16 @@ pub struct Message {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
+    /// A high or critical finding.
     Error,
+    /// A medium finding.
     Warning,
+    /// A low or informational finding.
     Note,
 }
 
 impl Level {
+    /// The SARIF level of a modelseal severity: high and critical are errors, medium a warning, the rest notes.
     pub fn of(severity: Severity) -> Level {
         match severity {
             Severity::Critical | Severity::High => Level::Error,
@@ -86,52 +113,74 @@ impl Level {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SarifResult {
+    /// The rule the result reports.
     pub rule_id: RuleId,
+    /// The result's SARIF level.
     pub level: Level,
+    /// What was found, in words.
     pub message: Message,
+    /// Where it was found.
     pub locations: Vec<Location>,
+    /// modelseal's severity and evidence, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub properties: Option<ResultProperties>,
 }
 
+/// modelseal's extra facts about a result.
 #[derive(Debug, Clone, Serialize)]
 pub struct ResultProperties {
+    /// The finding's modelseal severity.
     pub severity: Severity,
+    /// The bytes or text that triggered the finding, when there are any to show.
     pub evidence: Option<String>,
 }
 
+/// Where a result was found: a file (with a byte range) and, inside an archive, the member.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Location {
+    /// The file and byte range.
     pub physical_location: PhysicalLocation,
+    /// The archive member the finding is in, if any.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub logical_locations: Vec<LogicalLocation>,
 }
 
+/// A file and, optionally, a byte range in it.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PhysicalLocation {
+    /// The file.
     pub artifact_location: ArtifactLocation,
+    /// The bytes the finding concerns, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<Region>,
 }
 
+/// A file named by URI.
 #[derive(Debug, Clone, Serialize)]
 pub struct ArtifactLocation {
+    /// The file's path as a relative or `file:` URI (see [`uri`]).
     pub uri: String,
 }
 
+/// A byte range within a file.
 #[derive(Debug, Clone, Copy, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Region {
+    /// The offset of the first byte.
     pub byte_offset: u64,
+    /// How many bytes.
     pub byte_length: u64,
 }
 
+/// A location that is not a file, here an archive member.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LogicalLocation {
+    /// The member's name inside the archive.
     pub fully_qualified_name: String,
+    /// What kind of location it is (`member`).
     pub kind: &'static str,
 }
 

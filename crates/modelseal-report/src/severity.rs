@@ -9,10 +9,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Worth knowing; not a risk by itself.
     Info,
+    /// A minor risk or a weak signal.
     Low,
+    /// A risk that deserves a look before use.
     Medium,
+    /// Likely dangerous to load or use.
     High,
+    /// Code execution or equivalent on load.
     Critical,
 }
 
@@ -26,6 +31,7 @@ impl Severity {
         Severity::Critical,
     ];
 
+    /// The lowercase name, as JSON, SARIF properties and `--fail-on` spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",

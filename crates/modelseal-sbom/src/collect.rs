@@ -10,37 +10,59 @@ use toml::Spanned;
 
 use modelseal_bom::bom::{Component, Kind};
 
+/// Why a source could not be collected into components.
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {
+    /// The source does not exist.
     #[error("{} not found", .0.display())]
     NotFound(PathBuf),
+    /// The system refused a read.
     #[error("cannot read {}: {source}", path.display())]
     Io {
+        /// The file or directory.
         path: PathBuf,
+        /// What the system said.
         #[source]
         source: std::io::Error,
     },
     /// The file does not parse as its format (TOML, JSON, METADATA, ...).
     #[error("{}:{line}:{column}: {message}", path.display())]
     Syntax {
+        /// The file.
         path: PathBuf,
+        /// The 1-based line of the error.
         line: usize,
+        /// The 1-based column of the error.
         column: usize,
+        /// What the parser said.
         message: String,
     },
     /// The file parses but says something this collector cannot accept.
     #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
     Invalid {
+        /// The file.
         path: PathBuf,
+        /// The 1-based line, when the problem is on one.
         line: Option<usize>,
+        /// What is wrong.
         message: String,
     },
     /// A format version this build does not know (a lockfile from the future).
     #[error("{}: {message}", path.display())]
-    Unsupported { path: PathBuf, message: String },
+    Unsupported {
+        /// The file.
+        path: PathBuf,
+        /// Which version or feature is not supported.
+        message: String,
+    },
     /// Nothing at this path is a source this crate can read.
     #[error("{}: {message}", path.display())]
-    Unrecognized { path: PathBuf, message: String },
+    Unrecognized {
+        /// The path given.
+        path: PathBuf,
+        /// What was found there instead.
+        message: String,
+    },
     /// The file could not be read as an input: a FIFO or device, larger than its bound, not
     /// UTF-8, or the system failed.
     #[error(transparent)]
@@ -105,6 +127,7 @@ impl CollectError {
         }
     }
 
+    /// A [`CollectError::Unsupported`] for `path`.
     pub fn unsupported(path: &Path, message: impl Into<String>) -> CollectError {
         CollectError::Unsupported {
             path: path.to_path_buf(),
@@ -251,10 +274,12 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
+    /// Diagnostics where any broken entry fails the collection.
     pub fn strict() -> Diagnostics {
         Diagnostics::default()
     }
 
+    /// Diagnostics where broken entries are skipped and reported as warnings (`--best-effort`).
     pub fn best_effort() -> Diagnostics {
         Diagnostics {
             best_effort: true,
@@ -262,6 +287,7 @@ impl Diagnostics {
         }
     }
 
+    /// Whether broken entries are skipped rather than fatal.
     pub fn is_best_effort(&self) -> bool {
         self.best_effort
     }
@@ -291,6 +317,7 @@ impl Diagnostics {
         self.warnings.push(message.into());
     }
 
+    /// Everything recorded so far: skipped entries and other warnings, in order.
     pub fn warnings(&self) -> &[String] {
         &self.warnings
     }
@@ -307,10 +334,10 @@ pub(crate) mod testing {
     use modelseal_bom::bom::{Bom, Component, Hash};
 
     /// A collector's entry point.
-    pub type Collector = fn(&Path, &mut Diagnostics) -> Result<Bom, CollectError>;
+    pub(crate) type Collector = fn(&Path, &mut Diagnostics) -> Result<Bom, CollectError>;
 
     /// Writes each `(relative path, text)` in a fresh directory.
-    pub fn write_files(files: &[(&str, &str)]) -> tempfile::TempDir {
+    pub(crate) fn write_files(files: &[(&str, &str)]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         for (name, text) in files {
             let path = dir.path().join(name);
@@ -321,14 +348,14 @@ pub(crate) mod testing {
     }
 
     /// Writes `text` as `name` in a fresh directory; returns the directory and the file.
-    pub fn write_file(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+    pub(crate) fn write_file(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
         let dir = write_files(&[(name, text)]);
         let path = dir.path().join(name);
         (dir, path)
     }
 
     /// Collects `path` strictly, asserting that nothing in it was worth a warning.
-    pub fn collect_clean(collect: Collector, path: &Path) -> Bom {
+    pub(crate) fn collect_clean(collect: Collector, path: &Path) -> Bom {
         let mut diagnostics = Diagnostics::strict();
         let bom = collect(path, &mut diagnostics).unwrap();
         assert!(
@@ -341,7 +368,7 @@ pub(crate) mod testing {
 
     /// For each `(text, expected)`: `text` written as `file_name` fails strict collection
     /// with an error that contains `expected`.
-    pub fn assert_rejects(collect: Collector, file_name: &str, cases: &[(&str, &str)]) {
+    pub(crate) fn assert_rejects(collect: Collector, file_name: &str, cases: &[(&str, &str)]) {
         for (text, expected) in cases {
             let (_dir, path) = write_file(file_name, text);
             let error = collect(&path, &mut Diagnostics::strict()).unwrap_err();
@@ -351,7 +378,7 @@ pub(crate) mod testing {
 
     /// `text` written as `file_name` is a lockfile from the future, which this build refuses
     /// rather than misreads.
-    pub fn assert_from_the_future(collect: Collector, file_name: &str, text: &str) {
+    pub(crate) fn assert_from_the_future(collect: Collector, file_name: &str, text: &str) {
         let (_dir, path) = write_file(file_name, text);
         let error = collect(&path, &mut Diagnostics::strict()).unwrap_err();
         assert!(matches!(error, CollectError::Unsupported { .. }), "{error}");
@@ -363,7 +390,7 @@ pub(crate) mod testing {
 
     /// `path` fails strict collection with an error that contains `expected`; best-effort
     /// collection skips what failed. Returns what best-effort collected and its warnings.
-    pub fn best_effort_after_strict_error(
+    pub(crate) fn best_effort_after_strict_error(
         collect: Collector,
         path: &Path,
         expected: &str,
@@ -378,7 +405,7 @@ pub(crate) mod testing {
     /// A `manifest` beside the `lockfile` (each a name and a text) that does not parse fails
     /// strict collection on the manifest's first line; best-effort collection warns once and
     /// names the root after the directory.
-    pub fn assert_broken_manifest_is_skipped(
+    pub(crate) fn assert_broken_manifest_is_skipped(
         collect: Collector,
         lockfile: (&str, &str),
         manifest: (&str, &str),
@@ -395,21 +422,21 @@ pub(crate) mod testing {
         assert_eq!(warnings.len(), 1, "{warnings:?}");
     }
 
-    pub fn component<'a>(bom: &'a Bom, bom_ref: &str) -> &'a Component {
+    pub(crate) fn component<'a>(bom: &'a Bom, bom_ref: &str) -> &'a Component {
         bom.components
             .get(bom_ref)
             .unwrap_or_else(|| panic!("{bom_ref} missing: {:?}", bom.components.keys()))
     }
 
     /// The components `from` depends on, by `bom_ref`.
-    pub fn deps(bom: &Bom, from: &str) -> Vec<String> {
+    pub(crate) fn deps(bom: &Bom, from: &str) -> Vec<String> {
         bom.dependencies
             .get(from)
             .map(|d| d.iter().cloned().collect())
             .unwrap_or_default()
     }
 
-    pub fn sha256(hex: &str) -> Hash {
+    pub(crate) fn sha256(hex: &str) -> Hash {
         Hash {
             algorithm: "SHA-256",
             value: hex.to_owned(),

@@ -7,6 +7,7 @@
 //! files. Vulnerability matching lives in `modelseal-osv`.
 
 #![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
+#![warn(missing_docs, unreachable_pub)]
 pub mod collect;
 pub mod model;
 pub mod npm;

@@ -9,14 +9,23 @@ use modelseal_bom::bom::{Bom, Component, Kind};
 /// A kind of source a collector reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SourceKind {
+    /// An installed Python environment (its `site-packages`).
     PythonEnvironment,
+    /// `uv.lock`.
     UvLock,
+    /// `poetry.lock`.
     PoetryLock,
+    /// `Pipfile.lock`.
     PipfileLock,
+    /// `pylock.toml` (PEP 751).
     PyLock,
+    /// A pip requirements file.
     Requirements,
+    /// `Cargo.lock`.
     CargoLock,
+    /// npm's `package-lock.json`.
     PackageLock,
+    /// A model file or directory.
     Model,
 }
 
@@ -34,6 +43,7 @@ const LOCKFILES: &[(&str, SourceKind)] = &[
 ];
 
 impl SourceKind {
+    /// The name messages use for this kind of source.
     pub fn as_str(self) -> &'static str {
         match self {
             SourceKind::PythonEnvironment => "python environment",
@@ -75,13 +85,17 @@ impl SourceKind {
     }
 }
 
+/// A path and how to read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
+    /// How to read it.
     pub kind: SourceKind,
+    /// The file or directory.
     pub path: PathBuf,
 }
 
 impl Source {
+    /// A source of `kind` at `path`.
     pub fn new(kind: SourceKind, path: impl Into<PathBuf>) -> Source {
         Source {
             kind,

@@ -28,22 +28,31 @@ impl Default for Limits {
     }
 }
 
+/// The state of one scan position: format scanners read it and [`Context::report`] into it;
+/// containers [`Context::enter`] a member and [`Context::absorb`] what it found.
 #[derive(Debug)]
 pub struct Context<'a> {
+    /// The file on disk being scanned (every finding names it).
     pub file: &'a Path,
     /// `a.zip/inner.npz/arr_0.npy` style path of the current member, if inside an archive.
     pub member: Option<String>,
+    /// The allowlist policy that judges every import a pickle makes.
     pub policy: &'a Policy,
+    /// The size and nesting limits.
     pub limits: &'a Limits,
+    /// How many archive levels deep the current member is (0 for the file itself), checked
+    /// against [`Limits::max_depth`].
     pub depth: u32,
     /// The current member belongs to a TorchScript archive (`<prefix>/constants.pkl` present):
     /// `torch.load` hands such archives to `torch.jit.load`, whose C++ unpickler resolves
     /// `__torch__.*` names to classes compiled from the archive's own TorchScript code.
     pub torchscript: bool,
+    /// The findings reported here so far.
     pub findings: Vec<Finding>,
 }
 
 impl<'a> Context<'a> {
+    /// The context for the top of `file`, outside any archive.
     pub fn new(file: &'a Path, policy: &'a Policy, limits: &'a Limits) -> Self {
         Context {
             file,
@@ -77,10 +86,13 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Takes the findings of a member's context back into this one.
     pub fn absorb(&mut self, inner: Context<'_>) {
         self.findings.extend(inner.findings);
     }
 
+    /// Records a finding at the current member, at `offset` inside it when known; `evidence`
+    /// is the exact thing found (a qualified name, a header field).
     pub fn report(
         &mut self,
         rule_id: RuleId,

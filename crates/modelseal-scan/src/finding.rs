@@ -16,14 +16,20 @@ pub struct Location {
     pub offset: Option<u64>,
 }
 
+/// One thing a scan found: which rule, how serious, and where.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     /// Serializes as the id string (`PICKLE-DANGEROUS-GLOBAL`).
     pub rule_id: RuleId,
+    /// How serious it is here; one rule can report at several severities (a global that is
+    /// called is worse than one only referenced).
     pub severity: Severity,
+    /// The file on disk (for a member of an archive, the archive).
     #[serde(serialize_with = "modelseal_report::path::lossy")]
     pub file: PathBuf,
+    /// Where in the file.
     pub location: Location,
+    /// What was found and why it matters, for a person.
     pub message: String,
     /// The exact thing found (a qualified name, a header field), for triage.
     #[serde(skip_serializing_if = "Option::is_none")]

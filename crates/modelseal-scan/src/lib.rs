@@ -6,6 +6,7 @@
 //! allowlist-first [`Policy`]. Paths are walked through symbolic links, as a loader follows
 //! them, each file scanned once. Reports are data ([`ScanReport`]); the CLI renders them.
 
+#![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
 mod context;
 mod finding;
@@ -20,5 +21,5 @@ pub use context::{Context, Limits};
 pub use finding::{Finding, Location};
 // The scanner's severities and rule ids are the shared report vocabulary.
 pub use modelseal_report::{RuleId, Severity};
-pub use policy::{Policy, PolicyFile, Verdict};
+pub use policy::{Policy, PolicyError, PolicyFile, Verdict};
 pub use scan::{FileReport, ScanError, ScanOptions, ScanReport, scan_file, scan_paths};

@@ -11,10 +11,12 @@ use serde::Deserialize;
 /// What a global is, by policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
+    /// Vetted or allowed by the user: loading it runs no code beyond building data.
     Safe,
     /// A known way to run code, touch files or the network, load native code, import or resolve
     /// attributes, or deserialize again; the category explains which.
     Dangerous(&'static str),
+    /// Neither: allowlist-first, a scan reports it for review instead of passing it.
     Unknown,
 }
 
@@ -398,19 +400,31 @@ const NUMPY_SCALARS: &[&str] = &[
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyFile {
+    /// Globals the user vouches for, on top of the built-in allowlist.
     #[serde(default)]
     pub allow: NameList,
+    /// Globals to report as dangerous whatever else says; deny wins over allow.
     #[serde(default)]
     pub deny: NameList,
 }
 
+/// One section of a policy file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NameList {
+    /// `module.name` for one global, `prefix.*` for everything below a module.
     #[serde(default)]
     pub globals: Vec<String>,
 }
 
+/// A policy file that is not TOML or does not have the shape of a [`PolicyFile`] (an unknown
+/// key is refused, so a typo cannot silently allow nothing).
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct PolicyError(#[from] toml::de::Error);
+
+/// How imports are judged: the built-in allowlist and denylist, extended by the user's policy
+/// files ([`Policy::classify`]).
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
     allow: BTreeSet<String>,
@@ -448,8 +462,8 @@ impl Policy {
     }
 
     /// Parses and adds a TOML policy.
-    pub fn extend_from_toml(&mut self, text: &str) -> Result<(), String> {
-        let file: PolicyFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn extend_from_toml(&mut self, text: &str) -> Result<(), PolicyError> {
+        let file: PolicyFile = toml::from_str(text)?;
         self.extend(file);
         Ok(())
     }

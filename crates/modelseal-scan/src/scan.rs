@@ -13,20 +13,26 @@ use crate::formats::{gguf, keras, safetensors, scan_bytes, zip};
 use crate::sniff::{Format, sniff};
 use crate::{Context, Finding, Limits, Policy, RuleId, Severity};
 
+/// How to scan: which policy judges imports and which limits bound the work.
 #[derive(Debug, Clone, Default)]
 pub struct ScanOptions {
+    /// The allowlist policy (the built-in one by default).
     pub policy: Policy,
+    /// The size and nesting limits.
     pub limits: Limits,
 }
 
 /// One scanned file.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileReport {
+    /// The file's path, as walked from the path given to the scan.
     #[serde(serialize_with = "modelseal_report::path::lossy")]
     pub path: PathBuf,
     /// The format detected from the content (`other` when it is not a model format).
     pub format: &'static str,
+    /// The file's length (0 when it could not be read).
     pub bytes: u64,
+    /// Everything found in the file and its members.
     pub findings: Vec<Finding>,
     /// Other names of the same file (links to it, or it through a link), scanned once under
     /// `path`.
@@ -40,34 +46,44 @@ pub struct FileReport {
     pub error: Option<String>,
 }
 
+/// The result of a scan: one report per file, in walk order.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ScanReport {
+    /// Every file scanned.
     pub files: Vec<FileReport>,
 }
 
 impl ScanReport {
+    /// Every finding of every file.
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
         self.files.iter().flat_map(|f| f.findings.iter())
     }
 
+    /// The worst severity found, `None` when nothing was found.
     pub fn max_severity(&self) -> Option<Severity> {
         self.findings().map(|f| f.severity).max()
     }
 
+    /// The files that could not be read (and so are not known clean).
     pub fn errors(&self) -> impl Iterator<Item = &FileReport> {
         self.files.iter().filter(|f| f.error.is_some())
     }
 }
 
+/// Why a scan could not start: a path given to it is missing or cannot be listed. A file that
+/// cannot be read once the walk found it is a [`FileReport::error`], not a `ScanError`.
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
+    /// A path given to the scan does not exist.
     #[error("{} not found", .0.display())]
     NotFound(PathBuf),
     /// A path that cannot be listed or read: a FIFO, socket or device named on the command
     /// line, a tree too deep, an I/O error.
     #[error("cannot read {}: {source}", path.display())]
     Io {
+        /// The path that failed.
         path: PathBuf,
+        /// The file-system error; its reason decides between not found, I/O and malformed.
         #[source]
         source: FsError,
     },

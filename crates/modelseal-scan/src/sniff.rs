@@ -1,11 +1,12 @@
 //! Format detection by content, never by file name: a `.bin` may be a zip, a raw pickle or
 //! safetensors, and an attacker chooses the name. Signatures are matched by
-//! [`modelseal_formats::sniff`]; the two formats without one (protocol-0/1 pickles and ONNX)
-//! are recognised here, where the pickle decoder and the protobuf reader live.
+//! [`modelseal_formats::sniff`]; the two formats without one are confirmed here, where the
+//! symbolic unpickler and the protobuf reader live: a protocol-0/1 pickle must decode
+//! ([`modelseal_formats::pickle::may_be_unframed`]) and also run like one.
 
 pub use modelseal_formats::sniff::Format;
 
-use crate::pickle::ops::is_opcode;
+use modelseal_formats::pickle::may_be_unframed;
 
 /// Detects the format of a file or member from its first bytes (`head`, at least 64 KiB when
 /// available) and its total length.
@@ -17,11 +18,11 @@ pub fn sniff(head: &[u8], len: u64) -> Format {
     }
 }
 
-/// A pickle without a PROTO opcode (protocols 0 and 1): it must start with an opcode and decode
-/// into a few opcodes that import something or reach STOP, so that ordinary text is not taken
-/// for a pickle.
+/// A pickle without a PROTO opcode (protocols 0 and 1): its first opcode must decode, and the
+/// symbolic unpickler must see it import something or reach STOP cleanly after a few opcodes,
+/// so that ordinary text (most ASCII letters are opcodes) is not taken for a pickle.
 fn looks_like_protocol0_pickle(head: &[u8]) -> bool {
-    if !head.first().is_some_and(|b| is_opcode(*b)) {
+    if !may_be_unframed(head) {
         return false;
     }
     let analysis = crate::pickle::analyze(head);

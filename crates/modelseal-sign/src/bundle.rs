@@ -10,6 +10,7 @@ use crate::dsse::{Envelope, VerifiedPayload};
 use crate::error::Malformed;
 use crate::{SignError, TrustRoot, Verifier};
 
+/// The media type of the Sigstore bundle version this crate writes (v0.3).
 pub const BUNDLE_MEDIA_TYPE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 const ACCEPTED_MEDIA_TYPES: [&str; 4] = [
     BUNDLE_MEDIA_TYPE_V03,
@@ -18,39 +19,52 @@ const ACCEPTED_MEDIA_TYPES: [&str; 4] = [
     "application/vnd.dev.sigstore.bundle+json;version=0.1",
 ];
 
+/// A Sigstore bundle as `model_signing` writes it: the DSSE envelope plus what verifies it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Bundle {
+    /// Which bundle version this is (see [`BUNDLE_MEDIA_TYPE_V03`]).
     pub media_type: String,
+    /// The public key hint or certificate(s) that verify the envelope.
     pub verification_material: VerificationMaterial,
+    /// The signed in-toto statement.
     pub dsse_envelope: Envelope,
 }
 
+/// The material a verifier needs besides its trust root: a key hint or certificates.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VerificationMaterial {
+    /// Set when the bundle was signed with a bare key.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_key: Option<PublicKeyIdentifier>,
+    /// Set by older bundles signed with a certificate chain (leaf first).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub x509_certificate_chain: Option<CertificateChain>,
     /// v0.3 keyless bundles carry a single leaf certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<RawCertificate>,
+    /// Transparency-log entries, kept so a bundle round-trips; this crate does not check them.
     #[serde(default)]
     pub tlog_entries: Vec<serde_json::Value>,
 }
 
+/// Names the public key that signed, without carrying the key itself.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PublicKeyIdentifier {
+    /// The OMS key hint: hex SHA-256 of the public key's PEM.
     #[serde(default)]
     pub hint: String,
 }
 
+/// A certificate chain as older bundles carry it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CertificateChain {
+    /// The certificates, leaf first.
     pub certificates: Vec<RawCertificate>,
 }
 
+/// One certificate in a bundle.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RawCertificate {
@@ -59,18 +73,21 @@ pub struct RawCertificate {
 }
 
 impl RawCertificate {
+    /// Wraps DER bytes for a bundle.
     pub fn from_der(der: &[u8]) -> Self {
         RawCertificate {
             raw_bytes: STANDARD.encode(der),
         }
     }
 
+    /// Decodes the certificate's DER.
     pub fn der(&self) -> Result<Vec<u8>, base64::DecodeError> {
         STANDARD.decode(&self.raw_bytes)
     }
 }
 
 impl Bundle {
+    /// Whether the media type names a bundle version this crate can read.
     pub fn has_known_media_type(&self) -> bool {
         ACCEPTED_MEDIA_TYPES.contains(&self.media_type.as_str())
     }

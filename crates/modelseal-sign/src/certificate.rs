@@ -26,6 +26,7 @@ pub struct VerifiedCertificate {
     pub leaf_fingerprint: String,
     /// The leaf's subject distinguished name (RFC 4514 string).
     pub subject: String,
+    /// How many certificates the bundle carried, leaf included.
     pub chain_length: usize,
 }
 
@@ -142,7 +143,9 @@ fn require_code_signing_leaf(leaf: &[u8]) -> Result<String, SignError> {
 /// A bundle's certificate chain (leaf first) checked against trust anchors.
 #[derive(Debug, Clone)]
 pub struct CertificateChainVerifier {
+    /// The bundle's certificates as DER, leaf first.
     pub chain: Vec<Vec<u8>>,
+    /// The trust-anchor certificates as DER.
     pub anchors: Vec<Vec<u8>>,
 }
 

@@ -30,17 +30,22 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A DSSE envelope: a typed payload and the signatures over its pre-authentication encoding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Envelope {
     /// Base64 of the exact payload bytes that were signed.
     pub payload: String,
+    /// The payload's media type, which the signature also covers.
     pub payload_type: String,
+    /// The signatures; one must verify.
     pub signatures: Vec<EnvelopeSignature>,
 }
 
+/// One signature in a DSSE envelope.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnvelopeSignature {
+    /// The signature in base64.
     pub sig: String,
     /// `model_signing` writes `""`; absent and `null` are accepted.
     #[serde(default)]
@@ -48,6 +53,7 @@ pub struct EnvelopeSignature {
 }
 
 impl Envelope {
+    /// Builds a one-signature envelope over `payload`.
     pub fn new(payload_type: &str, payload: &[u8], signature: &[u8]) -> Self {
         Envelope {
             payload: STANDARD.encode(payload),
@@ -76,6 +82,7 @@ impl Envelope {
 /// A payload whose signature verified, and what verified it.
 #[derive(Debug, Clone)]
 pub struct VerifiedPayload {
+    /// The payload's media type as the envelope declared it.
     pub payload_type: String,
     /// The exact bytes the signature covers.
     pub payload: Vec<u8>,

@@ -27,8 +27,10 @@ pub enum ErrorKind {
     Internal,
 }
 
+/// Why signing, verifying or key handling failed; [`SignError::kind`] maps each variant to an [`ErrorKind`].
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {
+    /// Hashing the model failed (not found, unreadable, a refused link, ...).
     #[error(transparent)]
     Digest(#[from] DigestError),
     /// A key, certificate or signature file could not be read or written.
@@ -37,12 +39,21 @@ pub enum SignError {
     /// The model to sign or verify does not exist.
     #[error("{} not found", .0.display())]
     NotFound(PathBuf),
+    /// A key or certificate file that cannot be used.
     #[error("{}: {problem}", path.display())]
-    BadKey { path: PathBuf, problem: KeyProblem },
+    BadKey {
+        /// The key or certificate file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: KeyProblem,
+    },
+    /// The private key is encrypted and no passphrase was given.
     #[error("{}: the key is encrypted; pass --passphrase-env VAR naming a variable that holds its passphrase", .0.display())]
     PassphraseRequired(PathBuf),
+    /// The passphrase did not decrypt the key (wrong, or the key file is damaged).
     #[error("{}: wrong passphrase, or the encrypted key is corrupt", .0.display())]
     WrongPassphrase(PathBuf),
+    /// The output file exists and the caller did not ask to replace it.
     #[error("{} already exists; pass --force to replace it", .0.display())]
     AlreadyExists(PathBuf),
 
@@ -50,13 +61,17 @@ pub enum SignError {
     /// known (see [`SignError::in_signature`]).
     #[error("malformed signature{}: {problem}", at(path.as_deref()))]
     MalformedSignature {
+        /// The signature file, when the failure is tied to one.
         path: Option<PathBuf>,
+        /// Which part of the signature is malformed.
         problem: Malformed,
     },
     /// Well-formed, but not something this verifier accepts.
     #[error("unsupported signature{}: {problem}", at(path.as_deref()))]
     Unsupported {
+        /// The signature file, when the failure is tied to one.
         path: Option<PathBuf>,
+        /// What this verifier does not support.
         problem: Unsupported,
     },
 
@@ -64,7 +79,12 @@ pub enum SignError {
     #[error(
         "signature check failed: the signature was made with a different key (its key hint is {signed_with}, the given public key's is {given})"
     )]
-    KeyHintMismatch { signed_with: String, given: String },
+    KeyHintMismatch {
+        /// The key hint recorded in the signature.
+        signed_with: String,
+        /// The key hint of the public key given to verify with.
+        given: String,
+    },
     /// No signature of the envelope verifies with the given public key.
     #[error(
         "signature check failed: the signature does not match the payload and the given public key (payload edited or wrong key)"
@@ -79,18 +99,26 @@ pub enum SignError {
         "certificate check failed: the signature carries no certificate chain (was it signed with a key? use --key)"
     )]
     NoCertificateChain,
+    /// The signing certificate in the bundle cannot be decoded as DER.
     #[error("certificate check failed: signing certificate is not valid DER: {0}")]
     CertificateNotDer(x509_cert::der::Error),
+    /// The certificate's extended key usage extension cannot be decoded.
     #[error("certificate check failed: malformed extended key usage: {0}")]
     MalformedExtendedKeyUsage(x509_cert::der::Error),
+    /// The signing certificate is valid but not issued for code signing.
     #[error(
         "certificate check failed: the signing certificate ({subject}) is not for code signing: its extended key usage lacks codeSigning"
     )]
-    MissingCodeSigningEku { subject: String },
+    MissingCodeSigningEku {
+        /// The certificate's subject, so the user can tell which certificate it is.
+        subject: String,
+    },
     /// webpki cannot use the leaf or a trust anchor at all.
     #[error("certificate check failed: {role}: {reason}")]
     CertificateUnusable {
+        /// Which certificate webpki refused.
         role: CertificateRole,
+        /// webpki's reason.
         reason: webpki::Error,
     },
     /// The chain is outside its validity period now (expired, or not yet valid).
@@ -108,7 +136,12 @@ pub enum SignError {
     #[error(
         "the signed manifest is inconsistent: the subject digest is {signed} but the listed resources hash to {computed}"
     )]
-    SubjectDigestMismatch { signed: String, computed: String },
+    SubjectDigestMismatch {
+        /// The subject digest the statement carries.
+        signed: String,
+        /// The digest recomputed from the listed resources.
+        computed: String,
+    },
     /// Content the signer's walk would have refused appeared in the model after signing.
     #[error("the model's files changed since signing: {0}")]
     PlantedContent(DigestError),
@@ -116,6 +149,7 @@ pub enum SignError {
     #[error("the model's files changed since signing: {0}")]
     ContentMismatch(ContentMismatch),
 
+    /// The cryptographic library failed; a bug or a broken platform, never the input's fault.
     #[error("cryptographic operation failed: {0}")]
     Crypto(CryptoOperation),
 }
@@ -123,47 +157,80 @@ pub enum SignError {
 /// Why a key or certificate file cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyProblem {
+    /// A PEM block of another type (named here) where a public key was expected.
     #[error("expected a PUBLIC KEY, found a {0} PEM block")]
     WrongPemBlock(String),
+    /// The PEM block does not decode as a SubjectPublicKeyInfo.
     #[error("not a valid public key: {0}")]
     NotAPublicKey(pkcs8::der::Error),
+    /// An EC key on a curve other than P-256, P-384 and P-521 (the curve's OID).
     #[error("unsupported elliptic curve {0}")]
     UnsupportedCurve(pkcs8::ObjectIdentifier),
+    /// An EC key whose curve is given by explicit parameters instead of a name.
     #[error("EC key without a named curve")]
     CurveNotNamed,
+    /// A public key algorithm this crate does not verify with (its OID).
     #[error("unsupported public key algorithm {0}")]
     UnsupportedPublicKeyAlgorithm(pkcs8::ObjectIdentifier),
+    /// The key decodes but the crypto library rejects it for its algorithm.
     #[error("invalid {algorithm} public key: {reason}")]
     InvalidPublicKey {
+        /// The algorithm the key claims to be for.
         algorithm: KeyAlgorithm,
+        /// Why the crypto library rejected it.
         reason: aws_lc_rs::error::KeyRejected,
     },
+    /// The encrypted private key's PKCS#8 structure does not decode.
     #[error("malformed encrypted key: {0}")]
     MalformedEncryptedKey(pkcs8::der::Error),
+    /// An encrypted key using PBES1, whose ciphers are broken.
     #[error("only PBES2 encrypted keys are supported (PBES1 uses broken ciphers)")]
     NotPbes2,
+    /// The scrypt parameters would make decryption use more memory than allowed; a hostile
+    /// key file could otherwise exhaust memory.
     #[error("its scrypt parameters would need {bytes} bytes of memory (limit {limit})")]
-    ScryptCost { bytes: u64, limit: u64 },
+    ScryptCost {
+        /// The memory the parameters require.
+        bytes: u64,
+        /// The most this crate allows.
+        limit: u64,
+    },
+    /// The PBKDF2 iteration count is so high that decryption would stall.
     #[error("its PBKDF2 iteration count {iterations} exceeds {limit}")]
-    Pbkdf2Cost { iterations: u32, limit: u32 },
+    Pbkdf2Cost {
+        /// The count the key file asks for.
+        iterations: u32,
+        /// The most this crate allows.
+        limit: u32,
+    },
+    /// A key derivation function other than scrypt or PBKDF2.
     #[error("unsupported key derivation function")]
     UnsupportedKdf,
+    /// An EC private key the crypto library cannot parse.
     #[error("unsupported or malformed EC private key")]
     MalformedEcPrivateKey,
+    /// An RSA key the crypto library rejects.
     #[error("malformed RSA key: {0}")]
     MalformedRsaKey(aws_lc_rs::error::KeyRejected),
+    /// The file has no PEM block holding a private key.
     #[error("no private key PEM block found")]
     NoPrivateKeyBlock,
+    /// The private key block is not PKCS#8.
     #[error("not a PKCS#8 private key: {0}")]
     NotPkcs8(pkcs8::der::Error),
+    /// A private key algorithm this crate cannot sign with (its OID).
     #[error("unsupported key algorithm {0}")]
     UnsupportedKeyAlgorithm(pkcs8::ObjectIdentifier),
+    /// The private key decodes but the crypto library rejects it.
     #[error("invalid key: {0}")]
     InvalidKey(aws_lc_rs::error::KeyRejected),
+    /// An operation that needs an EC key was given a key of another algorithm.
     #[error("{0} is not an elliptic curve key")]
     NotAnEcKey(KeyAlgorithm),
+    /// The public half of the key cannot be encoded.
     #[error("cannot encode the public key")]
     PublicKeyEncoding,
+    /// The certificate file holds no CERTIFICATE PEM block.
     #[error("no CERTIFICATE found")]
     NoCertificate,
 }
@@ -174,36 +241,53 @@ pub enum Malformed {
     /// The signature file is not a regular file, or too large.
     #[error("{0}")]
     File(Reason),
+    /// The file is not JSON of the Sigstore bundle shape.
     #[error("not a Sigstore bundle: {0}")]
     NotABundle(serde_json::Error),
+    /// The DSSE payload is not valid base64.
     #[error("payload is not base64: {0}")]
     PayloadNotBase64(base64::DecodeError),
+    /// None of the envelope's signatures is valid base64.
     #[error("the envelope has no decodable signature")]
     NoDecodableSignature,
+    /// The bundle's certificate is not valid base64.
     #[error("certificate is not base64: {0}")]
     CertificateNotBase64(base64::DecodeError),
+    /// The decoded payload is not an in-toto statement.
     #[error("payload is not an in-toto statement: {0}")]
     NotAStatement(serde_json::Error),
+    /// OMS statements have exactly one subject (the model); this many were found.
     #[error("expected exactly one subject, found {0}")]
     SubjectCount(usize),
+    /// The subject lacks the sha256 digest OMS requires.
     #[error("the subject has no sha256 digest")]
     SubjectWithoutSha256,
+    /// The predicate does not have the OMS manifest shape.
     #[error("malformed OMS predicate: {0}")]
     OmsPredicate(serde_json::Error),
+    /// A shard serialization whose shard size is missing, zero or not an integer.
     #[error("shards serialization without a positive integral shard_size")]
     ShardSize,
+    /// A resource name that could escape the model or is not canonical.
     #[error("{0}")]
     ResourceName(DigestError),
+    /// An ignore path that could escape the model or is not canonical.
     #[error("ignore path: {0}")]
     IgnorePath(DigestError),
+    /// A resource hashed with another algorithm than the serialization declares.
     #[error("resource {name:?} uses algorithm {algorithm:?} but the serialization says {expected}")]
     ResourceAlgorithm {
+        /// The resource's name.
         name: String,
+        /// The algorithm the resource claims.
         algorithm: String,
+        /// The algorithm the serialization declares.
         expected: HashAlgorithm,
     },
+    /// A resource digest that is not hex of the algorithm's length.
     #[error("resource {0:?} has a malformed digest")]
     ResourceDigest(String),
+    /// Two resources with the same name would make the manifest ambiguous.
     #[error("resource {0:?} is listed twice")]
     DuplicateResource(String),
 }
@@ -211,27 +295,40 @@ pub enum Malformed {
 /// Why a well-formed signature is not accepted.
 #[derive(Debug, thiserror::Error)]
 pub enum Unsupported {
+    /// A bundle media type this verifier does not know (bundle versions it cannot read).
     #[error("unknown bundle media type {0:?}")]
     BundleMediaType(String),
+    /// The DSSE envelope carries a payload type other than in-toto.
     #[error("DSSE payload type {found:?}, expected {expected:?}")]
     WrongPayloadType {
+        /// The payload type found.
         found: String,
+        /// The payload type required.
         expected: &'static str,
     },
+    /// The statement is not an in-toto v1 statement.
     #[error("statement type is {found:?}, expected {expected:?}")]
     WrongStatementType {
+        /// The statement type found.
         found: String,
+        /// The statement type required.
         expected: &'static str,
     },
+    /// The predicate is not an OMS model signature.
     #[error("predicate type is {found:?}, expected {expected:?} (not an OMS model signature)")]
     WrongPredicateType {
+        /// The predicate type found.
         found: String,
+        /// The predicate type required.
         expected: &'static str,
     },
+    /// The manifest lists no resources; OMS requires rejecting empty models.
     #[error("the signature covers no files (OMS requires rejecting empty models)")]
     EmptyModel,
+    /// The manifest names a hash algorithm this crate does not implement.
     #[error("{0}")]
     HashAlgorithm(DigestError),
+    /// A serialization method other than files and shards.
     #[error("unknown serialization method {0:?}")]
     SerializationMethod(String),
 }
@@ -239,7 +336,9 @@ pub enum Unsupported {
 /// Which certificate webpki could not use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CertificateRole {
+    /// The leaf certificate that signed the bundle.
     SigningCertificate,
+    /// A certificate given as a root of trust.
     TrustAnchor,
 }
 
@@ -255,8 +354,11 @@ impl fmt::Display for CertificateRole {
 /// How a model in memory differs from its signature, by resource name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ContentMismatch {
+    /// Resources the signature lists that the model lacks.
     pub missing: Vec<String>,
+    /// Resources in the model that the signature does not list.
     pub unsigned: Vec<String>,
+    /// Resources whose digest differs from the signed one.
     pub changed: Vec<String>,
 }
 
@@ -275,12 +377,19 @@ impl fmt::Display for ContentMismatch {
 /// The cryptographic operation that failed inside the library or key store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CryptoOperation {
+    /// Generating a key pair of this algorithm.
     KeyGeneration(KeyAlgorithm),
+    /// Signing with a key of this algorithm.
     Signing(KeyAlgorithm),
+    /// Encoding a public key.
     PublicKeyEncoding,
+    /// Encoding a private key as PKCS#8.
     PrivateKeyEncoding,
+    /// Encrypting a private key with a passphrase.
     PrivateKeyEncryption,
+    /// Wrapping DER into PEM.
     PemEncoding,
+    /// Serializing the statement to sign.
     PayloadEncoding,
 }
 
@@ -333,6 +442,7 @@ impl From<Unsupported> for SignError {
 }
 
 impl SignError {
+    /// Groups this error for the caller's exit code.
     pub fn kind(&self) -> ErrorKind {
         match self {
             SignError::Digest(e) => match e {

@@ -35,14 +35,20 @@ const OID_RSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.1135
 /// `model_signing` 1.1.1 cannot verify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyAlgorithm {
+    /// ECDSA on P-256 with SHA-256.
     EcdsaP256,
+    /// ECDSA on P-384 with SHA-384.
     EcdsaP384,
+    /// ECDSA on P-521 with SHA-512.
     EcdsaP521,
+    /// Ed25519 (a modelseal extension).
     Ed25519,
+    /// RSA-PSS with SHA-256 (a modelseal extension).
     RsaPss,
 }
 
 impl KeyAlgorithm {
+    /// The algorithm's name as messages and reports show it.
     pub fn name(self) -> &'static str {
         match self {
             KeyAlgorithm::EcdsaP256 => "ecdsa-p256",
@@ -146,10 +152,12 @@ impl PublicKey {
         })
     }
 
+    /// The algorithm this key verifies with.
     pub fn algorithm(&self) -> KeyAlgorithm {
         self.algorithm
     }
 
+    /// The key as DER `SubjectPublicKeyInfo`.
     pub fn spki_der(&self) -> &[u8] {
         &self.spki_der
     }
@@ -336,10 +344,12 @@ impl SigningKey {
         Ok(SigningKey { inner, public })
     }
 
+    /// The public half, which verifiers are given.
     pub fn public_key(&self) -> &PublicKey {
         &self.public
     }
 
+    /// The algorithm this key signs with.
     pub fn algorithm(&self) -> KeyAlgorithm {
         self.public.algorithm
     }

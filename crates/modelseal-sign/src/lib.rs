@@ -22,6 +22,7 @@
 //! ```
 
 #![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
+#![warn(missing_docs, unreachable_pub)]
 pub mod bundle;
 mod certificate;
 pub mod dsse;

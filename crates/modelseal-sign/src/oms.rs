@@ -14,31 +14,44 @@ use crate::dsse::VerifiedPayload;
 use crate::error::{Malformed, Unsupported};
 use crate::statement::{STATEMENT_TYPE, Statement, Subject};
 
+/// The in-toto predicate type of an OMS model signature.
 pub const OMS_PREDICATE_TYPE: &str = "https://model_signing/signature/v1.0";
 
+/// The OMS predicate exactly as it appears in the statement, before any checks.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OmsPredicate {
+    /// How the model was serialized for hashing.
     pub serialization: WireSerialization,
+    /// Every hashed file or shard with its digest.
     pub resources: Vec<WireResource>,
 }
 
+/// The serialization parameters as the OMS predicate spells them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WireSerialization {
+    /// `files` or `shards`.
     pub method: String,
+    /// The hash algorithm's OMS name.
     pub hash_type: String,
+    /// Whether symbolic links inside the model were followed when signing.
     #[serde(default)]
     pub allow_symlinks: bool,
     /// An integer in the OMS spec; `model_signing` 1.1.1 writes a float (`1048576.0`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard_size: Option<serde_json::Number>,
+    /// Paths the signer left out of the model.
     #[serde(default)]
     pub ignore_paths: Vec<String>,
 }
 
+/// One hashed file or shard as the OMS predicate spells it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WireResource {
+    /// The model-relative name (for shards, with the byte range).
     pub name: String,
+    /// The hash algorithm's OMS name.
     pub algorithm: String,
+    /// The digest in hex.
     pub digest: String,
 }
 

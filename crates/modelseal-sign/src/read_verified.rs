@@ -16,6 +16,7 @@ use crate::{SignError, SignerIdentity, TrustRoot};
 pub struct VerifiedModel {
     /// `sha256:<hex>`, the OMS root digest the signature covers.
     pub root_digest: String,
+    /// Who signed, as verification established it.
     pub signer: SignerIdentity,
     /// Model-relative POSIX names (`"."` for a single-file model) and their exact contents.
     pub files: BTreeMap<String, Vec<u8>>,

@@ -13,9 +13,13 @@ use crate::{SignError, Signer};
 /// A signed model: the bundle to write and what it covers.
 #[derive(Debug, Clone)]
 pub struct Signed {
+    /// The Sigstore bundle to write next to the model.
     pub bundle: Bundle,
+    /// The manifest the bundle signs.
     pub manifest: Manifest,
+    /// How many files were hashed.
     pub files: usize,
+    /// How many bytes were hashed.
     pub bytes: u64,
 }
 

@@ -6,6 +6,7 @@ use crate::{KeyAlgorithm, PublicKey, SignError, SignerIdentity, SigningKey};
 
 /// A private key that signs bytes.
 pub trait Signer {
+    /// The algorithm this key signs with.
     fn algorithm(&self) -> KeyAlgorithm;
 
     /// The public half, which verifiers are given.

@@ -10,21 +10,30 @@ use crate::SignError;
 use crate::dsse::{IN_TOTO_PAYLOAD_TYPE, VerifiedPayload};
 use crate::error::{Malformed, Unsupported};
 
+/// The in-toto statement type this crate writes and accepts (v1).
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
 
+/// An in-toto v1 statement: what is attested (the subjects) and the claim (the predicate).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Statement<P = serde_json::Value> {
+    /// The statement type; must be [`STATEMENT_TYPE`].
     #[serde(rename = "_type")]
     pub statement_type: String,
+    /// The artifacts the statement is about, each named with its digests.
     pub subject: Vec<Subject>,
+    /// What kind of claim the predicate makes.
     #[serde(rename = "predicateType")]
     pub predicate_type: String,
+    /// The claim itself.
     pub predicate: P,
 }
 
+/// One artifact an in-toto statement is about.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Subject {
+    /// The artifact's name.
     pub name: String,
+    /// Its digests keyed by algorithm (`sha256` -> hex).
     pub digest: BTreeMap<String, String>,
 }
 

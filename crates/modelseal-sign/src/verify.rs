@@ -17,6 +17,7 @@ use crate::{SignError, SignerIdentity, TrustRoot, oms};
 /// multi-terabyte model stays far below it.
 pub const MAX_SIGNATURE_BYTES: u64 = 256 * 1024 * 1024;
 
+/// What the verifier may tolerate beyond what the signature records.
 #[derive(Debug, Clone, Default)]
 pub struct VerifyOptions {
     /// Files on disk that the signature does not list are reported but not a failure.
@@ -28,18 +29,27 @@ pub struct VerifyOptions {
 /// The outcome of hashing a model against a valid signature.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
+    /// The model that was hashed.
     #[serde(serialize_with = "modelseal_report::path::lossy")]
     pub model: PathBuf,
+    /// The signature file that was checked.
     #[serde(serialize_with = "modelseal_report::path::lossy")]
     pub signature: PathBuf,
+    /// The model name the signature records.
     pub model_name: String,
     /// `sha256:<hex>`
     pub root_digest: String,
+    /// Who signed, as verification established it.
     pub signer: SignerIdentity,
+    /// The serialization method, `files` or `shards`.
     pub method: &'static str,
+    /// The hash algorithm's OMS name.
     pub hash: String,
+    /// How many resources the signature lists.
     pub resources: usize,
+    /// How many files were hashed on disk.
     pub files_hashed: usize,
+    /// The total size of the hashed files.
     pub bytes_hashed: u64,
     /// Signed resources absent from disk.
     pub missing: Vec<String>,
@@ -52,6 +62,7 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
+    /// Whether the model matches the signature: nothing missing, unsigned or changed.
     pub fn is_ok(&self) -> bool {
         self.missing.is_empty() && self.extra.is_empty() && self.changed.is_empty()
     }

@@ -7,5 +7,6 @@
 //! only to sign and verify audit checkpoints.
 
 #![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
+#![warn(missing_docs, unreachable_pub)]
 pub mod audit;
 pub mod quarantine;

@@ -24,14 +24,24 @@ const SIGNATURE: &str = "signature.sig";
 /// Incident reports are a few KiB; anything much larger is not one of ours.
 const MAX_INCIDENT_BYTES: u64 = 16 << 20;
 
+/// Why a quarantine operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum QuarantineError {
+    /// No incident with this id exists in the quarantine directory.
     #[error("no quarantined model {0:?}")]
     NoSuchIncident(String),
+    /// A file-system operation failed.
     #[error(transparent)]
     Fs(#[from] FsError),
+    /// An incident report that cannot be used (not JSON, an unsafe model name, ...).
     #[error("incident {}: {why}", path.display())]
-    BadIncident { path: PathBuf, why: String },
+    BadIncident {
+        /// The incident report.
+        path: PathBuf,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The model is neither a regular file nor a directory, so it cannot be moved as a whole.
     #[error("{0} is not a regular file or directory")]
     Unsupported(String),
 }
@@ -63,18 +73,27 @@ pub struct Reason {
 /// The incident report kept beside a quarantined model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Incident {
+    /// The incident's id, which also names its directory in quarantine.
     pub id: String,
     /// The file or directory name the model had (it keeps it in quarantine).
     pub name: String,
+    /// Where the model was before it was quarantined.
     #[serde(serialize_with = "modelseal_report::path::lossy")]
     pub original_path: PathBuf,
+    /// When it was quarantined (RFC 3339, UTC).
     pub quarantined_at: String,
+    /// One line saying why.
     pub reason: String,
+    /// Findings and integrity failures, as the caller reported them.
     pub findings: Value,
+    /// The model's digest (`sha256:<hex>`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
+    /// The tool and version that quarantined it.
     pub tool: String,
+    /// The host it was quarantined on.
     pub host: String,
+    /// The user who quarantined it.
     pub user: String,
     /// The copy of the model's signature in the incident directory, if it had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,6 +102,7 @@ pub struct Incident {
     /// had one; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature_not_kept: Option<String>,
+    /// How and when the model left quarantine, once it has.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release: Option<Release>,
 }
@@ -90,18 +110,22 @@ pub struct Incident {
 /// How a model left quarantine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Release {
+    /// When it was released (RFC 3339, UTC).
     pub released_at: String,
+    /// Where it was moved.
     #[serde(serialize_with = "modelseal_report::path::lossy")]
     pub to: PathBuf,
     /// Set when the model still failed and was released anyway.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forced_reason: Option<String>,
+    /// The user who released it.
     pub user: String,
 }
 
 /// Steps of a quarantine move, reported to an observer (progress, and crash tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    /// The incident report was written; the model has not moved yet.
     IncidentWritten,
     /// A step of the move itself.
     Move(MoveStep),
@@ -198,6 +222,7 @@ fn keep_signature(signature: &Path, copy: &Path) -> Result<(), FsError> {
 /// A listed incident, with whether its model actually arrived.
 #[derive(Debug, Clone, Serialize)]
 pub struct Listed {
+    /// The incident report.
     #[serde(flatten)]
     pub incident: Incident,
     /// False when a crash interrupted the move before the model arrived (the model is then
@@ -218,7 +243,9 @@ pub struct Inventory {
 /// An incident directory whose report cannot be read.
 #[derive(Debug)]
 pub struct Unreadable {
+    /// The incident directory.
     pub dir: PathBuf,
+    /// Why its report cannot be read.
     pub error: QuarantineError,
 }
 

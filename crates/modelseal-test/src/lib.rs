@@ -10,6 +10,7 @@
 
 #![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
 #![allow(clippy::print_stderr)] // a skip says why on stderr, which the test harness shows
+#![warn(missing_docs, unreachable_pub)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

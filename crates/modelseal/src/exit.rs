@@ -33,13 +33,14 @@ impl Exit {
 
     /// The exit code of a file-system failure. An input that is missing is "not found"; one
     /// that is not a regular file, too large or unreadable is malformed input, not a bug in
-    /// modelseal. An output with nowhere to go (a missing directory) or refused by the system
-    /// (a full disk, a read-only file system) was not written; refusing to replace a file is
-    /// the caller's choice to make (`--force`).
+    /// modelseal. An output that was not written — nowhere to go (a missing directory),
+    /// refused by the system (a full disk, a read-only file system) or refused by modelseal (a
+    /// device, FIFO or directory at the path) — is exit 74; refusing to replace an existing
+    /// file is the caller's choice to make (`--force`), a usage error.
     pub fn of_fs(e: &modelseal_fs::FsError) -> Exit {
         match (&e.reason, e.op.is_output()) {
             (modelseal_fs::Reason::AlreadyExists, true) => Exit::Usage,
-            (_, true) if e.is_not_found() || e.is_io() => Exit::Output,
+            (_, true) => Exit::Output,
             _ if e.is_not_found() => Exit::NotFound,
             _ => Exit::Malformed,
         }

@@ -64,10 +64,18 @@ fn main() -> ExitCode {
             exit
         }
     };
-    // The report that was asked for did not arrive: never a silent success.
+    // The report that was asked for did not arrive: never a silent success, and never a
+    // verdict code (1, 2) that a pipeline reads as "the report says so". Failures to run
+    // (3, 4, 64, 70) keep their code: there was no report to deliver.
     if let Err(e) = out.finish() {
         render::error(&format!("cannot write the output to stdout: {e}"));
-        if exit == Exit::Ok {
+        if matches!(exit, Exit::Ok | Exit::Integrity | Exit::Threat) {
+            if exit != Exit::Ok {
+                render::error(&format!(
+                    "the undelivered report's verdict was exit {}",
+                    exit.code()
+                ));
+            }
             return ExitCode::from(Exit::Output.code());
         }
     }

@@ -34,6 +34,7 @@ use crate::sniff::{JsonFamily, Syntax, json_family};
 /// The largest document accepted (bytes).
 pub const MAX_INPUT: usize = 512 * 1024 * 1024;
 
+/// How to validate: with the built-in model only, or against official schemas as well.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options<'a> {
     /// A directory holding official schemas (`bom-1.5.schema.json`, `bom-1.6.schema.json` with
@@ -46,41 +47,82 @@ pub struct Options<'a> {
 /// [`Report`] lists).
 #[derive(Debug, thiserror::Error)]
 pub enum ValidateError {
+    /// The document is larger than [`MAX_INPUT`].
     #[error("the document is {size} bytes, more than the {limit} this validator reads")]
-    TooLarge { size: usize, limit: usize },
+    TooLarge {
+        /// The document's size in bytes.
+        size: usize,
+        /// The most this validator reads.
+        limit: usize,
+    },
+    /// The document looks like JSON but does not parse.
     #[error("not JSON: line {line}, column {column}: {message}")]
     Json {
+        /// The 1-based line of the error.
         line: usize,
+        /// The 1-based column of the error.
         column: usize,
+        /// What the JSON parser said.
         message: String,
     },
+    /// The document looks like XML but is not well-formed.
     #[error("not well-formed XML: byte {position}: {message}")]
-    Xml { position: u64, message: String },
+    Xml {
+        /// The byte offset of the error.
+        position: u64,
+        /// What the XML parser said.
+        message: String,
+    },
+    /// The document parses but is neither CycloneDX nor SPDX (what it looked like instead).
     #[error("not a CycloneDX or SPDX document: {0}")]
     UnknownFormat(String),
+    /// A CycloneDX or SPDX version this validator has no model for.
     #[error("{format} {version} is not supported (this validator reads {supported})")]
     UnsupportedVersion {
+        /// `CycloneDX` or `SPDX`.
         format: &'static str,
+        /// The version the document declares.
         version: String,
+        /// The versions this validator reads.
         supported: &'static str,
     },
+    /// A schema file could not be read.
     #[error(transparent)]
     SchemaIo(modelseal_fs::FsError),
+    /// A schema file is not JSON or not a usable JSON schema.
     #[error("{}: {message}", path.display())]
-    Schema { path: PathBuf, message: String },
+    Schema {
+        /// The schema file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The schema directory holds none of the schemas, which is almost certainly the wrong directory.
     #[error("{} holds none of the schemas this validator uses ({})", dir.display(), SCHEMA_FILES.join(", "))]
-    EmptySchemaDir { dir: PathBuf },
+    EmptySchemaDir {
+        /// The directory given.
+        dir: PathBuf,
+    },
+    /// The schema directory lacks the schema this document's format needs.
     #[error("{} has no {file}, needed for {format}", dir.display())]
     SchemaMissing {
+        /// The directory given.
         dir: PathBuf,
+        /// The schema file that is missing.
         file: &'static str,
+        /// The format that needs it.
         format: Format,
     },
+    /// A schema directory was given to a build without the `schema` feature, which would
+    /// silently skip the official schemas.
     #[error(
         "cannot validate against the official schemas in {}: built without the `schema` feature",
         dir.display()
     )]
-    SchemaFeatureDisabled { dir: PathBuf },
+    SchemaFeatureDisabled {
+        /// The directory given.
+        dir: PathBuf,
+    },
 }
 
 /// The files a schema directory may hold.

@@ -12,16 +12,21 @@ use crate::cyclonedx::SpecVersion;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "format")]
 pub enum Format {
+    /// CycloneDX in JSON.
     #[serde(rename = "cyclonedx-json")]
     CycloneDxJson {
+        /// The CycloneDX version the document declares.
         #[serde(serialize_with = "spec_version")]
         version: SpecVersion,
     },
+    /// CycloneDX in XML.
     #[serde(rename = "cyclonedx-xml")]
     CycloneDxXml {
+        /// The CycloneDX version the document declares.
         #[serde(serialize_with = "spec_version")]
         version: SpecVersion,
     },
+    /// SPDX 2.3 in JSON.
     #[serde(rename = "spdx-2.3-json")]
     Spdx23Json,
 }
@@ -66,12 +71,15 @@ pub enum ProblemLevel {
     Warning,
 }
 
+/// One thing wrong with a document, where it is and which layer found it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     /// Where: a JSON pointer (RFC 6901; empty for the whole document) or, for XML, a path such
     /// as `/bom/components/component[2]/hashes/hash[1]` (positions count from 1).
     pub pointer: String,
+    /// What is wrong, in words.
     pub message: String,
+    /// Which layer found it.
     pub origin: Origin,
     /// Named `severity` in the JSON report, as it has been since the report was first written.
     #[serde(rename = "severity")]
@@ -98,8 +106,10 @@ impl fmt::Display for Problem {
     }
 }
 
+/// What validating one document found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
+    /// The format the document was validated as.
     pub format: Format,
     /// The built-in layer's first (the model's, then the rules across the document), then the
     /// schema's.
@@ -112,12 +122,14 @@ impl Report {
         self.errors().next().is_none()
     }
 
+    /// The problems that make the document invalid.
     pub fn errors(&self) -> impl Iterator<Item = &Problem> {
         self.problems
             .iter()
             .filter(|p| p.level == ProblemLevel::Error)
     }
 
+    /// The problems that leave the document valid but doubtful.
     pub fn warnings(&self) -> impl Iterator<Item = &Problem> {
         self.problems
             .iter()

@@ -32,10 +32,16 @@ pub fn find_end_record(tail: &[u8]) -> Option<usize> {
 pub struct Member {
     /// The name's raw bytes (zip names need not be UTF-8).
     pub name: Vec<u8>,
+    /// The general-purpose bit flags (bit 0: encrypted, bit 3: sizes in a data descriptor,
+    /// bit 11: UTF-8 name).
     pub flags: u16,
+    /// The compression method (0 stored, 8 deflate...).
     pub method: u16,
+    /// The CRC-32 of the uncompressed data.
     pub crc32: u32,
+    /// The size of the stored data (zip64 extra field applied).
     pub compressed_size: u64,
+    /// The size after decompression (zip64 extra field applied).
     pub uncompressed_size: u64,
     /// Where the member's local header starts in the file (the prefix shift included).
     pub local_header_offset: u64,
@@ -44,6 +50,7 @@ pub struct Member {
 }
 
 impl Member {
+    /// The name for messages, invalid UTF-8 replaced.
     pub fn name_lossy(&self) -> String {
         String::from_utf8_lossy(&self.name).into_owned()
     }
@@ -53,6 +60,7 @@ impl Member {
         self.flags & 1 != 0
     }
 
+    /// Whether the name ends with a slash (or a backslash, as some Windows tools write).
     pub fn is_dir(&self) -> bool {
         matches!(self.name.last(), Some(b'/' | b'\\'))
     }
@@ -61,6 +69,7 @@ impl Member {
 /// A zip archive's central directory: every member in directory order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CentralDirectory {
+    /// Every entry, duplicates and directories included, in the order written.
     pub members: Vec<Member>,
     /// Bytes in front of the archive (junk, a pickle, a self-extractor): every offset the
     /// archive states is shifted by this much, as zip tools allow.

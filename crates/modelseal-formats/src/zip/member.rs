@@ -17,8 +17,11 @@ const DEFLATED: u16 = 8;
 /// A member's local header, as written where the central directory points.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalHeader {
+    /// The name's raw bytes, which should match the central directory's.
     pub name: Vec<u8>,
+    /// The general-purpose bit flags, which should match the central directory's.
     pub flags: u16,
+    /// The compression method, which should match the central directory's.
     pub method: u16,
     /// Where the member's (compressed) data starts in the file.
     pub data_offset: u64,

@@ -65,7 +65,7 @@ pub(crate) mod test_archives {
     }
 
     /// Stored members, duplicates allowed.
-    pub fn plain_archive(members: &[(&str, &[u8])]) -> Vec<u8> {
+    pub(crate) fn plain_archive(members: &[(&str, &[u8])]) -> Vec<u8> {
         let members: Vec<_> = members
             .iter()
             .map(|(n, d)| (*n, d.to_vec(), 0, crc(d), d.len() as u32))
@@ -73,7 +73,7 @@ pub(crate) mod test_archives {
         archive(&members)
     }
 
-    pub fn deflated_archive(name: &str, data: &[u8]) -> Vec<u8> {
+    pub(crate) fn deflated_archive(name: &str, data: &[u8]) -> Vec<u8> {
         let mut encoder =
             flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
         encoder.write_all(data).unwrap();
@@ -83,7 +83,7 @@ pub(crate) mod test_archives {
 
     /// The same archive with its end record saturated (count 0xFFFF, size and offset
     /// 0xFFFFFFFF) and a valid zip64 end record and locator in front of it.
-    pub fn force_zip64_end_record(zip: &[u8]) -> Vec<u8> {
+    pub(crate) fn force_zip64_end_record(zip: &[u8]) -> Vec<u8> {
         let eocd = find_end_record(zip).unwrap();
         let field = |at: usize, n: usize| {
             let mut b = [0u8; 8];
@@ -112,7 +112,7 @@ pub(crate) mod test_archives {
 
     /// The same archive with every central entry's sizes and offset moved into a zip64 extra
     /// field (32-bit fields saturated).
-    pub fn with_zip64_central_extra(zip: &[u8]) -> Vec<u8> {
+    pub(crate) fn with_zip64_central_extra(zip: &[u8]) -> Vec<u8> {
         let eocd = find_end_record(zip).unwrap();
         let u16_at = |at: usize| u16::from_le_bytes([zip[at], zip[at + 1]]);
         let u32_at = |at: usize| u32::from_le_bytes(zip[at..at + 4].try_into().unwrap());

@@ -87,7 +87,7 @@ pub(super) fn add_to_property(card: &mut ModelCard, name: &str, n: u64) {
 }
 
 /// Reads a `transformers` `config.json`, if present.
-pub fn read_config_json(path: &Path, card: &mut ModelCard) -> Result<(), CollectError> {
+pub(crate) fn read_config_json(path: &Path, card: &mut ModelCard) -> Result<(), CollectError> {
     let Some(text) = read_bounded(path)? else {
         return Ok(());
     };
@@ -142,7 +142,10 @@ pub fn read_config_json(path: &Path, card: &mut ModelCard) -> Result<(), Collect
 /// Reads the YAML front matter of a model card `README.md`, if present, and returns the licence
 /// it declares. Only top-level scalars and lists of scalars are read, which is all the Hugging
 /// Face model-card metadata uses for these keys; a YAML library is not needed for that.
-pub fn read_readme(path: &Path, card: &mut ModelCard) -> Result<Option<License>, CollectError> {
+pub(crate) fn read_readme(
+    path: &Path,
+    card: &mut ModelCard,
+) -> Result<Option<License>, CollectError> {
     let Some(text) = read_bounded(path)? else {
         return Ok(None);
     };
@@ -229,7 +232,7 @@ fn unquote(value: &str) -> String {
 }
 
 /// Fills inputs and outputs from the task when nothing more specific is known.
-pub fn finish(card: &mut ModelCard) {
+pub(crate) fn finish(card: &mut ModelCard) {
     if let Some((input, output)) = card.task.as_deref().and_then(task_formats) {
         if card.inputs.is_empty() {
             card.inputs.push(input.to_owned());

@@ -32,7 +32,7 @@ const GENERAL_KEYS: &[&str] = &[
 ];
 const ARCHITECTURE_SUFFIXES: &[&str] = &[".context_length", ".embedding_length", ".block_count"];
 
-pub fn read_into(
+pub(crate) fn read_into(
     path: &Path,
     prefix: &mut Prefix,
     card: &mut ModelCard,

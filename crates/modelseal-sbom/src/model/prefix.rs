@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use crate::collect::CollectError;
 
 /// What content sniffing needs (the scanner sniffs the same 64 KiB).
-pub const SNIFF_BYTES: u64 = 64 * 1024;
+pub(crate) const SNIFF_BYTES: u64 = 64 * 1024;
 
-pub struct Prefix {
+pub(crate) struct Prefix {
     path: PathBuf,
     file: File,
     /// The whole file's length.
@@ -22,7 +22,7 @@ pub struct Prefix {
 
 impl Prefix {
     /// Opens `path` and reads its first [`SNIFF_BYTES`].
-    pub fn open(path: &Path) -> Result<Prefix, CollectError> {
+    pub(crate) fn open(path: &Path) -> Result<Prefix, CollectError> {
         let (file, meta) = modelseal_fs::open_regular(path)?;
         let mut prefix = Prefix {
             path: path.to_path_buf(),
@@ -35,7 +35,7 @@ impl Prefix {
     }
 
     /// Reads on until the first `n` bytes (or the whole file, if shorter) are held.
-    pub fn grow_to(&mut self, n: u64) -> Result<(), CollectError> {
+    pub(crate) fn grow_to(&mut self, n: u64) -> Result<(), CollectError> {
         let held = self.bytes.len() as u64;
         let want = n.min(self.file_len).saturating_sub(held);
         if want > 0 {
@@ -48,7 +48,7 @@ impl Prefix {
     }
 
     /// Whether the whole file is held.
-    pub fn is_whole(&self) -> bool {
+    pub(crate) fn is_whole(&self) -> bool {
         self.bytes.len() as u64 >= self.file_len
     }
 }

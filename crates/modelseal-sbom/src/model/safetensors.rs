@@ -18,7 +18,7 @@ use modelseal_bom::bom::ModelCard;
 const MAX_ENTRIES: usize = 32;
 const MAX_VALUE_CHARS: usize = 200;
 
-pub fn read_into(
+pub(crate) fn read_into(
     path: &Path,
     prefix: &mut Prefix,
     card: &mut ModelCard,

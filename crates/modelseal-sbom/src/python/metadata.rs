@@ -7,28 +7,47 @@ pub use modelseal_bom::pypi::normalize_name;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+/// Why a `METADATA` file cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum MetadataError {
+    /// A line that is neither a header, a continuation nor the blank line before the body.
     #[error("{}:{line}: {reason}", path.display())]
     Malformed {
+        /// The `METADATA` file.
         path: PathBuf,
+        /// The 1-based line.
         line: usize,
+        /// What is wrong with it.
         reason: String,
     },
+    /// A field every distribution must declare is absent.
     #[error("{}: no {field} field", path.display())]
-    Missing { path: PathBuf, field: &'static str },
+    Missing {
+        /// The `METADATA` file.
+        path: PathBuf,
+        /// The missing header (`Name`, `Version`).
+        field: &'static str,
+    },
 }
 
 /// The fields a bill of materials needs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Metadata {
+    /// `Name`: the distribution's name as declared (not normalized).
     pub name: String,
+    /// `Version`.
     pub version: String,
+    /// `Summary`: one line describing the package.
     pub summary: Option<String>,
+    /// `License`: free text, used when there is no `License-Expression`.
     pub license: Option<String>,
+    /// `License-Expression`: an SPDX expression (PEP 639).
     pub license_expression: Option<String>,
+    /// `Classifier`s, which may carry the licence when the other fields do not.
     pub classifiers: Vec<String>,
+    /// `Requires-Dist`: the PEP 508 requirements, extras and markers included.
     pub requires_dist: Vec<String>,
+    /// `Home-page`.
     pub home_page: Option<String>,
     /// `Project-URL: label, url` pairs.
     pub project_urls: Vec<(String, String)>,

@@ -44,7 +44,7 @@ fn check_names(text: &str) -> Result<(), String> {
 }
 
 /// Parses one PEP 508 requirement (`name[extras] (specifiers) ; marker`).
-pub fn parse_requirement(text: &str) -> Result<Requirement, String> {
+pub(crate) fn parse_requirement(text: &str) -> Result<Requirement, String> {
     check_names(text)?;
     Requirement::from_str(text).map_err(|e| e.message.to_string())
 }

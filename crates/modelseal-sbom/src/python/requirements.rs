@@ -57,11 +57,11 @@ struct Reader {
 /// The most bytes the files a requirements file includes may hold together. Each is bounded by
 /// [`MAX_LOCKFILE`], and an including file stays in memory while its includes are read, so a
 /// fan or chain of large includes is bounded as a whole (issue 11, item 7).
-pub const MAX_REQUIREMENTS_TOTAL: u64 = 4 * MAX_LOCKFILE;
+pub(crate) const MAX_REQUIREMENTS_TOTAL: u64 = 4 * MAX_LOCKFILE;
 
 /// The deepest chain of includes (`a` includes `b` includes `c` ...) followed: pip has no such
 /// limit, but each level is a stack frame, and real projects nest two or three.
-pub const MAX_INCLUDE_DEPTH: usize = 32;
+pub(crate) const MAX_INCLUDE_DEPTH: usize = 32;
 
 impl Reader {
     fn read(

@@ -9,6 +9,8 @@ use crate::{Context, RuleId, Severity};
 use super::pickle::{self, Container};
 use super::scan_bytes;
 
+/// Decompresses `data` (of the compression `format` sniffed) up to
+/// [`crate::Limits::max_member_bytes`] and scans what it holds as a member.
 pub fn scan(data: &[u8], format: Format, ctx: &mut Context<'_>) {
     let limit = ctx.limits.max_member_bytes;
     let mut out = Vec::new();

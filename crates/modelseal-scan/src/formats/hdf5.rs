@@ -20,14 +20,20 @@ const MAX_CHUNKS: usize = 256;
 const SIGNATURE: &[u8; 8] = b"\x89HDF\r\n\x1a\n";
 const UNDEFINED: u64 = u64::MAX;
 
+/// Why the root attributes could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum Hdf5Error {
+    /// No HDF5 signature where the format allows one.
     #[error("not an HDF5 file")]
     NotHdf5,
+    /// The named structure is cut short or breaks the format's rules.
     #[error("truncated or malformed HDF5 {0}")]
     Malformed(&'static str),
+    /// The file uses a part of HDF5 this reader does not implement (the structure is named):
+    /// the file may be fine, but its attributes were not checked.
     #[error("HDF5 feature not read by this scanner: {0}")]
     Unsupported(&'static str),
+    /// Reading the file failed.
     #[error("cannot read: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -35,7 +41,9 @@ pub enum Hdf5Error {
 /// One string attribute of the root group: its name and each element's bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StringAttribute {
+    /// The attribute's name (`model_config`, `training_config`...).
     pub name: String,
+    /// Each string element's bytes, as stored (a scalar attribute has one).
     pub values: Vec<Vec<u8>>,
 }
 

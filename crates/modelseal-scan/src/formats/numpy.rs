@@ -8,6 +8,7 @@ use crate::{Context, RuleId, Severity};
 
 use super::pickle::{self, Container};
 
+/// Checks a `.npy` header and scans the pickle of an object array.
 pub fn scan(data: &[u8], ctx: &mut Context<'_>) {
     let Ok(header) = Header::parse(data) else {
         ctx.report(

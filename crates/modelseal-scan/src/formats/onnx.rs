@@ -113,6 +113,8 @@ pub fn looks_like_onnx(data: &[u8]) -> bool {
     has_graph
 }
 
+/// Checks an ONNX `ModelProto`: custom operator domains, external data paths, and whether it
+/// parses to its end.
 pub fn scan(data: &[u8], ctx: &mut Context<'_>) {
     let mut malformed = false;
     for field in fields(data) {

@@ -6,6 +6,8 @@ use crate::{Context, RuleId, Severity};
 
 use super::scan_bytes;
 
+/// Scans every regular entry of the tar archive in `data` as a member, each up to
+/// [`crate::Limits::max_member_bytes`].
 pub fn scan(data: &[u8], ctx: &mut Context<'_>) {
     let limit = ctx.limits.max_member_bytes;
     let mut archive = tar::Archive::new(data);

@@ -62,10 +62,11 @@ pub const IMPORT_MAPPING: &[(&str, &str)] = &[
     ("xmlrpclib", "xmlrpc.client"),
 ];
 
-/// `((python2_module, name), (python3_module, name))`
 /// A qualified name: `(module, name)`.
 type Qualified = (&'static str, &'static str);
 
+/// `((python2_module, name), (python3_module, name))`: renames of single globals, which win over
+/// [`IMPORT_MAPPING`]'s module renames.
 pub const NAME_MAPPING: &[(Qualified, Qualified)] = &[
     (
         ("UserDict", "IterableUserDict"),

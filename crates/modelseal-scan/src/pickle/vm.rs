@@ -8,28 +8,37 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use modelseal_formats::FormatError;
+use modelseal_formats::pickle::{Decoder, HIGHEST_PROTOCOL, Instruction, Int, Op};
+
 use super::compat::python3_name;
-use super::ops::{Arg, DecodeError, Decoder, Op, code};
 
 /// How a global was named in the stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum GlobalOpcode {
+    /// GLOBAL: module and name as text lines in the stream.
     Global,
+    /// `STACK_GLOBAL`: module and name taken from the stack (protocol 4 and later).
     StackGlobal,
+    /// INST: a protocol-0 import that also calls what it imports.
     Inst,
 }
 
 /// One global import the loader performs.
 #[derive(Debug, Clone)]
 pub struct GlobalUse {
+    /// The module as the stream names it.
     pub module: String,
+    /// The attribute as the stream names it (dotted from protocol 4 on).
     pub name: String,
     /// The Python 3 name `fix_imports` maps to, when it differs (protocol < 3 only).
     pub remapped: Option<(String, String)>,
     /// The stream's protocol when the global was loaded (protocol ≥ 4 walks dotted names).
     pub protocol: u8,
+    /// Where the importing opcode starts in the input.
     pub offset: usize,
+    /// Which opcode imports it.
     pub opcode: GlobalOpcode,
     /// Called directly (REDUCE, NEWOBJ, INST, OBJ).
     pub called: bool,
@@ -43,27 +52,50 @@ pub enum Event {
     /// BUILD, APPEND(S), SETITEM(S) or ADDITEMS applied to a global object itself: writes to a
     /// module, class or shared container of the loading process.
     MutatesGlobal {
+        /// Where the mutating opcode starts.
         offset: usize,
+        /// The global's index in [`Analysis::globals`].
         global: usize,
+        /// The mutating opcode's byte ([`modelseal_formats::pickle::code`]).
         opcode: u8,
     },
     /// EXT1/2/4: a callable looked up in the copyreg extension registry at load time.
-    Extension { offset: usize, code: u32 },
+    Extension {
+        /// Where the EXT opcode starts.
+        offset: usize,
+        /// The registry code.
+        code: u32,
+    },
     /// A call whose callable is not a global: the result of another call, or an extension.
-    DynamicCall { offset: usize, callee: String },
+    DynamicCall {
+        /// Where the calling opcode starts.
+        offset: usize,
+        /// What is called, for messages ("the value returned by os.getenv").
+        callee: String,
+    },
     /// A persistent id handed to the loader's `persistent_load`.
-    PersistentLoad { offset: usize },
+    PersistentLoad {
+        /// Where PERSID or BINPERSID starts.
+        offset: usize,
+    },
     /// `STACK_GLOBAL` whose module or name is not a string in the stream but a value made at
     /// load time (a call's result, an imported constant): what it imports is unknowable.
-    ComputedGlobal { offset: usize },
+    ComputedGlobal {
+        /// Where `STACK_GLOBAL` starts.
+        offset: usize,
+    },
 }
 
 /// One pickle stream (from its first opcode to STOP or to the error that ends it).
 #[derive(Debug, Clone)]
 pub struct Stream {
+    /// Where its first opcode starts in the input.
     pub start: usize,
+    /// Where decoding stopped: after STOP, or where the error left off.
     pub end: usize,
+    /// How many opcodes were decoded and run.
     pub opcodes: usize,
+    /// The last protocol a PROTO opcode declared (0 without one).
     pub protocol: u8,
     /// Where and why the real loader would raise, if it would.
     pub error: Option<(usize, String)>,
@@ -98,10 +130,14 @@ impl Cost {
     const STREAM: usize = 96;
 }
 
+/// What running every pickle stream of an input found; the scanner judges it.
 #[derive(Debug, Default)]
 pub struct Analysis {
+    /// Every stream run, in input order (a joblib object array's nested stream included).
     pub streams: Vec<Stream>,
+    /// Every import, in the order the loader performs them.
     pub globals: Vec<GlobalUse>,
+    /// Every other way the pickle reaches code, in order.
     pub events: Vec<Event>,
     /// Offset of bytes after the last stream that are not a pickle.
     pub trailing_data: Option<usize>,
@@ -346,68 +382,89 @@ impl Machine<'_> {
         Ok(Value::Global(self.analysis.globals.len() - 1))
     }
 
-    /// Executes one opcode; `Ok(true)` at STOP.
+    /// Executes one opcode.
     #[allow(clippy::too_many_lines)] // one arm per opcode reads best as one match
-    fn step(&mut self, op: Op<'_>) -> Step {
-        #[allow(clippy::wildcard_imports)] // the opcode table
-        use code::*;
-        let offset = op.offset;
-        match (op.code, op.arg) {
-            (MARK, _) => self.marks.push(self.stack.len()),
-            (STOP, _) => {
+    fn step(&mut self, instruction: Instruction<'_>) -> Step {
+        let Instruction { offset, op } = instruction;
+        let opcode = op.code();
+        match op {
+            Op::Mark => self.marks.push(self.stack.len()),
+            Op::Stop => {
                 // The loaded object is returned, not called: a global that is only part of it
                 // is referenced (medium), not reached.
                 self.pop()?;
                 return Ok(Flow::Stop);
             }
-            (POP, _) => {
+            Op::Pop => {
                 if self.marks.last() == Some(&self.stack.len()) {
                     self.marks.pop();
                 } else {
                     self.pop()?;
                 }
             }
-            (POP_MARK, _) => {
+            Op::PopMark => {
                 self.pop_mark()?;
             }
-            (DUP, _) => {
+            Op::Dup => {
                 let top = self.top()?;
                 self.stack.push(top);
             }
-            (PROTO, Arg::Proto(p)) => {
-                if p > 5 {
+            Op::Proto(p) => {
+                if p > HIGHEST_PROTOCOL {
                     return Err(format!("unsupported pickle protocol: {p}"));
                 }
                 self.protocol = p;
             }
-            (FRAME | READONLY_BUFFER, _) => {}
-            (NEXT_BUFFER, _) => self.stack.push(Value::Scalar),
-            (_, Arg::Str(s)) => {
+            Op::Frame(_) | Op::ReadonlyBuffer => {}
+            Op::String(s)
+            | Op::BinString(s)
+            | Op::ShortBinString(s)
+            | Op::Unicode(s)
+            | Op::BinUnicode(s)
+            | Op::ShortBinUnicode(s)
+            | Op::BinUnicode8(s) => {
                 // Strings are charged once, when made; DUP and memo GET share them.
                 self.analysis.kept += s.len();
                 self.stack.push(Value::Str(Rc::from(s.as_ref())));
             }
-            (_, Arg::Int(i)) => self.stack.push(Value::Int(i)),
-            (_, Arg::BigInt | Arg::Float(_) | Arg::Bool(_) | Arg::Bytes(_)) | (NONE, _) => {
-                self.stack.push(Value::Scalar);
-            }
-            (PERSID, Arg::PersId(_)) => {
+            Op::Int(Int::Small(i))
+            | Op::Long(Int::Small(i))
+            | Op::Long1(Int::Small(i))
+            | Op::Long4(Int::Small(i)) => self.stack.push(Value::Int(i)),
+            Op::BinInt(i) => self.stack.push(Value::Int(i64::from(i))),
+            Op::BinInt1(i) => self.stack.push(Value::Int(i64::from(i))),
+            Op::BinInt2(i) => self.stack.push(Value::Int(i64::from(i))),
+            Op::Int(_)
+            | Op::Long(_)
+            | Op::Long1(_)
+            | Op::Long4(_)
+            | Op::Float(_)
+            | Op::BinFloat(_)
+            | Op::NewTrue
+            | Op::NewFalse
+            | Op::BinBytes(_)
+            | Op::ShortBinBytes(_)
+            | Op::BinBytes8(_)
+            | Op::ByteArray8(_)
+            | Op::NextBuffer
+            | Op::None => self.stack.push(Value::Scalar),
+            Op::PersId(_) => {
                 self.analysis.kept += Cost::EVENT;
                 self.analysis.events.push(Event::PersistentLoad { offset });
                 self.push_node(NodeKind::CallResult("persistent_load".into()), vec![]);
             }
-            (BINPERSID, _) => {
+            Op::BinPersId => {
                 let pid = self.pop()?;
                 self.analysis.kept += Cost::EVENT;
                 self.analysis.events.push(Event::PersistentLoad { offset });
                 self.reach(&pid);
                 self.push_node(NodeKind::CallResult("persistent_load".into()), vec![pid]);
             }
-            (GLOBAL, Arg::Global(module, name)) => {
+            Op::Global { module, name } => {
                 let g = self.global(&module, &name, offset, GlobalOpcode::Global)?;
                 self.stack.push(g);
             }
-            (STACK_GLOBAL, _) => {
+            Op::StackGlobal => {
                 let name = self.pop()?;
                 let module = self.pop()?;
                 match (module, name) {
@@ -432,13 +489,13 @@ impl Machine<'_> {
                     _ => return Err("STACK_GLOBAL requires str".to_owned()),
                 }
             }
-            (INST, Arg::Global(module, name)) => {
+            Op::Inst { module, name } => {
                 let args = self.pop_mark()?;
                 let class = self.global(&module, &name, offset, GlobalOpcode::Inst)?;
                 let result = self.call(&class, args, offset);
                 self.stack.push(result);
             }
-            (OBJ, _) => {
+            Op::Obj => {
                 let mut items = self.pop_mark()?;
                 if items.is_empty() {
                     return Err("OBJ without a class".to_owned());
@@ -448,92 +505,113 @@ impl Machine<'_> {
                 self.stack.push(result);
             }
             // REDUCE calls callable(*args); NEWOBJ calls cls.__new__(cls, *args).
-            (REDUCE | NEWOBJ, _) => {
+            Op::Reduce | Op::NewObj => {
                 let args = self.pop()?;
                 let callable = self.pop()?;
                 let result = self.call(&callable, vec![args], offset);
                 self.stack.push(result);
             }
-            (NEWOBJ_EX, _) => {
+            Op::NewObjEx => {
                 let kwargs = self.pop()?;
                 let args = self.pop()?;
                 let class = self.pop()?;
                 let result = self.call(&class, vec![args, kwargs], offset);
                 self.stack.push(result);
             }
-            (EXT1 | EXT2 | EXT4, Arg::Ext(code)) => {
-                if code == 0 {
-                    return Err("EXT specifies code <= 0".to_owned());
-                }
-                self.analysis.kept += Cost::EVENT;
-                self.analysis.events.push(Event::Extension { offset, code });
-                self.stack.push(Value::Extension(code));
-            }
-            (BUILD, _) => {
+            Op::Ext1(code) => self.extension(code.into(), offset)?,
+            Op::Ext2(code) => self.extension(code.into(), offset)?,
+            Op::Ext4(code) => self.extension(code, offset)?,
+            Op::Build => {
                 let state = self.pop()?;
                 let target = self.top()?;
                 // BUILD calls __setstate__ or updates __dict__: code of the target's class
                 // runs with the state.
                 self.reach(&state);
-                self.add_children(&target, vec![state.clone()], offset, BUILD);
+                self.add_children(&target, vec![state.clone()], offset, opcode);
                 if self.joblib
                     && let Some(flow) = joblib_array(&target, &state)
                 {
                     return Ok(flow);
                 }
             }
-            (EMPTY_DICT | EMPTY_LIST | EMPTY_TUPLE | EMPTY_SET, _) => {
+            Op::EmptyDict | Op::EmptyList | Op::EmptyTuple | Op::EmptySet => {
                 self.push_node(NodeKind::Container, vec![]);
             }
-            (DICT | LIST | TUPLE | FROZENSET, _) => {
+            Op::Dict | Op::List | Op::Tuple | Op::FrozenSet => {
                 let items = self.pop_mark()?;
                 self.push_node(NodeKind::Container, items);
             }
-            (TUPLE1 | TUPLE2 | TUPLE3, _) => {
-                let n = usize::from(op.code - TUPLE1 + 1);
-                let mut items = Vec::with_capacity(n);
-                for _ in 0..n {
-                    items.push(self.pop()?);
-                }
-                items.reverse();
-                self.push_node(NodeKind::Container, items);
-            }
-            (APPEND, _) => {
+            Op::Tuple1 => self.tuple(1)?,
+            Op::Tuple2 => self.tuple(2)?,
+            Op::Tuple3 => self.tuple(3)?,
+            Op::Append => {
                 let item = self.pop()?;
                 let target = self.top()?;
-                self.add_children(&target, vec![item], offset, APPEND);
+                self.add_children(&target, vec![item], offset, opcode);
             }
-            (SETITEM, _) => {
+            Op::SetItem => {
                 let value = self.pop()?;
                 let key = self.pop()?;
                 let target = self.top()?;
-                self.add_children(&target, vec![key, value], offset, SETITEM);
+                self.add_children(&target, vec![key, value], offset, opcode);
             }
-            (APPENDS | SETITEMS | ADDITEMS, _) => {
+            Op::Appends | Op::SetItems | Op::AddItems => {
                 let items = self.pop_mark()?;
                 let target = self.top()?;
-                self.add_children(&target, items, offset, op.code);
+                self.add_children(&target, items, offset, opcode);
             }
-            (GET | BINGET | LONG_BINGET, Arg::Memo(index)) => {
-                let value = self
-                    .memo
-                    .get(&index)
-                    .cloned()
-                    .ok_or_else(|| format!("Memo value not found at index {index}"))?;
-                self.stack.push(value);
-            }
-            (PUT | BINPUT | LONG_BINPUT, Arg::Memo(index)) => {
-                let top = self.top()?;
-                self.memo.insert(index, top);
-            }
-            (MEMOIZE, _) => {
-                let top = self.top()?;
+            Op::Get(index) => self.get(index)?,
+            Op::BinGet(index) => self.get(index.into())?,
+            Op::LongBinGet(index) => self.get(index.into())?,
+            Op::Put(index) => self.put(index)?,
+            Op::BinPut(index) => self.put(index.into())?,
+            Op::LongBinPut(index) => self.put(index.into())?,
+            Op::Memoize => {
                 let index = self.memo.len() as u64;
-                self.memo.insert(index, top);
+                self.put(index)?;
             }
-            (other, _) => return Err(format!("opcode {other:#04x} with an unexpected argument")),
         }
         Ok(Flow::Continue)
+    }
+
+    /// EXT1/2/4: pushes the callable registered under `code` in the extension registry.
+    fn extension(&mut self, code: u32, offset: usize) -> Result<(), String> {
+        if code == 0 {
+            return Err("EXT specifies code <= 0".to_owned());
+        }
+        self.analysis.kept += Cost::EVENT;
+        self.analysis.events.push(Event::Extension { offset, code });
+        self.stack.push(Value::Extension(code));
+        Ok(())
+    }
+
+    /// TUPLE1/2/3: a tuple of the top `n` items.
+    fn tuple(&mut self, n: usize) -> Result<(), String> {
+        let mut items = Vec::with_capacity(n);
+        for _ in 0..n {
+            items.push(self.pop()?);
+        }
+        items.reverse();
+        self.push_node(NodeKind::Container, items);
+        Ok(())
+    }
+
+    /// GET and its binary forms: pushes a memo entry.
+    fn get(&mut self, index: u64) -> Result<(), String> {
+        let value = self
+            .memo
+            .get(&index)
+            .cloned()
+            .ok_or_else(|| format!("Memo value not found at index {index}"))?;
+        self.stack.push(value);
+        Ok(())
+    }
+
+    /// PUT, its binary forms and MEMOIZE: stores the top of the stack.
+    fn put(&mut self, index: u64) -> Result<(), String> {
+        let top = self.top()?;
+        self.memo.insert(index, top);
+        Ok(())
     }
 }
 
@@ -620,6 +698,19 @@ fn dtype_itemsize(code: &str) -> Option<u64> {
     Some(if kind == 'U' { n.checked_mul(4)? } else { n })
 }
 
+/// What the real loader says when it stops here (decoding errors carry offsets and kinds; the
+/// messages in reports stay the ones a Python user knows from CPython).
+const TRUNCATED: &str = "pickle data was truncated";
+
+fn loader_message(error: &FormatError) -> String {
+    match error {
+        FormatError::Truncated { .. } => TRUNCATED.to_owned(),
+        FormatError::UnknownOpcode { code, .. } => format!("invalid load key {code:#04x}"),
+        FormatError::Invalid { what, .. } => format!("malformed argument: {what}"),
+        other => other.to_string(),
+    }
+}
+
 /// Runs one stream from `start`; returns its report and whether it reached STOP.
 fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) -> (Stream, bool) {
     let mut machine = Machine {
@@ -636,17 +727,17 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
     let mut opcodes = 0;
     let mut error = None;
     let mut stopped = false;
-    while let Some(op) = decoder.next_op() {
-        let op = match op {
-            Ok(op) => op,
+    while let Some(decoded) = decoder.next() {
+        let instruction = match decoded {
+            Ok(instruction) => instruction,
             Err(e) => {
-                error = Some((decoder.position(), e.to_string()));
+                error = Some((decoder.offset(), loader_message(&e)));
                 break;
             }
         };
         opcodes += 1;
-        let at = op.offset;
-        let flow = machine.step(op);
+        let at = instruction.offset;
+        let flow = machine.step(instruction);
         if machine.over_budget() {
             machine.analysis.too_complex = Some(at);
             error = Some((at, "the scanner's memory budget ran out".to_owned()));
@@ -660,9 +751,9 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
             }
             Ok(Flow::SkipArray { bytes, aligned }) => {
                 machine.analysis.joblib_arrays += 1;
-                let mut pos = decoder.position() as u64;
+                let mut pos = decoder.offset() as u64;
                 if aligned {
-                    let padding = data.get(decoder.position()).copied().map_or(0, u64::from);
+                    let padding = data.get(decoder.offset()).copied().map_or(0, u64::from);
                     pos += 1 + padding;
                 }
                 let end = pos
@@ -671,19 +762,19 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
                     .filter(|end| *end <= data.len());
                 let Some(end) = end else {
                     error = Some((
-                        decoder.position(),
+                        decoder.offset(),
                         "joblib array data is truncated".to_owned(),
                     ));
                     break;
                 };
-                decoder.set_position(end);
+                decoder.seek(end);
             }
             Ok(Flow::NestedPickle) => {
                 machine.analysis.joblib_arrays += 1;
                 // joblib reads an object array with plain `pickle.load`: no arrays inside it
                 // (and no recursion for a hostile file to nest).
                 let (nested, nested_stopped) =
-                    run_stream(data, decoder.position(), machine.analysis, false);
+                    run_stream(data, decoder.offset(), machine.analysis, false);
                 let end = nested.end;
                 machine.analysis.kept += Cost::STREAM;
                 machine.analysis.streams.push(nested);
@@ -695,7 +786,7 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
                     error = Some((end, "the nested object-array pickle is broken".to_owned()));
                     break;
                 }
-                decoder.set_position(end);
+                decoder.seek(end);
             }
             Err(message) => {
                 error = Some((at, message));
@@ -704,7 +795,7 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
         }
     }
     if !stopped && error.is_none() {
-        error = Some((decoder.position(), DecodeError::Truncated.to_string()));
+        error = Some((decoder.offset(), TRUNCATED.to_owned()));
     }
     let protocol = machine.protocol;
     for node in &machine.nodes {
@@ -713,7 +804,7 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
     (
         Stream {
             start,
-            end: decoder.position(),
+            end: decoder.offset(),
             opcodes,
             protocol,
             error,
@@ -779,8 +870,7 @@ fn analyze_as(data: &[u8], joblib: bool, budget: usize) -> Analysis {
     let mut pos = 0;
     while pos < data.len() {
         let first = pos == 0;
-        let looks_like_pickle =
-            data[pos] == code::PROTO && data.get(pos + 1).is_some_and(|p| *p <= 5);
+        let looks_like_pickle = modelseal_formats::pickle::starts_with_proto(&data[pos..]);
         if !first && !looks_like_pickle {
             // Try it on a scratch analysis: keep it only if it is a whole clean stream.
             let mut scratch = Analysis {
@@ -811,6 +901,8 @@ fn analyze_as(data: &[u8], joblib: bool, budget: usize) -> Analysis {
 
 #[cfg(test)]
 mod tests {
+    use modelseal_formats::pickle::code;
+
     use super::*;
 
     fn names(a: &Analysis) -> Vec<(String, bool, bool)> {

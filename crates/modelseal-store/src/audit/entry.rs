@@ -26,18 +26,27 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
+    /// 0-based position in the log; gaps or repeats show removal or insertion.
     pub index: u64,
     /// RFC 3339, UTC.
     pub time: String,
+    /// The user who acted.
     pub user: String,
+    /// The host it happened on.
     pub host: String,
+    /// The tool and version that wrote the entry.
     pub tool: String,
+    /// `check`, `sign`, `verify`, `scan`, `quarantine`, `release`, ...
     pub action: String,
+    /// The model or file the decision is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// The model's digest (`sha256:<hex>`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
+    /// `pass`, `fail`, `threat`, `error`, ...
     pub result: String,
+    /// Anything else worth keeping (exit code, finding counts, reasons).
     #[serde(default, skip_serializing_if = "Value::is_null")]
     pub detail: Value,
     /// Hex leaf hash of the previous entry (empty for the first): an edit, removal or
@@ -48,18 +57,21 @@ pub struct Entry {
 /// A line holding a signed checkpoint note.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CheckpointLine {
+pub(crate) struct CheckpointLine {
     pub checkpoint: String,
 }
 
 /// A parsed line.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Line {
+    /// An event.
     Entry(Box<Entry>),
+    /// A signed checkpoint note over the entries before it.
     Checkpoint(String),
 }
 
 impl Line {
+    /// Parses one line: a checkpoint if it has a `checkpoint` key, an entry otherwise.
     pub fn parse(bytes: &[u8]) -> Result<Line, serde_json::Error> {
         let value: Value = serde_json::from_slice(bytes)?;
         if value.get("checkpoint").is_some() {

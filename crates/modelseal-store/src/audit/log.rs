@@ -25,12 +25,16 @@ pub const MAX_TAIL_SCAN: u64 = 16 << 20;
 /// Who is writing: the defaults come from the environment.
 #[derive(Debug, Clone)]
 pub struct Actor {
+    /// The user name (from `USER`, `LOGNAME`, `USERNAME` or the account database).
     pub user: String,
+    /// The host name.
     pub host: String,
+    /// The tool and version.
     pub tool: String,
 }
 
 impl Actor {
+    /// The writer as the environment describes it (`USER`, the host name, this modelseal version).
     pub fn from_environment() -> Actor {
         let user = std::env::var("USER")
             .or_else(|_| std::env::var("LOGNAME"))
@@ -77,7 +81,9 @@ fn account_name() -> Option<String> {
 /// Checkpoint signing for writers: every `every` entries, a note signed with `key`.
 #[derive(Debug)]
 pub struct CheckpointPolicy<'a> {
+    /// The key that signs checkpoints.
     pub key: &'a SigningKey,
+    /// How many entries between checkpoints.
     pub every: u64,
 }
 
@@ -85,8 +91,11 @@ pub struct CheckpointPolicy<'a> {
 /// checkpoint.
 #[derive(Debug)]
 pub struct Recorder<'a> {
+    /// The log file.
     pub path: &'a Path,
+    /// Who is writing.
     pub actor: Actor,
+    /// Whether and how often to sign checkpoints.
     pub checkpoints: Option<CheckpointPolicy<'a>>,
 }
 

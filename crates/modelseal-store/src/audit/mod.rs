@@ -20,33 +20,51 @@ pub use note::{Checkpoint, NoteError};
 pub use proof::{ConsistencyProof, InclusionProof, prove_consistency, prove_inclusion};
 pub use verify::{Problem, ProblemKind, VerifyReport, verify, verify_bytes};
 
+/// Why reading, appending to or proving the audit log failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
+    /// A file-system operation failed.
     #[error(transparent)]
     Fs(#[from] modelseal_fs::FsError),
+    /// An entry could not be serialized.
     #[error("cannot write an entry of {}: {source}", path.display())]
     Encode {
+        /// The log.
         path: PathBuf,
+        /// The serializer's error.
         #[source]
         source: serde_json::Error,
     },
+    /// The checkpoint could not be signed.
     #[error("cannot sign the checkpoint: {0}")]
     Sign(#[source] modelseal_sign::SignError),
+    /// A checkpoint given as trusted does not parse or verify.
     #[error("the trusted checkpoint is not valid: {0}")]
     Checkpoint(#[from] NoteError),
+    /// A proof asked for an index or size the log does not have.
     #[error("{0}")]
     OutOfRange(String),
+    /// The log's last index is `u64::MAX`; another entry would have no index.
     #[error(
         "cannot append to {}: its last entry has the largest index there is",
         path.display()
     )]
-    IndexOverflow { path: PathBuf },
+    IndexOverflow {
+        /// The log.
+        path: PathBuf,
+    },
+    /// No entry was found in the bounded tail read to find the last index, so the log is damaged or padded.
     #[error(
         "cannot append to {}: its last {searched} bytes hold no entry (the log is damaged or \
          padded; run `modelseal audit verify` on it)",
         path.display()
     )]
-    NoEntryInTail { path: PathBuf, searched: u64 },
+    NoEntryInTail {
+        /// The log.
+        path: PathBuf,
+        /// How many bytes from the end were read.
+        searched: u64,
+    },
 }
 
 /// RFC 3339 in UTC, as every record here writes time.

@@ -19,25 +19,32 @@ use base64::engine::general_purpose::STANDARD;
 use modelseal_sign::{KeyAlgorithm, PublicKey, SigningKey};
 use sha2::{Digest, Sha256};
 
-pub const ORIGIN: &str = "modelseal audit log";
-pub const KEY_NAME: &str = "modelseal-audit";
+pub(crate) const ORIGIN: &str = "modelseal audit log";
+pub(crate) const KEY_NAME: &str = "modelseal-audit";
 const DASH: &str = "\u{2014} ";
 
 /// The signed statement: how many entries the log had and their Merkle root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkpoint {
+    /// How many entries the log had.
     pub size: u64,
+    /// Their Merkle root.
     pub root: [u8; 32],
 }
 
+/// Why a checkpoint note is not acceptable.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum NoteError {
+    /// The text does not have the signed-note shape (which part is named).
     #[error("not a checkpoint note: {0}")]
     Malformed(&'static str),
+    /// The note's origin line names another log.
     #[error("the checkpoint is for {0:?}, not a modelseal audit log")]
     WrongOrigin(String),
+    /// No signature line has this key's id.
     #[error("the checkpoint has no signature by this key")]
     NoSignatureByKey,
+    /// A signature line has this key's id but does not verify.
     #[error("the checkpoint signature does not verify with this key")]
     BadSignature,
 }

@@ -8,23 +8,35 @@ use serde::{Deserialize, Serialize};
 use super::entry::{Line, leaf_hash};
 use super::{AuditError, lines, read_log, tree};
 
+/// Proof that one entry is in the log of a given size (RFC 6962 audit path).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InclusionProof {
+    /// The entry's 0-based index in the log.
     pub index: u64,
+    /// The number of entries the proof is for.
     pub tree_size: u64,
     /// The entry's line, exactly as logged.
     pub entry: String,
+    /// The entry's leaf hash, hex.
     pub leaf_hash: String,
+    /// The Merkle root of the first `tree_size` entries, hex.
     pub root: String,
+    /// The sibling hashes from leaf to root, hex.
     pub proof: Vec<String>,
 }
 
+/// Proof that a log of `old_size` entries is a prefix of the log of `tree_size` entries (RFC 6962), so nothing before was changed or removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsistencyProof {
+    /// The size of the earlier log.
     pub old_size: u64,
+    /// The earlier log's Merkle root, hex.
     pub old_root: String,
+    /// The size of the current log.
     pub tree_size: u64,
+    /// The current log's Merkle root, hex.
     pub root: String,
+    /// The RFC 6962 consistency path, hex.
     pub proof: Vec<String>,
 }
 
@@ -108,6 +120,7 @@ impl InclusionProof {
 }
 
 impl ConsistencyProof {
+    /// Whether the proof shows the old root is a prefix of the new (false if any hash is malformed).
     pub fn verify(&self) -> bool {
         let (Some(old_root), Some(root), Some(proof)) = (
             hash_from_hex(&self.old_root),

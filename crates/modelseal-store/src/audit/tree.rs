@@ -7,7 +7,7 @@ use ct_merkle::{ConsistencyProof, InclusionProof, RootHash};
 use sha2::Sha256;
 
 /// The Merkle root of `leaves` (SHA-256 of the empty string for none, as RFC 6962 defines).
-pub fn root(leaves: &[&[u8]]) -> [u8; 32] {
+pub(crate) fn root(leaves: &[&[u8]]) -> [u8; 32] {
     build(leaves)
         .root()
         .as_bytes()
@@ -26,18 +26,18 @@ fn build(leaves: &[&[u8]]) -> MemoryBackedTree<Sha256, Vec<u8>> {
 
 /// A tree grown one leaf at a time, for roots of every prefix as a log is read.
 #[derive(Debug, Default)]
-pub struct Growing(MemoryBackedTree<Sha256, Vec<u8>>);
+pub(crate) struct Growing(MemoryBackedTree<Sha256, Vec<u8>>);
 
 impl Growing {
-    pub fn push(&mut self, leaf: &[u8]) {
+    pub(crate) fn push(&mut self, leaf: &[u8]) {
         self.0.push(leaf.to_vec());
     }
 
-    pub fn size(&self) -> u64 {
+    pub(crate) fn size(&self) -> u64 {
         self.0.len()
     }
 
-    pub fn root(&self) -> [u8; 32] {
+    pub(crate) fn root(&self) -> [u8; 32] {
         self.0
             .root()
             .as_bytes()
@@ -48,7 +48,7 @@ impl Growing {
 }
 
 /// The audit path of leaf `index` in the tree of `leaves`, or `None` when out of range.
-pub fn inclusion_proof(leaves: &[&[u8]], index: u64) -> Option<Vec<[u8; 32]>> {
+pub(crate) fn inclusion_proof(leaves: &[&[u8]], index: u64) -> Option<Vec<[u8; 32]>> {
     if index >= leaves.len() as u64 {
         return None;
     }
@@ -59,7 +59,7 @@ pub fn inclusion_proof(leaves: &[&[u8]], index: u64) -> Option<Vec<[u8; 32]>> {
 
 /// The consistency proof from the first `old_size` leaves to all of them, or `None` when
 /// `old_size` is 0 or larger than the tree.
-pub fn consistency_proof(leaves: &[&[u8]], old_size: u64) -> Option<Vec<[u8; 32]>> {
+pub(crate) fn consistency_proof(leaves: &[&[u8]], old_size: u64) -> Option<Vec<[u8; 32]>> {
     let size = leaves.len() as u64;
     if old_size == 0 || old_size > size {
         return None;
@@ -70,7 +70,7 @@ pub fn consistency_proof(leaves: &[&[u8]], old_size: u64) -> Option<Vec<[u8; 32]
 }
 
 /// Checks an inclusion proof of `leaf` at `index` against `root` of a tree of `size` leaves.
-pub fn verify_inclusion(
+pub(crate) fn verify_inclusion(
     leaf: &[u8],
     index: u64,
     size: u64,
@@ -90,7 +90,7 @@ pub fn verify_inclusion(
 
 /// Checks that the tree of `old_size` leaves with `old_root` is a prefix of the tree of `size`
 /// leaves with `root`.
-pub fn verify_consistency(
+pub(crate) fn verify_consistency(
     old_size: u64,
     old_root: &[u8; 32],
     size: u64,

@@ -10,6 +10,7 @@ use super::note::{Checkpoint, NoteError};
 use super::tree::Growing;
 use super::{AuditError, lines, read_log};
 
+/// What kind of tampering or damage a problem shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProblemKind {
@@ -29,16 +30,21 @@ pub enum ProblemKind {
     Truncated,
 }
 
+/// One sign of tampering or damage in a log.
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
+    /// What kind.
     pub kind: ProblemKind,
     /// 1-based line number where the problem is.
     pub line: usize,
+    /// What was found, in words.
     pub message: String,
 }
 
+/// The result of checking a whole log.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
+    /// How many entries the log holds.
     pub entries: u64,
     /// Hex Merkle root of all entries.
     pub root: String,
@@ -46,10 +52,12 @@ pub struct VerifyReport {
     pub checkpoints_verified: u64,
     /// Whether checkpoint signatures were checked (a key was given).
     pub signatures_checked: bool,
+    /// Every problem found; empty when the log is intact.
     pub problems: Vec<Problem>,
 }
 
 impl VerifyReport {
+    /// Whether no problem was found.
     pub fn intact(&self) -> bool {
         self.problems.is_empty()
     }

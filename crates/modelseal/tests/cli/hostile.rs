@@ -92,7 +92,7 @@ fn outputs_never_replace_devices_or_lose_the_old_key() {
         .arg("-o")
         .arg(&fifo)
         .assert()
-        .code(4);
+        .code(74);
     modelseal()
         .arg("sign")
         .arg(&model)
@@ -101,7 +101,7 @@ fn outputs_never_replace_devices_or_lose_the_old_key() {
         .arg("--signature")
         .arg(&fifo)
         .assert()
-        .code(4);
+        .code(74);
     assert!(
         fs::symlink_metadata(&fifo)
             .unwrap()
@@ -115,7 +115,7 @@ fn outputs_never_replace_devices_or_lose_the_old_key() {
         .args(["key", "generate", "--force", "--out"])
         .arg(&key)
         .assert()
-        .code(4);
+        .code(74);
     assert_eq!(
         fs::read(&key).unwrap(),
         old,
@@ -158,6 +158,67 @@ fn outputs_that_are_not_written_exit_74() {
         .output()
         .unwrap();
     assert_eq!(help.status.code(), Some(74));
+}
+
+/// A refused output (a device or directory at the path) was not written either: exit 74,
+/// never "input malformed" (issue 10's second red team, F13).
+#[cfg(target_os = "linux")]
+#[test]
+fn refused_outputs_exit_74_not_malformed() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = make_model(dir.path());
+    for target in [Path::new("/dev/full"), dir.path()] {
+        modelseal()
+            .args(["sbom", "create", "--model"])
+            .arg(&model)
+            .arg("-o")
+            .arg(target)
+            .assert()
+            .code(74);
+    }
+}
+
+/// A verdict whose report never reached stdout is exit 74, not the verdict's own code, which
+/// a pipeline would read as "the report says so" (F14: `sbom diff > /dev/full` exited 1).
+#[cfg(target_os = "linux")]
+#[test]
+fn an_undelivered_verdict_is_exit_74() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = make_model(dir.path());
+    let old = dir.path().join("old.json");
+    let new = dir.path().join("new.json");
+    modelseal()
+        .args(["sbom", "create", "--model"])
+        .arg(&model)
+        .arg("-o")
+        .arg(&old)
+        .assert()
+        .success();
+    fs::write(model.join("extra.bin"), b"changed").unwrap();
+    modelseal()
+        .args(["sbom", "create", "--model"])
+        .arg(&model)
+        .arg("-o")
+        .arg(&new)
+        .assert()
+        .success();
+    let diff = |stdout: Stdio| {
+        Command::new(assert_cmd::cargo::cargo_bin("modelseal"))
+            .args(["sbom", "diff"])
+            .arg(&old)
+            .arg(&new)
+            .stdout(stdout)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(diff(Stdio::null()).status.code(), Some(1), "they differ");
+    let full = fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = diff(Stdio::from(full));
+    assert_eq!(out.status.code(), Some(74), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("verdict was exit 1"));
 }
 
 /// Links inside a tree of models are never searched as trees: seven `l -> .` links used to

@@ -487,7 +487,7 @@ pub(super) mod testing {
     use modelseal_bom::bom::Hash;
 
     /// A lockfile fixture written by the real tool (`scripts/make-lockfile-fixtures.sh`).
-    pub fn fixture(rel: &str) -> PathBuf {
+    pub(crate) fn fixture(rel: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/lockfiles")
             .join(rel)
@@ -495,7 +495,7 @@ pub(super) mod testing {
 
     /// Every distribution the demo project's fixtures lock: its dependencies, an extra, a
     /// path dependency (`helper`) and a development group (`pytest` and what it needs).
-    pub const DEMO_LOCKED: [&str; 10] = [
+    pub(crate) const DEMO_LOCKED: [&str; 10] = [
         "pkg:pypi/attrs@26.1.0",
         "pkg:pypi/colorama@0.4.6",
         "pkg:pypi/helper@0.2.0",
@@ -509,7 +509,7 @@ pub(super) mod testing {
     ];
 
     /// What the demo project depends on directly, development group included.
-    pub const DEMO_DIRECT: [&str; 5] = [
+    pub(crate) const DEMO_DIRECT: [&str; 5] = [
         "pkg:pypi/attrs@26.1.0",
         "pkg:pypi/helper@0.2.0",
         "pkg:pypi/idna@3.20",
@@ -518,7 +518,7 @@ pub(super) mod testing {
     ];
 
     /// The SHA-256 of the `attrs` 26.1.0 wheel and sdist, pinned by every Python fixture.
-    pub fn attrs_hashes() -> [Hash; 2] {
+    pub(crate) fn attrs_hashes() -> [Hash; 2] {
         [
             sha256("c647aa4a12dfbad9333ca4e71fe62ddc36f4e63b2d260a37a8b83d2f043ac309"),
             sha256("d03ceb89cb322a8fd706d4fb91940737b6642aa36998fe130a9bc96c985eff32"),
