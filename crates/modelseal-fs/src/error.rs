@@ -139,6 +139,9 @@ pub enum Reason {
     /// The destination exists and the caller refused to replace it.
     #[error("it already exists")]
     AlreadyExists,
+    /// An output that is a FIFO nobody is reading: writing it would block until someone does.
+    #[error("it is a FIFO with no reader (start the reader first)")]
+    NoReader,
     /// A symbolic link where the caller refuses links.
     #[error("it is a symbolic link, and links are refused here")]
     SymlinkRefused,

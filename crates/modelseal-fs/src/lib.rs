@@ -2,10 +2,10 @@
 //!
 //! Every input is untrusted: [`read_limited`] and [`open_regular`] open without blocking on a
 //! FIFO, refuse anything but a regular file and enforce their bound while reading, so
-//! `/dev/zero` or a file that grows cannot exhaust memory. Every output is atomic
-//! ([`write_atomic`]); a move never loses its source ([`move_durable`]). Paths from files are
-//! confined to their root ([`confine`], [`relative_inside`]), and one [`Walker`] lists a tree
-//! under one explicit symlink rule. Every failure is one [`FsError`]: the operation, the path
+//! `/dev/zero` or a file that grows cannot exhaust memory. Every output is atomic and never
+//! replaces a device, FIFO or link ([`write_atomic`]); a move never loses its source
+//! ([`move_durable`]). Paths from files are confined to their root ([`confine`],
+//! [`relative_inside`]), and one [`Walker`] lists a tree under one explicit symlink rule. Every failure is one [`FsError`]: the operation, the path
 //! and why. Other crates never call `std::fs` directly (`clippy.toml` bans it).
 //! This crate is the bottom of the stack: it depends on no other modelseal crate.
 

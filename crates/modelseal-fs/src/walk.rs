@@ -18,6 +18,17 @@ pub enum Symlinks {
     Confine,
     /// Links inside the tree are skipped without error.
     FollowTop,
+    /// Links are read through, as a loader follows them. A link to a file is listed under the
+    /// link's name (`via_symlink`) wherever the file is (a Hugging Face cache snapshot is all
+    /// links into `../../blobs`). A link to a directory inside the root is descended under the
+    /// link's name (`code -> .git/custom`, an ignored directory, is listed as `code/...`); one
+    /// to a directory outside the root is an error ([`Reason::SymlinkEscapes`]), since
+    /// `l -> /` would list the whole machine. Each directory is listed once, so loops
+    /// (`l -> .`) and many ways into one directory cost nothing; real directories are listed
+    /// before any link into them is followed, so a directory keeps its own name. A link to
+    /// nothing (or a loop of links) is skipped. The same file may still be listed under
+    /// several names: compare [`identity`] to read it once.
+    Follow,
 }
 
 /// What to do with a FIFO, socket or device inside the tree.
@@ -89,18 +100,7 @@ impl Walker {
     pub fn walk(&self, root: &Path) -> Result<Walk, FsError> {
         let root_meta = crate::metadata(root)?;
         if root_meta.is_file() {
-            let via_symlink =
-                std::fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink());
-            return Ok(Walk {
-                root: root.to_path_buf(),
-                is_single_file: true,
-                entries: vec![Entry {
-                    name: ".".to_owned(),
-                    path: root.to_path_buf(),
-                    meta: root_meta,
-                    via_symlink,
-                }],
-            });
+            return Ok(single_file(root, root_meta));
         }
         if !root_meta.is_dir() {
             return Err(FsError::new(
@@ -110,13 +110,27 @@ impl Walker {
             ));
         }
         let canonical_root = match self.symlinks {
-            Symlinks::Confine => Some(crate::canonicalize(root)?),
+            Symlinks::Confine | Symlinks::Follow => Some(crate::canonicalize(root)?),
             Symlinks::Refuse | Symlinks::FollowTop => None,
         };
         let ignored: Vec<Vec<&str>> = self.ignore.iter().map(|p| components(p)).collect();
         let mut entries = Vec::new();
         let mut pending = vec![(root.to_path_buf(), Vec::<String>::new())];
-        while let Some((dir, prefix)) = pending.pop() {
+        // Under `Symlinks::Follow`: the directories listed so far, and the links to
+        // directories met, followed once the real tree is listed.
+        let mut visited = std::collections::HashSet::new();
+        first_visit(&mut visited, &root_meta);
+        let mut linked_dirs: Vec<(PathBuf, Vec<String>)> = Vec::new();
+        loop {
+            let Some((dir, prefix)) = pending.pop() else {
+                match next_linked_dir(&mut linked_dirs, &mut visited) {
+                    Some(next) => {
+                        pending.push(next);
+                        continue;
+                    }
+                    None => break,
+                }
+            };
             if prefix.len() > self.max_depth {
                 return Err(FsError::new(
                     Op::List,
@@ -145,9 +159,27 @@ impl Walker {
                 let file_type = entry
                     .file_type()
                     .map_err(FsError::with(Op::Inspect, &path))?;
+                let skipped_name = self.skip_dir_names.iter().any(|s| Some(s) == rel.last());
                 if file_type.is_dir() {
-                    if !self.skip_dir_names.iter().any(|s| Some(s) == rel.last()) {
+                    let first_visit = self.symlinks != Symlinks::Follow
+                        || entry
+                            .metadata()
+                            .is_ok_and(|m| first_visit(&mut visited, &m));
+                    if !skipped_name && first_visit {
                         pending.push((path, rel));
+                    }
+                    continue;
+                }
+                if self.symlinks == Symlinks::Follow && file_type.is_symlink() {
+                    match self.follow(&path, canonical_root.as_deref())? {
+                        Followed::Directory if !skipped_name => linked_dirs.push((path, rel)),
+                        Followed::Directory | Followed::Nothing => {}
+                        Followed::File(meta) => entries.push(Entry {
+                            name: rel.join("/"),
+                            path,
+                            meta,
+                            via_symlink: true,
+                        }),
                     }
                     continue;
                 }
@@ -171,7 +203,53 @@ impl Walker {
     }
 }
 
+/// The walk of a root that is a file.
+fn single_file(root: &Path, meta: Metadata) -> Walk {
+    let via_symlink = std::fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink());
+    Walk {
+        root: root.to_path_buf(),
+        is_single_file: true,
+        entries: vec![Entry {
+            name: ".".to_owned(),
+            path: root.to_path_buf(),
+            meta,
+            via_symlink,
+        }],
+    }
+}
+
+/// Where a link leads under [`Symlinks::Follow`].
+enum Followed {
+    Directory,
+    File(Metadata),
+    /// Nowhere (a link to nothing, a loop of links) or to a special file that is skipped.
+    Nothing,
+}
+
 impl Walker {
+    /// What the link at `path` leads to, under the special-file rule.
+    fn follow(&self, path: &Path, canonical_root: Option<&Path>) -> Result<Followed, FsError> {
+        let Ok(meta) = std::fs::metadata(path) else {
+            return Ok(Followed::Nothing);
+        };
+        if meta.is_dir() {
+            if let Some(root) = canonical_root {
+                confined_target(path, root)?;
+            }
+            Ok(Followed::Directory)
+        } else if meta.is_file() {
+            Ok(Followed::File(meta))
+        } else if self.special_files == SpecialFiles::Refuse {
+            Err(FsError::new(
+                Op::Open,
+                path,
+                Reason::NotRegular(FileKind::of(meta.file_type())),
+            ))
+        } else {
+            Ok(Followed::Nothing)
+        }
+    }
+
     /// The metadata of a non-directory entry to list, or `None` to leave it out, under the
     /// symlink and special-file rules.
     fn admit(
@@ -210,6 +288,27 @@ impl Walker {
             )),
         }
     }
+}
+
+/// The next link to a directory to descend (in name order), skipping directories already
+/// listed.
+fn next_linked_dir(
+    linked_dirs: &mut Vec<(PathBuf, Vec<String>)>,
+    visited: &mut std::collections::HashSet<(u64, u64)>,
+) -> Option<(PathBuf, Vec<String>)> {
+    linked_dirs.sort_by(|a, b| b.1.cmp(&a.1));
+    while let Some((path, rel)) = linked_dirs.pop() {
+        if crate::metadata(&path).is_ok_and(|m| first_visit(visited, &m)) {
+            return Some((path, rel));
+        }
+    }
+    None
+}
+
+/// Whether the directory `meta` describes is listed for the first time. Without inodes every
+/// visit is a first one, and `max_depth` bounds a loop.
+fn first_visit(visited: &mut std::collections::HashSet<(u64, u64)>, meta: &Metadata) -> bool {
+    identity(meta).is_none_or(|id| visited.insert(id))
 }
 
 /// The metadata of what the link at `path` points to, which must be inside `root`.
@@ -317,6 +416,56 @@ mod tests {
         std::os::unix::fs::symlink("../outside", root.join("escape")).unwrap();
         assert!(matches!(
             confine.walk(&root).unwrap_err().reason,
+            Reason::SymlinkEscapes { .. }
+        ));
+    }
+
+    /// `Symlinks::Follow` reads through links as a loader does: files and directories under
+    /// the link's name, loops and second ways into a directory listed once, real directories
+    /// under their own names, links to nothing skipped.
+    #[cfg(unix)]
+    #[test]
+    fn follow_lists_through_links_once_and_survives_loops() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("m");
+        std::fs::create_dir_all(root.join("real")).unwrap();
+        std::fs::create_dir_all(dir.path().join("outside")).unwrap();
+        std::fs::write(root.join("real/w.bin"), b"w").unwrap();
+        std::fs::write(dir.path().join("outside/o.bin"), b"o").unwrap();
+        symlink("real", root.join("a-link-to-real")).unwrap();
+        symlink("../outside/o.bin", root.join("out.bin")).unwrap();
+        symlink("real/w.bin", root.join("alias.bin")).unwrap();
+        symlink(".", root.join("loop")).unwrap();
+        symlink("..", root.join("real/up")).unwrap();
+        symlink("nowhere", root.join("dangling")).unwrap();
+        symlink("self", root.join("self")).unwrap();
+        let follow = Walker {
+            symlinks: Symlinks::Follow,
+            ..Walker::default()
+        };
+        let walk = follow.walk(&root).unwrap();
+        assert_eq!(names(&walk), ["alias.bin", "out.bin", "real/w.bin"]);
+        assert!(walk.entries[0].via_symlink && !walk.entries[2].via_symlink);
+        let ids: Vec<_> = walk.entries.iter().map(|e| identity(&e.meta)).collect();
+        assert_eq!(ids[0], ids[2], "the alias is the same file");
+        // A directory the walk would skip is read through a link to it, under the link's name.
+        std::fs::create_dir_all(root.join(".git/custom")).unwrap();
+        std::fs::write(root.join(".git/custom/evil.pkl"), b"e").unwrap();
+        symlink(".git/custom", root.join("custom_code")).unwrap();
+        let skip_git = Walker {
+            skip_dir_names: vec![".git".to_owned()],
+            ..follow.clone()
+        };
+        let walk = skip_git.walk(&root).unwrap();
+        assert_eq!(
+            names(&walk),
+            ["alias.bin", "custom_code/evil.pkl", "out.bin", "real/w.bin"]
+        );
+        // A link to a directory outside the root is refused: `l -> /` would list the machine.
+        symlink("../outside", root.join("out")).unwrap();
+        assert!(matches!(
+            follow.walk(&root).unwrap_err().reason,
             Reason::SymlinkEscapes { .. }
         ));
     }

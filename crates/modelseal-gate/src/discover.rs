@@ -25,12 +25,19 @@ pub struct Candidate {
 /// holds signed models, or any directory when `models_root` is set, is a tree of models: each
 /// entry is a model (signed or not), or a tree itself. A signature whose model is gone is a
 /// model that was not found.
+///
+/// Nothing in a tree is passed over: every file belongs to a model (or is a model's
+/// signature) or is a model of its own, which is unsigned and fails under `--strict`. Names
+/// starting with `.` are models like any other, and only a *file* named `X.sig` beside `X` is
+/// `X`'s signature: a directory `weights.sig/` beside `weights` is a model (issue 11, item
+/// 13: its files were never checked).
 pub fn discover(paths: &[PathBuf], signature: Option<&Path>, models_root: bool) -> Vec<Candidate> {
     let mut out = Vec::new();
     for path in paths {
         // `check models/*` names the signatures too: they are not models.
         let is_signature_of_a_listed_model = path.extension().is_some_and(|e| e == "sig")
-            && paths.contains(&path.with_extension(""));
+            && paths.contains(&path.with_extension(""))
+            && !is_directory(path);
         if is_signature_of_a_listed_model && signature.is_none() {
             continue;
         }
@@ -69,16 +76,9 @@ fn discover_into(path: &Path, tree: bool, depth: usize, out: &mut Vec<Candidate>
         return;
     }
     for entry in sorted_entries(path) {
-        let name = entry
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        if name.starts_with('.') {
-            continue;
-        }
-        if let Some(model_name) = name.strip_suffix(".sig") {
-            let model = path.join(model_name);
+        // A file `X.sig` is the signature of `X` (checked with it), or of a model that is gone.
+        if entry.extension().is_some_and(|e| e == "sig") && !is_directory(&entry) {
+            let model = entry.with_extension("");
             if model.symlink_metadata().is_err() {
                 out.push(Candidate {
                     model,
@@ -101,6 +101,11 @@ fn descendable(path: &Path, depth: usize) -> bool {
         modelseal_fs::symlink_metadata(path)
     };
     depth < MAX_DEPTH && meta.is_ok_and(|m| m.is_dir())
+}
+
+/// Whether `path` itself (not a link's target) is a directory.
+fn is_directory(path: &Path) -> bool {
+    modelseal_fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
 }
 
 /// Whether a signed model lies anywhere below `dir`.
@@ -152,5 +157,43 @@ mod tests {
         // A glob that lists a model and its signature checks the model once.
         let listed = [root.join("team/bert"), root.join("team/bert.sig")];
         assert_eq!(discover(&listed, None, false).len(), 1);
+    }
+
+    /// `models/weights.sig/evil.pkl` and `models/.hidden/evil.pkl` were never checked while
+    /// `check --strict` passed (issue 11, item 13): a directory named like a signature and a
+    /// name starting with `.` are models like any other.
+    #[test]
+    fn nothing_in_a_tree_is_passed_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("weights.sig")).unwrap();
+        std::fs::create_dir_all(root.join(".hidden")).unwrap();
+        std::fs::write(root.join("weights"), b"w").unwrap();
+        std::fs::write(root.join("weights.sig/evil.pkl"), b"e").unwrap();
+        std::fs::write(root.join(".hidden/evil.pkl"), b"e").unwrap();
+        std::fs::write(root.join(".evil.pkl"), b"e").unwrap();
+        std::fs::write(root.join("bert"), b"b").unwrap();
+        std::fs::write(root.join("bert.sig"), b"{}").unwrap();
+        let found = discover(&[root.to_path_buf()], None, true);
+        let shown: Vec<(String, bool)> = found
+            .iter()
+            .map(|c| {
+                let rel = c.model.strip_prefix(root).unwrap().display().to_string();
+                (rel, c.signature.is_some())
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (".evil.pkl".to_owned(), false),
+                (".hidden".to_owned(), false),
+                ("bert".to_owned(), true),
+                ("weights".to_owned(), true),
+                ("weights.sig".to_owned(), false),
+            ]
+        );
+        // A glob (`check models/*`) names the directory too: it is a model, not a signature.
+        let listed = [root.join("weights"), root.join("weights.sig")];
+        assert_eq!(discover(&listed, None, false).len(), 2);
     }
 }

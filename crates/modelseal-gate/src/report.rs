@@ -113,7 +113,11 @@ impl Serialize for CheckedModel {
         let result = &self.result;
         ModelJson {
             model: &result.model,
-            signature: result.signature.as_deref().map(Path::to_string_lossy),
+            // Names from disk: a byte that is not UTF-8 is spelled `\xff`, as in every report.
+            signature: result
+                .signature
+                .as_deref()
+                .map(|p| modelseal_report::name::json(p.as_os_str())),
             exit_code: result.outcome,
             verdict: verdict(result.outcome),
             digest: result.digest(),
@@ -130,7 +134,10 @@ impl Serialize for CheckedModel {
                 .collect(),
             problems: &result.problems,
             warnings: &result.warnings,
-            quarantined: self.quarantined.as_deref().map(Path::to_string_lossy),
+            quarantined: self
+                .quarantined
+                .as_deref()
+                .map(|p| modelseal_report::name::json(p.as_os_str())),
         }
         .serialize(serializer)
     }

@@ -5,11 +5,13 @@
 //! the binary turns an outcome into a process exit code, though the stable numbers live here
 //! because JSON reports carry them. [`RuleId`] names every rule a report can carry (a typo
 //! does not compile) and [`sarif`] is a typed SARIF 2.1.0 model whose rule table derives from
-//! it. Reports are built as data first and rendered by the CLI, as cargo-deny does.
+//! it. [`name`] is the one way a name from disk is shown (escaped in text, spelled out in
+//! JSON). Reports are built as data first and rendered by the CLI, as cargo-deny does.
 //! Bottom of the stack with `modelseal-fs`: no other modelseal crate below it.
 
 #![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
 #![warn(missing_docs, unreachable_pub)]
+pub mod name;
 mod outcome;
 pub mod path;
 mod rule;

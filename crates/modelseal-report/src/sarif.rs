@@ -260,12 +260,15 @@ pub fn uri(path: &Path) -> String {
             other => normal.push(other),
         }
     }
-    let text = normal.to_string_lossy().replace('\\', "/");
+    // The name's own bytes are percent-encoded: a byte that is not UTF-8 stays itself (`%FF`),
+    // not U+FFFD, which would make two files one.
+    let text = normal.as_os_str().as_encoded_bytes();
     let mut out = String::with_capacity(text.len() + 8);
-    if text.starts_with('/') {
+    if text.starts_with(b"/") {
         out.push_str("file://");
     }
-    for byte in text.bytes() {
+    for &byte in text {
+        let byte = if byte == b'\\' { b'/' } else { byte };
         if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) {
             out.push(char::from(byte));
         } else {
@@ -283,6 +286,15 @@ mod tests {
     fn uris_are_relative_or_file_and_encoded() {
         assert_eq!(uri(Path::new("./m/../w b.bin")), "w%20b.bin");
         assert_eq!(uri(Path::new("/tmp/x#1")), "file:///tmp/x%231");
+    }
+
+    /// A name that is not UTF-8 keeps its own bytes in the URI (issue 11, item 6).
+    #[cfg(unix)]
+    #[test]
+    fn uris_keep_bytes_that_are_not_utf8() {
+        use std::os::unix::ffi::OsStrExt;
+        let path = Path::new(std::ffi::OsStr::from_bytes(b"m\xff/e\xfe.pkl"));
+        assert_eq!(uri(path), "m%FF/e%FE.pkl");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! Formats are detected by content ([`sniff`]), containers are opened and their members scanned
 //! with their member path reported, and pickles (raw, PyTorch, joblib, NumPy object arrays) are
 //! run through a symbolic unpickler ([`pickle`]) whose every import is judged by an
-//! allowlist-first [`Policy`]. Reports are data ([`ScanReport`]); the CLI renders them.
+//! allowlist-first [`Policy`]. Paths are walked through symbolic links, as a loader follows
+//! them, each file scanned once. Reports are data ([`ScanReport`]); the CLI renders them.
 
 #![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs

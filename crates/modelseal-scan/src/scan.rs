@@ -34,6 +34,13 @@ pub struct FileReport {
     pub bytes: u64,
     /// Everything found in the file and its members.
     pub findings: Vec<Finding>,
+    /// Other names of the same file (links to it, or it through a link), scanned once under
+    /// `path`.
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "serialize_paths"
+    )]
+    pub aliases: Vec<PathBuf>,
     /// Set when the file could not be read; such a file is never reported clean.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -82,12 +89,24 @@ pub enum ScanError {
     },
 }
 
-/// How the paths to scan are listed: a link named on the command line is followed, links
-/// inside a directory and special files (FIFOs, sockets, devices) are skipped, `.git` is
-/// skipped, and names need not be UTF-8.
+fn serialize_paths<S: serde::Serializer>(
+    paths: &[PathBuf],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = serializer.serialize_seq(Some(paths.len()))?;
+    for path in paths {
+        seq.serialize_element(&modelseal_report::path::Lossy(path))?;
+    }
+    seq.end()
+}
+
+/// How the paths to scan are listed: symbolic links are read through wherever they lead, as a
+/// loader follows them (each directory once, so loops end), special files (FIFOs, sockets,
+/// devices) inside a directory are skipped, `.git` is skipped, and names need not be UTF-8.
 fn walker() -> Walker {
     Walker {
-        symlinks: Symlinks::FollowTop,
+        symlinks: Symlinks::Follow,
         special_files: SpecialFiles::Skip,
         skip_dir_names: vec![".git".to_owned()],
         require_utf8: false,
@@ -95,11 +114,13 @@ fn walker() -> Walker {
     }
 }
 
-/// Scans files and directories (recursively; `.git` is skipped, symbolic links inside a
-/// directory are not followed).
+/// Scans files and directories, recursively, reading through symbolic links (`.git` is
+/// skipped). A file reached under several names (a Hugging Face snapshot's links into
+/// `blobs/`, two paths given) is scanned once, under the first name a link gives it (the name
+/// a loader opens), else its first name; the others are its `aliases`.
 pub fn scan_paths(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanReport, ScanError> {
     let walker = walker();
-    let mut files = Vec::new();
+    let mut entries = Vec::new();
     for path in paths {
         let walk = walker.walk(path).map_err(|e| {
             if e.is_not_found() {
@@ -111,16 +132,56 @@ pub fn scan_paths(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanReport
                 }
             }
         })?;
-        files.extend(walk.entries.into_iter().map(|entry| entry.path));
+        entries.extend(walk.entries);
     }
-    files.sort();
-    files.dedup();
+    let files = once_each(entries);
     let reports = files
         .par_iter()
         .with_max_len(1)
-        .map(|path| scan_file(path, options))
+        .map(|(path, aliases)| {
+            let mut report = scan_file(path, options);
+            report.aliases.clone_from(aliases);
+            report
+        })
         .collect();
     Ok(ScanReport { files: reports })
+}
+
+/// The files to scan, each once (by device and inode), in path order: its name and its
+/// other names.
+fn once_each(mut entries: Vec<modelseal_fs::Entry>) -> Vec<(PathBuf, Vec<PathBuf>)> {
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    entries.dedup_by(|a, b| a.path == b.path);
+    let mut by_file: std::collections::HashMap<(u64, u64), usize> =
+        std::collections::HashMap::new();
+    let mut files: Vec<(PathBuf, bool, Vec<PathBuf>)> = Vec::new();
+    for entry in entries {
+        let id = modelseal_fs::identity(&entry.meta);
+        if let Some(i) = id.and_then(|id| by_file.get(&id).copied()) {
+            let (name, via_link, aliases) = &mut files[i];
+            // A link's name is the one a loader opens: it is the name to report.
+            if entry.via_symlink && !*via_link {
+                aliases.push(std::mem::replace(name, entry.path));
+                *via_link = true;
+            } else {
+                aliases.push(entry.path);
+            }
+        } else {
+            if let Some(id) = id {
+                by_file.insert(id, files.len());
+            }
+            files.push((entry.path, entry.via_symlink, Vec::new()));
+        }
+    }
+    let mut files: Vec<(PathBuf, Vec<PathBuf>)> = files
+        .into_iter()
+        .map(|(name, _, mut aliases)| {
+            aliases.sort();
+            (name, aliases)
+        })
+        .collect();
+    files.sort();
+    files
 }
 
 /// Scans one file.
@@ -141,6 +202,7 @@ pub fn scan_file(path: &Path, options: &ScanOptions) -> FileReport {
         format,
         bytes,
         findings,
+        aliases: Vec::new(),
         error,
     }
 }

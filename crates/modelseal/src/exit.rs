@@ -114,7 +114,8 @@ impl From<modelseal_fs::FsError> for Failure {
     fn from(e: modelseal_fs::FsError) -> Self {
         Failure {
             exit: Exit::of_fs(&e),
-            message: e.to_string(),
+            // The path may be a name from a model: escaped, so it cannot forge a line.
+            message: crate::render::fs_error(&e),
         }
     }
 }

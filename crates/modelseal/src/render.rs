@@ -83,8 +83,10 @@ impl Out {
     }
 
     /// A warning on stderr, shown even with `--quiet` (it says the result is incomplete).
+    /// One line, whatever names it quotes.
     pub fn warn(&self, text: &str) {
         self.flush();
+        let text = modelseal_report::name::one_line(text);
         let _ = writeln!(std::io::stderr().lock(), "warning: {text}");
     }
 
@@ -128,19 +130,30 @@ impl Out {
     }
 }
 
-/// A name from the model, made safe to print: a file name may hold newlines or terminal
-/// escape sequences that would forge or erase report lines, so such names are shown quoted
-/// with escapes.
+/// A name from the model (or from a file anyone can edit), made safe to print: a file name may
+/// hold newlines, terminal escape sequences, bytes that are not UTF-8 or an NFD spelling that
+/// would forge, erase or disguise report lines, so such names are shown quoted with escapes.
+/// Every name the CLI prints goes through here or [`path`], which share one escaping function
+/// (`modelseal_report::name`, documented in docs/check.md).
 pub fn name(raw: &str) -> std::borrow::Cow<'_, str> {
-    if raw.chars().any(char::is_control) {
-        std::borrow::Cow::Owned(format!("{raw:?}"))
-    } else {
-        std::borrow::Cow::Borrowed(raw)
-    }
+    modelseal_report::name::text_str(raw)
 }
 
-/// Error messages go to stderr whatever `--quiet` says.
+/// A path, made safe to print as [`name`] does, from its bytes (not a lossy copy).
+pub fn path(path: &std::path::Path) -> std::borrow::Cow<'_, str> {
+    modelseal_report::name::path(path)
+}
+
+/// A file-system failure as a message, its path escaped.
+pub fn fs_error(e: &modelseal_fs::FsError) -> String {
+    format!("cannot {} {}: {}", e.op, path(&e.path), e.reason)
+}
+
+/// Error messages go to stderr whatever `--quiet` says, as one line: a library's message may
+/// quote a name from a model (`s/x\n✓ fake: signed is neither a regular file…`), and a
+/// newline in it must not start a line of its own.
 pub fn error(message: &str) {
+    let message = modelseal_report::name::one_line(message);
     let _ = writeln!(std::io::stderr().lock(), "error: {message}");
 }
 
@@ -170,6 +183,15 @@ mod tests {
             super::name("evil\n  root digest\u{1b}[2J"),
             "\"evil\\n  root digest\\u{1b}[2J\""
         );
+    }
+
+    /// Bytes that are not UTF-8 are spelled out, never merged into `�` (issue 11, item 6).
+    #[cfg(unix)]
+    #[test]
+    fn paths_keep_their_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let path = std::path::Path::new(std::ffi::OsStr::from_bytes(b"m\xff/e.pkl"));
+        assert_eq!(super::path(path), "\"m\\xff/e.pkl\"");
     }
 
     #[test]

@@ -10,6 +10,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use modelseal_fs::Reason;
+
 use pep508_rs::pep440_rs::Operator;
 use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
 
@@ -33,6 +35,7 @@ pub fn collect_requirements(
         project_dir: dir.canonicalize().ok(),
         reading: Vec::new(),
         done: BTreeSet::new(),
+        budget: MAX_REQUIREMENTS_TOTAL,
     };
     let text = read_text(path)?;
     reader.read(path, &text, diagnostics)?;
@@ -47,7 +50,18 @@ struct Reader {
     reading: Vec<PathBuf>,
     /// Files already read (a file included twice adds nothing new).
     done: BTreeSet<PathBuf>,
+    /// Bytes the includes may still read ([`MAX_REQUIREMENTS_TOTAL`]).
+    budget: u64,
 }
+
+/// The most bytes the files a requirements file includes may hold together. Each is bounded by
+/// [`MAX_LOCKFILE`], and an including file stays in memory while its includes are read, so a
+/// fan or chain of large includes is bounded as a whole (issue 11, item 7).
+pub(crate) const MAX_REQUIREMENTS_TOTAL: u64 = 4 * MAX_LOCKFILE;
+
+/// The deepest chain of includes (`a` includes `b` includes `c` ...) followed: pip has no such
+/// limit, but each level is a stack frame, and real projects nest two or three.
+pub(crate) const MAX_INCLUDE_DEPTH: usize = 32;
 
 impl Reader {
     fn read(
@@ -141,10 +155,25 @@ impl Reader {
         if self.done.contains(&canonical) {
             return Ok(());
         }
-        let text = modelseal_fs::read_to_string_limited(&included, MAX_LOCKFILE).map_err(|e| {
-            let message = format!("cannot read included {}: {e}", included.display());
+        if self.reading.len() >= MAX_INCLUDE_DEPTH {
+            let message =
+                format!("{target}: includes nest more than {MAX_INCLUDE_DEPTH} files deep");
+            return Err(CollectError::invalid(path, Some(line), message));
+        }
+        let limit = MAX_LOCKFILE.min(self.budget);
+        let text = modelseal_fs::read_to_string_limited(&included, limit).map_err(|e| {
+            let message = if limit < MAX_LOCKFILE && matches!(e.reason, Reason::TooLarge { .. }) {
+                format!(
+                    "cannot read included {}: the includes together hold more than \
+                     {MAX_REQUIREMENTS_TOTAL} bytes",
+                    included.display()
+                )
+            } else {
+                format!("cannot read included {}: {e}", included.display())
+            };
             CollectError::invalid(path, Some(line), message)
         })?;
+        self.budget -= text.len() as u64;
         self.read(&included, &text, diagnostics)
     }
 
@@ -532,6 +561,48 @@ mod tests {
         assert_rejects, best_effort_after_strict_error, collect_clean, component, write_files,
     };
     use modelseal_bom::bom::ExternalReference;
+
+    /// A chain of includes deeper than [`MAX_INCLUDE_DEPTH`] is refused (it recursed once per
+    /// level), and includes together are bounded by [`MAX_REQUIREMENTS_TOTAL`], not only each
+    /// one by [`MAX_LOCKFILE`] (issue 11, item 7).
+    #[test]
+    fn includes_are_bounded_in_depth_and_in_total() {
+        let chain: Vec<(String, String)> = (0..=MAX_INCLUDE_DEPTH + 1)
+            .map(|i| (format!("r{i}.txt"), format!("-r r{}.txt\n", i + 1)))
+            .collect();
+        let files: Vec<(&str, &str)> = chain
+            .iter()
+            .map(|(name, text)| (name.as_str(), text.as_str()))
+            .collect();
+        let dir = write_files(&files);
+        let error = collect_requirements(&dir.path().join("r0.txt"), &mut Diagnostics::strict())
+            .unwrap_err();
+        assert!(error.to_string().contains("nest more than"), "{error}");
+
+        let dir = write_files(&[("requirements.txt", "")]);
+        let mut text = String::new();
+        for i in 0..5 {
+            let name = format!("big{i}.txt");
+            std::fs::write(dir.path().join(&name), "#").unwrap();
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(dir.path().join(&name))
+                .unwrap();
+            // A comment, sparse, within the per-file bound: five of them exceed the total.
+            file.set_len(MAX_LOCKFILE - 1).unwrap();
+            text += &["-r ", &name, "\n"].concat();
+        }
+        std::fs::write(dir.path().join("requirements.txt"), text).unwrap();
+        let error = collect_requirements(
+            &dir.path().join("requirements.txt"),
+            &mut Diagnostics::strict(),
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("together hold more than"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn logical_lines_join_continuations_and_drop_comments() {

@@ -3,4 +3,5 @@
 #![allow(clippy::disallowed_methods)] // tests build fixtures with std::fs
 mod corpus;
 mod formats;
+mod links;
 mod paths;

@@ -31,7 +31,7 @@ fn a_fifo_named_on_the_command_line_is_an_error_not_a_hang() {
 
 #[cfg(unix)]
 #[test]
-fn a_directory_walk_skips_fifos_links_and_git() {
+fn a_directory_walk_skips_fifos_and_git_and_reads_through_links() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("model");
     std::fs::create_dir_all(root.join(".git")).unwrap();
@@ -43,7 +43,8 @@ fn a_directory_walk_skips_fifos_links_and_git() {
     mkfifo(&root.join("pipe.pkl"));
     let report = scan_paths(std::slice::from_ref(&root), &ScanOptions::default()).unwrap();
     let files: Vec<_> = report.files.iter().map(|f| f.path.clone()).collect();
-    assert_eq!(files, [root.join("sub/data.pkl")]);
+    // A loader follows the link, so the scan reads through it (issue 11, item 3).
+    assert_eq!(files, [root.join("link.pkl"), root.join("sub/data.pkl")]);
     // A link named on the command line is followed.
     let link = root.join("link.pkl");
     let report = scan_paths(&[link.clone(), link], &ScanOptions::default()).unwrap();

@@ -52,7 +52,7 @@ pub fn run(args: &CheckArgs, out: &Out) -> Result<Exit, Failure> {
         if let Some(bar) = &progress {
             match step {
                 Progress::Checking(candidate) => {
-                    bar.set_message(candidate.model.display().to_string());
+                    bar.set_message(render::path(&candidate.model).into_owned());
                 }
                 Progress::Done => bar.inc(1),
             }
@@ -107,7 +107,10 @@ fn signer_text(signer: &SignerIdentity) -> String {
         SignerIdentity::Key { algorithm, hint } => {
             format!("{algorithm} key {}", &hint[..hint.len().min(12)])
         }
-        SignerIdentity::Certificate { subject, .. } => format!("certificate {subject}"),
+        // A certificate subject is text from a file: escaped like a name.
+        SignerIdentity::Certificate { subject, .. } => {
+            format!("certificate {}", render::name(subject))
+        }
     }
 }
 
@@ -118,8 +121,7 @@ fn render_text(report: &CheckReport, exit: Exit, out: &Out) {
         quarantined,
     } in &report.models
     {
-        let shown = result.model.display().to_string();
-        let name = render::name(&shown);
+        let name = render::path(&result.model);
         let files = result.scan.files.len();
         let findings = result.scan.findings().count();
         if result.passed() {
@@ -152,7 +154,7 @@ fn render_text(report: &CheckReport, exit: Exit, out: &Out) {
             out.line(&format!("    warning: {}", render::name(warning)));
         }
         if let Some(path) = quarantined {
-            out.line(&format!("    quarantined in {}", path.display()));
+            out.line(&format!("    quarantined in {}", render::path(path)));
         }
     }
     let counts = report.summary;

@@ -42,11 +42,11 @@ fn list(args: &QuarantineListArgs, out: &Out) -> Result<Exit, Failure> {
     let inventory = quarantine::inventory(&args.dir).map_err(failure)?;
     // An incident that cannot be read is never silently left out of the list.
     for unreadable in &inventory.unreadable {
-        out.warn(&render::name(&format!(
+        out.warn(&format!(
             "{}: cannot read this incident: {}",
-            unreadable.dir.display(),
-            unreadable.error
-        )));
+            render::path(&unreadable.dir),
+            render::name(&unreadable.error.to_string())
+        ));
     }
     let listed = inventory.incidents;
     if args.format == Format::Json {
@@ -56,21 +56,21 @@ fn list(args: &QuarantineListArgs, out: &Out) -> Result<Exit, Failure> {
     for item in &listed {
         let incident = &item.incident;
         let state = match (&incident.release, item.complete) {
-            (Some(release), _) => format!("released to {}", release.to.display()),
+            (Some(release), _) => format!("released to {}", render::path(&release.to)),
             (None, true) => "quarantined".to_owned(),
             (None, false) => {
                 "incomplete: the model never arrived (it is still at its original path)".to_owned()
             }
         };
-        let original = incident.original_path.display().to_string();
+
         // Every field comes from an incident file that anyone with access to the directory can
         // edit: escaped, so it cannot forge or erase lines.
         out.line(&format!(
             "{}  {}  {}  {}\n    {}",
             render::name(&incident.id),
             render::name(&incident.quarantined_at),
-            render::name(&original),
-            render::name(&state),
+            render::path(&incident.original_path),
+            state,
             render::name(&incident.reason)
         ));
     }
@@ -112,7 +112,7 @@ fn release(args: &QuarantineReleaseArgs, out: &Out) -> Result<Exit, Failure> {
         recorder.as_ref(),
     )
     .map_err(super::gate_failure)?;
-    let shown = args.to.display().to_string();
+    let shown = render::path(&args.to);
     let line = match released {
         Release::Refused(result) => {
             return Err(Failure {
@@ -127,14 +127,13 @@ fn release(args: &QuarantineReleaseArgs, out: &Out) -> Result<Exit, Failure> {
         Release::Forced { incident, check } => format!(
             "released {} to {} despite: {} (reason recorded: {})",
             incident.id,
-            render::name(&shown),
+            shown,
             check.problems.join("; "),
             args.force.as_deref().unwrap_or_default()
         ),
         Release::Clean(incident) => format!(
             "released {} to {} (verified and scanned clean)",
-            incident.id,
-            render::name(&shown)
+            incident.id, shown
         ),
     };
     out.line(&line);

@@ -11,7 +11,7 @@ use crate::cli::{
     SbomValidateArgs, VulnerabilitySeverity,
 };
 use crate::exit::{Exit, Failure};
-use crate::render::Out;
+use crate::render::{self, Out};
 
 pub fn run(command: &SbomCommand, out: &Out) -> Result<Exit, Failure> {
     match command {
@@ -131,8 +131,8 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
         return Err(Failure {
             exit: Exit::Internal,
             message: format!(
-                "the {described} document is invalid (a bug), not written:\n  {}",
-                problems.join("\n  ")
+                "the {described} document is invalid (a bug), not written: {}",
+                problems.join("; ")
             ),
         });
     }
@@ -142,7 +142,7 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
                 .map_err(Failure::from)?;
             out.note(&format!(
                 "wrote {} ({} components, {described})",
-                path.display(),
+                render::path(path),
                 bom.components.len(),
             ));
         }

@@ -35,13 +35,22 @@ fn execute(args: &ScanArgs, out: &Out, counts: &mut serde_json::Value) -> Result
         ..ScanOptions::default()
     };
     let report = scan_paths(&args.paths, &options).map_err(|e| match e {
-        ScanError::NotFound(_) => Failure {
+        ScanError::NotFound(path) => Failure {
             exit: Exit::NotFound,
-            message: e.to_string(),
+            message: format!("{} not found", render::path(&path)),
         },
-        ScanError::Io { .. } => Failure {
+        // A FIFO, socket or device named on the command line is not a regular file (exit 4).
+        ScanError::Io { path, source } => Failure {
             exit: Exit::Malformed,
-            message: e.to_string(),
+            message: if path == source.path {
+                render::fs_error(&source)
+            } else {
+                format!(
+                    "cannot read {}: {}",
+                    render::path(&path),
+                    render::fs_error(&source)
+                )
+            },
         },
     })?;
     let threshold = threshold(args.fail_on);
@@ -104,15 +113,22 @@ fn render_text(report: &ScanReport, threshold: Severity, out: &Out) {
 }
 
 pub fn render_file(file: &FileReport, threshold: Severity, out: &Out) {
-    let path = render::name(&file.path.display().to_string()).into_owned();
+    let path = render::path(&file.path).into_owned();
     if let Some(error) = &file.error {
         out.line(&out.fail(&format!("{path}: could not be scanned: {error}")));
         return;
     }
     let failing = file.findings.iter().any(|f| f.severity >= threshold);
     let head = format!("{path} ({})", file.format);
+    // The same file under other names (links to it) was scanned once, under this one.
+    let aliases = || {
+        for alias in &file.aliases {
+            out.line(&out.dim(&format!("    also named {}", render::path(alias))));
+        }
+    };
     if file.findings.is_empty() {
         out.line(&out.pass(&head));
+        aliases();
         return;
     }
     let n = file.findings.len();
@@ -122,6 +138,7 @@ pub fn render_file(file: &FileReport, threshold: Severity, out: &Out) {
     } else {
         out.pass(&head)
     });
+    aliases();
     for f in &file.findings {
         let mut at = String::new();
         if let Some(member) = &f.location.member {

@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::cli::{Format, SignArgs};
 use crate::exit::{Exit, Failure};
 use crate::paths::{default_signature_path, inside_model};
-use crate::render::{Out, bytes};
+use crate::render::{self, Out, bytes};
 
 pub fn run(args: &SignArgs, out: &Out) -> Result<(), Failure> {
     let mut digest = None;
@@ -52,11 +52,11 @@ fn execute(args: &SignArgs, out: &Out, digest: &mut Option<String>) -> Result<()
     } else {
         out.line(&format!(
             "Signed {} ({} file{}, {}) -> {}",
-            args.model.display(),
+            render::path(&args.model),
             signed.files,
             if signed.files == 1 { "" } else { "s" },
             bytes(signed.bytes),
-            signature.display()
+            render::path(&signature)
         ));
         out.line(&format!("root digest {root}"));
     }

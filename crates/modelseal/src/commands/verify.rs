@@ -56,11 +56,14 @@ fn render_text(report: &VerifyReport, out: &Out) {
         SignerIdentity::Key { algorithm, hint } => {
             format!("{algorithm} key {}", &hint[..hint.len().min(16)])
         }
-        SignerIdentity::Certificate { subject, .. } => format!("certificate {subject}"),
+        // A certificate subject is text from a file: escaped like a name.
+        SignerIdentity::Certificate { subject, .. } => {
+            format!("certificate {}", render::name(subject))
+        }
     };
     let summary = format!(
         "{} ({} resources, {} hashed, {} {}) signed by {signer}",
-        render::name(&report.model.display().to_string()),
+        render::path(&report.model),
         report.resources,
         bytes(report.bytes_hashed),
         report.method,

@@ -9,7 +9,10 @@ mod check;
 mod hostile;
 mod interop;
 mod keys;
+mod links;
 mod messages;
+mod names;
+mod outputs;
 mod quarantine;
 #[cfg(unix)]
 mod quarantine_kill;

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// Runs `modelseal` with `args` in `dir` and renders everything it did as one text.
-fn transcript(dir: &Path, args: &[&str]) -> String {
+pub fn transcript(dir: &Path, args: &[&str]) -> String {
     let output = Command::new(assert_cmd::cargo::cargo_bin("modelseal"))
         .args(args)
         .current_dir(dir)

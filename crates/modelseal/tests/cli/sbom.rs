@@ -640,3 +640,59 @@ fn schema_dir_without_the_schema_feature_is_a_usage_error() {
             "built without the `schema` feature",
         ));
 }
+
+/// Reading paths of the SBOM collectors are bounded and never block (issue 11, item 7):
+/// `-r /dev/zero` in a requirements file took 16.8 GB; an include that is a FIFO, a device or
+/// larger than the lockfile bound (64 MiB), and a venv `METADATA` or `RECORD` that is a device
+/// or a FIFO, are refused at once with exit 4 (already held after issue 10: each read goes
+/// through `modelseal_fs::read_limited`).
+#[cfg(unix)]
+#[test]
+fn includes_and_venv_metadata_are_bounded_and_never_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let requirements = dir.path().join("requirements.txt");
+    let fifo = dir.path().join("fifo.txt");
+    mkfifo(&fifo);
+    let huge = dir.path().join("huge.txt");
+    fs::File::create(&huge)
+        .unwrap()
+        .set_len(modelseal_sbom::collect::MAX_LOCKFILE + 1)
+        .unwrap();
+    for (include, message) in [
+        ("/dev/zero", "not a regular file"),
+        ("fifo.txt", "not a regular file"),
+        ("huge.txt", "larger than"),
+    ] {
+        fs::write(&requirements, format!("six==1.16.0\n-r {include}\n")).unwrap();
+        assert_exit_4_promptly(
+            &[
+                "sbom".as_ref(),
+                "create".as_ref(),
+                "--lockfile".as_ref(),
+                requirements.as_os_str(),
+            ],
+            message,
+        );
+    }
+    for file in ["METADATA", "RECORD"] {
+        let env = dir.path().join(format!("env-{file}"));
+        site(&env, &[("six", "1.16.0", "MIT")]);
+        let target = env.join("six-1.16.0.dist-info").join(file);
+        fs::remove_file(&target).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &target).unwrap();
+        assert_refused_promptly(&[
+            "sbom".as_ref(),
+            "create".as_ref(),
+            "--python-env".as_ref(),
+            env.as_os_str(),
+        ]);
+        fs::remove_file(&target).unwrap();
+        mkfifo(&target);
+        assert_refused_promptly(&[
+            "sbom".as_ref(),
+            "create".as_ref(),
+            "--python-env".as_ref(),
+            env.as_os_str(),
+        ]);
+    }
+}

@@ -1,0 +1,191 @@
+//! Names from disk, shown so that they cannot lie: the one escaping function every output of
+//! a name goes through (issue 11, items 6 and 8).
+//!
+//! A file name is bytes chosen by whoever made the file. Printed raw, a newline in it starts a
+//! forged report line (`x\n✓ bert: signed`), an escape sequence repaints the terminal, a
+//! right-to-left override reverses what follows, bytes that are not UTF-8 all print as the
+//! same `�`, and a name in NFD (`e` + U+0301) prints exactly like its NFC twin (`é`) although
+//! it is another file. [`text`] shows every such name quoted, with escapes; every other name
+//! is shown as it is. [`json`] is the same for JSON strings, where the encoder already
+//! escapes control characters and only bytes that are not UTF-8 need a spelling.
+
+use std::borrow::Cow;
+use std::ffi::OsStr;
+use std::fmt::Write as _;
+
+/// A name as text output shows it. A name that is printable UTF-8 in NFC is shown as it is.
+/// Any other is shown in double quotes with these escapes:
+/// - `\n`, `\r`, `\t`, `\\`, `\"`;
+/// - other control characters, bidirectional and zero-width formatting characters as
+///   `\u{202e}`;
+/// - every byte that is not UTF-8 as `\xff`;
+/// - in a name that is not in NFC, every non-ASCII character as `\u{301}`, so `"e\u{301}"`
+///   (NFD) and `é` (NFC) look different.
+pub fn text(raw: &OsStr) -> Cow<'_, str> {
+    match raw.to_str() {
+        Some(name) => text_str(name),
+        None => Cow::Owned(quoted(raw.as_encoded_bytes(), false)),
+    }
+}
+
+/// [`text`] for a name already held as a string (a resource name, an archive member).
+pub fn text_str(raw: &str) -> Cow<'_, str> {
+    let nfc = is_nfc(raw);
+    if nfc && !raw.chars().any(is_hidden) {
+        Cow::Borrowed(raw)
+    } else {
+        Cow::Owned(quoted(raw.as_bytes(), !nfc))
+    }
+}
+
+/// A message that may quote names (a library's error), kept to one line: every control,
+/// bidirectional or zero-width character in it is escaped as [`text`] escapes it (`\n`,
+/// `\u{1b}`), without quotes, so a newline in a quoted name cannot start a line of its own.
+/// Error and warning lines go through this at the edge, whatever built them.
+pub fn one_line(message: &str) -> Cow<'_, str> {
+    if !message.chars().any(is_hidden) {
+        return Cow::Borrowed(message);
+    }
+    let mut out = String::with_capacity(message.len() + 8);
+    for c in message.chars() {
+        if is_hidden(c) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A path as text output shows it ([`text`]).
+pub fn path(path: &std::path::Path) -> Cow<'_, str> {
+    text(path.as_os_str())
+}
+
+/// A name as a JSON string carries it: valid UTF-8 as it is (the JSON encoder escapes control
+/// characters), each byte that is not UTF-8 as the four characters `\xff`, so two such names
+/// never collapse into the same `�`.
+pub fn json(raw: &OsStr) -> Cow<'_, str> {
+    if let Some(name) = raw.to_str() {
+        return Cow::Borrowed(name);
+    }
+    let mut out = String::new();
+    for chunk in raw.as_encoded_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            let _ = write!(out, "\\x{byte:02x}");
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn is_nfc(name: &str) -> bool {
+    name.is_ascii() || icu_normalizer::ComposingNormalizerBorrowed::new_nfc().is_normalized(name)
+}
+
+/// Characters that change or hide how a line reads: controls, bidirectional overrides and
+/// isolates, zero-width characters, the byte-order mark.
+fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// `bytes` in double quotes with escapes (see [`text`]); `all_non_ascii` escapes every
+/// non-ASCII character (a name that is not NFC).
+fn quoted(bytes: &[u8], all_non_ascii: bool) -> String {
+    let mut out = String::with_capacity(bytes.len() + 2);
+    out.push('"');
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '"' => out.push_str("\\\""),
+                c if is_hidden(c) || (all_non_ascii && !c.is_ascii()) => push_escaped(&mut out, c),
+                c => out.push(c),
+            }
+        }
+        for byte in chunk.invalid() {
+            let _ = write!(out, "\\x{byte:02x}");
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// One character as its escape: `\n`, `\r`, `\t`, or `\u{…}`.
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c => {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_names_are_shown_as_they_are() {
+        assert_eq!(text_str("weights.bin"), "weights.bin");
+        assert_eq!(
+            text_str("vocabulaire-élève-语言.txt"),
+            "vocabulaire-élève-语言.txt"
+        );
+        assert!(matches!(text_str("a b"), Cow::Borrowed(_)));
+    }
+
+    /// A planted name cannot start a line of its own, nor repaint or reorder one.
+    #[test]
+    fn a_newline_cannot_forge_a_line() {
+        let shown = text_str("x\n✓ fake: signed\u{1b}[2J\u{202e}");
+        assert_eq!(shown, "\"x\\n✓ fake: signed\\u{1b}[2J\\u{202e}\"");
+        assert!(!shown.contains('\n'));
+        assert_eq!(text_str("a\"b\\c\t"), "\"a\\\"b\\\\c\\t\"");
+    }
+
+    #[test]
+    fn a_message_stays_one_line() {
+        let message = "cannot open m/x\n✓ fake: signed: it is a FIFO";
+        assert_eq!(
+            one_line(message),
+            "cannot open m/x\\n✓ fake: signed: it is a FIFO"
+        );
+        assert!(matches!(one_line("plain é"), Cow::Borrowed(_)));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn bytes_that_are_not_utf8_are_spelled_out() {
+        use std::os::unix::ffi::OsStrExt;
+        assert_eq!(
+            text(OsStr::from_bytes(b"m\xff/e\xfe.pkl")),
+            "\"m\\xff/e\\xfe.pkl\""
+        );
+        assert_eq!(json(OsStr::from_bytes(b"m\xff")), "m\\xff");
+        assert_ne!(
+            json(OsStr::from_bytes(b"m\xff")),
+            json(OsStr::from_bytes(b"m\xfe"))
+        );
+        assert_eq!(
+            json(OsStr::new("x\n")),
+            "x\n",
+            "JSON escapes controls itself"
+        );
+    }
+
+    /// `é` (NFC) and `e` + U+0301 (NFD) are two different files that print the same.
+    #[test]
+    fn nfd_names_do_not_print_like_their_nfc_twins() {
+        let nfc = "\u{e9}l\u{e8}ve.bin";
+        let nfd = "e\u{301}le\u{300}ve.bin";
+        assert_eq!(text_str(nfc), nfc);
+        assert_eq!(text_str(nfd), "\"e\\u{301}le\\u{300}ve.bin\"");
+        assert_ne!(text_str(nfc), text_str(nfd));
+    }
+}
