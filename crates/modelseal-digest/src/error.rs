@@ -22,6 +22,10 @@ pub enum DigestError {
     SymlinkEscapes(PathBuf),
     #[error("{} is a symbolic link to nothing", .0.display())]
     BrokenSymlink(PathBuf),
+    /// A directory link whose target is (or holds) an ignored path: what it exposes under its
+    /// own name would not be hashed.
+    #[error("{} is a symbolic link to {target}, which is (or holds) a path left out of the hash", path.display())]
+    SymlinkIntoIgnored { path: PathBuf, target: String },
     #[error("{} is neither a regular file nor a directory", .0.display())]
     SpecialFile(PathBuf),
     #[error("{} has a name that is not valid UTF-8; OMS resource names must be UTF-8", .0.display())]
@@ -55,6 +59,9 @@ impl From<FsError> for DigestError {
             Reason::SymlinkRefused => DigestError::SymlinkRefused(path),
             Reason::SymlinkEscapes { .. } => DigestError::SymlinkEscapes(path),
             Reason::BrokenSymlink => DigestError::BrokenSymlink(path),
+            Reason::SymlinkIntoIgnored { target } => {
+                DigestError::SymlinkIntoIgnored { path, target }
+            }
             Reason::NonUtf8Name => DigestError::NonUtf8Name(path),
             Reason::NotRegular(_) => DigestError::SpecialFile(path),
             Reason::Io(source) => DigestError::Io { path, source },
