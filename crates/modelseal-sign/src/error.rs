@@ -115,6 +115,16 @@ pub enum SignError {
     /// The model read into memory differs from what was signed.
     #[error("the model's files changed since signing: {0}")]
     ContentMismatch(ContentMismatch),
+    /// Verifying would hash more bytes than allowed (`--max-bytes`, or the signed total of a
+    /// shard signature): refused before any byte is hashed.
+    #[error(
+        "the model's signed files hold {bytes} bytes, more than the {limit} bytes allowed to hash ({source_of_limit}); refused before hashing"
+    )]
+    TooMuchToHash {
+        bytes: u64,
+        limit: u64,
+        source_of_limit: &'static str,
+    },
 
     #[error("cryptographic operation failed: {0}")]
     Crypto(CryptoOperation),
@@ -364,7 +374,8 @@ impl SignError {
             | SignError::CertificateUntrusted(_)
             | SignError::SubjectDigestMismatch { .. }
             | SignError::PlantedContent(_)
-            | SignError::ContentMismatch(_) => ErrorKind::Integrity,
+            | SignError::ContentMismatch(_)
+            | SignError::TooMuchToHash { .. } => ErrorKind::Integrity,
             SignError::AlreadyExists(_)
             | SignError::PassphraseRequired(_)
             | SignError::WrongPassphrase(_) => ErrorKind::Usage,

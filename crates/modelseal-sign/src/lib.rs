@@ -49,5 +49,6 @@ pub use sign::{Signed, default_signature_path, sign_model};
 pub use signer::{Signer, Verifier};
 pub use trust::{SignerIdentity, TrustRoot};
 pub use verify::{
-    MAX_SIGNATURE_BYTES, VerifyOptions, VerifyReport, read_bundle, verify_bundle, verify_model,
+    MAX_SIGNATURE_BYTES, VerifiedFile, VerifyOptions, VerifyReport, read_bundle, verify_bundle,
+    verify_model,
 };
