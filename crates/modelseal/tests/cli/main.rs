@@ -13,6 +13,7 @@ mod messages;
 mod sbom;
 mod scan;
 mod tamper;
+mod verify_bounds;
 
 use std::fs;
 use std::path::{Path, PathBuf};
