@@ -104,6 +104,14 @@ pub enum SignError {
     )]
     CertificateUntrusted(webpki::Error),
 
+    /// The chain is valid to webpki but breaks the RFC 5280 profile OpenSSL enforces under
+    /// `-x509_strict` (a root's `pathlen:0` above an intermediate, a signing certificate whose
+    /// key usage is `keyCertSign`, ...).
+    #[error(
+        "certificate check failed: {} (certificate {} of the chain, 0 = signing certificate) breaks the X.509 strict profile: {}",
+        .0.subject, .0.depth, .0.problem
+    )]
+    CertificateNotStrict(crate::strict::StrictViolation),
     /// The resources listed in the verified payload do not hash to its subject digest.
     #[error(
         "the signed manifest is inconsistent: the subject digest is {signed} but the listed resources hash to {computed}"
@@ -372,6 +380,7 @@ impl SignError {
             | SignError::CertificateUnusable { .. }
             | SignError::CertificateExpired(_)
             | SignError::CertificateUntrusted(_)
+            | SignError::CertificateNotStrict(_)
             | SignError::SubjectDigestMismatch { .. }
             | SignError::PlantedContent(_)
             | SignError::ContentMismatch(_)
