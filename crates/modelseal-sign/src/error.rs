@@ -202,6 +202,10 @@ pub enum Malformed {
     CertificateNotBase64(base64::DecodeError),
     #[error("payload is not an in-toto statement: {0}")]
     NotAStatement(serde_json::Error),
+    /// The signed statement names one key twice in an object: readers disagree on which
+    /// value counts, so a strict verifier takes neither.
+    #[error("the signed statement is ambiguous: {0}")]
+    DuplicateKey(serde_json::Error),
     #[error("expected exactly one subject, found {0}")]
     SubjectCount(usize),
     #[error("the subject has no sha256 digest")]

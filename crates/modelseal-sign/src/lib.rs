@@ -34,6 +34,7 @@ mod signer;
 pub mod statement;
 mod strict;
 mod trust;
+mod unique_keys;
 mod verify;
 
 pub use certificate::{

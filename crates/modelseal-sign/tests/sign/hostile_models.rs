@@ -226,3 +226,37 @@ fn an_oversized_signature_file_is_refused_after_stat() {
     );
     assert_eq!(err.kind(), ErrorKind::Malformed, "{err}");
 }
+
+/// Issue 11 (low): a signed statement that names a key twice inside a map or the predicate
+/// (`"sha256": decoy, "sha256": real`) was read last-wins; another verifier may read the
+/// decoy. Refused as malformed. (A repeated top-level field was already refused by the
+/// derived reader.)
+#[test]
+fn a_signed_statement_with_a_duplicate_key_is_refused() {
+    use modelseal_sign::dsse::{self, IN_TOTO_PAYLOAD_TYPE};
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m");
+    std::fs::create_dir(&model).unwrap();
+    std::fs::write(model.join("w.bin"), b"x").unwrap();
+    let key = SigningKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
+    let trust = TrustRoot::PublicKey(key.public_key().clone());
+    let bundle = sign_model(&model, &Serialization::files(HashAlgorithm::Sha256), &key)
+        .unwrap()
+        .bundle;
+    let payload = String::from_utf8(bundle.dsse_envelope.payload_bytes().unwrap()).unwrap();
+    let decoy_digest = format!(r#""digest":{{"sha256":"{}","#, "00".repeat(32));
+    let decoy_predicate = r#""predicate":{"serialization":{"method":"decoy"},"#;
+    for ambiguous in [
+        payload.replacen(r#""digest":{"#, &decoy_digest, 1),
+        payload.replacen(r#""predicate":{"#, decoy_predicate, 1),
+    ] {
+        assert_ne!(ambiguous, payload);
+        assert!(serde_json::from_str::<serde_json::Value>(&ambiguous).is_ok());
+        let mut bundle = bundle.clone();
+        bundle.dsse_envelope =
+            dsse::sign(IN_TOTO_PAYLOAD_TYPE, ambiguous.as_bytes(), &key).unwrap();
+        let err = modelseal_sign::verify_bundle(&bundle, &trust, Path::new("m.sig")).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Malformed, "{err}");
+        assert!(err.to_string().contains("appears twice"), "{err}");
+    }
+}
