@@ -83,8 +83,10 @@ pub fn verify_with_chain(
     // the next one, and the reason is kept for the message if none is left.
     let violation = std::cell::RefCell::new(None);
     let strict = |path: &webpki::VerifiedPath<'_>| -> Result<(), webpki::Error> {
-        let intermediates: Vec<CertificateDer<'_>> =
-            path.intermediate_certificates().map(|c| c.der()).collect();
+        let intermediates: Vec<CertificateDer<'_>> = path
+            .intermediate_certificates()
+            .map(webpki::Cert::der)
+            .collect();
         let anchor = trust_anchors
             .iter()
             .position(|a| std::ptr::eq(a, path.anchor()))

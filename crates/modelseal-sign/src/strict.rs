@@ -237,9 +237,9 @@ fn profile(cert: &Certificate, fact: &Facts, has_issuer_above: bool) -> Result<(
     }
     if tbs.version == x509_cert::Version::V3 {
         if has_issuer_above
-            && !authority
+            && authority
                 .as_ref()
-                .is_some_and(|(a, _)| a.key_identifier.is_some())
+                .is_none_or(|(a, _)| a.key_identifier.is_none())
         {
             return Err(StrictProblem::MissingAuthorityKeyIdentifier);
         }

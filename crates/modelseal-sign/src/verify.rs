@@ -161,11 +161,11 @@ pub fn verify_model(
         &serialization.ignore_paths,
     )
     .map_err(planted_or_digest)?;
-    let signed = SignedFiles::of(&expected_manifest);
+    let signed_files = SignedFiles::of(&expected_manifest);
     let mut unsigned_ignored = Vec::new();
     if options.ignore_unsigned_files {
         walk.files.retain(|f| {
-            let keep = signed.sizes.contains_key(f.name.as_str());
+            let keep = signed_files.sizes.contains_key(f.name.as_str());
             if !keep {
                 unsigned_ignored.push(f.name.clone());
             }
@@ -188,7 +188,7 @@ pub fn verify_model(
     let mut to_hash = walk.clone();
     to_hash.files.clear();
     for file in &walk.files {
-        match signed.sizes.get(file.name.as_str()) {
+        match signed_files.sizes.get(file.name.as_str()) {
             None => extra.extend(resource_names(file, serialization.method)?),
             Some(expected_size) => {
                 present.insert(file.name.as_str());
@@ -200,7 +200,7 @@ pub fn verify_model(
         }
     }
     let bytes: u64 = to_hash.files.iter().map(|f| f.size).sum();
-    let limit = match (options.max_bytes, signed.total) {
+    let limit = match (options.max_bytes, signed_files.total) {
         (Some(limit), _) => Some((limit, "--max-bytes")),
         (None, Some(total)) => Some((total, "the signed total")),
         (None, None) => None,
@@ -216,33 +216,8 @@ pub fn verify_model(
     }
     let actual = hash_walk(&to_hash, &serialization)?;
 
-    let expected: BTreeMap<String, &[u8]> = expected_manifest
-        .resources
-        .iter()
-        .map(|r| (r.name.to_string(), r.digest.as_slice()))
-        .collect();
-    let found: BTreeMap<String, &[u8]> = actual
-        .resources
-        .iter()
-        .map(|r| (r.name.to_string(), r.digest.as_slice()))
-        .collect();
-    // A signed file on disk whose resources were not all produced (its size differs, or the
-    // shards do not line up) is changed, not missing: only a file absent from disk is missing.
-    let mut missing = Vec::new();
-    let mut changed = Vec::new();
-    for (name, digest) in &expected {
-        match found.get(name) {
-            Some(d) if d == digest => {}
-            Some(_) => changed.push(name.clone()),
-            None if present.contains(signed.path_of(name)) => changed.push(name.clone()),
-            None => missing.push(name.clone()),
-        }
-    }
-    extra.extend(found.keys().filter(|k| !expected.contains_key(*k)).cloned());
-    changed.sort();
-    changed.dedup();
-    extra.sort();
-    extra.dedup();
+    let (missing, changed, extra) =
+        compare(&expected_manifest, &actual, &present, &signed_files, extra);
 
     Ok(VerifyReport {
         model: model.to_path_buf(),
@@ -265,6 +240,42 @@ pub fn verify_model(
         unsigned_ignored,
         files,
     })
+}
+
+/// Signed resources against hashed ones: (missing, changed, extra), each sorted. A signed
+/// file on disk whose resources were not all produced (its size differs, or the shards do not
+/// line up) is changed, not missing: only a file absent from disk is missing.
+fn compare(
+    expected_manifest: &Manifest,
+    actual: &Manifest,
+    present: &HashSet<&str>,
+    signed_files: &SignedFiles<'_>,
+    mut extra: Vec<String>,
+) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let expected: BTreeMap<String, &[u8]> = expected_manifest
+        .resources
+        .iter()
+        .map(|r| (r.name.to_string(), r.digest.as_slice()))
+        .collect();
+    let found: BTreeMap<String, &[u8]> = actual
+        .resources
+        .iter()
+        .map(|r| (r.name.to_string(), r.digest.as_slice()))
+        .collect();
+    let mut missing = Vec::new();
+    let mut changed = Vec::new();
+    for (name, digest) in &expected {
+        match found.get(name) {
+            Some(d) if d == digest => {}
+            Some(_) => changed.push(name.clone()),
+            None if present.contains(signed_files.path_of(name)) => changed.push(name.clone()),
+            None => missing.push(name.clone()),
+        }
+    }
+    extra.extend(found.keys().filter(|k| !expected.contains_key(*k)).cloned());
+    extra.sort();
+    extra.dedup();
+    (missing, changed, extra)
 }
 
 /// A walk refusal at verification time: content the signer's walk would have refused

@@ -260,3 +260,25 @@ fn a_signed_statement_with_a_duplicate_key_is_refused() {
         assert!(err.to_string().contains("appears twice"), "{err}");
     }
 }
+
+/// Issue 11 item 14: verification keeps no size/mtime shortcut or cache, so bytes edited in
+/// place after signing, with the size and mtime restored, are caught by the re-hash (already
+/// held; the ctime check inside hashing is `engine::tests::an_in_place_edit_with_the_mtime_
+/// restored_is_caught_by_the_ctime` in modelseal-digest).
+#[cfg(unix)]
+#[test]
+fn an_in_place_edit_with_the_mtime_restored_fails_verification() {
+    let s = signed(&Serialization::files(HashAlgorithm::Sha256), |m| {
+        std::fs::write(m.join("w.bin"), b"benign weights").unwrap();
+    });
+    assert!(verify(&s, &VerifyOptions::default()).unwrap().is_ok());
+    let path = s.model.join("w.bin");
+    let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    std::os::unix::fs::FileExt::write_at(&file, b"evil!!", 0).unwrap();
+    file.set_modified(mtime).unwrap();
+    drop(file);
+    assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), mtime);
+    let report = verify(&s, &VerifyOptions::default()).unwrap();
+    assert_eq!(report.changed, ["w.bin"]);
+}
