@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use modelseal_digest::{
-    DigestError, MAX_SHARDS, Manifest, Method, ModelFile, hash_walk, walk_model,
+    DigestError, MAX_SHARDS, Manifest, Method, ModelFile, Walk, hash_walk, walk_model,
 };
 use serde::Serialize;
 
@@ -185,8 +185,12 @@ pub fn verify_model(
     // Decide what to hash from names and sizes alone.
     let mut extra = Vec::new();
     let mut present = HashSet::new();
-    let mut to_hash = walk.clone();
-    to_hash.files.clear();
+    let mut to_hash = Walk {
+        root: walk.root.clone(),
+        model_name: walk.model_name.clone(),
+        is_single_file: walk.is_single_file,
+        files: Vec::new(),
+    };
     for file in &walk.files {
         match signed_files.sizes.get(file.name.as_str()) {
             None => extra.extend(resource_names(file, serialization.method)?),
@@ -199,7 +203,12 @@ pub fn verify_model(
             }
         }
     }
-    let bytes: u64 = to_hash.files.iter().map(|f| f.size).sum();
+    // Sizes are what the file system claims: a hostile tree of sparse files may sum past u64.
+    let bytes = to_hash
+        .files
+        .iter()
+        .map(|f| f.size)
+        .fold(0, u64::saturating_add);
     let limit = match (options.max_bytes, signed_files.total) {
         (Some(limit), _) => Some((limit, "--max-bytes")),
         (None, Some(total)) => Some((total, "the signed total")),
