@@ -25,7 +25,12 @@ pub enum DigestError {
     /// A directory link whose target is (or holds) an ignored path: what it exposes under its
     /// own name would not be hashed.
     #[error("{} is a symbolic link to {target}, which is (or holds) a path left out of the hash", path.display())]
-    SymlinkIntoIgnored { path: PathBuf, target: String },
+    SymlinkIntoIgnored {
+        /// The link.
+        path: PathBuf,
+        /// Its target, relative to the model root.
+        target: String,
+    },
     #[error("{} is neither a regular file nor a directory", .0.display())]
     SpecialFile(PathBuf),
     #[error("{} has a name that is not valid UTF-8; OMS resource names must be UTF-8", .0.display())]

@@ -123,7 +123,10 @@ pub enum Reason {
     /// A directory link whose target is (or holds) a path the walk leaves out: the files it
     /// exposes under its own name would not be listed anywhere.
     #[error("it is a symbolic link to {target}, which is (or holds) a path left out of the walk")]
-    SymlinkIntoIgnored { target: String },
+    SymlinkIntoIgnored {
+        /// The link's target, relative to the walk's root (`.` for the root itself).
+        target: String,
+    },
     #[error("its name is not valid UTF-8")]
     NonUtf8Name,
     #[error("the path leaves {}", .root.display())]

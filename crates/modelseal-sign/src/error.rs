@@ -129,8 +129,11 @@ pub enum SignError {
         "the model's signed files hold {bytes} bytes, more than the {limit} bytes allowed to hash ({source_of_limit}); refused before hashing"
     )]
     TooMuchToHash {
+        /// What the files left to hash claim to hold.
         bytes: u64,
+        /// The bound.
         limit: u64,
+        /// Where the bound came from (`--max-bytes` or the signed total).
         source_of_limit: &'static str,
     },
 

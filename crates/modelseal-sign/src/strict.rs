@@ -16,7 +16,12 @@ use x509_cert::ext::pkix::{
 pub enum StrictProblem {
     /// A CA above the signing certificate has a path length constraint that the certificates
     /// below it exceed (OpenSSL: "path length constraint exceeded").
-    PathLengthExceeded { max: u8, below: usize },
+    PathLengthExceeded {
+        /// The constraint: most intermediates allowed below this CA.
+        max: u8,
+        /// Intermediates (not self-issued) between it and the signing certificate.
+        below: usize,
+    },
     /// An issuer (intermediate or root) is not a CA: no basic constraints with `cA` set.
     NotACa,
     /// A path length constraint on a certificate that is not a CA.
@@ -108,6 +113,7 @@ pub struct StrictViolation {
     pub subject: String,
     /// 0 for the signing certificate, counting up towards the root.
     pub depth: usize,
+    /// What it breaks.
     pub problem: StrictProblem,
 }
 

@@ -53,6 +53,21 @@ fn a_directory_link_into_git_planted_after_signing_fails_verify_and_check() {
         .code(1)
         .stderr(contains("custom_code is a symbolic link to .git/custom"));
     check(&s).assert().code(1);
+    // Signing such a tree is refused too: the link would expose unhashed files.
+    modelseal()
+        .current_dir(s.dir.path())
+        .args([
+            "sign",
+            "m",
+            "--key",
+            "k",
+            "--allow-symlinks",
+            "--signature",
+            "again.sig",
+        ])
+        .assert()
+        .code(4)
+        .stderr(contains("which is (or holds) a path left out of the hash"));
 }
 
 /// Item 2: a signed model whose `pytorch_model.bin` is a link to a malicious pickle at
