@@ -149,9 +149,9 @@ fn hash_range(
     if modelseal_fs::identity(&before) != file.identity {
         return Err(changed("it was replaced by another file"));
     }
-    if before.len() != file.size || before.modified().ok() != file.modified {
+    if !unchanged_since_listed(&before, file) {
         return Err(changed(
-            "size or modification time differs from when the model was listed",
+            "size, modification or status-change time differs from when the model was listed",
         ));
     }
     if start > 0 {
@@ -172,10 +172,21 @@ fn hash_range(
         return Err(changed("the file grew"));
     }
     let after = handle.metadata().map_err(io_err)?;
-    if after.len() != file.size || after.modified().ok() != file.modified {
-        return Err(changed("size or modification time changed during hashing"));
+    if !unchanged_since_listed(&after, file) {
+        return Err(changed(
+            "size, modification or status-change time changed during hashing",
+        ));
     }
     Ok(hasher.finalize())
+}
+
+/// Size, mtime and ctime as the walk saw them. The ctime is what catches an in-place edit of
+/// bytes already hashed whose writer restored the mtime (`touch -d`, `utimensat`): any write
+/// moves it and user space cannot set it back.
+fn unchanged_since_listed(meta: &Metadata, file: &ModelFile) -> bool {
+    meta.len() == file.size
+        && meta.modified().ok() == file.modified
+        && crate::walk::status_changed(meta) == file.status_changed
 }
 
 /// Opens a file the walk listed without blocking (a FIFO swapped in after the walk would
@@ -381,6 +392,32 @@ mod tests {
                 "pipelined={pipelined}"
             );
         }
+    }
+
+    #[cfg(unix)]
+    /// Issue 11 item 14: bytes rewritten in place with the same size and the mtime restored
+    /// (what an attacker racing the hash does to bytes already hashed) must not pass.
+    #[test]
+    fn an_in_place_edit_with_the_mtime_restored_is_caught_by_the_ctime() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.bin");
+        std::fs::write(&path, b"benign weights").unwrap();
+        let walk = walk_model(&path, false, &[]).unwrap();
+        let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+        // Coarse-grained ctime clocks (some file systems tick in jiffies) need a moment.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        std::os::unix::fs::FileExt::write_at(&file, b"evil!!", 0).unwrap();
+        file.set_modified(mtime).unwrap();
+        drop(file);
+        let meta = std::fs::metadata(&path).unwrap();
+        assert_eq!(meta.len(), walk.files[0].size);
+        assert_eq!(meta.modified().ok(), walk.files[0].modified);
+        let err = hash_walk(&walk, &Serialization::files(HashAlgorithm::Sha256)).unwrap_err();
+        assert!(
+            matches!(err, DigestError::ChangedWhileHashing { .. }),
+            "{err}"
+        );
     }
 
     #[test]

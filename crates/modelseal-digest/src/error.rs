@@ -29,6 +29,15 @@ pub enum DigestError {
     /// A symbolic link whose target does not exist.
     #[error("{} is a symbolic link to nothing", .0.display())]
     BrokenSymlink(PathBuf),
+    /// A directory link whose target is (or holds) an ignored path: what it exposes under its
+    /// own name would not be hashed.
+    #[error("{} is a symbolic link to {target}, which is (or holds) a path left out of the hash", path.display())]
+    SymlinkIntoIgnored {
+        /// The link.
+        path: PathBuf,
+        /// Its target, relative to the model root.
+        target: String,
+    },
     /// A FIFO, socket or device: it has no stable bytes to hash.
     #[error("{} is neither a regular file nor a directory", .0.display())]
     SpecialFile(PathBuf),
@@ -86,6 +95,9 @@ impl From<FsError> for DigestError {
             Reason::SymlinkRefused => DigestError::SymlinkRefused(path),
             Reason::SymlinkEscapes { .. } => DigestError::SymlinkEscapes(path),
             Reason::BrokenSymlink => DigestError::BrokenSymlink(path),
+            Reason::SymlinkIntoIgnored { target } => {
+                DigestError::SymlinkIntoIgnored { path, target }
+            }
             Reason::NonUtf8Name => DigestError::NonUtf8Name(path),
             Reason::NotRegular(_) => DigestError::SpecialFile(path),
             Reason::Io(source) => DigestError::Io { path, source },

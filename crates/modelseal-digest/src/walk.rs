@@ -12,10 +12,18 @@ pub struct ModelFile {
     pub name: String,
     /// Where to read it (for an allowed symlink: the link, which the OS follows).
     pub path: PathBuf,
-    /// Size in bytes seen at walk time; hashing checks it again.
+    /// The file itself: `path` for a plain file, the canonical target for an allowed link
+    /// (resolved when the model was listed), so a later reader (the gate's scan) reads what
+    /// was hashed without following the link again.
+    pub real_path: PathBuf,
+    /// Size in bytes, seen at walk time.
     pub size: u64,
     /// Seen at walk time; a different value when hashing means the file changed under us.
     pub modified: Option<SystemTime>,
+    /// Status-change time (`st_ctime`, seconds and nanoseconds; Unix) seen at walk time. Unlike
+    /// the modification time, user space cannot set it back: an in-place edit whose writer
+    /// restored the mtime still moves it.
+    pub status_changed: Option<(i64, i64)>,
     /// Device and inode seen at walk time (Unix): hashing must read this very file.
     pub identity: Option<(u64, u64)>,
     /// Reached through a symbolic link that the walk allowed.
@@ -66,16 +74,39 @@ pub fn walk_model(
         files: walk
             .entries
             .into_iter()
-            .map(|entry| ModelFile {
-                name: entry.name,
-                size: entry.meta.len(),
-                modified: entry.meta.modified().ok(),
-                identity: modelseal_fs::identity(&entry.meta),
-                via_symlink: entry.via_symlink,
-                path: entry.path,
+            .map(|entry| {
+                let real_path = if entry.via_symlink {
+                    modelseal_fs::canonicalize(&entry.path)?
+                } else {
+                    entry.path.clone()
+                };
+                Ok(ModelFile {
+                    name: entry.name,
+                    size: entry.meta.len(),
+                    modified: entry.meta.modified().ok(),
+                    status_changed: status_changed(&entry.meta),
+                    identity: modelseal_fs::identity(&entry.meta),
+                    via_symlink: entry.via_symlink,
+                    real_path,
+                    path: entry.path,
+                })
             })
-            .collect(),
+            .collect::<Result<_, DigestError>>()?,
     })
+}
+
+/// `st_ctime` as (seconds, nanoseconds).
+#[cfg(unix)]
+#[allow(clippy::unnecessary_wraps)] // None on platforms without a status-change time
+pub(crate) fn status_changed(meta: &std::fs::Metadata) -> Option<(i64, i64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.ctime(), meta.ctime_nsec()))
+}
+
+/// No status-change time on this platform.
+#[cfg(not(unix))]
+pub(crate) fn status_changed(_meta: &std::fs::Metadata) -> Option<(i64, i64)> {
+    None
 }
 
 /// The subject name: the last component of the path as given, or of its canonical form when

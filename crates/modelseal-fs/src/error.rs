@@ -154,6 +154,13 @@ pub enum Reason {
     /// A symbolic link whose target does not exist.
     #[error("it is a symbolic link to nothing")]
     BrokenSymlink,
+    /// A directory link whose target is (or holds) a path the walk leaves out: the files it
+    /// exposes under its own name would not be listed anywhere.
+    #[error("it is a symbolic link to {target}, which is (or holds) a path left out of the walk")]
+    SymlinkIntoIgnored {
+        /// The link's target, relative to the walk's root (`.` for the root itself).
+        target: String,
+    },
     /// A file name that is not valid UTF-8 where the caller needs UTF-8 names.
     #[error("its name is not valid UTF-8")]
     NonUtf8Name,

@@ -14,7 +14,10 @@ pub enum Symlinks {
     Refuse,
     /// A link must resolve inside the root ([`Reason::SymlinkEscapes`] otherwise, or
     /// [`Reason::BrokenSymlink`]); a link to a file is listed with `via_symlink`, a link to a
-    /// directory is not descended (its target is inside the root and listed there).
+    /// directory is not descended (its target is inside the root and listed there). That only
+    /// holds when nothing at or below the target is left out by `ignore`: such a directory
+    /// link is [`Reason::SymlinkIntoIgnored`] (a link to a file in an ignored directory is
+    /// fine: the file is listed, and so read, under the link's name).
     Confine,
     /// Links inside the tree are skipped without error.
     FollowTop,
@@ -144,15 +147,8 @@ impl Walker {
             for entry in listing {
                 let entry = entry.map_err(FsError::with(Op::List, &dir))?;
                 let path = entry.path();
-                let name = match entry.file_name().into_string() {
-                    Ok(name) => name,
-                    Err(_) if self.require_utf8 => {
-                        return Err(FsError::new(Op::List, path, Reason::NonUtf8Name));
-                    }
-                    Err(raw) => raw.to_string_lossy().into_owned(),
-                };
                 let mut rel = prefix.clone();
-                rel.push(name);
+                rel.push(self.entry_name(&entry, &path)?);
                 if is_ignored(&rel, &ignored) {
                     continue;
                 }
@@ -183,7 +179,8 @@ impl Walker {
                     }
                     continue;
                 }
-                let Some(meta) = self.admit(&entry, &path, canonical_root.as_deref())? else {
+                let Some(meta) = self.admit(&entry, &path, canonical_root.as_deref(), &ignored)?
+                else {
                     continue;
                 };
                 entries.push(Entry {
@@ -227,6 +224,15 @@ enum Followed {
 }
 
 impl Walker {
+    /// The entry's name: lossy when it is not UTF-8, unless the walk requires UTF-8 names.
+    fn entry_name(&self, entry: &std::fs::DirEntry, path: &Path) -> Result<String, FsError> {
+        match entry.file_name().into_string() {
+            Ok(name) => Ok(name),
+            Err(_) if self.require_utf8 => Err(FsError::new(Op::List, path, Reason::NonUtf8Name)),
+            Err(raw) => Ok(raw.to_string_lossy().into_owned()),
+        }
+    }
+
     /// What the link at `path` leads to, under the special-file rule.
     fn follow(&self, path: &Path, canonical_root: Option<&Path>) -> Result<Followed, FsError> {
         let Ok(meta) = std::fs::metadata(path) else {
@@ -257,6 +263,7 @@ impl Walker {
         entry: &std::fs::DirEntry,
         path: &Path,
         canonical_root: Option<&Path>,
+        ignored: &[Vec<&str>],
     ) -> Result<Option<Metadata>, FsError> {
         let file_type = entry
             .file_type()
@@ -265,8 +272,9 @@ impl Walker {
             match (self.symlinks, canonical_root) {
                 (Symlinks::FollowTop, _) => return Ok(None),
                 (Symlinks::Confine, Some(root)) => {
-                    let meta = confined_target(path, root)?;
+                    let (target, meta) = confined_target(path, root)?;
                     if meta.is_dir() {
+                        refuse_link_into_ignored(path, &target, root, ignored)?;
                         return Ok(None);
                     }
                     meta
@@ -311,8 +319,44 @@ fn first_visit(visited: &mut std::collections::HashSet<(u64, u64)>, meta: &Metad
     identity(meta).is_none_or(|id| visited.insert(id))
 }
 
-/// The metadata of what the link at `path` points to, which must be inside `root`.
-fn confined_target(path: &Path, root: &Path) -> Result<Metadata, FsError> {
+/// A directory link is not descended because its target is listed where it lies; if the
+/// target is inside an ignored path, or an ignored path lies below it, files reachable through
+/// the link (`custom_code/x -> .git/custom/x`) would be listed nowhere.
+fn refuse_link_into_ignored(
+    link: &Path,
+    target: &Path,
+    root: &Path,
+    ignored: &[Vec<&str>],
+) -> Result<(), FsError> {
+    let Ok(relative) = target.strip_prefix(root) else {
+        return Ok(()); // confined_target already refused a target outside the root
+    };
+    let Some(relative) = relative.to_str() else {
+        return Err(FsError::new(Op::Open, link, Reason::NonUtf8Name));
+    };
+    let target_components = components(relative);
+    let overlaps = ignored
+        .iter()
+        .any(|ig| !ig.is_empty() && ig.iter().zip(&target_components).all(|(a, b)| a == b));
+    if overlaps {
+        return Err(FsError::new(
+            Op::Open,
+            link,
+            Reason::SymlinkIntoIgnored {
+                target: if relative.is_empty() {
+                    ".".to_owned()
+                } else {
+                    relative.to_owned()
+                },
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// The canonical path and metadata of what the link at `path` points to, which must be
+/// inside `root`.
+fn confined_target(path: &Path, root: &Path) -> Result<(PathBuf, Metadata), FsError> {
     let target = std::fs::canonicalize(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => FsError::new(Op::Open, path, Reason::BrokenSymlink),
         _ => FsError::io(Op::Resolve, path, e),
@@ -326,7 +370,7 @@ fn confined_target(path: &Path, root: &Path) -> Result<Metadata, FsError> {
             },
         ));
     }
-    crate::metadata(path)
+    Ok((target, crate::metadata(path)?))
 }
 
 /// Device and inode (Unix): a reader can check it reads the very file that was listed.
@@ -468,6 +512,48 @@ mod tests {
             follow.walk(&root).unwrap_err().reason,
             Reason::SymlinkEscapes { .. }
         ));
+    }
+
+    /// Issue 11 item 1: `m/custom_code -> .git/custom` exposed an ignored, unhashed directory
+    /// under an innocent name.
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_link_into_an_ignored_path_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("m");
+        std::fs::create_dir_all(root.join(".git/custom")).unwrap();
+        std::fs::create_dir_all(root.join("sub/cache")).unwrap();
+        std::fs::write(root.join(".git/custom/pytorch_model.bin"), b"evil").unwrap();
+        std::fs::write(root.join("config.json"), b"{}").unwrap();
+        let confine = |ignore: &[&str]| Walker {
+            symlinks: Symlinks::Confine,
+            ignore: ignore.iter().map(|s| (*s).to_owned()).collect(),
+            ..Walker::default()
+        };
+        std::os::unix::fs::symlink(".git/custom", root.join("custom_code")).unwrap();
+        let refused = confine(&[".git"]).walk(&root).unwrap_err();
+        assert!(
+            matches!(&refused.reason, Reason::SymlinkIntoIgnored { target } if target == ".git/custom"),
+            "{refused}"
+        );
+        assert!(refused.path.ends_with("custom_code"));
+        // Not ignored: the target is listed where it lies, the link is not descended.
+        assert_eq!(
+            names(&confine(&[]).walk(&root).unwrap()),
+            [".git/custom/pytorch_model.bin", "config.json"]
+        );
+        std::fs::remove_file(root.join("custom_code")).unwrap();
+        // A link to a directory that holds an ignored path exposes it too.
+        std::os::unix::fs::symlink("sub", root.join("alias")).unwrap();
+        assert!(matches!(
+            confine(&["sub/cache"]).walk(&root).unwrap_err().reason,
+            Reason::SymlinkIntoIgnored { .. }
+        ));
+        assert!(confine(&[".git"]).walk(&root).is_ok());
+        // A link to a file inside an ignored directory is listed (and read) under its name.
+        std::os::unix::fs::symlink(".git/custom/pytorch_model.bin", root.join("w.bin")).unwrap();
+        let walk = confine(&[".git"]).walk(&root).unwrap();
+        assert_eq!(names(&walk), ["config.json", "w.bin"]);
     }
 
     #[cfg(unix)]

@@ -1,5 +1,10 @@
 //! One model's verdict: verify it against its signature, scan every file of it, and decide.
 //!
+//! A model that verification listed is scanned file by file from that list, under the
+//! resource names it was hashed under and from the very files hashed (through links as
+//! verification followed them): the scan cannot see a different model than the signature
+//! check. Only a model without a usable verification is scanned by walking its path.
+//!
 //! Per model: passed, integrity failure (also an unsigned model under `strict`), threat at or
 //! above the failing severity, not found, or malformed/unreadable. When several apply the
 //! lowest-numbered failure wins ([`Outcome::combine`]), so an integrity failure always
@@ -8,9 +13,10 @@
 use std::path::PathBuf;
 
 use modelseal_report::{Outcome, Severity};
-use modelseal_scan::{ScanOptions, ScanReport, scan_paths};
+use modelseal_scan::{ListedFile, ScanError, ScanOptions, ScanReport, scan_listed, scan_paths};
 use modelseal_sign::{
-    ErrorKind, SignerIdentity, TrustRoot, VerifyOptions, default_signature_path, verify_model,
+    ErrorKind, SignerIdentity, TrustRoot, VerifiedFile, VerifyOptions, default_signature_path,
+    verify_model,
 };
 use serde::Serialize;
 
@@ -27,6 +33,8 @@ pub struct GateOptions<'a> {
     pub scan: &'a ScanOptions,
     /// The least severe finding that fails a model.
     pub fail_on: Severity,
+    /// Most bytes verification may hash (`--max-bytes`); `None` as [`VerifyOptions::max_bytes`].
+    pub max_bytes: Option<u64>,
 }
 
 /// The result of the signature check.
@@ -122,8 +130,13 @@ pub fn check(candidate: &Candidate, options: &GateOptions<'_>) -> ModelResult {
         result.outcome = Outcome::NotFound;
         return result;
     }
-    let mut codes = vec![verify_into(candidate, options, &mut result)];
-    match scan_paths(std::slice::from_ref(&candidate.model), options.scan) {
+    let (verified, hashed) = verify_into(candidate, options, &mut result);
+    let mut codes = vec![verified];
+    let scanned: Result<ScanReport, ScanError> = match hashed {
+        Some(files) => Ok(scan_listed(&listed(&candidate.model, files), options.scan)),
+        None => scan_paths(std::slice::from_ref(&candidate.model), options.scan),
+    };
+    match scanned {
         Ok(report) => {
             if let Some(worst) = report.max_severity().filter(|s| *s >= options.fail_on) {
                 let count = report
@@ -156,11 +169,29 @@ pub fn check(candidate: &Candidate, options: &GateOptions<'_>) -> ModelResult {
     result
 }
 
+/// The files verification hashed, named as the model path joined with their resource names
+/// (`"."`, a single-file model, is the model path itself).
+fn listed(model: &std::path::Path, files: Vec<VerifiedFile>) -> Vec<ListedFile> {
+    files
+        .into_iter()
+        .map(|file| ListedFile {
+            name: if file.name == "." {
+                model.to_path_buf()
+            } else {
+                model.join(&file.name)
+            },
+            path: file.path,
+        })
+        .collect()
+}
+
+/// Verifies the model into `result`; returns the verdict and, when verification listed the
+/// model, the files it listed (what the scan must cover).
 fn verify_into(
     candidate: &Candidate,
     options: &GateOptions<'_>,
     result: &mut ModelResult,
-) -> Outcome {
+) -> (Outcome, Option<Vec<VerifiedFile>>) {
     let Some(signature) = &candidate.signature else {
         result.integrity = Integrity::Unsigned;
         let message = format!(
@@ -171,12 +202,15 @@ fn verify_into(
             result
                 .problems
                 .push(format!("{message}; unsigned models fail in strict mode"));
-            return Outcome::Integrity;
+            return (Outcome::Integrity, None);
         }
         result.warnings.push(message);
-        return Outcome::Passed;
+        return (Outcome::Passed, None);
     };
-    let mut verify = VerifyOptions::default();
+    let mut verify = VerifyOptions {
+        max_bytes: options.max_bytes,
+        ..VerifyOptions::default()
+    };
     if let Some(inside) = modelseal_fs::relative_inside(&candidate.model, signature) {
         verify.extra_ignores.push(inside);
     }
@@ -187,7 +221,7 @@ fn verify_into(
                 root_digest: report.root_digest,
                 files: report.files_hashed,
             };
-            Outcome::Passed
+            (Outcome::Passed, Some(report.files))
         }
         Ok(report) => {
             let mut what = Vec::new();
@@ -210,7 +244,7 @@ fn verify_into(
                 extra: report.extra,
                 changed: report.changed,
             };
-            Outcome::Integrity
+            (Outcome::Integrity, Some(report.files))
         }
         Err(e) => {
             let code = match e.kind() {
@@ -226,7 +260,7 @@ fn verify_into(
             result.integrity = Integrity::Failed {
                 message: e.to_string(),
             };
-            code
+            (code, None)
         }
     }
 }

@@ -204,6 +204,7 @@ mod tests {
             strict: true,
             scan: &scan,
             fail_on: modelseal_report::Severity::High,
+            max_bytes: None,
         };
         let actions = Actions {
             quarantine: Some(&quarantine_dir),

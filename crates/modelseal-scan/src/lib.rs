@@ -11,6 +11,7 @@
 mod context;
 mod finding;
 pub mod formats;
+mod listed;
 pub mod pickle;
 pub mod policy;
 pub mod sarif;
@@ -19,6 +20,7 @@ pub mod sniff;
 
 pub use context::{Context, Limits};
 pub use finding::{Finding, Location};
+pub use listed::{ListedFile, scan_listed};
 // The scanner's severities and rule ids are the shared report vocabulary.
 pub use modelseal_report::{RuleId, Severity};
 pub use policy::{Policy, PolicyError, PolicyFile, Verdict};

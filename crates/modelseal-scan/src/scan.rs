@@ -186,7 +186,12 @@ fn once_each(mut entries: Vec<modelseal_fs::Entry>) -> Vec<(PathBuf, Vec<PathBuf
 
 /// Scans one file.
 pub fn scan_file(path: &Path, options: &ScanOptions) -> FileReport {
-    let mut ctx = Context::new(path, &options.policy, &options.limits);
+    scan_file_as(path, path, options)
+}
+
+/// Scans the file at `path`, reporting it (and every finding in it) as `name`.
+pub(crate) fn scan_file_as(name: &Path, path: &Path, options: &ScanOptions) -> FileReport {
+    let mut ctx = Context::new(name, &options.policy, &options.limits);
     let (format, bytes, error) = match scan_into(path, &mut ctx) {
         Ok((format, bytes)) => (format.name(), bytes, None),
         Err(e) => ("unreadable", 0, Some(e.to_string())),
@@ -198,7 +203,7 @@ pub fn scan_file(path: &Path, options: &ScanOptions) -> FileReport {
             .then_with(|| a.location.offset.cmp(&b.location.offset))
     });
     FileReport {
-        path: path.to_path_buf(),
+        path: name.to_path_buf(),
         format,
         bytes,
         findings,

@@ -1,6 +1,7 @@
 //! X.509 signing certificates: the chain a bundle carries is validated against the trust
 //! anchors the user names, at the current time, for the codeSigning extended key usage.
-//! Path building and validation are rustls-webpki's.
+//! Path building and validation are rustls-webpki's; each path it builds must also pass the
+//! RFC 5280 profile OpenSSL enforces under `-x509_strict` ([`crate::strict`]).
 
 use rustls_pki_types::{CertificateDer, UnixTime};
 use sha2::{Digest as _, Sha256};
@@ -79,6 +80,29 @@ pub fn verify_with_chain(
         .iter()
         .map(|c| CertificateDer::from(c.as_slice()))
         .collect();
+    // The strict profile runs on each path webpki builds; a path it refuses makes webpki try
+    // the next one, and the reason is kept for the message if none is left.
+    let violation = std::cell::RefCell::new(None);
+    let strict = |path: &webpki::VerifiedPath<'_>| -> Result<(), webpki::Error> {
+        let intermediates: Vec<CertificateDer<'_>> = path
+            .intermediate_certificates()
+            .map(webpki::Cert::der)
+            .collect();
+        let anchor = trust_anchors
+            .iter()
+            .position(|a| std::ptr::eq(a, path.anchor()))
+            .and_then(|i| anchors.get(i));
+        let Some(anchor) = anchor else {
+            return Err(webpki::Error::UnknownIssuer);
+        };
+        let mut ders: Vec<&[u8]> = vec![leaf.as_slice()];
+        ders.extend(intermediates.iter().map(AsRef::as_ref));
+        ders.push(anchor.as_slice());
+        crate::strict::check_path(&ders).map_err(|v| {
+            *violation.borrow_mut() = Some(v);
+            webpki::Error::PathLenConstraintViolated
+        })
+    };
     end_entity
         .verify_for_usage(
             webpki::ALL_VERIFICATION_ALGS,
@@ -89,13 +113,17 @@ pub fn verify_with_chain(
             // an EKU, so the leaf's mandatory codeSigning EKU is checked above instead.
             KeyUsage::required_if_present(CODE_SIGNING),
             None,
-            None,
+            Some(&strict),
         )
-        .map_err(|e| match e {
-            webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. } => {
-                SignError::CertificateExpired(e)
+        .map_err(|e| match (e, violation.take()) {
+            (webpki::Error::PathLenConstraintViolated, Some(violation)) => {
+                SignError::CertificateNotStrict(violation)
             }
-            _ => SignError::CertificateUntrusted(e),
+            (
+                e @ (webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. }),
+                _,
+            ) => SignError::CertificateExpired(e),
+            (e, _) => SignError::CertificateUntrusted(e),
         })?;
 
     // The DSSE signature uses the hash that goes with the curve, as model_signing does.

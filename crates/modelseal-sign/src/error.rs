@@ -132,6 +132,14 @@ pub enum SignError {
     )]
     CertificateUntrusted(webpki::Error),
 
+    /// The chain is valid to webpki but breaks the RFC 5280 profile OpenSSL enforces under
+    /// `-x509_strict` (a root's `pathlen:0` above an intermediate, a signing certificate whose
+    /// key usage is `keyCertSign`, ...).
+    #[error(
+        "certificate check failed: {} (certificate {} of the chain, 0 = signing certificate) breaks the X.509 strict profile: {}",
+        .0.subject, .0.depth, .0.problem
+    )]
+    CertificateNotStrict(crate::strict::StrictViolation),
     /// The resources listed in the verified payload do not hash to its subject digest.
     #[error(
         "the signed manifest is inconsistent: the subject digest is {signed} but the listed resources hash to {computed}"
@@ -148,6 +156,19 @@ pub enum SignError {
     /// The model read into memory differs from what was signed.
     #[error("the model's files changed since signing: {0}")]
     ContentMismatch(ContentMismatch),
+    /// Verifying would hash more bytes than allowed (`--max-bytes`, or the signed total of a
+    /// shard signature): refused before any byte is hashed.
+    #[error(
+        "the model's signed files hold {bytes} bytes, more than the {limit} bytes allowed to hash ({source_of_limit}); refused before hashing"
+    )]
+    TooMuchToHash {
+        /// What the files left to hash claim to hold.
+        bytes: u64,
+        /// The bound.
+        limit: u64,
+        /// Where the bound came from (`--max-bytes` or the signed total).
+        source_of_limit: &'static str,
+    },
 
     /// The cryptographic library failed; a bug or a broken platform, never the input's fault.
     #[error("cryptographic operation failed: {0}")]
@@ -256,6 +277,10 @@ pub enum Malformed {
     /// The decoded payload is not an in-toto statement.
     #[error("payload is not an in-toto statement: {0}")]
     NotAStatement(serde_json::Error),
+    /// The signed statement names one key twice in an object: readers disagree on which
+    /// value counts, so a strict verifier takes neither.
+    #[error("the signed statement is ambiguous: {0}")]
+    DuplicateKey(serde_json::Error),
     /// OMS statements have exactly one subject (the model); this many were found.
     #[error("expected exactly one subject, found {0}")]
     SubjectCount(usize),
@@ -472,9 +497,11 @@ impl SignError {
             | SignError::CertificateUnusable { .. }
             | SignError::CertificateExpired(_)
             | SignError::CertificateUntrusted(_)
+            | SignError::CertificateNotStrict(_)
             | SignError::SubjectDigestMismatch { .. }
             | SignError::PlantedContent(_)
-            | SignError::ContentMismatch(_) => ErrorKind::Integrity,
+            | SignError::ContentMismatch(_)
+            | SignError::TooMuchToHash { .. } => ErrorKind::Integrity,
             SignError::AlreadyExists(_)
             | SignError::PassphraseRequired(_)
             | SignError::WrongPassphrase(_) => ErrorKind::Usage,

@@ -143,12 +143,23 @@ impl PublicKey {
             other => return Err(KeyProblem::UnsupportedPublicKeyAlgorithm(other)),
         };
         // Let aws-lc-rs validate the key material itself (point on curve, modulus size).
-        signature::UnparsedPublicKey::new(algorithm.verification(), der)
+        let parsed = signature::UnparsedPublicKey::new(algorithm.verification(), der)
             .parse()
             .map_err(|reason| KeyProblem::InvalidPublicKey { algorithm, reason })?;
+        // One key, one encoding: an EC point may be written compressed or uncompressed, and
+        // keys are compared (and hinted) by their encoding. Re-encoded, it is uncompressed,
+        // as every signer and `model_signing` write it.
+        let spki_der = match algorithm {
+            KeyAlgorithm::EcdsaP256 | KeyAlgorithm::EcdsaP384 | KeyAlgorithm::EcdsaP521 => parsed
+                .as_der()
+                .map_err(|_| KeyProblem::PublicKeyEncoding)?
+                .as_ref()
+                .to_vec(),
+            KeyAlgorithm::Ed25519 | KeyAlgorithm::RsaPss => der.to_vec(),
+        };
         Ok(PublicKey {
             algorithm,
-            spki_der: der.to_vec(),
+            spki_der,
         })
     }
 
@@ -464,6 +475,51 @@ mod tests {
         KeyAlgorithm::Ed25519,
         KeyAlgorithm::RsaPss,
     ];
+
+    /// Issue 11 (low): the same EC key written with a compressed point is the same key, with
+    /// the same OMS hint, not "a different key".
+    #[test]
+    fn a_compressed_point_spki_is_the_same_key() {
+        let dir = tempfile::tempdir().unwrap();
+        for (alg, point_len) in [(KeyAlgorithm::EcdsaP256, 32), (KeyAlgorithm::EcdsaP384, 48)] {
+            let key = SigningKey::generate(alg).unwrap();
+            let uncompressed = key.public_key().spki_der();
+            let path = dir.path().join(format!("{alg}.pub.der"));
+            std::fs::write(&path, uncompressed).unwrap();
+            let out = dir.path().join(format!("{alg}.compressed.pem"));
+            let converted = std::process::Command::new("openssl")
+                .args([
+                    "ec",
+                    "-pubin",
+                    "-inform",
+                    "DER",
+                    "-conv_form",
+                    "compressed",
+                    "-in",
+                ])
+                .arg(&path)
+                .arg("-out")
+                .arg(&out)
+                .output();
+            let Ok(output) = converted else {
+                eprintln!("skipped: no openssl CLI");
+                return;
+            };
+            assert!(output.status.success(), "{output:?}");
+            let compressed = PublicKey::load(&out).unwrap();
+            let der = pem::parse(std::fs::read(&out).unwrap()).unwrap();
+            // The file really holds the compressed form (0x02/0x03 || X).
+            assert!(der.contents().len() < uncompressed.len());
+            assert!(
+                der.contents()
+                    .ends_with(&uncompressed[uncompressed.len() - 2 * point_len..][..point_len])
+            );
+            assert_eq!(&compressed, key.public_key(), "{alg}");
+            assert_eq!(compressed.hint(), key.public_key().hint(), "{alg}");
+            let sig = key.sign(b"m").unwrap();
+            assert!(compressed.verify(b"m", &sig), "{alg}");
+        }
+    }
 
     #[test]
     fn every_algorithm_round_trips_through_pem_and_signs() {

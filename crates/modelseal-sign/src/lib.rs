@@ -33,7 +33,9 @@ mod read_verified;
 mod sign;
 mod signer;
 pub mod statement;
+mod strict;
 mod trust;
+mod unique_keys;
 mod verify;
 
 pub use certificate::{
@@ -48,7 +50,9 @@ pub use keys::{KeyAlgorithm, PublicKey, SigningKey};
 pub use read_verified::{VerifiedModel, signature_inside_model, verify_and_read};
 pub use sign::{Signed, default_signature_path, sign_model};
 pub use signer::{Signer, Verifier};
+pub use strict::{StrictProblem, StrictViolation};
 pub use trust::{SignerIdentity, TrustRoot};
 pub use verify::{
-    MAX_SIGNATURE_BYTES, VerifyOptions, VerifyReport, read_bundle, verify_bundle, verify_model,
+    MAX_SIGNATURE_BYTES, VerifiedFile, VerifyOptions, VerifyReport, read_bundle, verify_bundle,
+    verify_model,
 };

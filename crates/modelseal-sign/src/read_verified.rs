@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use modelseal_digest::{DigestError, Manifest, hash_bytes, walk_model};
+use modelseal_digest::{Manifest, hash_bytes, walk_model};
 
 use crate::error::ContentMismatch;
 use crate::verify::{read_bundle, verify_bundle};
@@ -44,14 +44,7 @@ pub fn verify_and_read(
         serialization.allow_symlinks,
         &serialization.ignore_paths,
     )
-    .map_err(|e| match e {
-        DigestError::SymlinkRefused(_)
-        | DigestError::SymlinkEscapes(_)
-        | DigestError::BrokenSymlink(_)
-        | DigestError::NonUtf8Name(_)
-        | DigestError::SpecialFile(_) => SignError::PlantedContent(e),
-        other => other.into(),
-    })?;
+    .map_err(crate::verify::planted_or_digest)?;
     let mut files = BTreeMap::new();
     let mut resources = Vec::new();
     let mut total = 0u64;

@@ -56,6 +56,9 @@ impl Statement {
     pub fn parse(payload: &[u8]) -> Result<Statement, SignError> {
         let statement: Statement =
             serde_json::from_slice(payload).map_err(Malformed::NotAStatement)?;
+        // The derived reader refuses a repeated field of the statement itself, but the digest
+        // map and the predicate (kept as JSON) were read last-wins.
+        crate::unique_keys::check(payload).map_err(Malformed::DuplicateKey)?;
         if statement.statement_type != STATEMENT_TYPE {
             return Err(Unsupported::WrongStatementType {
                 found: statement.statement_type,

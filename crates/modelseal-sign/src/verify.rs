@@ -2,10 +2,12 @@
 //! first, then the statement, then a re-hash of the model with the serialization the signature
 //! records, reporting every missing, extra and changed resource by name.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use modelseal_digest::{DigestError, Manifest, hash_walk, walk_model};
+use modelseal_digest::{
+    DigestError, MAX_SHARDS, Manifest, Method, ModelFile, Walk, hash_walk, walk_model,
+};
 use serde::Serialize;
 
 use crate::bundle::Bundle;
@@ -24,6 +26,23 @@ pub struct VerifyOptions {
     pub ignore_unsigned_files: bool,
     /// More paths (relative to the model root) to leave out, beyond what the signature records.
     pub extra_ignores: Vec<String>,
+    /// Most bytes verification may hash (`--max-bytes`); more is refused before hashing
+    /// ([`SignError::TooMuchToHash`]). `None`: a shard signature's own signed total (each
+    /// file's size is known and compared first), no bound for a `files` signature (which
+    /// records no sizes).
+    pub max_bytes: Option<u64>,
+}
+
+/// A file verification listed, by the resource name it was hashed under: what the gate scans.
+#[derive(Debug, Clone)]
+pub struct VerifiedFile {
+    /// The POSIX resource path relative to the model root (`"."` for a single-file model).
+    pub name: String,
+    /// The file that was read: the canonical target of an allowed link, resolved when the
+    /// model was listed.
+    pub path: PathBuf,
+    /// Its size when listed.
+    pub size: u64,
 }
 
 /// The outcome of hashing a model against a valid signature.
@@ -55,10 +74,15 @@ pub struct VerifyReport {
     pub missing: Vec<String>,
     /// Files on disk the signature does not cover.
     pub extra: Vec<String>,
-    /// Resources whose digest differs.
+    /// Resources whose digest differs (or, under a shard signature, whose file's size differs:
+    /// such a file is not hashed at all).
     pub changed: Vec<String>,
     /// Extra files that `ignore_unsigned_files` let through.
     pub unsigned_ignored: Vec<String>,
+    /// Every file of the model as verification listed it (signed or extra, in canonical
+    /// order; not those `ignore_unsigned_files` let through): exactly what a gate must scan.
+    #[serde(skip)]
+    pub files: Vec<VerifiedFile>,
 }
 
 impl VerifyReport {
@@ -121,6 +145,11 @@ pub fn verify_bundle(
 ///
 /// `Ok` with `is_ok() == false` means the signature is genuine but the model differs from what
 /// was signed; `Err` means the check could not be completed or the signature itself is bad.
+///
+/// Work is bounded before any byte is hashed: files the signature does not list are reported
+/// as extra without being read; under a shard signature a file whose size differs from the
+/// signed one is reported changed without being read; and the bytes left to hash must not
+/// exceed [`VerifyOptions::max_bytes`].
 pub fn verify_model(
     model: &Path,
     signature: &Path,
@@ -142,57 +171,73 @@ pub fn verify_model(
         serialization.allow_symlinks,
         &serialization.ignore_paths,
     )
-    .map_err(|e| match e {
-        // Content the signer's policy would have refused was planted after signing.
-        DigestError::SymlinkRefused(_)
-        | DigestError::SymlinkEscapes(_)
-        | DigestError::BrokenSymlink(_)
-        | DigestError::NonUtf8Name(_)
-        | DigestError::SpecialFile(_) => SignError::PlantedContent(e),
-        other => other.into(),
-    })?;
-    let signed_paths: HashSet<&str> = expected_manifest
-        .resources
-        .iter()
-        .map(|r| r.name.path.as_str())
-        .collect();
+    .map_err(planted_or_digest)?;
+    let signed_files = SignedFiles::of(&expected_manifest);
     let mut unsigned_ignored = Vec::new();
     if options.ignore_unsigned_files {
         walk.files.retain(|f| {
-            let keep = signed_paths.contains(f.name.as_str());
+            let keep = signed_files.sizes.contains_key(f.name.as_str());
             if !keep {
                 unsigned_ignored.push(f.name.clone());
             }
             keep
         });
     }
-    let actual = hash_walk(&walk, &serialization)?;
+    let files = walk
+        .files
+        .iter()
+        .map(|f| VerifiedFile {
+            name: f.name.clone(),
+            path: f.real_path.clone(),
+            size: f.size,
+        })
+        .collect();
 
-    let expected: BTreeMap<String, &[u8]> = expected_manifest
-        .resources
+    // Decide what to hash from names and sizes alone.
+    let mut extra = Vec::new();
+    let mut present = HashSet::new();
+    let mut to_hash = Walk {
+        root: walk.root.clone(),
+        model_name: walk.model_name.clone(),
+        is_single_file: walk.is_single_file,
+        files: Vec::new(),
+    };
+    for file in &walk.files {
+        match signed_files.sizes.get(file.name.as_str()) {
+            None => extra.extend(resource_names(file, serialization.method)?),
+            Some(expected_size) => {
+                present.insert(file.name.as_str());
+                // A resized file's signed resources are reported changed below.
+                if expected_size.is_none_or(|size| size == file.size) {
+                    to_hash.files.push(file.clone());
+                }
+            }
+        }
+    }
+    // Sizes are what the file system claims: a hostile tree of sparse files may sum past u64.
+    let bytes = to_hash
+        .files
         .iter()
-        .map(|r| (r.name.to_string(), r.digest.as_slice()))
-        .collect();
-    let found: BTreeMap<String, &[u8]> = actual
-        .resources
-        .iter()
-        .map(|r| (r.name.to_string(), r.digest.as_slice()))
-        .collect();
-    let missing = expected
-        .keys()
-        .filter(|k| !found.contains_key(*k))
-        .cloned()
-        .collect();
-    let extra = found
-        .keys()
-        .filter(|k| !expected.contains_key(*k))
-        .cloned()
-        .collect();
-    let changed = expected
-        .iter()
-        .filter(|(k, digest)| found.get(*k).is_some_and(|d| d != *digest))
-        .map(|(k, _)| k.clone())
-        .collect();
+        .map(|f| f.size)
+        .fold(0, u64::saturating_add);
+    let limit = match (options.max_bytes, signed_files.total) {
+        (Some(limit), _) => Some((limit, "--max-bytes")),
+        (None, Some(total)) => Some((total, "the signed total")),
+        (None, None) => None,
+    };
+    if let Some((limit, source_of_limit)) = limit
+        && bytes > limit
+    {
+        return Err(SignError::TooMuchToHash {
+            bytes,
+            limit,
+            source_of_limit,
+        });
+    }
+    let actual = hash_walk(&to_hash, &serialization)?;
+
+    let (missing, changed, extra) =
+        compare(&expected_manifest, &actual, &present, &signed_files, extra);
 
     Ok(VerifyReport {
         model: model.to_path_buf(),
@@ -207,11 +252,124 @@ pub fn verify_model(
         },
         hash: expected_manifest.serialization.hash.oms_name().to_owned(),
         resources: expected_manifest.resources.len(),
-        files_hashed: walk.files.len(),
-        bytes_hashed: walk.files.iter().map(|f| f.size).sum(),
+        files_hashed: to_hash.files.len(),
+        bytes_hashed: bytes,
         missing,
         extra,
         changed,
         unsigned_ignored,
+        files,
     })
+}
+
+/// Signed resources against hashed ones: (missing, changed, extra), each sorted. A signed
+/// file on disk whose resources were not all produced (its size differs, or the shards do not
+/// line up) is changed, not missing: only a file absent from disk is missing.
+fn compare(
+    expected_manifest: &Manifest,
+    actual: &Manifest,
+    present: &HashSet<&str>,
+    signed_files: &SignedFiles<'_>,
+    mut extra: Vec<String>,
+) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let expected: BTreeMap<String, &[u8]> = expected_manifest
+        .resources
+        .iter()
+        .map(|r| (r.name.to_string(), r.digest.as_slice()))
+        .collect();
+    let found: BTreeMap<String, &[u8]> = actual
+        .resources
+        .iter()
+        .map(|r| (r.name.to_string(), r.digest.as_slice()))
+        .collect();
+    let mut missing = Vec::new();
+    let mut changed = Vec::new();
+    for (name, digest) in &expected {
+        match found.get(name) {
+            Some(d) if d == digest => {}
+            Some(_) => changed.push(name.clone()),
+            None if present.contains(signed_files.path_of(name)) => changed.push(name.clone()),
+            None => missing.push(name.clone()),
+        }
+    }
+    extra.extend(found.keys().filter(|k| !expected.contains_key(*k)).cloned());
+    extra.sort();
+    extra.dedup();
+    (missing, changed, extra)
+}
+
+/// A walk refusal at verification time: content the signer's walk would have refused
+/// (a link, a special file, a bad name) was planted after signing.
+pub(crate) fn planted_or_digest(e: DigestError) -> SignError {
+    match e {
+        DigestError::SymlinkRefused(_)
+        | DigestError::SymlinkEscapes(_)
+        | DigestError::SymlinkIntoIgnored { .. }
+        | DigestError::BrokenSymlink(_)
+        | DigestError::NonUtf8Name(_)
+        | DigestError::SpecialFile(_) => SignError::PlantedContent(e),
+        other => other.into(),
+    }
+}
+
+/// What a signature says about each signed file, before anything is read.
+struct SignedFiles<'a> {
+    /// File path -> its size when the signature records it (shards: the end of its last
+    /// shard; `files` signatures record no sizes).
+    sizes: HashMap<&'a str, Option<u64>>,
+    /// Resource name (as displayed) -> file path.
+    paths: HashMap<String, &'a str>,
+    /// The sum of the signed sizes, when known.
+    total: Option<u64>,
+}
+
+impl<'a> SignedFiles<'a> {
+    fn of(manifest: &'a Manifest) -> Self {
+        let mut sizes: HashMap<&str, Option<u64>> = HashMap::new();
+        let mut paths = HashMap::new();
+        for resource in &manifest.resources {
+            let path = resource.name.path.as_str();
+            let end = resource.name.range.map(|(_, end)| end);
+            let size = sizes.entry(path).or_insert(end);
+            *size = (*size).max(end);
+            paths.insert(resource.name.to_string(), path);
+        }
+        let total = manifest.is_sharded().then(|| {
+            sizes
+                .values()
+                .map(|s| s.unwrap_or(0))
+                .fold(0, u64::saturating_add)
+        });
+        SignedFiles {
+            sizes,
+            paths,
+            total,
+        }
+    }
+
+    fn path_of<'b>(&'b self, resource: &'b str) -> &'b str {
+        self.paths.get(resource).copied().unwrap_or(resource)
+    }
+}
+
+/// The resource names a file would have, without reading it (an extra file is reported by
+/// name and never hashed, however large it claims to be).
+fn resource_names(file: &ModelFile, method: Method) -> Result<Vec<String>, SignError> {
+    match method {
+        Method::Files => Ok(vec![file.name.clone()]),
+        Method::Shards { shard_size } => {
+            let shard_size = shard_size.max(1);
+            let shards = file.size.div_ceil(shard_size);
+            if shards > MAX_SHARDS {
+                return Err(DigestError::TooManyShards { shard_size, shards }.into());
+            }
+            Ok((0..shards)
+                .map(|i| {
+                    let start = i * shard_size;
+                    let end = file.size.min(start.saturating_add(shard_size));
+                    format!("{}:{start}:{end}", file.name)
+                })
+                .collect())
+        }
+    }
 }

@@ -245,6 +245,11 @@ pub struct CheckArgs {
     /// CI mode: a model without a signature fails (exit 1) instead of warning.
     #[arg(long)]
     pub strict: bool,
+    /// Most bytes verification may hash; a model whose signed files hold more fails (exit 1)
+    /// before any byte is hashed [default: a shard signature's signed total (sizes are also
+    /// compared file by file first); no bound for a files signature].
+    #[arg(long, value_name = "BYTES")]
+    pub max_bytes: Option<u64>,
     /// Move every failing model into `DIR/<name>_<UTC time>/` with an incident report.
     #[arg(long, value_name = "DIR")]
     pub quarantine: Option<PathBuf>,
@@ -556,6 +561,11 @@ pub struct VerifyArgs {
     /// Also leave this path out (beyond what the signature records). Repeatable.
     #[arg(long = "ignore", value_name = "PATH")]
     pub ignore: Vec<PathBuf>,
+    /// Most bytes verification may hash; a model whose signed files hold more fails (exit 1)
+    /// before any byte is hashed [default: a shard signature's signed total (sizes are also
+    /// compared file by file first); no bound for a files signature].
+    #[arg(long, value_name = "BYTES")]
+    pub max_bytes: Option<u64>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
     #[command(flatten)]

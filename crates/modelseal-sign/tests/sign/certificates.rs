@@ -24,6 +24,8 @@ fn ca(name: &str) -> Ca {
         .distinguished_name
         .push(rcgen::DnType::CommonName, name);
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    // The strict profile (certificates_strict.rs) wants key usage on a CA.
+    params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
     let cert = params.clone().self_signed(&key).unwrap();
     Ca {
         der: cert.der().to_vec(),
@@ -43,6 +45,7 @@ fn leaf(
         .distinguished_name
         .push(rcgen::DnType::CommonName, "signer@example.com");
     params.extended_key_usages = eku;
+    params.use_authority_key_identifier_extension = true;
     params.not_before = OffsetDateTime::now_utc() - Duration::days(30);
     params.not_after = not_after;
     let issuer_cert = issuer.params.clone().self_signed(&issuer.key).unwrap();

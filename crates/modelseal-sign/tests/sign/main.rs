@@ -2,6 +2,8 @@
 
 #![allow(clippy::disallowed_methods)] // tests build fixtures with std::fs
 mod certificates;
+mod certificates_strict;
+mod hostile_models;
 mod layers;
 mod read_verified;
 mod reference_signatures;

@@ -32,6 +32,7 @@ pub fn run(args: &CheckArgs, out: &Out) -> Result<Exit, Failure> {
         strict: args.strict,
         scan: &scan,
         fail_on,
+        max_bytes: args.max_bytes,
     };
     let mut candidates = modelseal_gate::discover(&args.paths, args.signature.as_deref(), false);
     if let Some(root) = &args.models_root {

@@ -23,6 +23,7 @@ fn execute(args: &VerifyArgs, out: &Out, digest: &mut Option<String>) -> Result<
     let trust = super::load_trust(args.key.as_deref(), &args.certificate_chain)?;
     let mut options = VerifyOptions {
         ignore_unsigned_files: args.ignore_unsigned_files,
+        max_bytes: args.max_bytes,
         ..VerifyOptions::default()
     };
     for path in &args.ignore {

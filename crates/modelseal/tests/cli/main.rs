@@ -19,6 +19,7 @@ mod quarantine_kill;
 mod sbom;
 mod scan;
 mod tamper;
+mod verify_bounds;
 
 use std::fs;
 use std::path::{Path, PathBuf};
