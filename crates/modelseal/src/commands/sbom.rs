@@ -199,6 +199,9 @@ fn audit(args: &SbomAuditArgs, out: &Out) -> Result<Exit, Failure> {
     match args.format {
         Format::Json => out.json(&report),
         Format::Text => {
+            // Every string here comes from the OSV database or the SBOM: escaped, so an
+            // advisory cannot clear the screen or forge a line of the report.
+            let esc = |s: &str| modelseal_report::name::one_line(s).into_owned();
             for finding in &report.findings {
                 let score = finding
                     .score
@@ -207,16 +210,19 @@ fn audit(args: &SbomAuditArgs, out: &Out) -> Result<Exit, Failure> {
                 let aliases = if finding.aliases.is_empty() {
                     String::new()
                 } else {
-                    format!(" ({})", finding.aliases.join(", "))
+                    format!(" ({})", esc(&finding.aliases.join(", ")))
                 };
                 let fixed = if finding.fixed.is_empty() {
                     "no fixed version".to_owned()
                 } else {
-                    format!("fixed in {}", finding.fixed.join(", "))
+                    format!("fixed in {}", esc(&finding.fixed.join(", ")))
                 };
                 let line = format!(
                     "{}{score} {}{aliases} {} {}: {fixed}",
-                    finding.severity, finding.id, finding.name, finding.version
+                    finding.severity,
+                    esc(&finding.id),
+                    esc(&finding.name),
+                    esc(&finding.version)
                 );
                 out.line(&if finding.severity >= threshold {
                     out.fail(&line)
@@ -224,11 +230,11 @@ fn audit(args: &SbomAuditArgs, out: &Out) -> Result<Exit, Failure> {
                     line
                 });
                 if let Some(summary) = &finding.summary {
-                    out.line(&format!("    {summary}"));
+                    out.line(&format!("    {}", esc(summary)));
                 }
             }
             for note in &report.notes {
-                out.note(&format!("note: {note}"));
+                out.note(&format!("note: {}", esc(note)));
             }
             out.line(&format!(
                 "{} finding(s) in {} component(s) checked ({} skipped: not a PyPI, crates.io or npm package)",

@@ -696,3 +696,45 @@ fn includes_and_venv_metadata_are_bounded_and_never_block() {
         ]);
     }
 }
+
+/// An advisory's strings are escaped on stdout: an OSV summary holding `ESC[2J`, an OSC
+/// title and a newline cannot clear the screen or forge a "0 findings" line (red team 2, F15).
+#[test]
+fn audit_escapes_what_the_osv_database_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join("env");
+    site(&env, &[("numpy", "2.0.0", "BSD-3-Clause")]);
+    let sbom = dir.path().join("bom.cdx.json");
+    create(&env, &sbom, &[]);
+    let osv = dir.path().join("osv");
+    fs::create_dir_all(osv.join("PyPI")).unwrap();
+    let record = serde_json::json!({
+        "schema_version": "1.6.0",
+        "id": "GHSA-\u{1b}[31mred",
+        "modified": "2026-01-01T00:00:00Z",
+        "summary": "\u{1b}[2J\u{1b}]0;pwned\u{7} cleared\nFAKE: 0 findings",
+        "affected": [{
+            "package": {"ecosystem": "PyPI", "name": "numpy"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0.1"}]}]
+        }]
+    });
+    fs::write(osv.join("PyPI/evil.json"), record.to_string()).unwrap();
+    let out = modelseal()
+        .args(["sbom", "audit"])
+        .arg(&sbom)
+        .arg("--osv-dir")
+        .arg(&osv)
+        .args(["--fail-on", "none"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("FAKE")),
+        "a forged line: {stdout}"
+    );
+    assert!(stdout.contains("\\u{1b}[2J"), "{stdout}");
+}
