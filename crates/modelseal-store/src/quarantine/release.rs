@@ -29,6 +29,20 @@ pub fn release(
                 .to_owned(),
         });
     }
+    // Quarantine moves regular files and directories only: a link (or anything else) where
+    // the model should be was planted in the incident, and releasing it would hand out
+    // whatever it points at — even with --force, which overrides verdicts, not tampering.
+    let kind = modelseal_fs::symlink_metadata(&model)?.file_type();
+    if !(kind.is_file() || kind.is_dir()) {
+        return Err(QuarantineError::BadIncident {
+            path: home,
+            why: format!(
+                "its model entry is {}, not the file or directory that was quarantined \
+                 (the incident was tampered with)",
+                modelseal_fs::FileKind::of(kind)
+            ),
+        });
+    }
     if let Some(parent) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
         modelseal_fs::create_dir_all(parent)?;
     }

@@ -262,3 +262,39 @@ fn concurrent_quarantines_of_one_model_leave_exactly_one_incident() {
     assert!(inventory.incidents[0].complete);
     assert!(inventory.unreadable.is_empty());
 }
+
+/// A link planted where the quarantined model should be is never released, even with a
+/// forced reason: release would hand out whatever it points at (red team 2, F17).
+#[cfg(unix)]
+#[test]
+fn a_link_planted_in_place_of_the_quarantined_model_is_never_released() {
+    let work = tempfile::tempdir().unwrap();
+    let m = model(work.path(), "m");
+    let dir = work.path().join("q");
+    let incident = quarantine::quarantine(
+        &m,
+        &dir,
+        reason(None),
+        &actor(),
+        Options::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let (_, quarantined) = quarantine::show(&dir, &incident.id).unwrap();
+    fs::remove_dir_all(&quarantined).unwrap();
+    let outside = work.path().join("secret.bin");
+    fs::write(&outside, b"not the model").unwrap();
+    std::os::unix::fs::symlink(&outside, &quarantined).unwrap();
+    let to = work.path().join("released");
+    let refused = quarantine::release(
+        &dir,
+        &incident.id,
+        &to,
+        Some("the operator insists".into()),
+        &actor(),
+    )
+    .unwrap_err();
+    assert!(refused.to_string().contains("symbolic link"), "{refused}");
+    assert!(fs::symlink_metadata(&to).is_err(), "nothing was released");
+    assert!(fs::symlink_metadata(&quarantined).unwrap().is_symlink());
+}
