@@ -29,8 +29,8 @@ pub use note::{Checkpoint, NoteError};
 pub use proof::{ConsistencyProof, InclusionProof, prove_consistency, prove_inclusion};
 pub use read::MAX_LINE_BYTES;
 pub use verify::{
-    Pending, Problem, ProblemKind, VerifyOptions, VerifyReport, verify, verify_bytes, verify_with,
-    witness_notes,
+    MAX_PROBLEMS, Pending, Problem, ProblemKind, VerifyOptions, VerifyReport, verify, verify_bytes,
+    verify_with, witness_notes,
 };
 pub use witness::{MAX_NOTE_BYTES, note_path};
 

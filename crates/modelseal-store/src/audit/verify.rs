@@ -106,8 +106,12 @@ pub struct VerifyReport {
     /// With a key: entries after the last covering checkpoint that were accepted as a young
     /// tail (`allow_uncovered_tail`).
     pub uncovered_accepted: u64,
-    /// Every problem found; empty when the log is intact.
+    /// The problems found, the first [`MAX_PROBLEMS`] of them; empty when the log is intact.
     pub problems: Vec<Problem>,
+    /// Problems found beyond the first [`MAX_PROBLEMS`], counted but not described: a log of
+    /// millions of damaged lines makes a report of the same size otherwise.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub problems_omitted: u64,
     /// Intents never completed (informational: not tampering).
     pub pending: Vec<Pending>,
 }
@@ -116,7 +120,12 @@ impl VerifyReport {
     /// No problem found. Without a key or a trusted checkpoint this means only that the log
     /// agrees with itself; see [`VerifyReport::authenticated`].
     pub fn intact(&self) -> bool {
-        self.problems.is_empty()
+        self.problems.is_empty() && self.problems_omitted == 0
+    }
+
+    /// How many problems were found, described or not.
+    pub fn problem_count(&self) -> u64 {
+        (self.problems.len() as u64).saturating_add(self.problems_omitted)
     }
 
     /// Something the log's writer cannot forge vouched for it: a key or a trusted checkpoint.
@@ -224,6 +233,15 @@ struct Walk<'k> {
     torn_last: bool,
     open_intents: BTreeMap<u64, Pending>,
     problems: Vec<Problem>,
+    problems_omitted: u64,
+}
+
+/// Problems described at most; the rest are counted ([`VerifyReport::problems_omitted`]).
+pub const MAX_PROBLEMS: usize = 1000;
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Open intents kept at most: a log of nothing but intents cannot grow the report unbounded.
@@ -231,6 +249,10 @@ const MAX_PENDING: usize = 1000;
 
 impl Walk<'_> {
     fn problem(&mut self, kind: ProblemKind, line: usize, message: String) {
+        if self.problems.len() >= MAX_PROBLEMS {
+            self.problems_omitted = self.problems_omitted.saturating_add(1);
+            return;
+        }
         self.problems.push(Problem {
             kind,
             line,
@@ -471,6 +493,7 @@ impl Walk<'_> {
             covered: self.covered.min(entries),
             uncovered_accepted,
             problems: self.problems,
+            problems_omitted: self.problems_omitted,
             pending: self.open_intents.into_values().collect(),
         }
     }

@@ -344,3 +344,23 @@ fn an_intent_without_its_completion_is_reported_pending() {
     assert_eq!(report.pending.len(), 1);
     assert_eq!(report.pending[0].index, second.index);
 }
+
+/// A log followed by millions of damaged lines gives a bounded report: the first
+/// `MAX_PROBLEMS` described, the rest counted (red team 2, F8: 5 MiB of newlines made a
+/// 665 MB report and 851 MB of memory).
+#[test]
+fn millions_of_damaged_lines_give_a_bounded_report() {
+    let key = SigningKey::generate(KeyAlgorithm::Ed25519).unwrap();
+    let (_dir, path) = log(2, 4, &key, None);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(&"\n".repeat(200_000));
+    std::fs::write(&path, text).unwrap();
+    let report = audit::verify(&path, None, None).unwrap();
+    assert!(!report.intact());
+    assert_eq!(report.problems.len(), audit::MAX_PROBLEMS);
+    assert_eq!(report.problem_count(), 200_000);
+    assert_eq!(
+        report.problems_omitted,
+        200_000 - audit::MAX_PROBLEMS as u64
+    );
+}

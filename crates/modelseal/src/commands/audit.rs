@@ -197,7 +197,7 @@ fn render_verify(path: &std::path::Path, report: &VerifyReport, out: &Out) {
     } else {
         out.line(&out.fail(&format!(
             "{name}: NOT intact ({} problem(s))",
-            report.problems.len()
+            report.problem_count()
         )));
         for Problem {
             kind,
@@ -208,6 +208,12 @@ fn render_verify(path: &std::path::Path, report: &VerifyReport, out: &Out) {
             out.line(&format!(
                 "  line {line}: {kind:?}: {}",
                 render::name(message)
+            ));
+        }
+        if report.problems_omitted > 0 {
+            out.line(&format!(
+                "  ... and {} more problem(s), not listed",
+                report.problems_omitted
             ));
         }
     }
