@@ -95,7 +95,7 @@ pub struct CheckpointPolicy<'a> {
 
 /// The longest entry line written. A bigger event (a model with a million findings) keeps its
 /// action, subject and result, and its detail is summarised: its size, its SHA-256 and its
-/// first [`SUMMARY_HEAD_CHARS`] characters.
+/// first 4,096 characters.
 pub const MAX_ENTRY_BYTES: usize = 64 << 10;
 
 /// How much of an over-long detail a summary keeps.
