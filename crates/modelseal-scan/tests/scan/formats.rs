@@ -477,3 +477,47 @@ fn a_v1_gguf_parses_with_the_shared_reader() {
     truncated.truncate(40);
     assert!(has(&truncated, RuleId::GgufMalformed));
 }
+
+fn npy_v1(header: &str, payload: &[u8]) -> Vec<u8> {
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&u16::try_from(header.len()).unwrap().to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// Red team F1 (C10-C14, E12, E13): `numpy.load(allow_pickle=True)` reads each of these headers
+/// as an object array and runs the pickle after it; the scan must run that pickle too.
+#[test]
+fn npy_object_dtype_spellings_that_numpy_runs_are_critical() {
+    let headers = [
+        "{'descr': 'object', 'fortran_order': False, 'shape': (1,), }",
+        "{'descr': '<O', 'fortran_order': False, 'shape': (1,), }",
+        "{'descr': '=O', 'fortran_order': False, 'shape': (1,), }",
+        "{\"descr\": \"|O\", \"fortran_order\": False, \"shape\": (1,), }",
+        "{'descr': [('a', '<f4'), ('b', [('c', 'object_')])], 'fortran_order': False, 'shape': (1,), }",
+    ];
+    for header in headers {
+        let npy = npy_v1(header, EVIL);
+        let f = findings(&npy);
+        assert!(critical_dangerous_global(&f), "{header}: {f:?}");
+        let npz = zip_of(&[("arr_0.npy", &npy)]);
+        let f = findings(&npz);
+        assert!(critical_dangerous_global(&f), "npz {header}: {f:?}");
+    }
+}
+
+/// Red team F1: a header dict this parser cannot read may still load in numpy: high, not medium.
+#[test]
+fn npy_header_numpy_may_read_but_the_parser_cannot_is_high() {
+    let npy = npy_v1(
+        "{'descr': '\\N{LATIN CAPITAL LETTER O}', 'fortran_order': False, 'shape': (1,), }",
+        EVIL,
+    );
+    let f = findings(&npy);
+    assert!(
+        f.contains(&(RuleId::NumpyMalformed, Severity::High)),
+        "{f:?}"
+    );
+    assert!(critical_dangerous_global(&f), "{f:?}");
+}
