@@ -172,7 +172,7 @@ mod tests {
         assert_eq!(header.shape, Some(vec![2, 5]));
     }
 
-    /// Red team F1: numpy.load(allow_pickle=True) reads every one of these as an object array
+    /// Red team F1: `numpy.load(allow_pickle=True)` reads every one of these as an object array
     /// and runs the pickle after the header.
     #[test]
     fn object_dtype_spelled_any_way_numpy_accepts() {
