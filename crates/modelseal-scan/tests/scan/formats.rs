@@ -521,3 +521,43 @@ fn npy_header_numpy_may_read_but_the_parser_cannot_is_high() {
     );
     assert!(critical_dangerous_global(&f), "{f:?}");
 }
+
+/// A v3 GGUF with one key-less header and tensors `(dims, type, offset)`, then `data` bytes.
+fn gguf_with_tensors(tensors: &[(&[u64], u32, u64)], data: usize) -> Vec<u8> {
+    let mut g = b"GGUF".to_vec();
+    g.extend(3u32.to_le_bytes());
+    g.extend((tensors.len() as u64).to_le_bytes());
+    g.extend(0u64.to_le_bytes());
+    for (i, (dims, ggml_type, offset)) in tensors.iter().enumerate() {
+        let name = format!("t{i}");
+        g.extend((name.len() as u64).to_le_bytes());
+        g.extend(name.as_bytes());
+        g.extend(u32::try_from(dims.len()).unwrap().to_le_bytes());
+        for d in *dims {
+            g.extend(d.to_le_bytes());
+        }
+        g.extend(ggml_type.to_le_bytes());
+        g.extend(offset.to_le_bytes());
+    }
+    while !g.len().is_multiple_of(32) {
+        g.push(0);
+    }
+    g.extend(std::iter::repeat_n(1u8, data));
+    g
+}
+
+/// Red team F3 (C02-C04, C20): tensor infos that do not fit the file scanned clean.
+#[test]
+fn gguf_lying_tensor_infos_are_malformed() {
+    let honest = gguf_with_tensors(&[(&[4], 0, 0), (&[4], 0, 32)], 48);
+    assert!(findings(&honest).is_empty(), "{:?}", findings(&honest));
+    let lying_dims = gguf_with_tensors(&[(&[1_000_000_000_000], 0, 0)], 64);
+    assert!(findings(&lying_dims).contains(&(RuleId::GgufMalformed, Severity::Medium)));
+    let unknown_type = gguf_with_tensors(&[(&[4], 9999, 0)], 32);
+    assert!(findings(&unknown_type).contains(&(RuleId::GgufMalformed, Severity::Medium)));
+    let header_only_far_offset = gguf_with_tensors(&[(&[4], 0, 1 << 40)], 0);
+    assert!(has(&header_only_far_offset, RuleId::GgufMalformed));
+    // gguf-py maps overlapping tensors without complaint: high.
+    let overlap = gguf_with_tensors(&[(&[4], 0, 0), (&[4], 0, 0)], 16);
+    assert!(findings(&overlap).contains(&(RuleId::GgufMalformed, Severity::High)));
+}
