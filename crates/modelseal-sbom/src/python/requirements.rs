@@ -19,6 +19,10 @@ use crate::collect::{
 };
 use modelseal_bom::bom::{Bom, Hash};
 
+/// How deep `-r` includes may nest. Real projects nest two or three files; each level is a
+/// recursive call, so a chain of thousands would overflow the stack.
+pub const MAX_INCLUDE_DEPTH: usize = 64;
+
 /// Reads a requirements file and the files it includes. The root is the project in the
 /// `pyproject.toml` beside it when there is one, else the directory; every requirement is a
 /// direct dependency (the format has no graph).
@@ -140,6 +144,12 @@ impl Reader {
         }
         if self.done.contains(&canonical) {
             return Ok(());
+        }
+        if self.reading.len() >= MAX_INCLUDE_DEPTH {
+            let message = format!(
+                "-r {target}: includes nest deeper than {MAX_INCLUDE_DEPTH} files; not followed"
+            );
+            return Err(CollectError::invalid(path, Some(line), message));
         }
         let text = modelseal_fs::read_to_string_limited(&included, MAX_LOCKFILE).map_err(|e| {
             let message = format!("cannot read included {}: {e}", included.display());
@@ -739,5 +749,30 @@ mod tests {
             ),
             Err(CollectError::NotFound(_))
         ));
+    }
+
+    /// Red team F6 (L08): a 10,000-file `-r` chain overflowed the stack (SIGABRT, exit 134).
+    #[test]
+    fn a_deep_include_chain_is_refused_not_a_stack_overflow() {
+        let dir = tempfile::tempdir().unwrap();
+        let depth = MAX_INCLUDE_DEPTH + 10;
+        for i in 0..depth {
+            std::fs::write(
+                dir.path().join(format!("r{i}.txt")),
+                format!("p{i}==1.0\n-r r{}.txt\n", i + 1),
+            )
+            .unwrap();
+        }
+        std::fs::write(dir.path().join(format!("r{depth}.txt")), "last==1.0\n").unwrap();
+        let err = collect_requirements(&dir.path().join("r0.txt"), &mut Diagnostics::strict())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("deeper than 64"), "{err}");
+        let shallow = collect_requirements(
+            &dir.path().join(format!("r{}.txt", depth - 10)),
+            &mut Diagnostics::strict(),
+        )
+        .unwrap();
+        assert_eq!(shallow.components.len(), 11);
     }
 }
