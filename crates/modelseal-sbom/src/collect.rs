@@ -210,7 +210,7 @@ pub fn toml_entries<'a, T: DeserializeOwned>(
             + text
                 .as_bytes()
                 .get(from..start)
-                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
+                .map_or(0, |b| b.split(|&c| c == b'\n').count() - 1);
         counted = (start, line);
         toml::Value::Table(table.into_inner())
             .try_into::<T>()
@@ -494,13 +494,7 @@ mod tests {
     /// second's worth of line counting, and every line must still be right.
     #[test]
     fn toml_entry_lines_are_counted_incrementally() {
-        let n = 50_000;
-        let mut text = String::from("version = 1\n");
-        for i in 0..n {
-            text.push_str(&format!(
-                "\n[[package]]\nname = \"p{i}\"\nversion = \"1.0\"\n"
-            ));
-        }
+        use std::fmt::Write as _;
         #[derive(serde::Deserialize)]
         struct Package {
             name: String,
@@ -508,6 +502,11 @@ mod tests {
         #[derive(serde::Deserialize)]
         struct Lock {
             package: Vec<toml::Spanned<toml::Table>>,
+        }
+        let n = 50_000;
+        let mut text = String::from("version = 1\n");
+        for i in 0..n {
+            write!(text, "\n[[package]]\nname = \"p{i}\"\nversion = \"1.0\"\n").unwrap();
         }
         let lock: Lock = toml::from_str(&text).unwrap();
         let path = Path::new("poetry.lock");

@@ -21,7 +21,7 @@ use modelseal_bom::bom::{Bom, Hash};
 
 /// How deep `-r` includes may nest. Real projects nest two or three files; each level is a
 /// recursive call, so a chain of thousands would overflow the stack.
-pub const MAX_INCLUDE_DEPTH: usize = 64;
+pub(crate) const MAX_INCLUDE_DEPTH: usize = 64;
 
 /// Reads a requirements file and the files it includes. The root is the project in the
 /// `pyproject.toml` beside it when there is one, else the directory; every requirement is a
