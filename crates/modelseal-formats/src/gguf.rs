@@ -8,6 +8,10 @@ use std::borrow::Cow;
 use crate::{FormatError, Reader};
 
 const MAGIC: &[u8] = b"GGUF";
+/// The most of a file read for its header, by the scanner and the SBOM alike (so they agree
+/// on which files are well formed). Real headers, vocabulary included, take a few MiB; a
+/// long description or chat template can take tens.
+pub const MAX_HEADER_BYTES: u64 = 256 * 1024 * 1024;
 const DEFAULT_ALIGNMENT: u64 = 32;
 /// More dimensions than ggml supports.
 const MAX_DIMS: u32 = 8;

@@ -5,17 +5,13 @@
 
 use std::path::Path;
 
-use modelseal_formats::FormatError;
-use modelseal_formats::gguf::Header;
+use modelseal_formats::gguf::{Header, MAX_HEADER_BYTES};
 
 use super::card::{add_to_property, set_property};
 use super::prefix::Prefix;
 use crate::collect::CollectError;
 use modelseal_bom::bom::ModelCard;
 
-/// The most of a file read for its header. Real headers, vocabulary included, take a few MiB;
-/// the prefix grows from the sniffed 64 KiB only as far as the header needs.
-const MAX_HEADER_BYTES: u64 = 64 * 1024 * 1024;
 /// The longest value copied into the card.
 const MAX_VALUE_CHARS: usize = 200;
 
@@ -37,15 +33,15 @@ pub(crate) fn read_into(
     prefix: &mut Prefix,
     card: &mut ModelCard,
 ) -> Result<(), CollectError> {
-    // Grow the prefix while the header runs past it (the header borrows the bytes, so the
+    // Grow the prefix from the sniffed 64 KiB while the header runs past it, up to the bound
+    // the scanner shares (the header borrows the bytes, so the
     // final parse comes after the last growth).
     loop {
         let (_, error) = Header::parse_prefix(&prefix.bytes, prefix.file_len);
         let held = prefix.bytes.len() as u64;
-        if !matches!(error, Some(FormatError::Truncated { .. }))
-            || prefix.is_whole()
-            || held >= MAX_HEADER_BYTES
-        {
+        // Any error may come from the prefix ending (a vocabulary's length is checked against
+        // the bytes left, not only truncation), so grow until it parses or the bound is hit.
+        if error.is_none() || prefix.is_whole() || held >= MAX_HEADER_BYTES {
             break;
         }
         prefix.grow_to(held.saturating_mul(4).min(MAX_HEADER_BYTES))?;
@@ -244,5 +240,19 @@ mod tests {
         out.extend(0u64.to_le_bytes());
         let err = read_bytes(&with_data(out, 64)).unwrap_err().to_string();
         assert!(err.contains("inconsistent"), "{err}");
+    }
+
+    /// Red team F11 (M30): a valid GGUF whose header is 70 MiB (one long description) scanned
+    /// clean but failed `sbom create` at its own 64 MiB bound.
+    #[test]
+    fn a_70_mib_header_is_read_as_the_scanner_reads_it() {
+        let mut out = b"GGUF".to_vec();
+        out.extend(3u32.to_le_bytes());
+        out.extend(0u64.to_le_bytes());
+        out.extend(1u64.to_le_bytes());
+        string(&mut out, "general.description");
+        out.extend(8u32.to_le_bytes());
+        string(&mut out, &"d".repeat(70 << 20));
+        assert!(read_bytes(&out).is_ok());
     }
 }
