@@ -2,7 +2,7 @@
 //! from `modelseal-bom`, vulnerability matching from `modelseal-osv`.
 
 use modelseal_bom::bom::Bom;
-use modelseal_bom::cyclonedx::{SpecVersion, to_json};
+use modelseal_bom::cyclonedx::SpecVersion;
 use modelseal_sbom::collect::Diagnostics;
 use modelseal_sbom::source::{Source, SourceKind, collect, detect};
 
@@ -87,7 +87,7 @@ fn render(bom: &Bom, args: &SbomCreateArgs, timestamp: &str) -> Result<(Vec<u8>,
     };
     let (mut text, described) = match args.format {
         SbomFormat::CyclonedxJson => (
-            serde_json::to_vec_pretty(&to_json(bom, spec, timestamp)).map_err(internal)?,
+            modelseal_bom::cyclonedx::to_json_bytes(bom, spec, timestamp).map_err(internal)?,
             format!("CycloneDX {} JSON", spec.as_str()),
         ),
         SbomFormat::CyclonedxXml => (
