@@ -219,6 +219,35 @@ impl Bom {
         }
     }
 
+    /// Whether `bom_ref` names the root or a top-level component.
+    pub fn has_ref(&self, bom_ref: &str) -> bool {
+        self.root.bom_ref == bom_ref || self.components.contains_key(bom_ref)
+    }
+
+    /// Gives the root the reference `new_ref`: its nested components (`<old>/<file>`) and the
+    /// dependency edges follow, so a BOM whose root collides with another can be merged whole.
+    pub fn rename_root(&mut self, new_ref: &str) {
+        fn rename(c: &mut Component, old: &str, new: &str) {
+            if let Some(rest) = c.bom_ref.strip_prefix(old)
+                && (rest.is_empty() || rest.starts_with('/'))
+            {
+                c.bom_ref = format!("{new}{rest}");
+            }
+            for child in &mut c.components {
+                rename(child, old, new);
+            }
+        }
+        let old = std::mem::replace(&mut self.root.bom_ref, new_ref.to_owned());
+        for child in &mut self.root.components {
+            rename(child, &old, new_ref);
+        }
+        let swap = |r: String| if r == old { new_ref.to_owned() } else { r };
+        self.dependencies = std::mem::take(&mut self.dependencies)
+            .into_iter()
+            .map(|(from, to)| (swap(from), to.into_iter().map(swap).collect()))
+            .collect();
+    }
+
     /// Every component, nested ones included, root first.
     pub fn all_components(&self) -> Vec<&Component> {
         fn walk<'a>(c: &'a Component, out: &mut Vec<&'a Component>) {

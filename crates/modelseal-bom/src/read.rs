@@ -368,6 +368,9 @@ fn read_cyclonedx_xml(bytes: &[u8]) -> Result<Bom, ReadError> {
     let mut buf = Vec::new();
     // Open elements, by local name.
     let mut path: Vec<String> = Vec::new();
+    // How many of `path` are `tools`: a tool's component is not the BOM's (counted, so no
+    // element makes the whole path be searched).
+    let mut in_tools = 0usize;
     // Components being read (nested ones stack up), and whether each is the metadata's.
     let mut open: Vec<(Component, bool)> = Vec::new();
     let mut done: Vec<(Component, bool)> = Vec::new();
@@ -404,7 +407,7 @@ fn read_cyclonedx_xml(bytes: &[u8]) -> Result<Bom, ReadError> {
                     saw_bom = name == "bom";
                 }
                 match name.as_str() {
-                    "component" if !path.iter().any(|p| p == "tools") => {
+                    "component" if in_tools == 0 => {
                         let kind = kind_of(&attribute("type").unwrap_or_default());
                         let mut c = Component::new(String::new(), kind, "");
                         c.bom_ref = attribute("bom-ref").unwrap_or_default();
@@ -428,6 +431,18 @@ fn read_cyclonedx_xml(bytes: &[u8]) -> Result<Bom, ReadError> {
                     _ => {}
                 }
                 if !empty {
+                    // The validator's bound: deeper nesting is hostile, and reading it would
+                    // cost time and memory for nothing.
+                    if path.len() >= crate::validate::xml::MAX_DEPTH {
+                        return Err(error(
+                            &reader,
+                            &format!(
+                                "elements nest deeper than {}",
+                                crate::validate::xml::MAX_DEPTH
+                            ),
+                        ));
+                    }
+                    in_tools += usize::from(name == "tools");
                     path.push(name);
                 }
             }
@@ -444,13 +459,14 @@ fn read_cyclonedx_xml(bytes: &[u8]) -> Result<Bom, ReadError> {
             }
             Event::End(_) => {
                 let name = path.pop().unwrap_or_default();
+                in_tools -= usize::from(name == "tools" && in_tools > 0);
                 let parent = path.last().map_or("", String::as_str);
                 let value = std::mem::take(&mut text);
                 if let Some((c, _)) = open.last_mut() {
                     apply_text(c, parent, &name, value.trim(), hash_alg.as_deref());
                 }
                 match name.as_str() {
-                    "component" if !path.iter().any(|p| p == "tools") => {
+                    "component" if in_tools == 0 => {
                         if let Some(c) = open.pop() {
                             done.push(c);
                         }
@@ -586,5 +602,19 @@ mod tests {
             read_document(b"<html/>"),
             Err(ReadError::UnknownFormat)
         ));
+    }
+
+    /// Red team F7 (V36): diff and audit read deeply nested XML with no depth limit and
+    /// searched the open-element path at every element: 17 MB ran for minutes.
+    #[test]
+    fn deeply_nested_xml_is_refused_fast() {
+        let depth = 1_000_000;
+        let mut doc = String::from("<bom xmlns=\"http://cyclonedx.org/schema/bom/1.6\">");
+        doc.push_str(&"<tools>".repeat(10));
+        doc.push_str(&"<component>".repeat(depth));
+        let started = std::time::Instant::now();
+        let err = read_document(doc.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("deeper than 128"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 }

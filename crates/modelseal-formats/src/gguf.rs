@@ -8,6 +8,10 @@ use std::borrow::Cow;
 use crate::{FormatError, Reader};
 
 const MAGIC: &[u8] = b"GGUF";
+/// The most of a file read for its header, by the scanner and the SBOM alike (so they agree
+/// on which files are well formed). Real headers, vocabulary included, take a few MiB; a
+/// long description or chat template can take tens.
+pub const MAX_HEADER_BYTES: u64 = 256 * 1024 * 1024;
 const DEFAULT_ALIGNMENT: u64 = 32;
 /// More dimensions than ggml supports.
 const MAX_DIMS: u32 = 8;
@@ -116,6 +120,27 @@ pub struct TensorInfo<'a> {
 }
 
 impl TensorInfo<'_> {
+    /// The tensor's size in bytes: elements × block bytes / block elements.
+    pub fn byte_size(&self) -> Result<u64, TensorProblem> {
+        let name = || self.name.chars().take(100).collect::<String>();
+        let (block, block_bytes) =
+            ggml_block(self.ggml_type).ok_or_else(|| TensorProblem::UnknownType {
+                name: name(),
+                ggml_type: self.ggml_type,
+            })?;
+        let dim = self.dims.first().copied().unwrap_or(1);
+        if dim % block != 0 {
+            return Err(TensorProblem::PartialBlock {
+                name: name(),
+                dim,
+                block,
+            });
+        }
+        self.elements()
+            .and_then(|n| (n / block).checked_mul(block_bytes))
+            .ok_or_else(|| TensorProblem::Overflow { name: name() })
+    }
+
     /// The number of elements, `None` when it overflows.
     pub fn elements(&self) -> Option<u64> {
         self.dims
@@ -137,6 +162,108 @@ pub struct Header<'a> {
     pub alignment: u64,
     /// Where the data section starts in the file.
     pub data_offset: u64,
+    /// Why the tensor infos do not describe the data section (`None` when they do): set only
+    /// when the header itself parsed. A header with a problem states no tensor facts.
+    pub tensor_problem: Option<TensorProblem>,
+}
+
+/// Why a structurally sound header's tensor infos are not believable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TensorProblem {
+    /// `general.alignment` is zero or not a power of two (llama.cpp refuses it).
+    #[error("alignment {0} is not a power of two")]
+    BadAlignment(u64),
+    /// A ggml type no reader knows: its size is unknown.
+    #[error("tensor {name:?} has unknown ggml type {ggml_type}")]
+    UnknownType {
+        /// The tensor's name.
+        name: String,
+        /// The type code.
+        ggml_type: u32,
+    },
+    /// The element count or byte size overflows 64 bits.
+    #[error("tensor {name:?}: its size overflows")]
+    Overflow {
+        /// The tensor's name.
+        name: String,
+    },
+    /// The innermost dimension is not a whole number of quantisation blocks.
+    #[error(
+        "tensor {name:?}: innermost dimension {dim} is not a multiple of the block size {block}"
+    )]
+    PartialBlock {
+        /// The tensor's name.
+        name: String,
+        /// The innermost dimension.
+        dim: u64,
+        /// The type's block size in elements.
+        block: u64,
+    },
+    /// The tensor's bytes run past the end of the file.
+    #[error(
+        "tensor {name:?} needs bytes {start}..{end} of the data section, which holds {data_len}"
+    )]
+    PastEnd {
+        /// The tensor's name.
+        name: String,
+        /// Its first byte, relative to the data section.
+        start: u64,
+        /// One past its last byte.
+        end: u64,
+        /// How many bytes the data section holds.
+        data_len: u64,
+    },
+    /// Two tensors share bytes.
+    #[error("tensors {first:?} and {second:?} overlap")]
+    Overlap {
+        /// The tensor that starts first.
+        first: String,
+        /// The tensor that starts inside it.
+        second: String,
+    },
+}
+
+impl TensorProblem {
+    /// Whether a real reader still loads such a file: gguf-py maps overlapping tensors without
+    /// complaint; every other problem makes both gguf-py and llama.cpp refuse the file.
+    pub fn loader_accepts(&self) -> bool {
+        matches!(self, TensorProblem::Overlap { .. })
+    }
+}
+
+/// A ggml type's block: (elements per block, bytes per block), as gguf-py's
+/// `GGML_QUANT_SIZES` and ggml's type traits give them. `None` for a type no reader knows.
+pub fn ggml_block(ggml_type: u32) -> Option<(u64, u64)> {
+    Some(match ggml_type {
+        0 | 26 => (1, 4),                       // F32, I32
+        1 | 25 | 30 => (1, 2),                  // F16, I16, BF16
+        2 | 20 | 31..=33 | 36..=38 => (32, 18), // Q4_0, IQ4_NL and their removed repackings
+        3 => (32, 20),                          // Q4_1
+        6 => (32, 22),                          // Q5_0
+        7 => (32, 24),                          // Q5_1
+        8 => (32, 34),                          // Q8_0
+        9 => (32, 40),                          // Q8_1
+        10 => (256, 84),                        // Q2_K
+        11 | 21 => (256, 110),                  // Q3_K, IQ3_S
+        12 => (256, 144),                       // Q4_K
+        13 => (256, 176),                       // Q5_K
+        14 => (256, 210),                       // Q6_K
+        15 => (256, 292),                       // Q8_K
+        16 | 35 => (256, 66),                   // IQ2_XXS, TQ2_0
+        17 => (256, 74),                        // IQ2_XS
+        18 => (256, 98),                        // IQ3_XXS
+        19 => (256, 50),                        // IQ1_S
+        22 => (256, 82),                        // IQ2_S
+        23 => (256, 136),                       // IQ4_XS
+        24 => (1, 1),                           // I8
+        27 | 28 => (1, 8),                      // I64, F64
+        29 => (256, 56),                        // IQ1_M
+        34 => (256, 54),                        // TQ1_0
+        39 => (32, 17),                         // MXFP4
+        40 => (64, 36),                         // NVFP4
+        41 => (128, 18),                        // Q1_0
+        _ => return None,
+    })
 }
 
 impl<'a> Header<'a> {
@@ -177,8 +304,12 @@ impl<'a> Header<'a> {
         self.get("general.file_type").and_then(Value::as_u64)
     }
 
-    /// The sum of every tensor's elements, `None` when it overflows.
+    /// The sum of every tensor's elements, `None` when it overflows or the tensor infos do
+    /// not describe the file ([`Header::tensor_problem`]).
     pub fn parameter_count(&self) -> Option<u64> {
+        if self.tensor_problem.is_some() {
+            return None;
+        }
         self.tensors
             .iter()
             .try_fold(0u64, |acc, t| acc.checked_add(t.elements()?))
@@ -295,6 +426,7 @@ fn read<'a>(data: &'a [u8], file_len: u64, header: &mut Header<'a>) -> Result<()
     f.wide = version >= 2;
     let tensors = f.count("tensor count")?;
     let kvs = f.count("metadata count")?;
+    let mut zero_alignment = false;
     for _ in 0..kvs {
         let offset = f.r.offset();
         let key = lossy(f.string("metadata key")?);
@@ -303,7 +435,10 @@ fn read<'a>(data: &'a [u8], file_len: u64, header: &mut Header<'a>) -> Result<()
         if key == "general.alignment"
             && let Value::U32(alignment) = value
         {
+            // Zero is kept apart from 1 so the tensor check can refuse it; the offsets
+            // are aligned to 1 meanwhile, which never divides by zero.
             header.alignment = u64::from(alignment).max(1);
+            zero_alignment |= alignment == 0;
         }
         header.metadata.push(Metadata { key, offset, value });
     }
@@ -360,6 +495,47 @@ fn read<'a>(data: &'a [u8], file_len: u64, header: &mut Header<'a>) -> Result<()
             size: outside.offset,
             limit: data_len,
         });
+    }
+    header.tensor_problem = if zero_alignment {
+        Some(TensorProblem::BadAlignment(0))
+    } else {
+        check_tensors(header, data_len).err()
+    };
+    Ok(())
+}
+
+/// Every tensor has a known type and lies inside the data section, and no two share bytes.
+fn check_tensors(header: &Header<'_>, data_len: u64) -> Result<(), TensorProblem> {
+    if !header.alignment.is_power_of_two() {
+        return Err(TensorProblem::BadAlignment(header.alignment));
+    }
+    let mut extents = Vec::with_capacity(header.tensors.len());
+    for tensor in &header.tensors {
+        let size = tensor.byte_size()?;
+        let name = || tensor.name.chars().take(100).collect::<String>();
+        let end = tensor
+            .offset
+            .checked_add(size)
+            .ok_or_else(|| TensorProblem::Overflow { name: name() })?;
+        if end > data_len {
+            return Err(TensorProblem::PastEnd {
+                name: name(),
+                start: tensor.offset,
+                end,
+                data_len,
+            });
+        }
+        extents.push((tensor.offset, end, tensor));
+    }
+    extents.sort_unstable_by_key(|&(start, end, _)| (start, end));
+    for pair in extents.windows(2) {
+        let ((_, end, first), (start, _, second)) = (pair[0], pair[1]);
+        if start < end {
+            return Err(TensorProblem::Overlap {
+                first: first.name.chars().take(100).collect(),
+                second: second.name.chars().take(100).collect(),
+            });
+        }
     }
     Ok(())
 }
@@ -483,5 +659,99 @@ mod tests {
         let (header, error) = Header::parse_prefix(&bytes[..cut], cut as u64);
         assert!(error.is_some());
         assert_eq!(header.metadata.len(), 3);
+    }
+
+    /// A v3 file: optional `general.alignment`, tensors `(name, dims, type, offset)`, then the
+    /// data section (padded to the alignment).
+    fn crafted(
+        alignment: Option<u32>,
+        tensors: &[(&str, &[u64], u32, u64)],
+        data: usize,
+    ) -> Vec<u8> {
+        let string = |out: &mut Vec<u8>, s: &str| {
+            out.extend_from_slice(&(s.len() as u64).to_le_bytes());
+            out.extend_from_slice(s.as_bytes());
+        };
+        let mut out = b"GGUF\x03\x00\x00\x00".to_vec();
+        out.extend_from_slice(&(tensors.len() as u64).to_le_bytes());
+        out.extend_from_slice(&u64::from(alignment.is_some()).to_le_bytes());
+        if let Some(alignment) = alignment {
+            string(&mut out, "general.alignment");
+            out.extend_from_slice(&TYPE_UINT32.to_le_bytes());
+            out.extend_from_slice(&alignment.to_le_bytes());
+        }
+        for (name, dims, ggml_type, offset) in tensors {
+            string(&mut out, name);
+            out.extend_from_slice(&(dims.len() as u32).to_le_bytes());
+            for d in *dims {
+                out.extend_from_slice(&d.to_le_bytes());
+            }
+            out.extend_from_slice(&ggml_type.to_le_bytes());
+            out.extend_from_slice(&offset.to_le_bytes());
+        }
+        if data > 0 {
+            while !out.len().is_multiple_of(32) {
+                out.push(0);
+            }
+            out.extend(std::iter::repeat_n(1u8, data));
+        }
+        out
+    }
+
+    fn problem(bytes: &[u8]) -> Option<TensorProblem> {
+        let header = Header::parse(bytes, bytes.len() as u64).unwrap();
+        if header.tensor_problem.is_some() {
+            assert_eq!(header.parameter_count(), None);
+        }
+        header.tensor_problem
+    }
+
+    /// Red team F3 (M04-M07, M17, C02-C04, C20): tensor infos that do not fit the file.
+    #[test]
+    fn gguf_tensor_infos_that_lie_about_the_data_are_problems() {
+        let honest = crafted(None, &[("a", &[4], 0, 0), ("b", &[64], 2, 32)], 68);
+        assert_eq!(problem(&honest), None);
+        let lying_dims = crafted(None, &[("a", &[1_000_000_000_000], 0, 0)], 64);
+        assert!(matches!(
+            problem(&lying_dims),
+            Some(TensorProblem::PastEnd { .. })
+        ));
+        let nodata_bad_offset = crafted(None, &[("a", &[4], 0, 1 << 40)], 0);
+        assert!(matches!(
+            problem(&nodata_bad_offset),
+            Some(TensorProblem::PastEnd { .. })
+        ));
+        let overlap = crafted(None, &[("a", &[4], 0, 0), ("b", &[4], 0, 0)], 16);
+        let overlap = problem(&overlap).unwrap();
+        assert!(matches!(overlap, TensorProblem::Overlap { .. }));
+        assert!(overlap.loader_accepts());
+        let unknown_type = crafted(None, &[("a", &[4], 9999, 0)], 32);
+        assert!(matches!(
+            problem(&unknown_type),
+            Some(TensorProblem::UnknownType {
+                ggml_type: 9999,
+                ..
+            })
+        ));
+        let align_huge = crafted(Some(0x8000_0000), &[("a", &[4], 0, 0)], 0);
+        assert!(matches!(
+            problem(&align_huge),
+            Some(TensorProblem::PastEnd { .. })
+        ));
+        let align_odd = crafted(Some(3), &[("a", &[4], 0, 0)], 0);
+        assert!(matches!(
+            problem(&align_odd),
+            Some(TensorProblem::BadAlignment(3))
+        ));
+        let overflow = crafted(None, &[("a", &[1 << 40, 1 << 40], 0, 0)], 32);
+        assert!(matches!(
+            problem(&overflow),
+            Some(TensorProblem::Overflow { .. })
+        ));
+        let partial_block = crafted(None, &[("a", &[33], 2, 0)], 64);
+        assert!(matches!(
+            problem(&partial_block),
+            Some(TensorProblem::PartialBlock { .. })
+        ));
     }
 }

@@ -380,9 +380,10 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), OsvError> {
         let kind = modelseal_fs::symlink_metadata(&path)?.file_type();
         if kind.is_dir() {
             collect_files(&path, out)?;
-        } else if (has_extension(&name, "zip") || has_extension(&name, "json"))
-            && (kind.is_file() || path.is_file())
-        {
+        } else if has_extension(&name, "zip") || has_extension(&name, "json") {
+            // Anything named as a record is read: one that is not a regular file (a FIFO, a
+            // device, a link to /dev/zero) then fails the load, where skipping it would let an
+            // advisory vanish silently.
             out.push(path);
         }
     }
@@ -459,5 +460,37 @@ mod tests {
             error.to_string(),
             "x.json: larger than 5 bytes, the limit for one record"
         );
+    }
+
+    /// Red team F12 (E09): a record that is a FIFO, a device or a link to /dev/zero was
+    /// skipped silently, so its advisory vanished and the audit passed.
+    #[test]
+    fn a_record_that_is_not_a_regular_file_fails_the_load() {
+        #![allow(clippy::unwrap_used, clippy::disallowed_methods)] // fixtures
+        let record = r#"{"id": "X-1", "modified": "2024-01-01T00:00:00Z",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "other"}}]}"#;
+        let fresh = || {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::create_dir(dir.path().join("PyPI")).unwrap();
+            std::fs::write(dir.path().join("PyPI/other.json"), record).unwrap();
+            dir
+        };
+        let good = fresh();
+        assert!(Database::open(good.path()).is_ok());
+
+        let zero = fresh();
+        std::os::unix::fs::symlink("/dev/zero", zero.path().join("PyPI/numpy.json")).unwrap();
+        assert!(
+            Database::open(zero.path()).is_err(),
+            "a link to /dev/zero was skipped"
+        );
+
+        let fifo = fresh();
+        let made = std::process::Command::new("mkfifo")
+            .arg(fifo.path().join("PyPI/numpy.json"))
+            .status();
+        if made.is_ok_and(|s| s.success()) {
+            assert!(Database::open(fifo.path()).is_err(), "a FIFO was skipped");
+        }
     }
 }

@@ -200,10 +200,10 @@ pub fn collect(
 ) -> Result<Bom, CollectError> {
     let mut boms = Vec::with_capacity(sources.len());
     for source in sources {
-        boms.push(collect_one(source, diagnostics)?);
+        boms.push((collect_one(source, diagnostics)?, &source.path));
     }
     if boms.len() == 1 {
-        let mut bom = boms.remove(0);
+        let (mut bom, _) = boms.remove(0);
         if let Some(name) = name {
             name.clone_into(&mut bom.root.name);
         }
@@ -223,7 +223,19 @@ pub fn collect(
         Kind::Application,
         name,
     ));
-    for other in boms {
+    for (mut other, path) in boms {
+        // Two models or projects of one name (a/model.safetensors, b/model.safetensors) get
+        // one reference: the later one is told apart by its path rather than dropped.
+        if bom.has_ref(&other.root.bom_ref) {
+            let base = format!("{}@{}", other.root.bom_ref, path.to_string_lossy());
+            let mut unique = base.clone();
+            let mut n = 2;
+            while bom.has_ref(&unique) {
+                unique = format!("{base}#{n}");
+                n += 1;
+            }
+            other.rename_root(&unique);
+        }
         bom.merge(other);
     }
     Ok(bom)
@@ -280,5 +292,56 @@ mod tests {
             detect(empty.path()),
             Err(CollectError::Unrecognized { .. })
         ));
+    }
+
+    /// Red team F2 (E07): two models of one file name became one component; the second one,
+    /// its hash and format, vanished.
+    #[test]
+    fn two_models_of_one_name_stay_two_components() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sources = Vec::new();
+        for (sub, content) in [("a", "one"), ("b", "two")] {
+            std::fs::create_dir(dir.path().join(sub)).unwrap();
+            let path = dir.path().join(sub).join("model.safetensors");
+            std::fs::write(&path, content).unwrap();
+            sources.push(Source::new(SourceKind::Model, path));
+        }
+        let bom = collect(&sources, Some("both"), &mut Diagnostics::best_effort()).unwrap();
+        let models: Vec<_> = bom
+            .components
+            .values()
+            .filter(|c| c.name == "model.safetensors")
+            .collect();
+        assert_eq!(models.len(), 2, "{:?}", bom.components.keys());
+        assert_ne!(models[0].hashes, models[1].hashes);
+        for model in models {
+            assert!(bom.dependencies["project:both"].contains(&model.bom_ref));
+        }
+    }
+
+    /// Red team F16 (E08): two projects in directories of one name (x/api, y/api) merged into
+    /// one `project:api` root, conflating their dependency graphs.
+    #[test]
+    fn two_projects_of_one_directory_name_keep_their_graphs_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sources = Vec::new();
+        for (sub, pin) in [("x", "numpy==1.0"), ("y", "requests==2.0")] {
+            let project = dir.path().join(sub).join("api");
+            std::fs::create_dir_all(&project).unwrap();
+            let path = project.join("requirements.txt");
+            std::fs::write(&path, format!("{pin}\n")).unwrap();
+            sources.push(Source::new(SourceKind::Requirements, path));
+        }
+        let bom = collect(&sources, Some("both"), &mut Diagnostics::strict()).unwrap();
+        let roots = &bom.dependencies["project:both"];
+        assert_eq!(roots.len(), 2, "{roots:?}");
+        for root in roots {
+            assert_eq!(
+                bom.dependencies[root].len(),
+                1,
+                "{root}: {:?}",
+                bom.dependencies[root]
+            );
+        }
     }
 }

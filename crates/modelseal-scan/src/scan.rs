@@ -245,7 +245,27 @@ fn scan_into(path: &Path, ctx: &mut Context<'_>) -> Result<(Format, u64), FsErro
             safetensors::scan(&data, len, ctx);
         }
         Format::Gguf => {
-            let data = read_prefix(head, reader, len.min(limit)).map_err(read_error)?;
+            // Only the header, grown from the sniffed 64 KiB as far as it needs, up to the
+            // bound the SBOM shares (both then agree on which files are well formed).
+            let cap = len
+                .min(limit)
+                .min(modelseal_formats::gguf::MAX_HEADER_BYTES);
+            let first = (head.len() as u64).min(cap);
+            let mut data = read_prefix(head, &mut reader, first).map_err(read_error)?;
+            loop {
+                let so_far = data.len() as u64;
+                // Any error may come from the prefix ending (a count checked against the bytes
+                // left), so grow until the header parses or the bound is reached.
+                let (_, error) = modelseal_formats::gguf::Header::parse_prefix(&data, len);
+                if error.is_none() || so_far >= cap {
+                    break;
+                }
+                data = read_prefix(data, &mut reader, so_far.saturating_mul(4).min(cap))
+                    .map_err(read_error)?;
+                if data.len() as u64 == so_far {
+                    break; // the file ended early (it shrank while being read)
+                }
+            }
             gguf::scan(&data, len, ctx);
         }
         Format::Other if has_zip_end_record(reader.get_mut(), len).map_err(read_error)? => {

@@ -20,7 +20,7 @@ mod report;
 mod schema;
 mod shape;
 mod spdx;
-mod xml;
+pub(crate) mod xml;
 
 use std::path::{Path, PathBuf};
 

@@ -31,7 +31,7 @@ const NAMESPACE_PREFIX: &str = "http://cyclonedx.org/schema/bom/";
 
 /// How deep elements may nest (as deep as `serde_json` lets JSON nest): CycloneDX needs a few
 /// dozen levels; the limit bounds the paths kept for each open element.
-const MAX_DEPTH: usize = 128;
+pub(crate) const MAX_DEPTH: usize = 128;
 
 /// Elements whose text the checks read (the rest is not kept).
 const TEXT_ELEMENTS: &[&str] = &[

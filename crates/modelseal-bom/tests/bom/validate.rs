@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use modelseal_bom::bom::{
     Bom, Component, ExternalReference, Hash, Kind, License, ModelCard, Scope,
 };
-use modelseal_bom::cyclonedx::{SpecVersion, to_json};
+use modelseal_bom::cyclonedx::{SpecVersion, to_json, to_json_bytes};
 use modelseal_bom::cyclonedx_xml::to_xml;
 use modelseal_bom::validate::{
     Format, Options, Origin, ProblemLevel, Report, ValidateError, Validator, validate,
@@ -856,4 +856,20 @@ fn reports_serialise_for_the_cli() {
             }],
         })
     );
+}
+
+/// Red team F4 (L17): the streamed writer `sbom create` uses must write exactly the bytes of
+/// the `Value` document (serial number included), which it no longer builds.
+#[test]
+fn streamed_cyclonedx_json_is_the_value_document_byte_for_byte() {
+    for spec in [SpecVersion::V1_5, SpecVersion::V1_6] {
+        let bom = sample_bom();
+        let value =
+            serde_json::to_vec_pretty(&to_json(&bom, spec, "2026-01-31T12:00:00Z")).unwrap();
+        let streamed = to_json_bytes(&bom, spec, "2026-01-31T12:00:00Z").unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            String::from_utf8(value).unwrap()
+        );
+    }
 }

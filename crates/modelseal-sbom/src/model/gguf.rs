@@ -5,17 +5,13 @@
 
 use std::path::Path;
 
-use modelseal_formats::FormatError;
-use modelseal_formats::gguf::Header;
+use modelseal_formats::gguf::{Header, MAX_HEADER_BYTES};
 
 use super::card::{add_to_property, set_property};
 use super::prefix::Prefix;
 use crate::collect::CollectError;
 use modelseal_bom::bom::ModelCard;
 
-/// The most of a file read for its header. Real headers, vocabulary included, take a few MiB;
-/// the prefix grows from the sniffed 64 KiB only as far as the header needs.
-const MAX_HEADER_BYTES: u64 = 64 * 1024 * 1024;
 /// The longest value copied into the card.
 const MAX_VALUE_CHARS: usize = 200;
 
@@ -37,15 +33,15 @@ pub(crate) fn read_into(
     prefix: &mut Prefix,
     card: &mut ModelCard,
 ) -> Result<(), CollectError> {
-    // Grow the prefix while the header runs past it (the header borrows the bytes, so the
+    // Grow the prefix from the sniffed 64 KiB while the header runs past it, up to the bound
+    // the scanner shares (the header borrows the bytes, so the
     // final parse comes after the last growth).
     loop {
         let (_, error) = Header::parse_prefix(&prefix.bytes, prefix.file_len);
         let held = prefix.bytes.len() as u64;
-        if !matches!(error, Some(FormatError::Truncated { .. }))
-            || prefix.is_whole()
-            || held >= MAX_HEADER_BYTES
-        {
+        // Any error may come from the prefix ending (a vocabulary's length is checked against
+        // the bytes left, not only truncation), so grow until it parses or the bound is hit.
+        if error.is_none() || prefix.is_whole() || held >= MAX_HEADER_BYTES {
             break;
         }
         prefix.grow_to(held.saturating_mul(4).min(MAX_HEADER_BYTES))?;
@@ -58,6 +54,16 @@ pub(crate) fn read_into(
         };
         CollectError::invalid(path, None, format!("GGUF metadata: {e}{bounded}"))
     })?;
+    if let Some(problem) = &header.tensor_problem {
+        // As for safetensors: a header whose tensors do not fit the file states nothing.
+        return Err(CollectError::invalid(
+            path,
+            None,
+            format!(
+                "GGUF tensor infos are inconsistent, so nothing they state is recorded: {problem}"
+            ),
+        ));
+    }
     if let Some(architecture) = header.architecture() {
         card.architecture_family.get_or_insert(architecture);
     }
@@ -111,16 +117,25 @@ mod tests {
         string(&mut out, "general.file_type");
         out.extend(4u32.to_le_bytes());
         out.extend(15u32.to_le_bytes());
-        for (name, dims) in [("a", &[4u64, 8][..]), ("b", &[8][..])] {
+        for (name, dims, offset) in [("a", &[4u64, 8][..], 0u64), ("b", &[8][..], 128)] {
             string(&mut out, name);
             out.extend((dims.len() as u32).to_le_bytes());
             for d in dims {
                 out.extend(d.to_le_bytes());
             }
             out.extend(0u32.to_le_bytes());
-            out.extend(0u64.to_le_bytes());
+            out.extend(offset.to_le_bytes());
         }
-        out
+        with_data(out, 160)
+    }
+
+    /// Pads `header` to the default alignment and appends `len` bytes of tensor data.
+    fn with_data(mut header: Vec<u8>, len: usize) -> Vec<u8> {
+        while !header.len().is_multiple_of(32) {
+            header.push(0);
+        }
+        header.extend(std::iter::repeat_n(0u8, len));
+        header
     }
 
     fn read_bytes(bytes: &[u8]) -> Result<ModelCard, CollectError> {
@@ -198,7 +213,7 @@ mod tests {
         count(&mut v1, 5);
         v1.extend(0u32.to_le_bytes());
         v1.extend(0u64.to_le_bytes());
-        let card = read_bytes(&v1).unwrap();
+        let card = read_bytes(&with_data(v1, 60)).unwrap();
         assert_eq!(card.architecture_family.as_deref(), Some("llama"));
         assert!(
             card.properties
@@ -208,5 +223,36 @@ mod tests {
             card.properties
                 .contains(&("modelseal:model:parameters".to_owned(), "15".to_owned()))
         );
+    }
+
+    /// Red team F3 (M04): a tensor claiming 10^12 F32 elements over 64 bytes of data made the
+    /// SBOM state 1000000000000 parameters.
+    #[test]
+    fn gguf_lying_dims_state_no_parameter_count() {
+        let mut out = b"GGUF".to_vec();
+        out.extend(3u32.to_le_bytes());
+        out.extend(1u64.to_le_bytes());
+        out.extend(0u64.to_le_bytes());
+        string(&mut out, "a");
+        out.extend(1u32.to_le_bytes());
+        out.extend(1_000_000_000_000u64.to_le_bytes());
+        out.extend(0u32.to_le_bytes());
+        out.extend(0u64.to_le_bytes());
+        let err = read_bytes(&with_data(out, 64)).unwrap_err().to_string();
+        assert!(err.contains("inconsistent"), "{err}");
+    }
+
+    /// Red team F11 (M30): a valid GGUF whose header is 70 MiB (one long description) scanned
+    /// clean but failed `sbom create` at its own 64 MiB bound.
+    #[test]
+    fn a_70_mib_header_is_read_as_the_scanner_reads_it() {
+        let mut out = b"GGUF".to_vec();
+        out.extend(3u32.to_le_bytes());
+        out.extend(0u64.to_le_bytes());
+        out.extend(1u64.to_le_bytes());
+        string(&mut out, "general.description");
+        out.extend(8u32.to_le_bytes());
+        string(&mut out, &"d".repeat(70 << 20));
+        assert!(read_bytes(&out).is_ok());
     }
 }

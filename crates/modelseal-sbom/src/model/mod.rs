@@ -55,15 +55,44 @@ pub fn format_of(name: &str) -> Option<&'static str> {
         .map(|(_, format)| *format)
 }
 
-/// The model format of a file named `name` whose first bytes are `head` (of `len` in all):
-/// GGUF and safetensors by their content whatever the name (a `.bin` that is a GGUF is a
-/// GGUF); a name that claims either without the content is no model format at all; every
-/// other format, which has no signature this crate reads, by its name.
+/// The model format of a file named `name` whose first bytes are `head` (of `len` in all),
+/// decided by its content as the scanner decides it ([`sniff`]): the name only picks among
+/// the formats that content can be (a zip named `.keras` is Keras, named `.pt` PyTorch) and
+/// names the formats with no signature (ONNX, TensorFlow, Core ML, `TFLite`). A pickle named
+/// `.npy` is a pickle; an empty or text file named `.pt` is no model format at all.
 pub fn format_of_content(name: &str, head: &[u8], len: u64) -> Option<&'static str> {
+    let named = format_of(name);
+    let named_one_of = |formats: &[&str]| named.filter(|f| formats.contains(f));
     match sniff(head, len) {
         Format::Gguf => Some("gguf"),
         Format::Safetensors => Some("safetensors"),
-        _ => format_of(name).filter(|f| !matches!(*f, "gguf" | "safetensors")),
+        Format::Numpy => Some("numpy"),
+        Format::Hdf5 => Some("hdf5"),
+        Format::Onnx => Some("onnx"),
+        // PyTorch checkpoints, Keras 3 archives, .npz and joblib-in-zip are all zips.
+        Format::Zip => named_one_of(&["pytorch", "keras", "numpy", "joblib"]),
+        // PyTorch's legacy tar format.
+        Format::Tar => named_one_of(&["pytorch"]),
+        // torch.save's legacy format and joblib are pickles too; anything else is a pickle.
+        Format::Pickle => Some(named_one_of(&["pytorch", "joblib"]).unwrap_or("pickle")),
+        Format::Gzip
+        | Format::Bzip2
+        | Format::Xz
+        | Format::Lzma
+        | Format::Zlib
+        | Format::Lz4
+        | Format::JoblibZfile => named_one_of(&["joblib", "pickle"]),
+        Format::Json => None,
+        // No signature: a protocol-0/1 pickle, or a protobuf/flatbuffer format by its name.
+        Format::Other => {
+            if len > 0 && modelseal_formats::pickle::may_be_unframed(head) {
+                // torch.save writes protocol 2 or later, so a PyTorch file is never unframed.
+                if let Some(f) = named_one_of(&["pickle", "joblib"]) {
+                    return Some(f);
+                }
+            }
+            named_one_of(&["onnx", "tensorflow", "coreml", "tflite"])
+        }
     }
 }
 
@@ -213,4 +242,38 @@ pub fn model_component(
         model.model_card = Some(card);
     }
     Ok(model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Red team F10 (M49, M50, M52, M53): formats came from the file name, so the SBOM called a
+    /// pickle numpy or onnx and an empty or text file pytorch, where scan said pickle / other.
+    #[test]
+    fn formats_named_by_the_file_but_not_its_content_are_not_recorded() {
+        let pickle = b"\x80\x02cposix\nsystem\nX\x02\x00\x00\x00id\x85R.";
+        let len = |b: &[u8]| b.len() as u64;
+        assert_eq!(
+            format_of_content("w.npy", pickle, len(pickle)),
+            Some("pickle")
+        );
+        assert_eq!(
+            format_of_content("m.onnx", pickle, len(pickle)),
+            Some("pickle")
+        );
+        assert_eq!(
+            format_of_content("m.pt", pickle, len(pickle)),
+            Some("pytorch")
+        );
+        assert_eq!(format_of_content("m.pt", b"", 0), None);
+        let text = b"just some text, not a model\n";
+        assert_eq!(format_of_content("m.pt", text, len(text)), None);
+        let zip = b"PK\x03\x04rest";
+        assert_eq!(format_of_content("m.pt", zip, len(zip)), Some("pytorch"));
+        assert_eq!(format_of_content("m.keras", zip, len(zip)), Some("keras"));
+        assert_eq!(format_of_content("m.onnx", zip, len(zip)), None);
+        let npy = b"\x93NUMPY\x01\x00";
+        assert_eq!(format_of_content("m.bin", npy, len(npy)), Some("numpy"));
+    }
 }

@@ -811,4 +811,29 @@ mod tests {
             Err(CollectError::NotFound(_))
         ));
     }
+
+    /// Red team F6 (L08): a 10,000-file `-r` chain overflowed the stack (SIGABRT, exit 134).
+    #[test]
+    fn a_deep_include_chain_is_refused_not_a_stack_overflow() {
+        let dir = tempfile::tempdir().unwrap();
+        let depth = MAX_INCLUDE_DEPTH + 10;
+        for i in 0..depth {
+            std::fs::write(
+                dir.path().join(format!("r{i}.txt")),
+                format!("p{i}==1.0\n-r r{}.txt\n", i + 1),
+            )
+            .unwrap();
+        }
+        std::fs::write(dir.path().join(format!("r{depth}.txt")), "last==1.0\n").unwrap();
+        let err = collect_requirements(&dir.path().join("r0.txt"), &mut Diagnostics::strict())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("deeper than 64"), "{err}");
+        let shallow = collect_requirements(
+            &dir.path().join(format!("r{}.txt", depth - 10)),
+            &mut Diagnostics::strict(),
+        )
+        .unwrap();
+        assert_eq!(shallow.components.len(), 11);
+    }
 }

@@ -168,7 +168,7 @@ fn a_corrupt_weights_file_is_named_or_skipped() {
 }
 
 /// A GGUF file of `version` (1 has 32-bit counts and lengths) with an architecture and one
-/// 4×8 tensor.
+/// 4×8 F32 tensor, its data included.
 fn tiny_gguf(version: u32) -> Vec<u8> {
     let count = |out: &mut Vec<u8>, n: u64| {
         if version == 1 {
@@ -194,6 +194,10 @@ fn tiny_gguf(version: u32) -> Vec<u8> {
     count(&mut out, 8);
     out.extend(0u32.to_le_bytes());
     out.extend(0u64.to_le_bytes());
+    while !out.len().is_multiple_of(32) {
+        out.push(0);
+    }
+    out.extend([0u8; 4 * 8 * 4]);
     out
 }
 

@@ -27,6 +27,22 @@ pub fn scan(data: &[u8], len: u64, ctx: &mut Context<'_>) {
             );
         }
     }
+    if let Some(problem) = &header.tensor_problem {
+        // gguf-py still maps some such files (overlapping tensors): high; the rest no reader
+        // loads, but the file is not what it claims: medium.
+        let severity = if problem.loader_accepts() {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+        ctx.report(
+            RuleId::GgufMalformed,
+            severity,
+            None,
+            format!("the GGUF tensor infos do not describe the file: {problem}"),
+            None,
+        );
+    }
     if let Some(error) = error {
         let truncated_by_us = (data.len() as u64) < len;
         let message = if truncated_by_us {

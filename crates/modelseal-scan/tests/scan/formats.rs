@@ -477,3 +477,87 @@ fn a_v1_gguf_parses_with_the_shared_reader() {
     truncated.truncate(40);
     assert!(has(&truncated, RuleId::GgufMalformed));
 }
+
+fn npy_v1(header: &str, payload: &[u8]) -> Vec<u8> {
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&u16::try_from(header.len()).unwrap().to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// Red team F1 (C10-C14, E12, E13): `numpy.load(allow_pickle=True)` reads each of these headers
+/// as an object array and runs the pickle after it; the scan must run that pickle too.
+#[test]
+fn npy_object_dtype_spellings_that_numpy_runs_are_critical() {
+    let headers = [
+        "{'descr': 'object', 'fortran_order': False, 'shape': (1,), }",
+        "{'descr': '<O', 'fortran_order': False, 'shape': (1,), }",
+        "{'descr': '=O', 'fortran_order': False, 'shape': (1,), }",
+        "{\"descr\": \"|O\", \"fortran_order\": False, \"shape\": (1,), }",
+        "{'descr': [('a', '<f4'), ('b', [('c', 'object_')])], 'fortran_order': False, 'shape': (1,), }",
+    ];
+    for header in headers {
+        let npy = npy_v1(header, EVIL);
+        let f = findings(&npy);
+        assert!(critical_dangerous_global(&f), "{header}: {f:?}");
+        let npz = zip_of(&[("arr_0.npy", &npy)]);
+        let f = findings(&npz);
+        assert!(critical_dangerous_global(&f), "npz {header}: {f:?}");
+    }
+}
+
+/// Red team F1: a header dict this parser cannot read may still load in numpy: high, not medium.
+#[test]
+fn npy_header_numpy_may_read_but_the_parser_cannot_is_high() {
+    let npy = npy_v1(
+        "{'descr': '\\N{LATIN CAPITAL LETTER O}', 'fortran_order': False, 'shape': (1,), }",
+        EVIL,
+    );
+    let f = findings(&npy);
+    assert!(
+        f.contains(&(RuleId::NumpyMalformed, Severity::High)),
+        "{f:?}"
+    );
+    assert!(critical_dangerous_global(&f), "{f:?}");
+}
+
+/// A v3 GGUF with one key-less header and tensors `(dims, type, offset)`, then `data` bytes.
+fn gguf_with_tensors(tensors: &[(&[u64], u32, u64)], data: usize) -> Vec<u8> {
+    let mut g = b"GGUF".to_vec();
+    g.extend(3u32.to_le_bytes());
+    g.extend((tensors.len() as u64).to_le_bytes());
+    g.extend(0u64.to_le_bytes());
+    for (i, (dims, ggml_type, offset)) in tensors.iter().enumerate() {
+        let name = format!("t{i}");
+        g.extend((name.len() as u64).to_le_bytes());
+        g.extend(name.as_bytes());
+        g.extend(u32::try_from(dims.len()).unwrap().to_le_bytes());
+        for d in *dims {
+            g.extend(d.to_le_bytes());
+        }
+        g.extend(ggml_type.to_le_bytes());
+        g.extend(offset.to_le_bytes());
+    }
+    while !g.len().is_multiple_of(32) {
+        g.push(0);
+    }
+    g.extend(std::iter::repeat_n(1u8, data));
+    g
+}
+
+/// Red team F3 (C02-C04, C20): tensor infos that do not fit the file scanned clean.
+#[test]
+fn gguf_lying_tensor_infos_are_malformed() {
+    let honest = gguf_with_tensors(&[(&[4], 0, 0), (&[4], 0, 32)], 48);
+    assert!(findings(&honest).is_empty(), "{:?}", findings(&honest));
+    let lying_dims = gguf_with_tensors(&[(&[1_000_000_000_000], 0, 0)], 64);
+    assert!(findings(&lying_dims).contains(&(RuleId::GgufMalformed, Severity::Medium)));
+    let unknown_type = gguf_with_tensors(&[(&[4], 9999, 0)], 32);
+    assert!(findings(&unknown_type).contains(&(RuleId::GgufMalformed, Severity::Medium)));
+    let header_only_far_offset = gguf_with_tensors(&[(&[4], 0, 1 << 40)], 0);
+    assert!(has(&header_only_far_offset, RuleId::GgufMalformed));
+    // gguf-py maps overlapping tensors without complaint: high.
+    let overlap = gguf_with_tensors(&[(&[4], 0, 0), (&[4], 0, 0)], 16);
+    assert!(findings(&overlap).contains(&(RuleId::GgufMalformed, Severity::High)));
+}

@@ -53,3 +53,43 @@ fn a_directory_walk_skips_fifos_and_git_and_reads_through_links() {
     let missing = scan_paths(&[root.join("missing")], &ScanOptions::default());
     assert!(matches!(missing, Err(ScanError::NotFound(_))));
 }
+
+/// Red team F11 (M30) and F9: a GGUF is read only as far as its header, grown from the sniffed
+/// 64 KiB up to the bound the SBOM shares, so a header past 64 KiB (a vocabulary, a long
+/// description) still parses and a template in it is still judged.
+#[test]
+fn a_gguf_header_longer_than_the_sniffed_prefix_is_read_whole() {
+    let string = |out: &mut Vec<u8>, s: &str| {
+        out.extend((s.len() as u64).to_le_bytes());
+        out.extend(s.as_bytes());
+    };
+    let mut g = b"GGUF".to_vec();
+    g.extend(3u32.to_le_bytes());
+    g.extend(1u64.to_le_bytes());
+    g.extend(2u64.to_le_bytes());
+    string(&mut g, "tokenizer.ggml.tokens");
+    g.extend(9u32.to_le_bytes());
+    g.extend(8u32.to_le_bytes());
+    g.extend(50_000u64.to_le_bytes());
+    for i in 0..50_000 {
+        string(&mut g, &format!("token{i}"));
+    }
+    string(&mut g, "general.description");
+    g.extend(8u32.to_le_bytes());
+    string(&mut g, &"d".repeat(1 << 20));
+    string(&mut g, "w");
+    g.extend(1u32.to_le_bytes());
+    g.extend(4u64.to_le_bytes());
+    g.extend(0u32.to_le_bytes());
+    g.extend(0u64.to_le_bytes());
+    while !g.len().is_multiple_of(32) {
+        g.push(0);
+    }
+    g.extend([0u8; 16]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long-header.gguf");
+    std::fs::write(&path, &g).unwrap();
+    let report = modelseal_scan::scan_file(&path, &ScanOptions::default());
+    assert_eq!(report.error, None);
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+}

@@ -2,7 +2,7 @@
 //! from `modelseal-bom`, vulnerability matching from `modelseal-osv`.
 
 use modelseal_bom::bom::Bom;
-use modelseal_bom::cyclonedx::{SpecVersion, to_json};
+use modelseal_bom::cyclonedx::SpecVersion;
 use modelseal_sbom::collect::Diagnostics;
 use modelseal_sbom::source::{Source, SourceKind, collect, detect};
 
@@ -87,7 +87,7 @@ fn render(bom: &Bom, args: &SbomCreateArgs, timestamp: &str) -> Result<(Vec<u8>,
     };
     let (mut text, described) = match args.format {
         SbomFormat::CyclonedxJson => (
-            serde_json::to_vec_pretty(&to_json(bom, spec, timestamp)).map_err(internal)?,
+            modelseal_bom::cyclonedx::to_json_bytes(bom, spec, timestamp).map_err(internal)?,
             format!("CycloneDX {} JSON", spec.as_str()),
         ),
         SbomFormat::CyclonedxXml => (
@@ -119,9 +119,41 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
         out.warn(&format!("skipped: {warning}"));
     }
     let (text, described) = render(&bom, args, &timestamp)?;
-    // What modelseal writes, it checks first: an invalid document is a bug, never output.
+    let component_count = bom.components.len();
+    // The inventory is not needed past here: free it before the check parses the text again.
+    drop(bom);
+    check_written(&text, &described, modelseal_bom::validate::MAX_INPUT)?;
+    match &args.output {
+        Some(path) => {
+            modelseal_fs::write_atomic(path, &text, modelseal_fs::Overwrite::Replace, Some(0o644))
+                .map_err(Failure::from)?;
+            out.note(&format!(
+                "wrote {} ({} components, {described})",
+                render::path(path),
+                component_count,
+            ));
+        }
+        None => out.text(&String::from_utf8_lossy(&text)),
+    }
+    Ok(Exit::Ok)
+}
+
+/// What modelseal writes, it checks first: an invalid document is a bug, never output. One
+/// larger than `limit` (what validate, diff and audit read back) is refused as too large for
+/// its input's sake, not reported as a bug.
+fn check_written(text: &[u8], described: &str, limit: usize) -> Result<(), Failure> {
+    if text.len() > limit {
+        return Err(Failure {
+            exit: Exit::Malformed,
+            message: format!(
+                "the {described} document would be {} bytes, more than the {limit} bytes \
+                 modelseal reads back; inventory fewer or smaller sources",
+                text.len(),
+            ),
+        });
+    }
     let report =
-        modelseal_bom::validate::validate(&text, &modelseal_bom::validate::Options::default())
+        modelseal_bom::validate::validate(text, &modelseal_bom::validate::Options::default())
             .map_err(|e| Failure {
                 exit: Exit::Internal,
                 message: format!("the {described} document written is unreadable (a bug): {e}"),
@@ -136,19 +168,7 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
             ),
         });
     }
-    match &args.output {
-        Some(path) => {
-            modelseal_fs::write_atomic(path, &text, modelseal_fs::Overwrite::Replace, Some(0o644))
-                .map_err(Failure::from)?;
-            out.note(&format!(
-                "wrote {} ({} components, {described})",
-                render::path(path),
-                bom.components.len(),
-            ));
-        }
-        None => out.text(&String::from_utf8_lossy(&text)),
-    }
-    Ok(Exit::Ok)
+    Ok(())
 }
 
 /// Reads and parses an SBOM document named on the command line.
@@ -357,5 +377,26 @@ fn render_validation(result: &ValidateResult, with_schema: bool, out: &Out) {
     }
     for problem in &result.problems {
         out.line(&format!("    {problem}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Red team F4 (L17): a document over the read-back bound ended in exit 70 "unreadable (a
+    /// bug)"; it is the input's size, exit 4.
+    #[test]
+    fn a_document_over_the_read_back_bound_is_not_a_bug() {
+        let text = br#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1}"#;
+        let Err(failure) = check_written(text, "CycloneDX 1.6 JSON", 10) else {
+            panic!("accepted a document over the bound");
+        };
+        assert!(
+            matches!(failure.exit, Exit::Malformed),
+            "{}",
+            failure.message
+        );
+        assert!(!failure.message.contains("a bug"), "{}", failure.message);
     }
 }
