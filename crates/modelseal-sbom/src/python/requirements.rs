@@ -828,7 +828,7 @@ mod tests {
         let err = collect_requirements(&dir.path().join("r0.txt"), &mut Diagnostics::strict())
             .unwrap_err()
             .to_string();
-        assert!(err.contains("deeper than 64"), "{err}");
+        assert!(err.contains("more than 32 files deep"), "{err}");
         let shallow = collect_requirements(
             &dir.path().join(format!("r{}.txt", depth - 10)),
             &mut Diagnostics::strict(),
