@@ -98,11 +98,11 @@ pub fn move_durable(
     // named) and never deletes one. A kill between the two renames leaves the tombstone and
     // the whole partial copy: [`finish_set_aside`] completes the move from there.
     let tombstone = tombstone_of(from);
-    if crate::exists(&tombstone) {
-        if let Err(e) = crate::remove(&tombstone) {
-            let _ = crate::remove(&partial);
-            return Err(e);
-        }
+    if crate::exists(&tombstone)
+        && let Err(e) = crate::remove(&tombstone)
+    {
+        let _ = crate::remove(&partial);
+        return Err(e);
     }
     if let Err(e) = crate::rename(from, &tombstone) {
         let _ = crate::remove(&partial);

@@ -272,10 +272,7 @@ fn assert_whole_after_kill(
     }
     // Between the move's two renames the original is whole at its tombstone (red team 3, Q-4:
     // the original leaves its name before the copy gets its own).
-    let tombstone = model
-        .parent()
-        .unwrap()
-        .join(".victim.modelseal-tombstone");
+    let tombstone = model.parent().unwrap().join(".victim.modelseal-tombstone");
     let set_aside = tombstone.exists() && snapshot(&tombstone) == *before;
     assert!(
         in_place || !arrived.is_empty() || set_aside,
