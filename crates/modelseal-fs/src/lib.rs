@@ -26,7 +26,8 @@ pub use confine::{confine, relative_inside};
 pub use error::{FileKind, FsError, Op, Reason};
 pub use lock::{PathLock, Wait, lock_path};
 pub use move_durable::{
-    MoveOptions, MoveStep, finish_interrupted_move, leftovers, move_durable, tombstone_of,
+    MoveOptions, MoveStep, finish_interrupted_move, finish_set_aside, leftovers, move_durable,
+    same_tree, tombstone_of,
 };
 pub use ops::{
     canonicalize, copy_file, create_dir, create_dir_all, exists, metadata, read_dir_sorted,

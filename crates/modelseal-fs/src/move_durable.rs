@@ -22,6 +22,9 @@ pub enum MoveStep {
     Renamed,
     /// Across file systems: the copy is complete and synced.
     Copied,
+    /// The copy matched the original, and the original left its name for its tombstone
+    /// (the copy does not have its name yet).
+    OriginalSetAside,
     /// The copy matched the original and has its final name.
     CopyInPlace,
     /// The original is gone.
@@ -83,24 +86,40 @@ pub fn move_durable(
                     Reason::CopyMismatch { differing },
                 )),
             }
-        })
-        .and_then(|()| crate::rename(&partial, to));
+        });
     if let Err(e) = copied {
+        let _ = crate::remove(&partial);
+        return Err(e);
+    }
+    // The original leaves its name (one rename, to a tombstone beside itself) *before* the
+    // copy gets its name: there is never a moment with the original at its path and a whole
+    // named copy at `to`, so recovery never has to decide whether a file at the original path
+    // is the model it moved (it may be a model deployed there since, or a path an attacker
+    // named) and never deletes one. A kill between the two renames leaves the tombstone and
+    // the whole partial copy: [`finish_set_aside`] completes the move from there.
+    let tombstone = tombstone_of(from);
+    if crate::exists(&tombstone)
+        && let Err(e) = crate::remove(&tombstone)
+    {
+        let _ = crate::remove(&partial);
+        return Err(e);
+    }
+    if let Err(e) = crate::rename(from, &tombstone) {
+        let _ = crate::remove(&partial);
+        return Err(e);
+    }
+    sync_parents(from, parent);
+    observe(MoveStep::OriginalSetAside);
+    if let Err(e) = crate::rename(&partial, to) {
+        // Put the original back: the move did not happen.
+        let _ = crate::rename(&tombstone, from);
         let _ = crate::remove(&partial);
         return Err(e);
     }
     let _ = crate::sync_dir(parent);
     observe(MoveStep::CopyInPlace);
-    // From here the whole copy is in place: failing to remove the original leaves two copies,
-    // which is reported, but the model is never lost. Removing a tree takes many steps, and a
-    // kill half-way would leave part of it at its path, where a server loads from: one rename
-    // takes the whole original off its name first.
-    let tombstone = tombstone_of(from);
-    if crate::exists(&tombstone) {
-        crate::remove(&tombstone)?;
-    }
-    crate::rename(from, &tombstone)?;
-    sync_parents(from, parent);
+    // From here the whole copy is in place: failing to remove the tombstone leaves it as
+    // garbage ([`leftovers`]), but the model is never lost.
     match crate::remove(&tombstone) {
         // Someone cleaning up leftovers removed it first: it is gone either way.
         Err(e) if e.is_not_found() => {}
@@ -109,6 +128,36 @@ pub fn move_durable(
     sync_parents(from, parent);
     observe(MoveStep::OriginalRemoved);
     Ok(())
+}
+
+/// Finishes a [`move_durable`] from `from` to `to` killed between its two renames: the
+/// original is at its tombstone and the whole copy at `to`'s partial name. If both are real
+/// entries (not links) holding the same tree, the copy gets its name and the tombstone goes
+/// (returned: the tombstone removed); otherwise the original goes back to its path if that is
+/// free and the partial copy goes. Nothing at `from` itself is ever touched but by renaming
+/// the tombstone back. Callers hold the locks on both.
+pub fn finish_set_aside(from: &Path, to: &Path) -> Result<Option<std::path::PathBuf>, FsError> {
+    let [partial, tombstone] = leftovers(from, to);
+    let real = |p: &Path| crate::symlink_metadata(p).is_ok_and(|m| m.is_file() || m.is_dir());
+    if !real(&tombstone) || !real(&partial) || crate::exists(to) {
+        return Ok(None);
+    }
+    if first_difference(&tombstone, &partial, "")?.is_none() {
+        crate::rename(&partial, to)?;
+        crate::remove(&tombstone)?;
+        return Ok(Some(tombstone));
+    }
+    if crate::symlink_metadata(from).is_err() {
+        crate::rename(&tombstone, from)?;
+    }
+    crate::remove(&partial)?;
+    Ok(None)
+}
+
+/// Whether the trees at `a` and `b` are the same (kinds, link targets and bytes; links are
+/// compared, never followed).
+pub fn same_tree(a: &Path, b: &Path) -> Result<bool, FsError> {
+    Ok(first_difference(a, b, "")?.is_none())
 }
 
 /// Finishes a [`move_durable`] from `from` to `to` that was killed after the whole copy got
@@ -337,6 +386,7 @@ mod tests {
             steps,
             [
                 MoveStep::Copied,
+                MoveStep::OriginalSetAside,
                 MoveStep::CopyInPlace,
                 MoveStep::OriginalRemoved
             ]
@@ -365,7 +415,8 @@ mod tests {
             }
         })
         .unwrap();
-        assert_eq!(seen_at_copy_in_place, Some(true));
+        // Red team 3, Q-4: the original already left its name when the copy got its own.
+        assert_eq!(seen_at_copy_in_place, Some(false));
         assert!(!from.exists());
         assert!(!tombstone_of(&from).exists());
         assert_eq!(

@@ -25,6 +25,8 @@ pub enum Progress<'a> {
     Checking(&'a Candidate),
     /// Finished one model.
     Done,
+    /// Crash recovery in the quarantine directory removed this leftover of a killed run.
+    Recovered(&'a Path),
 }
 
 /// Checks every candidate in order. Stops only when a requested audit record cannot be
@@ -50,7 +52,20 @@ pub fn check_all(
         }
         // What killed runs left behind (partial copies, tombstones) goes first. It is never
         // the only copy of a model; failing to remove it does not stop the gate.
-        let _ = quarantine::recover(dir);
+        // What was removed is said (and recorded): recovery acts on a directory others may
+        // write, and nothing it does should go unseen.
+        for path in quarantine::recover(dir).unwrap_or_default() {
+            progress(Progress::Recovered(&path));
+            if let Some(recorder) = actions.audit {
+                recorder.record(Event {
+                    action: "recover".to_owned(),
+                    subject: Some(path.display().to_string()),
+                    digest: None,
+                    result: "removed".to_owned(),
+                    detail: json!({ "quarantine": dir.display().to_string() }),
+                })?;
+            }
+        }
     }
     let actor = Actor::from_environment();
     let mut models = Vec::with_capacity(candidates.len());

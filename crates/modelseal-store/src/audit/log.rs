@@ -244,6 +244,11 @@ fn write_checkpoint(
         file.read_exact(&mut last).map_err(io)?;
         last[0] == b'\n'
     };
+    if tree.size() == 0 {
+        return Err(AuditError::EmptyLog {
+            path: path.to_path_buf(),
+        });
+    }
     let checkpoint = Checkpoint {
         size: tree.size(),
         root: tree.root(),

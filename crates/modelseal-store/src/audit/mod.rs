@@ -99,6 +99,16 @@ pub enum AuditError {
         /// The witness note that disagrees.
         path: PathBuf,
     },
+    /// The log holds no entry: a checkpoint of nothing would "match" every log, forged or
+    /// not, so none is written.
+    #[error(
+        "{} holds no entries: a checkpoint of nothing authenticates nothing, so none is written",
+        path.display()
+    )]
+    EmptyLog {
+        /// The log.
+        path: PathBuf,
+    },
 }
 
 /// RFC 3339 in UTC, as every record here writes time.

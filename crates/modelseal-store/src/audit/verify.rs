@@ -128,9 +128,19 @@ impl VerifyReport {
         (self.problems.len() as u64).saturating_add(self.problems_omitted)
     }
 
-    /// Something the log's writer cannot forge vouched for it: a key or a trusted checkpoint.
+    /// Something the log's writer cannot forge vouched for it: a checkpoint signed by the key
+    /// or a trusted checkpoint, covering at least one entry. A key alone proves nothing when
+    /// no checkpoint it signed covers anything: a log written without the key (or an empty
+    /// one) has no signature to check, and a young tail accepted with no checkpoint before it
+    /// is the whole log.
     pub fn authenticated(&self) -> bool {
-        self.signatures_checked || self.trusted_matched > 0
+        (self.signatures_checked && self.covered > 0) || self.trusted_matched > 0
+    }
+
+    /// With a key: no checkpoint signed by it covers any entry of a non-empty log (the log
+    /// is younger than the checkpoint interval, or was written without the key).
+    pub fn no_signed_checkpoint_yet(&self) -> bool {
+        self.signatures_checked && self.covered == 0 && self.entries > 0
     }
 }
 
@@ -198,10 +208,9 @@ fn verify_reader<R: std::io::Read>(
         trusted,
         ..Walk::default()
     };
-    // The size-0 checkpoint covers nothing and always matches.
-    if let Some(empty) = walk.trusted.remove(&0) {
-        walk.trusted_matched += empty.len() as u64;
-    }
+    // A size-0 checkpoint covers nothing: it "matches" every log, forged or not, so it
+    // authenticates nothing and is not counted as matched.
+    walk.trusted.remove(&0);
     for_each_line(reader, path, |line| walk.line(line))?;
     Ok(walk.finish(options.allow_uncovered_tail))
 }
@@ -456,12 +465,17 @@ impl Walk<'_> {
                 self.last_entry_line
             );
             match allow_tail {
+                // Accepted as a young tail, but only ever reported authenticated when a
+                // signed checkpoint covers the entries before it (`authenticated` needs
+                // `covered > 0`): a log with no checkpoint at all is all tail, and anyone
+                // can write one.
                 Some(limit) if uncovered <= limit => uncovered_accepted = uncovered,
                 _ => {
                     let message = if self.covered == 0 {
                         format!(
-                            "no checkpoint signed by this key covers any entry: {range} are not \
-                             authenticated and could have been rewritten"
+                            "no signed checkpoint yet: no checkpoint signed by this key covers \
+                             any entry, so {range} are not authenticated and could have been \
+                             written by anyone"
                         )
                     } else {
                         let tail = allow_tail.map_or_else(

@@ -287,8 +287,24 @@ pub(crate) fn write_incident(home: &Path, incident: &Incident) -> Result<(), Qua
         &path,
         &json,
         Overwrite::Replace,
-        Some(0o644),
+        Some(PRIVATE_FILE_MODE),
     )?)
+}
+
+/// Quarantine holds hostile and possibly sensitive content (a model, its signature): its
+/// incident directories are the owner's only ...
+pub(crate) const PRIVATE_DIR_MODE: u32 = 0o700;
+/// ... and so are the files written into them.
+pub(crate) const PRIVATE_FILE_MODE: u32 = 0o600;
+
+/// Creates one directory readable by its owner only ([`PRIVATE_DIR_MODE`]).
+pub(crate) fn create_private_dir(path: &Path) -> Result<(), FsError> {
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, PRIVATE_DIR_MODE);
+    builder
+        .create(path)
+        .map_err(FsError::with(modelseal_fs::Op::Create, path))
 }
 
 /// The most bytes of a model name kept in an incident id: with `_` and the 26-byte timestamp

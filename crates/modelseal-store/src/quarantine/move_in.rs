@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use modelseal_fs::{FsError, Op, Overwrite, PathLock, Wait};
 
 use super::{
-    INCIDENT, Incident, LAYOUT, MODEL_DIR, Options, QuarantineError, Reason, SIGNATURE, Step,
-    safe_name, write_incident,
+    INCIDENT, Incident, LAYOUT, MODEL_DIR, Options, PRIVATE_FILE_MODE, QuarantineError, Reason,
+    SIGNATURE, Step, create_private_dir, safe_name, write_incident,
 };
 use crate::audit::Actor;
 
@@ -158,9 +158,9 @@ impl Prepared {
         // crash never leaves an incident directory without its report. The lock moves with the
         // directory and keeps `recover` away until the model has arrived.
         let staging = self.dir.join(format!(".{}.new", self.id));
-        modelseal_fs::create_dir(&staging)?;
+        create_private_dir(&staging)?;
         let staged_lock = modelseal_fs::lock_path(&staging, Wait::Block)?;
-        modelseal_fs::create_dir(&staging.join(MODEL_DIR))?;
+        create_private_dir(&staging.join(MODEL_DIR))?;
         // A signature that cannot be kept (too large, a FIFO, gone) does not stop the
         // quarantine: the model must still be moved out of the way. The incident says why
         // there is no copy, and a release then has no signature to re-verify (it needs
@@ -169,7 +169,12 @@ impl Prepared {
             && let Err(e) = keep_signature(signature, &staging.join(SIGNATURE))
         {
             incident.signature = None;
-            incident.signature_not_kept = Some(e.to_string());
+            incident.signature_not_kept = Some(match e.reason {
+                modelseal_fs::Reason::NotRegular(modelseal_fs::FileKind::Symlink) => {
+                    "signature not kept: it is a symbolic link".to_owned()
+                }
+                _ => e.to_string(),
+            });
         }
         let staged = write_incident(&staging, &incident)
             .and_then(|()| Ok(modelseal_fs::sync_dir(&staging)?))
@@ -214,9 +219,31 @@ pub fn quarantine(
 }
 
 /// Copies the model's signature beside its incident, reading no more than a signature may be.
+/// A link is never followed: whoever can write the models directory could point `m.sig` at a
+/// file only the gate's user may read, and the copy would hand it out.
 fn keep_signature(signature: &Path, copy: &Path) -> Result<(), FsError> {
-    let bytes = modelseal_fs::read_limited(signature, modelseal_sign::MAX_SIGNATURE_BYTES)?;
-    modelseal_fs::write_atomic(copy, &bytes, Overwrite::Refuse, Some(0o644))
+    use std::io::Read as _;
+    let limit = modelseal_sign::MAX_SIGNATURE_BYTES;
+    let (file, meta) = modelseal_fs::open_regular_nofollow(signature)?;
+    if meta.len() > limit {
+        return Err(FsError::new(
+            Op::Read,
+            signature,
+            modelseal_fs::Reason::TooLarge { limit },
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(FsError::with(Op::Read, signature))?;
+    if bytes.len() as u64 > limit {
+        return Err(FsError::new(
+            Op::Read,
+            signature,
+            modelseal_fs::Reason::TooLarge { limit },
+        ));
+    }
+    modelseal_fs::write_atomic(copy, &bytes, Overwrite::Refuse, Some(PRIVATE_FILE_MODE))
 }
 
 /// Findings of more than [`MAX_FINDINGS_BYTES`] as a summary: their size and SHA-256.

@@ -43,6 +43,20 @@ pub fn release(
             ),
         });
     }
+    // A link inside a directory model pointing out of it would deploy a pointer to whatever
+    // its owner puts there later, not what was verified.
+    if kind.is_dir()
+        && let Some(link) = link_out_of(&model, &model, 0)?
+    {
+        return Err(QuarantineError::BadIncident {
+            path: home,
+            why: format!(
+                "its model holds a symbolic link pointing outside the model ({}): releasing \
+                 it would deploy what the link's target holds later, not what was verified",
+                link.display()
+            ),
+        });
+    }
     if let Some(parent) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
         modelseal_fs::create_dir_all(parent)?;
     }
@@ -55,4 +69,50 @@ pub fn release(
     });
     write_incident(&home, &incident)?;
     Ok(incident)
+}
+
+/// Deeper than any model is laid out: a tree this deep is refused as if it held a link out.
+const MAX_DEPTH: usize = 256;
+
+/// The first symbolic link under `dir` (inside the model `root`) whose target leaves `root`:
+/// absolute, or climbing above the root with `..`. Links are read, never followed.
+fn link_out_of(
+    root: &Path,
+    dir: &Path,
+    depth: usize,
+) -> Result<Option<std::path::PathBuf>, QuarantineError> {
+    if depth > MAX_DEPTH {
+        return Ok(Some(dir.to_path_buf()));
+    }
+    for entry in modelseal_fs::read_dir_sorted(dir)? {
+        let meta = modelseal_fs::symlink_metadata(&entry)?;
+        if meta.is_dir() {
+            if let Some(link) = link_out_of(root, &entry, depth + 1)? {
+                return Ok(Some(link));
+            }
+        } else if meta.file_type().is_symlink() {
+            let target = modelseal_fs::read_link(&entry)?;
+            // How deep the link sits below the root, then each step of its target.
+            let mut level = entry
+                .parent()
+                .and_then(|p| p.strip_prefix(root).ok())
+                .map_or(0, |rel| rel.components().count());
+            let mut escapes = false;
+            for component in target.components() {
+                match component {
+                    std::path::Component::Normal(_) => level += 1,
+                    std::path::Component::CurDir => {}
+                    std::path::Component::ParentDir if level > 0 => level -= 1,
+                    _ => {
+                        escapes = true;
+                        break;
+                    }
+                }
+            }
+            if escapes {
+                return Ok(Some(entry));
+            }
+        }
+    }
+    Ok(None)
 }

@@ -364,3 +364,72 @@ fn millions_of_damaged_lines_give_a_bounded_report() {
         200_000 - audit::MAX_PROBLEMS as u64
     );
 }
+
+/// Red team 3, A-1 (`a_tail_forgery.sh`): a log of 3 entries written without any key was
+/// `authenticated` with `--key --allow-uncovered-tail` (covered 0).
+#[test]
+fn a_tail_forgery_with_no_signed_checkpoint_is_not_authenticated() {
+    let key = SigningKey::generate(KeyAlgorithm::Ed25519).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    for i in 0..3 {
+        audit::append(&path, event(i), &actor(), None).unwrap();
+    }
+    let strict = VerifyOptions {
+        key: Some(key.public_key()),
+        ..VerifyOptions::default()
+    };
+    let report = audit::verify_with(&path, &strict).unwrap();
+    assert!(!report.intact() && !report.authenticated());
+    assert!(
+        report.problems[0]
+            .message
+            .contains("no signed checkpoint yet")
+    );
+    let young = VerifyOptions {
+        allow_uncovered_tail: Some(63),
+        ..strict
+    };
+    let report = audit::verify_with(&path, &young).unwrap();
+    assert!(report.intact(), "{:?}", report.problems);
+    assert!(!report.authenticated(), "a log with no signed checkpoint");
+    assert!(report.no_signed_checkpoint_yet());
+    assert_eq!((report.covered, report.uncovered_accepted), (0, 3));
+}
+
+/// Red team 3, A-2 (`a_zero_note.sh`): a size-0 checkpoint "matched" any log, and
+/// `audit checkpoint` wrote one for an empty log.
+#[test]
+fn a_zero_note_authenticates_nothing_and_is_never_written() {
+    let key = SigningKey::generate(KeyAlgorithm::Ed25519).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, b"").unwrap();
+    let witness = dir.path().join("witness");
+    let refused = audit::checkpoint_with_witness(&empty, &key, Some(&witness)).unwrap_err();
+    assert!(
+        matches!(refused, audit::AuditError::EmptyLog { .. }),
+        "{refused}"
+    );
+    assert!(std::fs::read_dir(&witness).map_or(true, |d| d.count() == 0));
+    let zero = audit::Checkpoint {
+        size: 0,
+        root: [0; 32],
+    }
+    .sign(&key)
+    .unwrap();
+    let path = dir.path().join("forged.jsonl");
+    for i in 0..3 {
+        audit::append(&path, event(i), &actor(), None).unwrap();
+    }
+    for key in [None, Some(key.public_key())] {
+        let options = VerifyOptions {
+            key,
+            trusted: vec![("zero".to_owned(), zero.clone())],
+            allow_uncovered_tail: Some(63),
+        };
+        let report = audit::verify_with(&path, &options).unwrap();
+        assert_eq!(report.trusted_matched, 0);
+        assert!(!report.authenticated(), "key={}", key.is_some());
+    }
+}

@@ -5,5 +5,6 @@ mod audit;
 mod audit_append;
 mod audit_attacks;
 mod quarantine;
+mod quarantine_forged;
 mod quarantine_hostile;
 mod quarantine_layout;

@@ -91,6 +91,7 @@ fn a_kill_at_any_step_leaves_the_model_in_place_or_whole_in_quarantine() {
             &[
                 Step::IncidentWritten,
                 Step::Move(MoveStep::Copied),
+                Step::Move(MoveStep::OriginalSetAside),
                 Step::Move(MoveStep::CopyInPlace),
                 Step::Move(MoveStep::OriginalRemoved),
             ],
@@ -127,11 +128,24 @@ fn a_kill_at_any_step_leaves_the_model_in_place_or_whole_in_quarantine() {
                 .model_path(&dir.join(&listed[0].incident.id));
             let in_place = model.exists() && snapshot(&model) == before;
             let whole_in_quarantine = quarantined.exists() && snapshot(&quarantined) == before;
+            // Between the move's two renames the original is whole at its tombstone.
+            let tombstone = modelseal_fs::tombstone_of(&model);
+            let set_aside = tombstone.exists() && snapshot(&tombstone) == before;
             assert!(
-                in_place || whole_in_quarantine,
+                in_place || whole_in_quarantine || set_aside,
                 "copy={copy} step={step:?}: the model is neither in place nor whole in quarantine"
             );
             assert_eq!(listed[0].complete, quarantined.exists());
+            // Recovery finishes the move (or leaves the model in place): never both, never
+            // neither, and nothing left behind.
+            quarantine::recover(&dir).unwrap();
+            let in_place = model.exists() && snapshot(&model) == before;
+            let whole_in_quarantine = quarantined.exists() && snapshot(&quarantined) == before;
+            assert!(
+                in_place != whole_in_quarantine,
+                "copy={copy} step={step:?}: after recovery in place={in_place}, in quarantine={whole_in_quarantine}"
+            );
+            assert!(!tombstone.exists(), "copy={copy} step={step:?}");
         }
     }
 }
@@ -265,6 +279,7 @@ fn a_move_across_filesystems_copies_verifies_and_removes() {
         [
             Step::IncidentWritten,
             Step::Move(MoveStep::Copied),
+            Step::Move(MoveStep::OriginalSetAside),
             Step::Move(MoveStep::CopyInPlace),
             Step::Move(MoveStep::OriginalRemoved)
         ]

@@ -101,6 +101,7 @@ pub fn failure(e: AuditError) -> Failure {
         | AuditError::Checkpoint(_)
         | AuditError::IndexOverflow { .. }
         | AuditError::NoEntryInTail { .. }
+        | AuditError::EmptyLog { .. }
         | AuditError::Trusted { .. } => Exit::Malformed,
         // The witness holds another root for this size: the log was rewritten.
         AuditError::WitnessConflict { .. } => Exit::Integrity,
@@ -184,6 +185,15 @@ fn render_verify(path: &std::path::Path, report: &VerifyReport, out: &Out) {
                 );
             }
             out.line(&out.pass(&line));
+        } else if report.no_signed_checkpoint_yet() {
+            // Accepted as a young tail (--allow-uncovered-tail), but with no checkpoint signed
+            // by the key before it the whole log is tail: anyone could have written it.
+            out.line(&out.dim(&format!(
+                "! {name}: consistent, {} entries, root {root}; NOT authenticated: no signed \
+                 checkpoint yet (no checkpoint signed by this key covers any entry; accepted \
+                 by --allow-uncovered-tail, but a log written without the key looks the same)",
+                report.entries
+            )));
         } else {
             // Only a key or a checkpoint kept elsewhere proves anything: a log rewritten by
             // whoever can write it agrees with itself just as well.

@@ -50,12 +50,19 @@ pub fn run(args: &CheckArgs, out: &Out) -> Result<Exit, Failure> {
         audit: recorder.as_ref(),
     };
     let report = modelseal_gate::check_all(&candidates, &options, &actions, &mut |step| {
+        if let Progress::Recovered(path) = step {
+            out.note(&format!(
+                "quarantine recovery removed {} (left by a killed run)",
+                render::path(path)
+            ));
+        }
         if let Some(bar) = &progress {
             match step {
                 Progress::Checking(candidate) => {
                     bar.set_message(render::path(&candidate.model).into_owned());
                 }
                 Progress::Done => bar.inc(1),
+                Progress::Recovered(_) => {}
             }
         }
     })

@@ -325,3 +325,115 @@ fn hex_leaf(line: &str) -> String {
         hex
     })
 }
+
+/// Three scans writing a log without any audit key: what a forger who deleted the genuine log
+/// writes.
+fn forged_log(dir: &Path) -> std::path::PathBuf {
+    let model = make_model(dir);
+    let log = dir.join("forged.jsonl");
+    for _ in 0..3 {
+        modelseal()
+            .arg("scan")
+            .arg(&model)
+            .arg("--audit-log")
+            .arg(&log)
+            .assert()
+            .success();
+    }
+    log
+}
+
+/// Red team 3, A-1 (`a_tail_forgery.sh`): a genuine log replaced by 3 entries written without
+/// the key was "intact" and `"authenticated": true` under `--allow-uncovered-tail`, covered 0.
+#[test]
+fn a_tail_forgery_with_no_signed_checkpoint_is_never_authenticated() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_key, public) = keypair(dir.path(), "ak", "ed25519");
+    let log = forged_log(dir.path());
+    let verify = |args: &[&str]| {
+        let mut cmd = modelseal();
+        cmd.args(["audit", "verify"])
+            .arg(&log)
+            .arg("--key")
+            .arg(&public)
+            .args(args);
+        cmd
+    };
+    verify(&[])
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("no signed checkpoint yet"));
+    verify(&["--allow-uncovered-tail"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "NOT authenticated: no signed checkpoint yet",
+        ))
+        .stdout(predicates::str::contains("✓").not());
+    let json = verify(&["--allow-uncovered-tail", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(json["authenticated"], false, "{json}");
+    assert_eq!(json["report"]["covered"], 0, "{json}");
+}
+
+/// Red team 3, A-2 (`a_zero_note.sh`): `audit checkpoint` on an empty log wrote a size-0
+/// note, and a size-0 trusted or witness checkpoint "matched" any log, making a forged one
+/// `"authenticated": true`.
+#[test]
+fn a_zero_note_is_never_written_and_authenticates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keypair(dir.path(), "ak", "ed25519");
+    let empty = dir.path().join("empty.jsonl");
+    fs::write(&empty, b"").unwrap();
+    let witness = dir.path().join("wit");
+    modelseal()
+        .args(["audit", "checkpoint"])
+        .arg(&empty)
+        .arg("--key")
+        .arg(&key)
+        .arg("--checkpoint-dir")
+        .arg(&witness)
+        .assert()
+        .code(4)
+        .stderr(predicates::str::contains("holds no entries"));
+    assert!(fs::read_dir(&witness).map_or(true, |d| d.count() == 0));
+    // A size-0 note made by hand (what older versions wrote), signed by the key.
+    let note = modelseal_store::audit::Checkpoint {
+        size: 0,
+        root: [0; 32],
+    }
+    .sign(&modelseal_sign::SigningKey::load(&key, None).unwrap())
+    .unwrap();
+    let note_path = dir.path().join("zero.note");
+    fs::write(&note_path, &note).unwrap();
+    fs::create_dir_all(&witness).unwrap();
+    fs::write(witness.join(format!("checkpoint-{:020}.note", 0)), &note).unwrap();
+    let log = forged_log(dir.path());
+    for args in [
+        vec!["--trusted-checkpoint", note_path.to_str().unwrap()],
+        vec!["--checkpoint-dir", witness.to_str().unwrap()],
+        vec![
+            "--key",
+            public.to_str().unwrap(),
+            "--trusted-checkpoint",
+            note_path.to_str().unwrap(),
+            "--allow-uncovered-tail",
+        ],
+    ] {
+        let out = modelseal()
+            .args(["audit", "verify"])
+            .arg(&log)
+            .args(&args)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["authenticated"], false, "{args:?}: {json}");
+        assert_eq!(json["report"]["trusted_matched"], 0, "{args:?}: {json}");
+    }
+}

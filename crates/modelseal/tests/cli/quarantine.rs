@@ -142,3 +142,106 @@ fn models_named_incident_json_and_signature_sig_are_quarantined_and_released() {
             "entry 4 (line 5): release of q/x was announced but never completed",
         ));
 }
+
+/// Red team 3, Q-4 (`q_recover_redeploy.sh`): an unsigned `m` quarantined, the same bytes
+/// copied back and signed: the next `check --quarantine --audit-log` deleted `models/m` as
+/// the leftover of an interrupted move ("not found", exit 3, nothing in the log).
+#[test]
+fn q_recover_redeploy_round_trip_passes_the_signed_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keypair(dir.path(), "k", "ed25519");
+    let models = dir.path().join("models");
+    let model = models.join("m");
+    fs::create_dir_all(&model).unwrap();
+    fs::write(model.join("config.json"), b"{}").unwrap();
+    let quarantine = dir.path().join("q");
+    let check = || {
+        let mut cmd = modelseal();
+        cmd.arg("check")
+            .arg("--models-root")
+            .arg(&models)
+            .arg("--key")
+            .arg(&public)
+            .arg("--strict")
+            .arg("--quarantine")
+            .arg(&quarantine);
+        cmd
+    };
+    check().assert().code(1);
+    assert!(!model.exists(), "quarantined");
+    fs::create_dir_all(&model).unwrap();
+    fs::write(model.join("config.json"), b"{}").unwrap();
+    crate::sign(&model, &key, &[]);
+    let log = dir.path().join("a.jsonl");
+    check()
+        .arg("--audit-log")
+        .arg(&log)
+        .assert()
+        .success()
+        .stderr(contains("recovery removed").not());
+    assert_eq!(fs::read(model.join("config.json")).unwrap(), b"{}");
+}
+
+/// Red team 3, Q-1 (`q_forged_incident_dirlink.sh`): a forged incident whose `model` is a link
+/// to the victim's directory made the next gate run delete the victim's file.
+#[test]
+fn q_forged_incident_dirlink_makes_the_gate_delete_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, public) = keypair(dir.path(), "k", "ed25519");
+    let victim_dir = dir.path().join("victimdir");
+    fs::create_dir_all(&victim_dir).unwrap();
+    let victim = victim_dir.join("shadow");
+    fs::write(&victim, b"secret").unwrap();
+    let quarantine = dir.path().join("q");
+    let home = quarantine.join("shadow_20260101T000000.000000000Z");
+    fs::create_dir_all(&home).unwrap();
+    std::os::unix::fs::symlink(&victim_dir, home.join("model")).unwrap();
+    let incident = serde_json::json!({
+        "id": "shadow_20260101T000000.000000000Z", "name": "shadow", "original_path": victim,
+        "quarantined_at": "2026-01-01T00:00:00Z", "reason": "x", "findings": null,
+        "digest": null, "tool": "modelseal", "host": "h", "user": "u", "layout": 2
+    });
+    fs::write(home.join("incident.json"), incident.to_string()).unwrap();
+    let unsigned = dir.path().join("u.bin");
+    fs::write(&unsigned, b"hi").unwrap();
+    modelseal()
+        .arg("check")
+        .arg(&unsigned)
+        .arg("--key")
+        .arg(&public)
+        .arg("--strict")
+        .arg("--quarantine")
+        .arg(&quarantine)
+        .assert()
+        .code(1);
+    assert_eq!(fs::read(&victim).unwrap(), b"secret");
+}
+
+/// Recovery says what it removed, on stderr and in the audit log.
+#[test]
+fn what_recovery_removes_is_reported_and_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, public) = keypair(dir.path(), "k", "ed25519");
+    let quarantine = dir.path().join("q");
+    let staging = quarantine.join(".x_20260101T000000.000000000Z.new");
+    fs::create_dir_all(&staging).unwrap();
+    let unsigned = dir.path().join("u.bin");
+    fs::write(&unsigned, b"hi").unwrap();
+    let log = dir.path().join("a.jsonl");
+    modelseal()
+        .arg("check")
+        .arg(&unsigned)
+        .arg("--key")
+        .arg(&public)
+        .arg("--strict")
+        .arg("--quarantine")
+        .arg(&quarantine)
+        .arg("--audit-log")
+        .arg(&log)
+        .assert()
+        .code(1)
+        .stderr(contains("quarantine recovery removed"));
+    assert!(!staging.exists());
+    let logged = fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("\"action\":\"recover\""), "{logged}");
+}
