@@ -13,7 +13,9 @@
 use std::path::PathBuf;
 
 use modelseal_report::{Outcome, Severity};
-use modelseal_scan::{HashedFile, ListedFile, ScanError, ScanOptions, ScanReport, scan_listed, scan_paths};
+use modelseal_scan::{
+    HashedFile, ListedFile, ScanError, ScanOptions, ScanReport, scan_listed, scan_paths,
+};
 use modelseal_sign::{
     ErrorKind, SignerIdentity, TrustRoot, VerifiedFile, VerifyOptions, default_signature_path,
     verify_model,
@@ -333,9 +335,9 @@ fn name_check(
         report.model_name, report.name_on_disk
     );
     if options.require_name_match {
-        result
-            .problems
-            .push(format!("{message} (names must match: --require-name-match)"));
+        result.problems.push(format!(
+            "{message} (names must match: --require-name-match)"
+        ));
         Outcome::Integrity
     } else {
         result.warnings.push(message);
@@ -353,9 +355,15 @@ mod tests {
     fn a_long_list_of_names_is_cut_and_counted() {
         let names: Vec<String> = (0..MAX_LISTED_NAMES + 5).map(|i| format!("f{i}")).collect();
         let line = capped(&names);
-        assert!(line.ends_with(&format!("f{} and 5 more", MAX_LISTED_NAMES - 1)), "{line}");
+        assert!(
+            line.ends_with(&format!("f{} and 5 more", MAX_LISTED_NAMES - 1)),
+            "{line}"
+        );
         assert!(!line.contains(&format!("f{MAX_LISTED_NAMES},")));
         assert_eq!(capped(&names[..2]), "f0, f1");
-        assert_eq!(capped(&names[..MAX_LISTED_NAMES]).matches(", ").count(), MAX_LISTED_NAMES - 1);
+        assert_eq!(
+            capped(&names[..MAX_LISTED_NAMES]).matches(", ").count(),
+            MAX_LISTED_NAMES - 1
+        );
     }
 }

@@ -208,17 +208,47 @@ mod tests {
     #[test]
     fn invisible_and_line_separating_characters_are_escaped() {
         let hidden = [
-            '\u{61c}', '\u{2028}', '\u{2029}', '\u{ad}', '\u{180e}', '\u{fff9}', '\u{fffa}',
-            '\u{fffb}', '\u{1d173}', '\u{1d17a}', '\u{e0000}', '\u{e0001}', '\u{e0020}',
-            '\u{e007f}', '\u{34f}', '\u{3164}', '\u{115f}', '\u{600}', '\u{6dd}', '\u{70f}',
-            '\u{8e2}', '\u{110bd}', '\u{13430}', '\u{1bca0}', '\u{fe0f}', '\u{e0100}',
-            '\u{206a}', '\u{200b}', '\u{202e}', '\u{feff}',
+            '\u{61c}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{ad}',
+            '\u{180e}',
+            '\u{fff9}',
+            '\u{fffa}',
+            '\u{fffb}',
+            '\u{1d173}',
+            '\u{1d17a}',
+            '\u{e0000}',
+            '\u{e0001}',
+            '\u{e0020}',
+            '\u{e007f}',
+            '\u{34f}',
+            '\u{3164}',
+            '\u{115f}',
+            '\u{600}',
+            '\u{6dd}',
+            '\u{70f}',
+            '\u{8e2}',
+            '\u{110bd}',
+            '\u{13430}',
+            '\u{1bca0}',
+            '\u{fe0f}',
+            '\u{e0100}',
+            '\u{206a}',
+            '\u{200b}',
+            '\u{202e}',
+            '\u{feff}',
         ];
         for c in hidden {
             let name = format!("pytorch{c}model.bin");
             let shown = text_str(&name);
             let escape = format!("\\u{{{:x}}}", u32::from(c));
-            assert_eq!(shown, format!("\"pytorch{escape}model.bin\""), "U+{:04X}", u32::from(c));
+            assert_eq!(
+                shown,
+                format!("\"pytorch{escape}model.bin\""),
+                "U+{:04X}",
+                u32::from(c)
+            );
             assert!(!one_line(&name).contains(c), "U+{:04X}", u32::from(c));
         }
         // Visible letters, spaces and emoji stay as they are.

@@ -117,8 +117,11 @@ mod tests {
     fn a_file_renamed_over_the_hashed_one_is_reported_changed_not_scanned() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pytorch_model.bin");
-        std::fs::write(&path, b"\x80\x02cos\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x02Rq\x03.")
-            .unwrap();
+        std::fs::write(
+            &path,
+            b"\x80\x02cos\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x02Rq\x03.",
+        )
+        .unwrap();
         let hashed = HashedFile::of(&std::fs::metadata(&path).unwrap());
         let benign = dir.path().join(".swap");
         std::fs::write(&benign, b"\x80\x02K\x01.").unwrap();
@@ -133,7 +136,10 @@ mod tests {
         );
         let file = &report.files[0];
         assert!(file.changed, "{file:?}");
-        assert!(file.error.is_some(), "a changed file is never clean: {file:?}");
+        assert!(
+            file.error.is_some(),
+            "a changed file is never clean: {file:?}"
+        );
         // The very file hashed scans as usual.
         let same = HashedFile::of(&std::fs::metadata(&path).unwrap());
         let report = scan_listed(

@@ -9,8 +9,8 @@ use modelseal_fs::{FsError, Op, SpecialFiles, Symlinks, Walker, open_regular};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::listed::HashedFile;
 use crate::formats::{gguf, keras, safetensors, scan_bytes, zip};
+use crate::listed::HashedFile;
 use crate::sniff::{Format, sniff};
 use crate::{Context, Finding, Limits, Policy, RuleId, Severity};
 

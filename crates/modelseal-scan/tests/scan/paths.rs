@@ -62,7 +62,11 @@ fn a_fifo_or_device_inside_a_scanned_directory_is_an_error_not_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("pipe");
     mkfifo(&fifo);
-    for (name, target) in [("fifo", None), ("fifo-link", Some(fifo.as_path())), ("zero-link", Some(std::path::Path::new("/dev/zero")))] {
+    for (name, target) in [
+        ("fifo", None),
+        ("fifo-link", Some(fifo.as_path())),
+        ("zero-link", Some(std::path::Path::new("/dev/zero"))),
+    ] {
         let root = dir.path().join(name);
         std::fs::create_dir_all(&root).unwrap();
         let model = root.join("model.pkl");
@@ -74,6 +78,9 @@ fn a_fifo_or_device_inside_a_scanned_directory_is_an_error_not_skipped() {
         let Err(ScanError::Io { source, .. }) = result else {
             panic!("{name}: {result:?}");
         };
-        assert!(source.to_string().contains("not a regular file"), "{source}");
+        assert!(
+            source.to_string().contains("not a regular file"),
+            "{source}"
+        );
     }
 }
