@@ -135,12 +135,12 @@ pub fn check(candidate: &Candidate, options: &GateOptions<'_>) -> ModelResult {
         result.outcome = Outcome::NotFound;
         return result;
     }
-    if candidate.signature.is_none() {
-        if let Some(e) = unlistable(&candidate.model) {
-            result.problems.push(format!("cannot list the model: {e}"));
-            result.outcome = Outcome::Malformed;
-            return result;
-        }
+    if candidate.signature.is_none()
+        && let Some(e) = unlistable(&candidate.model)
+    {
+        result.problems.push(format!("cannot list the model: {e}"));
+        result.outcome = Outcome::Malformed;
+        return result;
     }
     let (verified, hashed) = verify_into(candidate, options, &mut result);
     let mut codes = vec![verified];

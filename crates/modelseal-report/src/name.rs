@@ -89,7 +89,7 @@ fn is_nfc(name: &str) -> bool {
 /// (Zl, Zp: U+2028 starts a new line on many terminals) and every other default-ignorable
 /// code point (fillers, variation selectors, U+034F): a name holding one prints like another
 /// name or not at all (red team 3, N-2: `pytorch<U+00AD>model.bin` printed as
-/// `pytorchmodel.bin`). The table is Unicode 16's Cf, Zl, Zp and Default_Ignorable_Code_Point.
+/// `pytorchmodel.bin`). The table is Unicode 16's Cf, Zl, Zp and `Default_Ignorable_Code_Point`.
 fn is_hidden(c: char) -> bool {
     c.is_control()
         || matches!(c,

@@ -49,6 +49,7 @@ impl HashedFile {
 }
 
 #[cfg(unix)]
+#[allow(clippy::unnecessary_wraps)] // `None` on other platforms
 fn status_changed(meta: &std::fs::Metadata) -> Option<(i64, i64)> {
     use std::os::unix::fs::MetadataExt;
     Some((meta.ctime(), meta.ctime_nsec()))

@@ -48,6 +48,18 @@ pub struct VerifiedFile {
     pub status_changed: Option<(i64, i64)>,
 }
 
+impl From<&modelseal_digest::ModelFile> for VerifiedFile {
+    fn from(f: &modelseal_digest::ModelFile) -> Self {
+        VerifiedFile {
+            name: f.name.clone(),
+            path: f.real_path.clone(),
+            size: f.size,
+            identity: f.identity,
+            status_changed: f.status_changed,
+        }
+    }
+}
+
 /// The outcome of hashing a model against a valid signature.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
@@ -198,17 +210,7 @@ pub fn verify_model(
             keep
         });
     }
-    let files = walk
-        .files
-        .iter()
-        .map(|f| VerifiedFile {
-            name: f.name.clone(),
-            path: f.real_path.clone(),
-            size: f.size,
-            identity: f.identity,
-            status_changed: f.status_changed,
-        })
-        .collect();
+    let files = walk.files.iter().map(VerifiedFile::from).collect();
 
     // Decide what to hash from names and sizes alone.
     let mut extra = Vec::new();
@@ -221,12 +223,8 @@ pub fn verify_model(
     };
     for file in &walk.files {
         match signed_files.sizes.get(file.name.as_str()) {
-            // An unsigned file is reported once, by its name: under a shards signature its
-            // claimed size (a sparse 64 GiB file) once made it 16M shard names, 2.9 GB of
-            // memory and a 580 MB report (red team 3, V-4).
-            // An empty file has no shards, so a shards signature cannot list it: not extra.
-            None if file.size == 0 && matches!(serialization.method, Method::Shards { .. }) => {}
-            None => extra.push(file.name.clone()),
+            None if has_resources(file, serialization.method) => extra.push(file.name.clone()),
+            None => {}
             Some(expected_size) => {
                 present.insert(file.name.as_str());
                 // A resized file's signed resources are reported changed below.
@@ -336,6 +334,14 @@ pub(crate) fn planted_or_digest(e: DigestError) -> SignError {
         | DigestError::SpecialFile(_) => SignError::PlantedContent(e),
         other => other.into(),
     }
+}
+
+/// Whether a file the signature does not list holds content it would have signed: an empty
+/// file has no shards, so a shards signature cannot list it. An unsigned file is reported
+/// once, by its name: under a shards signature its claimed size (a sparse 64 GiB file) once
+/// made it 16M shard names, 2.9 GB of memory and a 580 MB report (red team 3, V-4).
+fn has_resources(file: &modelseal_digest::ModelFile, method: Method) -> bool {
+    file.size > 0 || !matches!(method, Method::Shards { .. })
 }
 
 /// What a signature says about each signed file, before anything is read.
