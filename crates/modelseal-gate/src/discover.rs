@@ -35,9 +35,8 @@ pub fn discover(paths: &[PathBuf], signature: Option<&Path>, models_root: bool) 
     let mut out = Vec::new();
     for path in paths {
         // `check models/*` names the signatures too: they are not models.
-        let is_signature_of_a_listed_model = path.extension().is_some_and(|e| e == "sig")
-            && paths.contains(&path.with_extension(""))
-            && !is_directory(path);
+        let is_signature_of_a_listed_model =
+            is_signature(path) && paths.contains(&path.with_extension(""));
         if is_signature_of_a_listed_model && signature.is_none() {
             continue;
         }
@@ -75,9 +74,19 @@ fn discover_into(path: &Path, tree: bool, depth: usize, out: &mut Vec<Candidate>
         });
         return;
     }
-    for entry in sorted_entries(path) {
+    // A tree that cannot be listed is a model of its own: the check reports it unreadable
+    // (exit 4), never an empty tree that passes (red team 3, D-1: a root of mode 0111 was
+    // "0 model(s)", exit 0, while a loader opened `root/evil/pytorch_model.bin` by name).
+    let Ok(entries) = modelseal_fs::read_dir_sorted(path) else {
+        out.push(Candidate {
+            model: path.to_path_buf(),
+            signature: None,
+        });
+        return;
+    };
+    for entry in entries {
         // A file `X.sig` is the signature of `X` (checked with it), or of a model that is gone.
-        if entry.extension().is_some_and(|e| e == "sig") && !is_directory(&entry) {
+        if is_signature(&entry) {
             let model = entry.with_extension("");
             if model.symlink_metadata().is_err() {
                 out.push(Candidate {
@@ -103,6 +112,16 @@ fn descendable(path: &Path, depth: usize) -> bool {
     depth < MAX_DEPTH && meta.is_ok_and(|m| m.is_dir())
 }
 
+/// Whether `path` is a signature by its name: a file (not a directory) named `X.sig` where `X`
+/// is not itself a signature. `m.sig.sig` beside a signed `m` is nobody's signature (`m.sig`
+/// is a signature, not a model): it is a model, unsigned unless `m.sig.sig.sig` signs it (red
+/// team 3, D-2: it was taken for the signature of `m.sig` and never checked).
+fn is_signature(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "sig")
+        && !is_directory(path)
+        && !is_signature(&path.with_extension(""))
+}
+
 /// Whether `path` itself (not a link's target) is a directory.
 fn is_directory(path: &Path) -> bool {
     modelseal_fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
@@ -118,7 +137,7 @@ fn holds_signed(dir: &Path, depth: usize) -> bool {
 }
 
 /// The entries of `dir`, sorted; an unreadable directory has none to offer (it is then
-/// checked as a model itself, and reported there).
+/// checked as a model itself, and the check reports it unreadable).
 fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
     modelseal_fs::read_dir_sorted(dir).unwrap_or_default()
 }
@@ -194,6 +213,32 @@ mod tests {
         );
         // A glob (`check models/*`) names the directory too: it is a model, not a signature.
         let listed = [root.join("weights"), root.join("weights.sig")];
+        assert_eq!(discover(&listed, None, false).len(), 2);
+    }
+
+    /// D-2 (red team 3): `m.sig.sig` beside a signed `m` was taken for the signature of
+    /// `m.sig` (a signature, not a model) and never checked: it is an unsigned model.
+    #[test]
+    fn a_signature_of_a_signature_is_an_unsigned_model() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("m"), b"m").unwrap();
+        std::fs::write(root.join("m.sig"), b"{}").unwrap();
+        std::fs::write(root.join("m.sig.sig"), b"evil").unwrap();
+        let found = discover(&[root.to_path_buf()], None, true);
+        let shown: Vec<(String, bool)> = found
+            .iter()
+            .map(|c| {
+                let rel = c.model.strip_prefix(root).unwrap().display().to_string();
+                (rel, c.signature.is_some())
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [("m".to_owned(), true), ("m.sig.sig".to_owned(), false)]
+        );
+        // `check models/*` names all three: `m.sig.sig` is still a model.
+        let listed = [root.join("m"), root.join("m.sig"), root.join("m.sig.sig")];
         assert_eq!(discover(&listed, None, false).len(), 2);
     }
 }

@@ -20,7 +20,7 @@ pub mod sarif;
 
 pub use discover::{Candidate, discover};
 pub use error::GateError;
-pub use model::{GateOptions, Integrity, ModelResult, check};
+pub use model::{GateOptions, Integrity, MAX_LISTED_NAMES, ModelResult, check};
 pub use release::{Release, release};
 pub use report::{CheckReport, CheckedModel, Summary, verdict};
 pub use run::{Actions, Progress, check_all};

@@ -13,7 +13,9 @@
 use std::path::PathBuf;
 
 use modelseal_report::{Outcome, Severity};
-use modelseal_scan::{ListedFile, ScanError, ScanOptions, ScanReport, scan_listed, scan_paths};
+use modelseal_scan::{
+    HashedFile, ListedFile, ScanError, ScanOptions, ScanReport, scan_listed, scan_paths,
+};
 use modelseal_sign::{
     ErrorKind, SignerIdentity, TrustRoot, VerifiedFile, VerifyOptions, default_signature_path,
     verify_model,
@@ -35,6 +37,9 @@ pub struct GateOptions<'a> {
     pub fail_on: Severity,
     /// Most bytes verification may hash (`--max-bytes`); `None` as [`VerifyOptions::max_bytes`].
     pub max_bytes: Option<u64>,
+    /// A signature made for a model of another name is an integrity failure, not a warning
+    /// (`--require-name-match`; red team 3, V-3).
+    pub require_name_match: bool,
 }
 
 /// The result of the signature check.
@@ -130,6 +135,13 @@ pub fn check(candidate: &Candidate, options: &GateOptions<'_>) -> ModelResult {
         result.outcome = Outcome::NotFound;
         return result;
     }
+    if candidate.signature.is_none()
+        && let Some(e) = unlistable(&candidate.model)
+    {
+        result.problems.push(format!("cannot list the model: {e}"));
+        result.outcome = Outcome::Malformed;
+        return result;
+    }
     let (verified, hashed) = verify_into(candidate, options, &mut result);
     let mut codes = vec![verified];
     let scanned: Result<ScanReport, ScanError> = match hashed {
@@ -156,7 +168,13 @@ pub fn check(candidate: &Candidate, options: &GateOptions<'_>) -> ModelResult {
                     file.path.display(),
                     file.error.as_deref().unwrap_or_default()
                 ));
-                codes.push(Outcome::Malformed);
+                // A file replaced between hashing and scanning is the model changing under the
+                // check: an integrity failure (red team 3, V-1).
+                codes.push(if file.changed {
+                    Outcome::Integrity
+                } else {
+                    Outcome::Malformed
+                });
             }
             result.scan = report;
         }
@@ -167,6 +185,31 @@ pub fn check(candidate: &Candidate, options: &GateOptions<'_>) -> ModelResult {
     }
     result.outcome = Outcome::combine(codes);
     result
+}
+
+/// Most names one problem line lists; the rest are counted. A tree of a million planted
+/// files must not make a report of a million names (red team 3, V-4).
+pub const MAX_LISTED_NAMES: usize = 1000;
+
+/// The first [`MAX_LISTED_NAMES`] names, comma-separated, and how many more there are.
+fn capped(names: &[String]) -> String {
+    let shown = names[..names.len().min(MAX_LISTED_NAMES)].join(", ");
+    match names.len().checked_sub(MAX_LISTED_NAMES) {
+        Some(more) if more > 0 => format!("{shown} and {more} more"),
+        _ => shown,
+    }
+}
+
+/// Why `model`, a directory, cannot be listed (`None` for a listable directory or a file). An
+/// unsigned directory nobody can list is unreadable (exit 4) before it is unsigned: discovery
+/// hands over a tree it could not list as such a model, and a root of mode 0111 must never
+/// pass as an empty tree (red team 3, D-1).
+fn unlistable(model: &std::path::Path) -> Option<modelseal_fs::FsError> {
+    let is_dir = modelseal_fs::metadata(model).is_ok_and(|m| m.is_dir());
+    if !is_dir {
+        return None;
+    }
+    modelseal_fs::read_dir_sorted(model).err()
 }
 
 /// The files verification hashed, named as the model path joined with their resource names
@@ -181,6 +224,11 @@ fn listed(model: &std::path::Path, files: Vec<VerifiedFile>) -> Vec<ListedFile> 
                 model.join(&file.name)
             },
             path: file.path,
+            hashed: Some(HashedFile {
+                identity: file.identity,
+                size: file.size,
+                status_changed: file.status_changed,
+            }),
         })
         .collect()
 }
@@ -214,7 +262,12 @@ fn verify_into(
     if let Some(inside) = modelseal_fs::relative_inside(&candidate.model, signature) {
         verify.extra_ignores.push(inside);
     }
-    match verify_model(&candidate.model, signature, options.trust, &verify) {
+    let verified = verify_model(&candidate.model, signature, options.trust, &verify);
+    let name = match &verified {
+        Ok(report) => name_check(report, options, result),
+        Err(_) => Outcome::Passed,
+    };
+    let (outcome, files) = match verified {
         Ok(report) if report.is_ok() => {
             result.integrity = Integrity::Verified {
                 signer: report.signer,
@@ -231,7 +284,7 @@ fn verify_into(
                 ("not signed", &report.extra),
             ] {
                 if !names.is_empty() {
-                    what.push(format!("{label}: {}", names.join(", ")));
+                    what.push(format!("{label}: {}", capped(names)));
                 }
             }
             result.problems.push(format!(
@@ -262,5 +315,55 @@ fn verify_into(
             };
             (code, None)
         }
+    };
+    (Outcome::combine([outcome, name]), files)
+}
+
+/// A signature made for a model of another name: a warning, or a failure under
+/// [`GateOptions::require_name_match`] (red team 3, V-3).
+fn name_check(
+    report: &modelseal_sign::VerifyReport,
+    options: &GateOptions<'_>,
+    result: &mut ModelResult,
+) -> Outcome {
+    if report.signed_name_matches() {
+        return Outcome::Passed;
+    }
+    // Raw here like every problem's names: text output escapes the whole line at the edge.
+    let message = format!(
+        "signed as {}, not {}",
+        report.model_name, report.name_on_disk
+    );
+    if options.require_name_match {
+        result.problems.push(format!(
+            "{message} (names must match: --require-name-match)"
+        ));
+        Outcome::Integrity
+    } else {
+        result.warnings.push(message);
+        Outcome::Passed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// V-4 (red team 3): a problem line lists at most [`MAX_LISTED_NAMES`] names and counts
+    /// the rest, however many files were planted.
+    #[test]
+    fn a_long_list_of_names_is_cut_and_counted() {
+        let names: Vec<String> = (0..MAX_LISTED_NAMES + 5).map(|i| format!("f{i}")).collect();
+        let line = capped(&names);
+        assert!(
+            line.ends_with(&format!("f{} and 5 more", MAX_LISTED_NAMES - 1)),
+            "{line}"
+        );
+        assert!(!line.contains(&format!("f{MAX_LISTED_NAMES},")));
+        assert_eq!(capped(&names[..2]), "f0, f1");
+        assert_eq!(
+            capped(&names[..MAX_LISTED_NAMES]).matches(", ").count(),
+            MAX_LISTED_NAMES - 1
+        );
     }
 }

@@ -220,6 +220,7 @@ mod tests {
             scan: &scan,
             fail_on: modelseal_report::Severity::High,
             max_bytes: None,
+            require_name_match: false,
         };
         let actions = Actions {
             quarantine: Some(&quarantine_dir),

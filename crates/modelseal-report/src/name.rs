@@ -16,8 +16,8 @@ use std::fmt::Write as _;
 /// A name as text output shows it. A name that is printable UTF-8 in NFC is shown as it is.
 /// Any other is shown in double quotes with these escapes:
 /// - `\n`, `\r`, `\t`, `\\`, `\"`;
-/// - other control characters, bidirectional and zero-width formatting characters as
-///   `\u{202e}`;
+/// - other control characters, format characters (bidirectional, zero-width, soft hyphen,
+///   tags), line and paragraph separators and default-ignorable code points as `\u{202e}`;
 /// - every byte that is not UTF-8 as `\xff`;
 /// - in a name that is not in NFC, every non-ASCII character as `\u{301}`, so `"e\u{301}"`
 ///   (NFD) and `é` (NFC) look different.
@@ -83,13 +83,27 @@ fn is_nfc(name: &str) -> bool {
     name.is_ascii() || icu_normalizer::ComposingNormalizerBorrowed::new_nfc().is_normalized(name)
 }
 
-/// Characters that change or hide how a line reads: controls, bidirectional overrides and
-/// isolates, zero-width characters, the byte-order mark.
+/// Characters that change or hide how a line reads: controls (Cc), every format character
+/// (Cf: bidirectional marks, overrides and isolates, zero-width characters, the byte-order
+/// mark, the soft hyphen, interlinear annotation, tags), the line and paragraph separators
+/// (Zl, Zp: U+2028 starts a new line on many terminals) and every other default-ignorable
+/// code point (fillers, variation selectors, U+034F): a name holding one prints like another
+/// name or not at all (red team 3, N-2: `pytorch<U+00AD>model.bin` printed as
+/// `pytorchmodel.bin`). The table is Unicode 16's Cf, Zl, Zp and `Default_Ignorable_Code_Point`.
 fn is_hidden(c: char) -> bool {
     c.is_control()
         || matches!(c,
-            '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{2069}' | '\u{feff}')
+            // Cf and default ignorables in the BMP.
+            '\u{ad}' | '\u{34f}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}'
+            | '\u{890}'..='\u{891}' | '\u{8e2}' | '\u{115f}'..='\u{1160}'
+            | '\u{17b4}'..='\u{17b5}' | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200f}'
+            // Zl and Zp.
+            | '\u{2028}'..='\u{2029}'
+            | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{ffa0}' | '\u{fff0}'..='\u{fffb}'
+            // Cf and default ignorables beyond the BMP.
+            | '\u{110bd}' | '\u{110cd}' | '\u{13430}'..='\u{1343f}'
+            | '\u{1bca0}'..='\u{1bca3}' | '\u{1d173}'..='\u{1d17a}' | '\u{e0000}'..='\u{e0fff}')
 }
 
 /// `bytes` in double quotes with escapes (see [`text`]); `all_non_ascii` escapes every
@@ -187,5 +201,59 @@ mod tests {
         assert_eq!(text_str(nfc), nfc);
         assert_eq!(text_str(nfd), "\"e\\u{301}le\\u{300}ve.bin\"");
         assert_ne!(text_str(nfc), text_str(nfd));
+    }
+
+    /// N-2 (red team 3): these printed raw, so a name holding one read like another name (or
+    /// U+2028 started a new line): each is escaped, in a name and in a message.
+    #[test]
+    fn invisible_and_line_separating_characters_are_escaped() {
+        let hidden = [
+            '\u{61c}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{ad}',
+            '\u{180e}',
+            '\u{fff9}',
+            '\u{fffa}',
+            '\u{fffb}',
+            '\u{1d173}',
+            '\u{1d17a}',
+            '\u{e0000}',
+            '\u{e0001}',
+            '\u{e0020}',
+            '\u{e007f}',
+            '\u{34f}',
+            '\u{3164}',
+            '\u{115f}',
+            '\u{600}',
+            '\u{6dd}',
+            '\u{70f}',
+            '\u{8e2}',
+            '\u{110bd}',
+            '\u{13430}',
+            '\u{1bca0}',
+            '\u{fe0f}',
+            '\u{e0100}',
+            '\u{206a}',
+            '\u{200b}',
+            '\u{202e}',
+            '\u{feff}',
+        ];
+        for c in hidden {
+            let name = format!("pytorch{c}model.bin");
+            let shown = text_str(&name);
+            let escape = format!("\\u{{{:x}}}", u32::from(c));
+            assert_eq!(
+                shown,
+                format!("\"pytorch{escape}model.bin\""),
+                "U+{:04X}",
+                u32::from(c)
+            );
+            assert!(!one_line(&name).contains(c), "U+{:04X}", u32::from(c));
+        }
+        // Visible letters, spaces and emoji stay as they are.
+        for name in ["a b", "\u{e9}", "\u{5d0}\u{5d1}", "\u{1f600}", "\u{3000}x"] {
+            assert_eq!(text_str(name), name);
+        }
     }
 }

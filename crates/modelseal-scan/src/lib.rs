@@ -20,7 +20,7 @@ pub mod sniff;
 
 pub use context::{Context, Limits};
 pub use finding::{Finding, Location};
-pub use listed::{ListedFile, scan_listed};
+pub use listed::{HashedFile, ListedFile, scan_listed};
 // The scanner's severities and rule ids are the shared report vocabulary.
 pub use modelseal_report::{RuleId, Severity};
 pub use policy::{Policy, PolicyError, PolicyFile, Verdict};

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::formats::{gguf, keras, safetensors, scan_bytes, zip};
+use crate::listed::HashedFile;
 use crate::sniff::{Format, sniff};
 use crate::{Context, Finding, Limits, Policy, RuleId, Severity};
 
@@ -44,6 +45,10 @@ pub struct FileReport {
     /// Set when the file could not be read; such a file is never reported clean.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The file opened is not the one verification hashed (replaced or modified since): it
+    /// was not scanned, and `error` says why. An integrity failure, not a malformed file.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub changed: bool,
 }
 
 /// The result of a scan: one report per file, in walk order.
@@ -102,12 +107,13 @@ fn serialize_paths<S: serde::Serializer>(
 }
 
 /// How the paths to scan are listed: symbolic links are read through wherever they lead, as a
-/// loader follows them (each directory once, so loops end), special files (FIFOs, sockets,
-/// devices) inside a directory are skipped, `.git` is skipped, and names need not be UTF-8.
+/// loader follows them (each directory once, so loops end), a special file (FIFO, socket,
+/// device, or a link to one) inside a directory is an error, never skipped: `pickle.load` and
+/// `joblib.load` read a FIFO (red team 3, S-1). `.git` is skipped; names need not be UTF-8.
 fn walker() -> Walker {
     Walker {
         symlinks: Symlinks::Follow,
-        special_files: SpecialFiles::Skip,
+        special_files: SpecialFiles::Refuse,
         skip_dir_names: vec![".git".to_owned()],
         require_utf8: false,
         ..Walker::default()
@@ -186,15 +192,36 @@ fn once_each(mut entries: Vec<modelseal_fs::Entry>) -> Vec<(PathBuf, Vec<PathBuf
 
 /// Scans one file.
 pub fn scan_file(path: &Path, options: &ScanOptions) -> FileReport {
-    scan_file_as(path, path, options)
+    scan_file_as(path, path, None, options)
+}
+
+/// Why a file was not scanned.
+enum Unscanned {
+    /// It could not be read.
+    Unreadable(FsError),
+    /// It is not the file that was hashed.
+    Changed(&'static str),
 }
 
 /// Scans the file at `path`, reporting it (and every finding in it) as `name`.
-pub(crate) fn scan_file_as(name: &Path, path: &Path, options: &ScanOptions) -> FileReport {
+pub(crate) fn scan_file_as(
+    name: &Path,
+    path: &Path,
+    hashed: Option<&HashedFile>,
+    options: &ScanOptions,
+) -> FileReport {
     let mut ctx = Context::new(name, &options.policy, &options.limits);
-    let (format, bytes, error) = match scan_into(path, &mut ctx) {
-        Ok((format, bytes)) => (format.name(), bytes, None),
-        Err(e) => ("unreadable", 0, Some(e.to_string())),
+    let (format, bytes, error, changed) = match scan_into(path, hashed, &mut ctx) {
+        Ok((format, bytes)) => (format.name(), bytes, None, false),
+        Err(Unscanned::Unreadable(e)) => ("unreadable", 0, Some(e.to_string()), false),
+        Err(Unscanned::Changed(what)) => (
+            "unreadable",
+            0,
+            Some(format!(
+                "not the file verification hashed ({what} differs): the model changed during the check"
+            )),
+            true,
+        ),
     };
     let mut findings = ctx.findings;
     findings.sort_by(|a, b| {
@@ -209,14 +236,40 @@ pub(crate) fn scan_file_as(name: &Path, path: &Path, options: &ScanOptions) -> F
         findings,
         aliases: Vec::new(),
         error,
+        changed,
     }
 }
 
 /// Archives up to this size are scanned from memory.
 const SMALL_ARCHIVE: u64 = 8 << 20;
 
-fn scan_into(path: &Path, ctx: &mut Context<'_>) -> Result<(Format, u64), FsError> {
-    let (file, meta) = open_regular(path)?;
+fn scan_into(
+    path: &Path,
+    hashed: Option<&HashedFile>,
+    ctx: &mut Context<'_>,
+) -> Result<(Format, u64), Unscanned> {
+    let (file, meta) = open_regular(path).map_err(Unscanned::Unreadable)?;
+    if let Some(hashed) = hashed {
+        let opened = HashedFile::of(&meta);
+        if opened.identity != hashed.identity {
+            return Err(Unscanned::Changed("device and inode"));
+        }
+        if opened.size != hashed.size {
+            return Err(Unscanned::Changed("size"));
+        }
+        if opened.status_changed != hashed.status_changed {
+            return Err(Unscanned::Changed("status-change time"));
+        }
+    }
+    scan_open(path, file, &meta, ctx).map_err(Unscanned::Unreadable)
+}
+
+fn scan_open(
+    path: &Path,
+    file: File,
+    meta: &std::fs::Metadata,
+    ctx: &mut Context<'_>,
+) -> Result<(Format, u64), FsError> {
     let len = meta.len();
     let read_error = |e| FsError::io(Op::Read, path, e);
     let mut reader = BufReader::new(file);

@@ -5,9 +5,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use modelseal_digest::{
-    DigestError, MAX_SHARDS, Manifest, Method, ModelFile, Walk, hash_walk, walk_model,
-};
+use modelseal_digest::{DigestError, Manifest, Method, Walk, hash_walk, walk_model};
 use serde::Serialize;
 
 use crate::bundle::Bundle;
@@ -43,6 +41,23 @@ pub struct VerifiedFile {
     pub path: PathBuf,
     /// Its size when listed.
     pub size: u64,
+    /// Its device and inode when listed (Unix): hashing read this very file, and a later
+    /// reader (the gate's scan) must too.
+    pub identity: Option<(u64, u64)>,
+    /// Its status-change time when listed (seconds, nanoseconds; Unix).
+    pub status_changed: Option<(i64, i64)>,
+}
+
+impl From<&modelseal_digest::ModelFile> for VerifiedFile {
+    fn from(f: &modelseal_digest::ModelFile) -> Self {
+        VerifiedFile {
+            name: f.name.clone(),
+            path: f.real_path.clone(),
+            size: f.size,
+            identity: f.identity,
+            status_changed: f.status_changed,
+        }
+    }
 }
 
 /// The outcome of hashing a model against a valid signature.
@@ -54,8 +69,12 @@ pub struct VerifyReport {
     /// The signature file that was checked.
     #[serde(serialize_with = "modelseal_report::path::lossy")]
     pub signature: PathBuf,
-    /// The model name the signature records.
+    /// The model name the signature records (the OMS subject name).
     pub model_name: String,
+    /// The name signing this model would record (its directory's or file's name). It may
+    /// differ from `model_name`: `model_signing` does not bind the name, so another model's
+    /// signature copied beside this one verifies; see [`VerifyReport::signed_name_matches`].
+    pub name_on_disk: String,
     /// `sha256:<hex>`
     pub root_digest: String,
     /// Who signed, as verification established it.
@@ -89,6 +108,14 @@ impl VerifyReport {
     /// Whether the model matches the signature: nothing missing, unsigned or changed.
     pub fn is_ok(&self) -> bool {
         self.missing.is_empty() && self.extra.is_empty() && self.changed.is_empty()
+    }
+
+    /// Whether the signature was made for a model of this name. A model that verifies with
+    /// another model's signature (`test-fixture.sig` copied to `prod.sig` with its files) has
+    /// the same content, signed as another name: reported, and a failure where the caller
+    /// requires the names to match (red team 3, V-3).
+    pub fn signed_name_matches(&self) -> bool {
+        self.model_name == self.name_on_disk
     }
 }
 
@@ -183,15 +210,7 @@ pub fn verify_model(
             keep
         });
     }
-    let files = walk
-        .files
-        .iter()
-        .map(|f| VerifiedFile {
-            name: f.name.clone(),
-            path: f.real_path.clone(),
-            size: f.size,
-        })
-        .collect();
+    let files = walk.files.iter().map(VerifiedFile::from).collect();
 
     // Decide what to hash from names and sizes alone.
     let mut extra = Vec::new();
@@ -204,7 +223,8 @@ pub fn verify_model(
     };
     for file in &walk.files {
         match signed_files.sizes.get(file.name.as_str()) {
-            None => extra.extend(resource_names(file, serialization.method)?),
+            None if has_resources(file, serialization.method) => extra.push(file.name.clone()),
+            None => {}
             Some(expected_size) => {
                 present.insert(file.name.as_str());
                 // A resized file's signed resources are reported changed below.
@@ -243,6 +263,7 @@ pub fn verify_model(
         model: model.to_path_buf(),
         signature: signature.to_path_buf(),
         model_name: expected_manifest.model_name.clone(),
+        name_on_disk: walk.model_name.clone(),
         root_digest: format!("sha256:{}", hex::encode(expected_manifest.root_digest())),
         signer,
         method: if expected_manifest.is_sharded() {
@@ -289,9 +310,12 @@ fn compare(
             Some(d) if d == digest => {}
             Some(_) => changed.push(name.clone()),
             None if present.contains(signed_files.path_of(name)) => changed.push(name.clone()),
-            None => missing.push(name.clone()),
+            // A file gone from disk is missing once, by its path, not shard by shard.
+            None => missing.push(signed_files.path_of(name).to_owned()),
         }
     }
+    missing.sort();
+    missing.dedup();
     extra.extend(found.keys().filter(|k| !expected.contains_key(*k)).cloned());
     extra.sort();
     extra.dedup();
@@ -310,6 +334,14 @@ pub(crate) fn planted_or_digest(e: DigestError) -> SignError {
         | DigestError::SpecialFile(_) => SignError::PlantedContent(e),
         other => other.into(),
     }
+}
+
+/// Whether a file the signature does not list holds content it would have signed: an empty
+/// file has no shards, so a shards signature cannot list it. An unsigned file is reported
+/// once, by its name: under a shards signature its claimed size (a sparse 64 GiB file) once
+/// made it 16M shard names, 2.9 GB of memory and a 580 MB report (red team 3, V-4).
+fn has_resources(file: &modelseal_digest::ModelFile, method: Method) -> bool {
+    file.size > 0 || !matches!(method, Method::Shards { .. })
 }
 
 /// What a signature says about each signed file, before anything is read.
@@ -349,27 +381,5 @@ impl<'a> SignedFiles<'a> {
 
     fn path_of<'b>(&'b self, resource: &'b str) -> &'b str {
         self.paths.get(resource).copied().unwrap_or(resource)
-    }
-}
-
-/// The resource names a file would have, without reading it (an extra file is reported by
-/// name and never hashed, however large it claims to be).
-fn resource_names(file: &ModelFile, method: Method) -> Result<Vec<String>, SignError> {
-    match method {
-        Method::Files => Ok(vec![file.name.clone()]),
-        Method::Shards { shard_size } => {
-            let shard_size = shard_size.max(1);
-            let shards = file.size.div_ceil(shard_size);
-            if shards > MAX_SHARDS {
-                return Err(DigestError::TooManyShards { shard_size, shards }.into());
-            }
-            Ok((0..shards)
-                .map(|i| {
-                    let start = i * shard_size;
-                    let end = file.size.min(start.saturating_add(shard_size));
-                    format!("{}:{start}:{end}", file.name)
-                })
-                .collect())
-        }
     }
 }

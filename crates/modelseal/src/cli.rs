@@ -250,6 +250,11 @@ pub struct CheckArgs {
     /// compared file by file first); no bound for a files signature].
     #[arg(long, value_name = "BYTES")]
     pub max_bytes: Option<u64>,
+    /// A signature made for a model of another name (the name it records differs from this
+    /// model's directory or file name) fails (exit 1) instead of warning: model_signing does
+    /// not bind the name, so another model's signature copied beside it verifies.
+    #[arg(long)]
+    pub require_name_match: bool,
     /// Move every failing model into `DIR/<name>_<UTC time>/` with an incident report.
     #[arg(long, value_name = "DIR")]
     pub quarantine: Option<PathBuf>,
@@ -566,6 +571,11 @@ pub struct VerifyArgs {
     /// compared file by file first); no bound for a files signature].
     #[arg(long, value_name = "BYTES")]
     pub max_bytes: Option<u64>,
+    /// A signature made for a model of another name (the name it records differs from this
+    /// model's directory or file name) fails (exit 1) instead of warning: model_signing does
+    /// not bind the name, so another model's signature copied beside it verifies.
+    #[arg(long)]
+    pub require_name_match: bool,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
     #[command(flatten)]

@@ -31,7 +31,7 @@ fn a_fifo_named_on_the_command_line_is_an_error_not_a_hang() {
 
 #[cfg(unix)]
 #[test]
-fn a_directory_walk_skips_fifos_and_git_and_reads_through_links() {
+fn a_directory_walk_skips_git_and_reads_through_links() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("model");
     std::fs::create_dir_all(root.join(".git")).unwrap();
@@ -40,7 +40,6 @@ fn a_directory_walk_skips_fifos_and_git_and_reads_through_links() {
     std::fs::write(root.join(".git/evil.pkl"), EVIL).unwrap();
     std::fs::write(dir.path().join("outside.pkl"), EVIL).unwrap();
     std::os::unix::fs::symlink(dir.path().join("outside.pkl"), root.join("link.pkl")).unwrap();
-    mkfifo(&root.join("pipe.pkl"));
     let report = scan_paths(std::slice::from_ref(&root), &ScanOptions::default()).unwrap();
     let files: Vec<_> = report.files.iter().map(|f| f.path.clone()).collect();
     // A loader follows the link, so the scan reads through it (issue 11, item 3).
@@ -92,4 +91,36 @@ fn a_gguf_header_longer_than_the_sniffed_prefix_is_read_whole() {
     let report = modelseal_scan::scan_file(&path, &ScanOptions::default());
     assert_eq!(report.error, None);
     assert!(report.findings.is_empty(), "{:?}", report.findings);
+}
+
+/// S-1 (red team 3): a FIFO, or a link to a FIFO or a device, inside a scanned directory was
+/// skipped ("0 files scanned") while `pickle.load` and `joblib.load` read it: now the scan
+/// fails with "not a regular file".
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_device_inside_a_scanned_directory_is_an_error_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    mkfifo(&fifo);
+    for (name, target) in [
+        ("fifo", None),
+        ("fifo-link", Some(fifo.as_path())),
+        ("zero-link", Some(std::path::Path::new("/dev/zero"))),
+    ] {
+        let root = dir.path().join(name);
+        std::fs::create_dir_all(&root).unwrap();
+        let model = root.join("model.pkl");
+        match target {
+            None => mkfifo(&model),
+            Some(target) => std::os::unix::fs::symlink(target, &model).unwrap(),
+        }
+        let result = scan_paths(std::slice::from_ref(&root), &ScanOptions::default());
+        let Err(ScanError::Io { source, .. }) = result else {
+            panic!("{name}: {result:?}");
+        };
+        assert!(
+            source.to_string().contains("not a regular file"),
+            "{source}"
+        );
+    }
 }

@@ -93,6 +93,9 @@ struct Case {
     intermediates: Vec<Spec>,
     leaf: Spec,
     accept: bool,
+    /// OpenSSL's `-x509_strict` accepts this case and we refuse it on purpose (the reason is
+    /// at the check).
+    beyond_openssl: bool,
 }
 
 fn run(case: &Case, dir: &Path) {
@@ -128,6 +131,9 @@ fn run(case: &Case, dir: &Path) {
         case.name,
         ours.as_ref().err().map(ToString::to_string)
     );
+    if case.beyond_openssl {
+        return;
+    }
     if let Some(openssl_accepts) = openssl_verdict(case.name, dir, &root, &intermediates, &leaf) {
         assert_eq!(
             openssl_accepts,
@@ -178,6 +184,7 @@ fn cases() -> Vec<Case> {
         intermediates,
         leaf,
         accept,
+        beyond_openssl: false,
     };
     vec![
         case("root_leaf", &root, vec![], leaf_spec(), true),
@@ -371,6 +378,47 @@ fn every_chain_case_gets_the_verdict_openssl_x509_strict_gives() {
     for case in cases() {
         run(&case, dir.path());
     }
+}
+
+/// C-1 (red team 3): a signing certificate whose only key usage is keyAgreement (with the
+/// codeSigning EKU) verified. RFC 5280 4.2.1.3 wants digitalSignature to verify a signature;
+/// OpenSSL's `-x509_strict` without a purpose accepts it, so the case runs beyond OpenSSL.
+#[test]
+fn a_key_agreement_only_signing_certificate_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_agreement_only = Spec {
+        key_usages: vec![KeyUsagePurpose::KeyAgreement],
+        ..leaf_spec()
+    };
+    run(
+        &Case {
+            name: "leaf_key_agreement_only",
+            root: ca_spec("root", unconstrained()),
+            intermediates: vec![],
+            leaf: key_agreement_only.clone(),
+            accept: false,
+            beyond_openssl: true,
+        },
+        dir.path(),
+    );
+    let root = issue(&ca_spec("root", unconstrained()), None, false);
+    let leaf = issue(&key_agreement_only, Some(&root), true);
+    let err = verify_with_chain(
+        &[leaf.cert.der().to_vec()],
+        &[root.cert.der().to_vec()],
+        b"p",
+        b"x",
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            SignError::CertificateNotStrict(v)
+                if v.depth == 0 && v.problem == StrictProblem::SigningKeyUsageLacksDigitalSignature
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("digitalSignature"), "{err}");
 }
 
 /// The two findings of the issue, with the reason the message gives.

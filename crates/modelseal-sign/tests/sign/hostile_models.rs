@@ -167,6 +167,30 @@ fn a_huge_unsigned_file_is_extra_without_being_hashed() {
     assert_eq!(report.extra, ["planted.bin"]);
 }
 
+/// V-4 (red team 3): under a 4 KiB-shard signature an unsigned 64 GiB sparse file was 16M
+/// extra shard names (2.9 GB of memory, a 580 MB report); a deleted signed file was missing
+/// shard by shard. Each is one name now: the file's.
+#[test]
+fn an_extra_or_missing_file_under_shards_is_one_name_not_one_per_shard() {
+    let shards = Serialization::shards(HashAlgorithm::Sha256, 4096).unwrap();
+    let s = signed(&shards, |m| {
+        std::fs::write(m.join("a.bin"), b"x").unwrap();
+        std::fs::write(m.join("gone.bin"), vec![7u8; 3 * 4096]).unwrap();
+    });
+    sparse(&s.model.join("extra.bin"), HUGE);
+    std::fs::remove_file(s.model.join("gone.bin")).unwrap();
+    let started = Instant::now();
+    let report = verify(&s, &VerifyOptions::default()).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(report.extra, ["extra.bin"]);
+    assert_eq!(report.missing, ["gone.bin"]);
+    assert!(report.changed.is_empty());
+}
+
 /// Issue 11 item 7: a `files` signature records no sizes; `max_bytes` bounds the hashing and
 /// is checked before any byte is read.
 #[test]

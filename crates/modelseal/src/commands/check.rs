@@ -33,6 +33,7 @@ pub fn run(args: &CheckArgs, out: &Out) -> Result<Exit, Failure> {
         scan: &scan,
         fail_on,
         max_bytes: args.max_bytes,
+        require_name_match: args.require_name_match,
     };
     let mut candidates = modelseal_gate::discover(&args.paths, args.signature.as_deref(), false);
     if let Some(root) = &args.models_root {

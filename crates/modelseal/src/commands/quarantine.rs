@@ -101,6 +101,7 @@ fn release(args: &QuarantineReleaseArgs, out: &Out) -> Result<Exit, Failure> {
         scan: &scan,
         fail_on: super::scan::threshold(args.scan.fail_on),
         max_bytes: None,
+        require_name_match: false,
     };
     let key = super::audit::checkpoint_key(&args.audit)?;
     let recorder = super::audit::recorder(&args.audit, key.as_ref());

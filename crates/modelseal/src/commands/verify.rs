@@ -37,7 +37,10 @@ fn execute(args: &VerifyArgs, out: &Out, digest: &mut Option<String>) -> Result<
     }
     let report = verify_model(&args.model, &signature, &trust, &options)?;
     *digest = Some(report.root_digest.clone());
-    let exit = if report.is_ok() {
+    // Another model's signature copied beside this one verifies (model_signing does not bind
+    // the name): always shown, a failure under --require-name-match (red team 3, V-3).
+    let names_ok = report.signed_name_matches() || !args.require_name_match;
+    let exit = if report.is_ok() && names_ok {
         Exit::Ok
     } else {
         Exit::Integrity
@@ -47,12 +50,12 @@ fn execute(args: &VerifyArgs, out: &Out, digest: &mut Option<String>) -> Result<
             &json!({ "verified": report.is_ok(), "exit_code": exit.code(), "report": report }),
         );
     } else {
-        render_text(&report, out);
+        render_text(&report, names_ok, out);
     }
     Ok(exit)
 }
 
-fn render_text(report: &VerifyReport, out: &Out) {
+fn render_text(report: &VerifyReport, names_ok: bool, out: &Out) {
     let signer = match &report.signer {
         SignerIdentity::Key { algorithm, hint } => {
             format!("{algorithm} key {}", &hint[..hint.len().min(16)])
@@ -70,8 +73,12 @@ fn render_text(report: &VerifyReport, out: &Out) {
         report.method,
         report.hash,
     );
-    if report.is_ok() {
+    if report.is_ok() && names_ok {
         out.line(&out.pass(&summary));
+    } else if report.is_ok() {
+        out.line(&out.fail(&format!(
+            "{summary}: the signature was made for another model name (--require-name-match)"
+        )));
     } else {
         out.line(&out.fail(&format!(
             "{summary}: the model does not match its signature"
@@ -82,9 +89,24 @@ fn render_text(report: &VerifyReport, out: &Out) {
         ("missing", &report.missing),
         ("extra  ", &report.extra),
     ] {
-        for name in names {
+        // A long list is cut: the first names, then how many more (red team 3, V-4).
+        for name in names.iter().take(modelseal_gate::MAX_LISTED_NAMES) {
             out.line(&format!("  {label} {}", render::name(name)));
         }
+        if let Some(more) = names
+            .len()
+            .checked_sub(modelseal_gate::MAX_LISTED_NAMES)
+            .filter(|more| *more > 0)
+        {
+            out.line(&format!("  {label} ... and {more} more"));
+        }
+    }
+    if !report.signed_name_matches() {
+        out.line(&format!(
+            "  signed as {}, not {}",
+            render::name(&report.model_name),
+            render::name(&report.name_on_disk)
+        ));
     }
     for name in &report.unsigned_ignored {
         out.line(&out.dim(&format!("  unsigned (ignored) {}", render::name(name))));

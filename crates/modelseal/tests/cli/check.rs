@@ -330,3 +330,183 @@ fn release_rechecks_and_refuses_a_still_failing_model_unless_forced() {
         assert!(logged.contains(result), "{result}");
     }
 }
+
+/// D-1 (red team 3): a models root that can be traversed but not listed (mode 0111, checked
+/// by a user who does not own it) was "0 model(s)", exit 0, while a loader opens
+/// `models/evil/pytorch_model.bin` by name. Now it cannot be listed: exit 4. Run as `nobody`
+/// through `setpriv` when the tests run as root (root lists anything); skipped when neither
+/// works.
+#[cfg(unix)]
+#[test]
+fn an_unlistable_models_root_is_unreadable_not_empty() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    let models = dir.path().join("models");
+    fs::create_dir_all(models.join("evil")).unwrap();
+    fs::write(models.join("evil/pytorch_model.bin"), MALICIOUS).unwrap();
+    let (_key, public) = keypair(dir.path(), "k", "ecdsa-p256");
+    fs::set_permissions(&public, fs::Permissions::from_mode(0o644)).unwrap();
+    let binary = dir.path().join("modelseal");
+    fs::copy(assert_cmd::cargo::cargo_bin("modelseal"), &binary).unwrap();
+    fs::set_permissions(&binary, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(models.join("evil"), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(&models, fs::Permissions::from_mode(0o111)).unwrap();
+    let as_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let run = |args: &[&std::ffi::OsStr]| {
+        let mut command = if as_root {
+            let mut c = std::process::Command::new("setpriv");
+            c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+                .arg(&binary);
+            c
+        } else {
+            std::process::Command::new(&binary)
+        };
+        command.args(args).output()
+    };
+    let key = public.as_os_str();
+    for args in [
+        vec![
+            "check".as_ref(),
+            "--models-root".as_ref(),
+            models.as_os_str(),
+        ],
+        vec!["check".as_ref(), models.as_os_str()],
+    ] {
+        let mut args = args.clone();
+        args.extend(["--key".as_ref(), key, "--strict".as_ref()]);
+        let Ok(out) = run(&args) else {
+            eprintln!("skipped: cannot run as another user");
+            break;
+        };
+        if as_root && out.status.code().is_none_or(|c| c > 4) {
+            eprintln!("skipped: setpriv failed: {out:?}");
+            break;
+        }
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {out:?}");
+        assert!(!stdout.contains("0 model(s)"), "{stdout}");
+        assert!(stdout.contains("cannot list"), "{stdout}");
+    }
+    fs::set_permissions(&models, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// V-3 (red team 3): `test-fixture/` and `test-fixture.sig` copied to `prod/` and `prod.sig`
+/// verified and passed `check --strict` silently. model_signing does not bind the name, so it
+/// still passes by default, but `verify` and `check` say "signed as test-fixture", and
+/// `--require-name-match` makes it an integrity failure (exit 1).
+#[test]
+fn another_models_signature_is_reported_and_fails_when_names_must_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keypair(dir.path(), "k", "ecdsa-p256");
+    let models = dir.path().join("models");
+    let fixture = models.join("test-fixture");
+    fs::create_dir_all(&fixture).unwrap();
+    fs::write(fixture.join("config.json"), b"{}").unwrap();
+    sign(&fixture, &key, &[]);
+    let prod = models.join("prod");
+    fs::create_dir_all(&prod).unwrap();
+    fs::copy(fixture.join("config.json"), prod.join("config.json")).unwrap();
+    fs::copy(models.join("test-fixture.sig"), models.join("prod.sig")).unwrap();
+    let run = |args: &[&str]| {
+        let out = modelseal()
+            .args(args)
+            .arg(&prod)
+            .arg("--key")
+            .arg(&public)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    for command in [&["verify"][..], &["check", "--strict"][..]] {
+        let (code, stdout) = run(command);
+        assert_eq!(code, Some(0), "{command:?}: {stdout}");
+        assert!(
+            stdout.contains("signed as test-fixture, not prod"),
+            "{command:?}: {stdout}"
+        );
+        let mut strict = command.to_vec();
+        strict.push("--require-name-match");
+        let (code, stdout) = run(&strict);
+        assert_eq!(code, Some(1), "{strict:?}: {stdout}");
+        assert!(
+            stdout.contains("signed as test-fixture"),
+            "{strict:?}: {stdout}"
+        );
+    }
+    // The model it was signed for passes with the flag.
+    let out = modelseal()
+        .args(["check", "--strict", "--require-name-match"])
+        .arg(&fixture)
+        .arg("--key")
+        .arg(&public)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+}
+
+/// D-2 (red team 3): `m.sig.sig` (a malicious pickle) beside a signed `m` was never checked,
+/// and `check --strict --models-root` passed: it is an unsigned model now.
+#[test]
+fn a_signature_of_a_signature_is_checked_as_an_unsigned_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keypair(dir.path(), "k", "ecdsa-p256");
+    let models = dir.path().join("models");
+    fs::create_dir_all(&models).unwrap();
+    fs::write(models.join("m"), b"weights").unwrap();
+    sign(&models.join("m"), &key, &[]);
+    fs::write(models.join("m.sig.sig"), MALICIOUS).unwrap();
+    let out = modelseal()
+        .arg("check")
+        .arg("--models-root")
+        .arg(&models)
+        .arg("--key")
+        .arg(&public)
+        .arg("--strict")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("m.sig.sig"), "{stdout}");
+}
+
+/// V-4 (red team 3): a 64 GiB sparse extra file under a 4 KiB-shard signature made `check`
+/// list 16M shard names (a 580 MB report): it is one name now, text and JSON.
+#[test]
+fn an_extra_sparse_file_under_shards_is_reported_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keypair(dir.path(), "k", "ecdsa-p256");
+    let model = dir.path().join("m");
+    fs::create_dir_all(&model).unwrap();
+    fs::write(model.join("a.bin"), b"x").unwrap();
+    sign(&model, &key, &["--shard-size", "4096"]);
+    fs::File::create(model.join("extra.bin"))
+        .unwrap()
+        .set_len(64 << 30)
+        .unwrap();
+    for format in ["text", "json"] {
+        let out = modelseal()
+            .arg("check")
+            .arg(&model)
+            .arg("--key")
+            .arg(&public)
+            .args(["--strict", "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        assert!(
+            out.stdout.len() < 10_000,
+            "{format}: {} bytes",
+            out.stdout.len()
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("extra.bin"), "{stdout}");
+        assert!(!stdout.contains("extra.bin:0:4096"), "{stdout}");
+    }
+}

@@ -99,6 +99,40 @@ fn scan_of_a_fifo_or_device_is_not_a_regular_file() {
     }
 }
 
+/// S-1 (red team 3): a FIFO inside a scanned directory made `scan` say "0 files scanned",
+/// exit 0, and unsigned `check` pass, while `pickle.load` reads it: exit 4 for both.
+#[cfg(unix)]
+#[test]
+fn a_fifo_inside_a_scanned_directory_is_not_a_regular_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m");
+    fs::create_dir_all(&model).unwrap();
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(model.join("model.pkl"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let (_key, public) = keypair(dir.path(), "k", "ecdsa-p256");
+    for command in ["scan", "check"] {
+        let mut cmd = modelseal();
+        cmd.arg(command).arg(&model);
+        if command == "check" {
+            cmd.arg("--key").arg(&public);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(4), "{command}: {out:?}");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(all.contains("not a regular file"), "{command}: {all}");
+        assert!(!all.contains("0 files scanned"), "{command}: {all}");
+    }
+}
+
 /// `models/weights.sig/evil.pkl` and `models/.cache/evil.pkl` were never checked while
 /// `check --strict --models-root models` passed: now each is a model of its own, scanned,
 /// and unsigned under `--strict`.

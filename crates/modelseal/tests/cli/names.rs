@@ -169,3 +169,51 @@ fn nfd_and_nfc_names_print_differently() {
     fs::write(dir.path().join("m/e\u{301}le\u{300}ve.pkl"), EVIL_PICKLE).unwrap();
     insta::assert_snapshot!("nfc_and_nfd_names", transcript(dir.path(), &["scan", "m"]));
 }
+
+/// N-2 (red team 3): U+2028, U+061C and invisible format characters in a file name printed
+/// raw in `scan` and `check` text (`pytorch<U+00AD>model.bin` read as `pytorchmodel.bin`):
+/// each is escaped now.
+#[test]
+fn invisible_and_line_separating_characters_in_names_are_escaped_in_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let hidden = [
+        '\u{2028}',
+        '\u{61c}',
+        '\u{ad}',
+        '\u{180e}',
+        '\u{fff9}',
+        '\u{1d173}',
+        '\u{e0001}',
+        '\u{34f}',
+    ];
+    let model = dir.path().join("m");
+    fs::create_dir(&model).unwrap();
+    for c in hidden {
+        fs::write(model.join(format!("pytorch{c}model.bin")), EVIL_PICKLE).unwrap();
+    }
+    let (_key, public) = keypair(dir.path(), "k", "ecdsa-p256");
+    for command in ["scan", "check"] {
+        let mut args = vec![OsStr::new(command), OsStr::new("m")];
+        if command == "check" {
+            args.extend([OsStr::new("--key"), public.as_os_str()]);
+        }
+        let out = run(dir.path(), &args);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for c in hidden {
+            assert!(
+                !text.contains(c),
+                "{command}: U+{:04X} raw in {text}",
+                u32::from(c)
+            );
+            let escape = format!("\\u{{{:x}}}", u32::from(c));
+            assert!(
+                text.contains(&escape),
+                "{command}: {escape} missing in {text}"
+            );
+        }
+    }
+}
