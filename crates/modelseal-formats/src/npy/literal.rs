@@ -38,7 +38,8 @@ pub enum LiteralError {
         /// Where, in characters from the header's start.
         offset: usize,
     },
-    /// Brackets nested deeper than [`MAX_DEPTH`].
+    /// Brackets nested deeper than the literal reader allows (64 levels; numpy headers nest
+    /// two or three).
     #[error("literal nested deeper than {MAX_DEPTH}")]
     TooDeep,
 }
