@@ -25,6 +25,7 @@ pub fn workspace() -> PathBuf {
 /// # Panics
 /// When `MODELSEAL_REQUIRE_PEERS` is set: there, a missing peer is a failure.
 pub fn skip<T>(why: &str) -> Option<T> {
+    record(why);
     assert!(
         std::env::var_os("MODELSEAL_REQUIRE_PEERS").is_none(),
         "required but missing (MODELSEAL_REQUIRE_PEERS is set): {why}"
@@ -39,12 +40,31 @@ pub fn skip<T>(why: &str) -> Option<T> {
 /// # Panics
 /// When `MODELSEAL_REQUIRE_PEERS` is `all`.
 pub fn skip_optional<T>(why: &str) -> Option<T> {
+    record(&format!("optional torch tier: {why}"));
     assert!(
         std::env::var_os("MODELSEAL_REQUIRE_PEERS").is_none_or(|v| v != "all"),
         "required but missing (MODELSEAL_REQUIRE_PEERS=all): {why}"
     );
     eprintln!("skipping (optional torch tier, scripts/setup-peers.sh --torch): {why}");
     None
+}
+
+/// Appends a skip to `$MODELSEAL_SKIP_LOG`, which `scripts/test.sh` sets and summarises, so a
+/// skip is never hidden by the test harness swallowing a passing test's output.
+#[allow(clippy::disallowed_methods)] // a dev crate: the log is plain test bookkeeping
+fn record(why: &str) {
+    use std::io::Write as _;
+    let Some(log) = std::env::var_os("MODELSEAL_SKIP_LOG") else {
+        return;
+    };
+    let test = std::thread::current().name().unwrap_or("?").to_owned();
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+    {
+        let _ = writeln!(file, "{test}: {}", why.replace('\n', " "));
+    }
 }
 
 /// `rel` under the `shared/` directory beside the workspace (`MODELSEAL_SHARED` overrides

@@ -170,7 +170,9 @@ fn openssl_verdict(
         );
         cmd.arg("-untrusted").arg(untrusted);
     }
-    let output = cmd.arg(leaf_pem).output().ok()?;
+    let Ok(output) = cmd.arg(leaf_pem).output() else {
+        return modelseal_test::skip("no openssl CLI to compare verdicts with");
+    };
     Some(output.status.success())
 }
 

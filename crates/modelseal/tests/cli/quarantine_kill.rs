@@ -168,7 +168,11 @@ fn modes() -> Vec<Mode> {
                 store,
             });
         }
-        _ => eprintln!("skipping the cross-filesystem mode: no separate tmpfs at /dev/shm"),
+        _ => {
+            modelseal_test::skip::<()>(
+                "the cross-filesystem kill mode: no separate tmpfs at /dev/shm",
+            );
+        }
     }
     modes
 }
