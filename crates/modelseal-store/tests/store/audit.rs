@@ -2,21 +2,13 @@
 
 #![allow(clippy::unwrap_used)] // test helpers panic on setup failures
 
+use crate::actor;
 use std::path::{Path, PathBuf};
 
 use modelseal_sign::{KeyAlgorithm, SigningKey};
 use modelseal_store::audit::{
-    self, Actor, CheckpointPolicy, Event, ProblemKind, VerifyReport, prove_consistency,
-    prove_inclusion,
+    self, CheckpointPolicy, Event, ProblemKind, VerifyReport, prove_consistency, prove_inclusion,
 };
-
-fn actor() -> Actor {
-    Actor {
-        user: "ci".into(),
-        host: "runner".into(),
-        tool: "modelseal test".into(),
-    }
-}
 
 fn event(i: usize) -> Event {
     Event {

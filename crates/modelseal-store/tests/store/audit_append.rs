@@ -3,19 +3,12 @@
 
 #![allow(clippy::unwrap_used)] // test helpers panic on setup failures
 
+use crate::actor;
 use std::fs::{self, OpenOptions};
 use std::path::{Path, PathBuf};
 
 use modelseal_fs::Reason;
-use modelseal_store::audit::{self, Actor, AuditError, Event, MAX_TAIL_SCAN, Recorder};
-
-fn actor() -> Actor {
-    Actor {
-        user: "ci".into(),
-        host: "runner".into(),
-        tool: "modelseal test".into(),
-    }
-}
+use modelseal_store::audit::{self, AuditError, Event, MAX_TAIL_SCAN, Recorder};
 
 fn event() -> Event {
     Event {

@@ -4,20 +4,13 @@
 
 #![allow(clippy::unwrap_used)] // test helpers panic on setup failures
 
+use crate::actor;
 use std::path::{Path, PathBuf};
 
 use modelseal_sign::{KeyAlgorithm, SigningKey};
 use modelseal_store::audit::{
-    self, Actor, CheckpointPolicy, Event, ProblemKind, VerifyOptions, VerifyReport,
+    self, CheckpointPolicy, Event, ProblemKind, VerifyOptions, VerifyReport,
 };
-
-fn actor() -> Actor {
-    Actor {
-        user: "ci".into(),
-        host: "runner".into(),
-        tool: "modelseal test".into(),
-    }
-}
 
 fn event(i: usize) -> Event {
     Event {

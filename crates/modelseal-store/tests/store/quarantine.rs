@@ -4,22 +4,14 @@
 
 #![allow(clippy::unwrap_used)] // test helpers panic on setup failures
 
+use crate::actor;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use modelseal_fs::MoveStep;
-use modelseal_store::audit::Actor;
 use modelseal_store::quarantine::{self, Options, Reason, Step};
-
-fn actor() -> Actor {
-    Actor {
-        user: "ci".into(),
-        host: "runner".into(),
-        tool: "modelseal test".into(),
-    }
-}
 
 fn make_model(root: &Path) -> PathBuf {
     let model = root.join("bert-tiny");
@@ -252,11 +244,11 @@ fn a_move_across_filesystems_copies_verifies_and_removes() {
     let shm = Path::new("/dev/shm");
     let work = tempfile::tempdir().unwrap();
     let Ok(source_root) = tempfile::tempdir_in(shm) else {
-        eprintln!("skipping: no /dev/shm");
+        modelseal_test::skip::<()>("no /dev/shm for the cross-filesystem case");
         return;
     };
     if fs::metadata(shm).unwrap().dev() == fs::metadata(work.path()).unwrap().dev() {
-        eprintln!("skipping: /dev/shm is on the same filesystem");
+        modelseal_test::skip::<()>("/dev/shm is on the same filesystem as the temp dir");
         return;
     }
     let model = make_model(source_root.path());

@@ -3,20 +3,12 @@
 
 #![allow(clippy::unwrap_used)] // test helpers panic on setup failures
 
+use crate::actor;
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 
-use modelseal_store::audit::Actor;
 use modelseal_store::quarantine::{self, Options, Reason};
-
-fn actor() -> Actor {
-    Actor {
-        user: "ci".into(),
-        host: "runner".into(),
-        tool: "modelseal test".into(),
-    }
-}
 
 fn reason(signature: Option<PathBuf>) -> Reason {
     Reason {
