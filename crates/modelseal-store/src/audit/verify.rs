@@ -152,14 +152,20 @@ pub fn verify(
     key: Option<&PublicKey>,
     trusted: Option<&str>,
 ) -> Result<VerifyReport, AuditError> {
-    let options = VerifyOptions {
-        key,
-        trusted: trusted
-            .map(|note| vec![("the trusted checkpoint".to_owned(), note.to_owned())])
-            .unwrap_or_default(),
-        allow_uncovered_tail: None,
-    };
-    verify_with(path, &options)
+    verify_with(path, &VerifyOptions::of(key, trusted))
+}
+
+impl<'a> VerifyOptions<'a> {
+    /// A key and at most one trusted checkpoint note, the options [`verify`] takes.
+    fn of(key: Option<&'a PublicKey>, trusted: Option<&str>) -> Self {
+        VerifyOptions {
+            key,
+            trusted: trusted
+                .map(|note| vec![("the trusted checkpoint".to_owned(), note.to_owned())])
+                .unwrap_or_default(),
+            allow_uncovered_tail: None,
+        }
+    }
 }
 
 /// [`verify`] with every option.
@@ -173,14 +179,11 @@ pub fn verify_bytes(
     key: Option<&PublicKey>,
     trusted: Option<&str>,
 ) -> Result<VerifyReport, AuditError> {
-    let options = VerifyOptions {
-        key,
-        trusted: trusted
-            .map(|note| vec![("the trusted checkpoint".to_owned(), note.to_owned())])
-            .unwrap_or_default(),
-        allow_uncovered_tail: None,
-    };
-    verify_reader(data, Path::new("<memory>"), &options)
+    verify_reader(
+        data,
+        Path::new("<memory>"),
+        &VerifyOptions::of(key, trusted),
+    )
 }
 
 fn verify_reader<R: std::io::Read>(
