@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use modelseal_bom::bom::{Component, Kind};
 use modelseal_osv::{Database, Limits, OsvError, Report, Severity};
-use modelseal_test::shared;
+use modelseal_test::official;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/osv")
@@ -87,7 +87,7 @@ fn database_dir() -> tempfile::TempDir {
 
 #[test]
 fn every_fixture_record_is_valid_against_the_osv_schema() {
-    let Some(schema) = shared("schemas/osv.schema.json") else {
+    let Some(schema) = official("schemas/osv.schema.json") else {
         return;
     };
     let validator = jsonschema::options().build(&read_json(&schema)).unwrap();

@@ -1,7 +1,7 @@
 //! Helpers every crate's tests share (a dev-dependency only; never linked into a binary).
 //!
-//! Tests find the workspace, the `shared/` directory beside it (official schemas, spec
-//! documents, peer fixtures) and the real peers (the `.venv` that `scripts/setup-peers.sh`
+//! Tests find the workspace, the official schemas and specification test documents
+//! ([`official`]) and the real peers (the `.venv` that `scripts/setup-peers.sh`
 //! fills, executables such as `model_signing`). A test whose peer is missing skips through
 //! [`skip`], which fails instead when `MODELSEAL_REQUIRE_PEERS` is set, as CI sets it, so a
 //! suite can never pass by skipping there. Peers of the optional torch tier
@@ -67,17 +67,89 @@ fn record(why: &str) {
     }
 }
 
-/// `rel` under the `shared/` directory beside the workspace (`MODELSEAL_SHARED` overrides
-/// where that is), read in place.
-pub fn shared(rel: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("MODELSEAL_SHARED")
-        .map_or_else(|| workspace().join("../shared"), PathBuf::from);
-    let path = root.join(rel);
+/// Official test data by its path in the specification's layout: `schemas/<file>` (the
+/// CycloneDX JSON schemas and XSDs, `spdx-2.3.schema.json`, `osv.schema.json`), `schemas`
+/// (the directory of all of them, as `sbom validate --schema-dir` takes it),
+/// `fixtures/cyclonedx-spec-tests/<version>` and `fixtures/spdx-example-2.3.json`.
+///
+/// Where a package registry ships the data, it comes from there: the CycloneDX schemas from
+/// `cyclonedx-python-lib` in the `.venv` (skips without it). The rest no registry ships and is
+/// copied, unchanged, in `tests/fixtures/official` (its README says from where). So a fresh
+/// clone runs the same tests as CI, with no sibling `shared/` directory.
+pub fn official(rel: &str) -> Option<PathBuf> {
+    let vendored = workspace().join("tests/fixtures/official");
+    if let Some(rest) = rel.strip_prefix("fixtures/") {
+        return present(vendored.join(rest));
+    }
+    let dir = official_schemas(&vendored)?;
+    match rel.strip_prefix("schemas/") {
+        Some(file) => present(dir.join(file)),
+        None if rel == "schemas" => Some(dir),
+        None => present(vendored.join(rel)),
+    }
+}
+
+fn present(path: PathBuf) -> Option<PathBuf> {
     if path.exists() {
         Some(path)
     } else {
         skip(&format!("{} not found", path.display()))
     }
+}
+
+/// `target/official-schemas`: `cyclonedx-python-lib`'s schemas under the specification's
+/// names (the package ships `bom-1.6.SNAPSHOT.schema.json` whose `$ref`s name
+/// `spdx.SNAPSHOT.schema.json`; the specification names them without `.SNAPSHOT`, and so do
+/// the schemas' own `$id`s), beside the vendored SPDX and OSV schemas. Every test binary may
+/// assemble it at once: each file is written to a unique temporary name and renamed, and the
+/// content is the same whoever writes it.
+#[allow(clippy::disallowed_methods)] // a dev crate assembling test data under target/
+fn official_schemas(vendored: &Path) -> Option<PathBuf> {
+    let package = cyclonedx_schema_package()?;
+    let dir = workspace().join("target/official-schemas");
+    std::fs::create_dir_all(&dir).ok()?;
+    let mut sources: Vec<(String, PathBuf)> = Vec::new();
+    for entry in std::fs::read_dir(&package).ok()? {
+        let path = entry.ok()?.path();
+        let name = path.file_name()?.to_string_lossy().into_owned();
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("xsd"))
+        {
+            sources.push((name.replace(".SNAPSHOT", ""), path));
+        }
+    }
+    for name in ["spdx-2.3.schema.json", "osv.schema.json"] {
+        sources.push((name.to_owned(), vendored.join("schemas").join(name)));
+    }
+    for (name, source) in sources {
+        let text = std::fs::read_to_string(&source)
+            .ok()?
+            .replace(".SNAPSHOT.", ".");
+        let target = dir.join(&name);
+        if std::fs::read_to_string(&target).is_ok_and(|t| t == text) {
+            continue;
+        }
+        let temporary = dir.join(format!(".{name}.{}", std::process::id()));
+        std::fs::write(&temporary, text).ok()?;
+        std::fs::rename(&temporary, &target).ok()?;
+    }
+    Some(dir)
+}
+
+/// `cyclonedx/schema/_res` of the `cyclonedx-python-lib` installed in the `.venv`.
+#[allow(clippy::disallowed_methods)] // a dev crate
+fn cyclonedx_schema_package() -> Option<PathBuf> {
+    let lib = venv()?.join("lib");
+    let found = std::fs::read_dir(&lib).ok().and_then(|entries| {
+        entries
+            .filter_map(Result::ok)
+            .map(|e| e.path().join("site-packages/cyclonedx/schema/_res"))
+            .find(|p| p.is_dir())
+    });
+    found.or_else(|| {
+        skip("cyclonedx-python-lib (the official CycloneDX schemas) is not in .venv (run scripts/setup-peers.sh)")
+    })
 }
 
 /// The workspace's `.venv` with the Python peers.

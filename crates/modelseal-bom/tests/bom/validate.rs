@@ -18,7 +18,7 @@ use modelseal_bom::validate::{
 };
 use serde_json::{Value, json};
 
-use modelseal_test::shared;
+use modelseal_test::official;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -28,7 +28,7 @@ fn fixture(name: &str) -> PathBuf {
 
 /// The specification's test documents, both versions, sorted by name.
 fn spec_documents() -> Option<Vec<(String, Vec<u8>)>> {
-    let root = shared("fixtures/cyclonedx-spec-tests")?;
+    let root = official("fixtures/cyclonedx-spec-tests")?;
     let mut documents = Vec::new();
     for version in ["1.5", "1.6"] {
         for entry in std::fs::read_dir(root.join(version)).unwrap() {
@@ -149,7 +149,7 @@ fn the_built_in_layer_judges_every_spec_document_right() {
 #[cfg(feature = "schema")]
 #[test]
 fn the_official_schemas_judge_every_spec_document_right() {
-    let Some(schemas) = shared("schemas") else {
+    let Some(schemas) = official("schemas") else {
         return;
     };
     let validator = Validator::new(&Options {
@@ -245,7 +245,7 @@ fn both_layers() -> Vec<Validator> {
     #[cfg_attr(not(feature = "schema"), allow(unused_mut))]
     let mut validators = vec![Validator::new(&Options::default()).unwrap()];
     #[cfg(feature = "schema")]
-    if let Some(schemas) = shared("schemas") {
+    if let Some(schemas) = official("schemas") {
         validators.push(
             Validator::new(&Options {
                 schema_dir: Some(&schemas),
@@ -354,7 +354,7 @@ fn what_schemas_miss_is_reported_where_it_is() {
 
 #[test]
 fn the_official_spdx_example_is_valid_in_both_layers() {
-    let Some(example) = shared("fixtures/spdx-example-2.3.json") else {
+    let Some(example) = official("fixtures/spdx-example-2.3.json") else {
         return;
     };
     let bytes = std::fs::read(example).unwrap();
@@ -506,7 +506,7 @@ fn spdx_breakages(example: &Value) -> Vec<(&'static str, Mutation, String)> {
 
 #[test]
 fn broken_spdx_documents_are_faulted_where_they_break() {
-    let Some(example) = shared("fixtures/spdx-example-2.3.json") else {
+    let Some(example) = official("fixtures/spdx-example-2.3.json") else {
         return;
     };
     let example: Value = serde_json::from_slice(&std::fs::read(example).unwrap()).unwrap();

@@ -1,12 +1,12 @@
 //! Helpers the integration tests share: validation against the official CycloneDX schemas
-//! (found through `modelseal_test::shared`, which skips loudly without them).
+//! (found through `modelseal_test::official`, which skips loudly without them).
 
 #![allow(dead_code)] // each test uses a subset
 
 use std::path::Path;
 
 use modelseal_bom::cyclonedx::SpecVersion;
-pub use modelseal_test::{shared, venv};
+pub use modelseal_test::{official, venv};
 
 pub fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
@@ -15,7 +15,7 @@ pub fn read_json(path: &Path) -> serde_json::Value {
 /// The official CycloneDX schema for `spec`, with the two schemas it references registered
 /// under their ids (no network).
 pub fn assert_schema_valid(document: &serde_json::Value, spec: SpecVersion) {
-    let Some(schemas) = shared("schemas") else {
+    let Some(schemas) = official("schemas") else {
         return;
     };
     let bom = read_json(&schemas.join(format!("bom-{}.schema.json", spec.as_str())));

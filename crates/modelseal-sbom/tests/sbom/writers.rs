@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{assert_schema_valid, read_json, shared, venv};
+use crate::common::{assert_schema_valid, official, read_json, venv};
 
 use modelseal_bom::bom::{
     Bom, Component, ExternalReference, Hash, Kind, License, ModelCard, Scope,
@@ -256,7 +256,7 @@ fn assert_pyspdxtools_valid(venv: &Path, path: &Path) {
 }
 
 fn assert_spdx_schema_valid(document: &Value) {
-    let Some(schema) = shared("schemas/spdx-2.3.schema.json") else {
+    let Some(schema) = official("schemas/spdx-2.3.schema.json") else {
         return;
     };
     let schema = read_json(&schema);

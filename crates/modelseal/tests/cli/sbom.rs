@@ -343,10 +343,9 @@ fn audit_matches_osv_records_and_fails_at_the_threshold() {
         .stderr(predicates::str::contains("broken.json:1:"));
 }
 
-/// The CycloneDX specification's own test documents, read in place (`MODELSEAL_SHARED`
-/// overrides where `shared/` is).
+/// The CycloneDX specification's own test documents (`modelseal_test::official`).
 fn spec_tests(version: &str) -> Option<(Vec<PathBuf>, Vec<PathBuf>)> {
-    let dir = modelseal_test::shared(&format!("fixtures/cyclonedx-spec-tests/{version}"))?;
+    let dir = modelseal_test::official(&format!("fixtures/cyclonedx-spec-tests/{version}"))?;
     let entries = fs::read_dir(&dir).unwrap();
     let mut files: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
     files.sort();
