@@ -105,7 +105,7 @@ fn present(path: PathBuf) -> Option<PathBuf> {
 /// content is the same whoever writes it.
 #[allow(clippy::disallowed_methods)] // a dev crate assembling test data under target/
 fn official_schemas(vendored: &Path) -> Option<PathBuf> {
-    let package = cyclonedx_schema_package()?;
+    let package = cyclonedx_python_lib_schemas()?;
     let dir = workspace().join("target/official-schemas");
     std::fs::create_dir_all(&dir).ok()?;
     let mut sources: Vec<(String, PathBuf)> = Vec::new();
@@ -137,9 +137,10 @@ fn official_schemas(vendored: &Path) -> Option<PathBuf> {
     Some(dir)
 }
 
-/// `cyclonedx/schema/_res` of the `cyclonedx-python-lib` installed in the `.venv`.
+/// `cyclonedx/schema/_res` of the `cyclonedx-python-lib` installed in the `.venv`, as the
+/// package ships it (`.SNAPSHOT` names).
 #[allow(clippy::disallowed_methods)] // a dev crate
-fn cyclonedx_schema_package() -> Option<PathBuf> {
+pub fn cyclonedx_python_lib_schemas() -> Option<PathBuf> {
     let lib = venv()?.join("lib");
     let found = std::fs::read_dir(&lib).ok().and_then(|entries| {
         entries

@@ -3,6 +3,9 @@
 //! `jsf-0.82.schema.json` are served from the same directory under their
 //! `http://cyclonedx.org/schema/…` ids), with formats asserted (`date-time`, ...) except
 //! `iri-reference`, which the official CycloneDX test harness also treats as always valid.
+//! A directory may use the specification's names (`bom-1.6.schema.json`) or the ones
+//! `cyclonedx-python-lib` and the JavaScript library ship (`bom-1.6.SNAPSHOT.schema.json`,
+//! whose references name `spdx.SNAPSHOT.schema.json`), so users can point at either.
 
 use std::path::{Path, PathBuf};
 
@@ -37,9 +40,9 @@ impl Schemas {
     /// Compiles every schema `dir` holds; it must hold at least one.
     pub(super) fn load(dir: &Path) -> Result<Schemas, ValidateError> {
         modelseal_fs::read_dir_sorted(dir).map_err(ValidateError::SchemaIo)?;
-        let bom_1_5 = read_if_present(&dir.join(BOM_1_5))?;
-        let bom_1_6 = read_if_present(&dir.join(BOM_1_6))?;
-        let spdx_2_3 = read_if_present(&dir.join(SPDX_2_3))?;
+        let bom_1_5 = read_if_present(&locate(dir, BOM_1_5))?;
+        let bom_1_6 = read_if_present(&locate(dir, BOM_1_6))?;
+        let spdx_2_3 = read_if_present(&locate(dir, SPDX_2_3))?;
         if bom_1_5.is_none() && bom_1_6.is_none() && spdx_2_3.is_none() {
             return Err(ValidateError::EmptySchemaDir {
                 dir: dir.to_path_buf(),
@@ -52,11 +55,31 @@ impl Schemas {
             spdx_2_3: None,
         };
         if bom_1_5.is_some() || bom_1_6.is_some() {
-            let licenses = read(&dir.join(SPDX_LICENSES))?;
-            let jsf = read(&dir.join(JSF))?;
+            let licenses = read(&locate(dir, SPDX_LICENSES))?;
+            let jsf = read(&locate(dir, JSF))?;
             let registry = jsonschema::Registry::new()
-                .add("http://cyclonedx.org/schema/spdx.schema.json", licenses)
-                .and_then(|r| r.add("http://cyclonedx.org/schema/jsf-0.82.schema.json", jsf))
+                .add(
+                    "http://cyclonedx.org/schema/spdx.schema.json",
+                    licenses.clone(),
+                )
+                .and_then(|r| {
+                    r.add(
+                        "http://cyclonedx.org/schema/jsf-0.82.schema.json",
+                        jsf.clone(),
+                    )
+                })
+                .and_then(|r| {
+                    r.add(
+                        "http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json",
+                        licenses,
+                    )
+                })
+                .and_then(|r| {
+                    r.add(
+                        "http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json",
+                        jsf,
+                    )
+                })
                 .and_then(jsonschema::RegistryBuilder::prepare)
                 .map_err(|e| ValidateError::Schema {
                     path: dir.join(SPDX_LICENSES),
@@ -125,6 +148,20 @@ fn options() -> jsonschema::ValidationOptions<'static> {
     jsonschema::options()
         .should_validate_formats(true)
         .with_format("iri-reference", |_: &str| true)
+}
+
+/// `dir/file`, or its `.SNAPSHOT` twin where only that exists.
+fn locate(dir: &Path, file: &str) -> PathBuf {
+    let official = dir.join(file);
+    let snapshot = file
+        .strip_suffix(".schema.json")
+        .map(|stem| dir.join(format!("{stem}.SNAPSHOT.schema.json")));
+    match snapshot {
+        Some(snapshot) if !modelseal_fs::exists(&official) && modelseal_fs::exists(&snapshot) => {
+            snapshot
+        }
+        _ => official,
+    }
 }
 
 fn read(path: &Path) -> Result<Value, ValidateError> {

@@ -166,6 +166,23 @@ fn the_official_schemas_judge_every_spec_document_right() {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
+/// A user may point `--schema-dir` at the schemas as `cyclonedx-python-lib` ships them
+/// (`bom-1.6.SNAPSHOT.schema.json` referring to `spdx.SNAPSHOT.schema.json`): same verdicts.
+#[cfg(feature = "schema")]
+#[test]
+fn schemas_named_as_cyclonedx_python_lib_ships_them_judge_alike() {
+    let Some(package) = modelseal_test::cyclonedx_python_lib_schemas() else {
+        return;
+    };
+    assert!(package.join("bom-1.6.SNAPSHOT.schema.json").is_file());
+    let validator = Validator::new(&Options {
+        schema_dir: Some(&package),
+    })
+    .unwrap();
+    let wrong = misjudged(&validator, &[Origin::Schema]);
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
 const SHA256: &str = "f498a8ff2dd007e29c2074f5e4b01a9a01775c3ff3aeaf6906ea503bc5791b7b";
 const SHA512: &str = "e8f33e424f3f4ed6db76a482fde1a5298970e442c531729119e37991884bdffab4f9426b7ee11fccd074eeda0634d71697d6f88a460dce0ac8d627a29f7d1282";
 
