@@ -29,7 +29,7 @@ pub struct Cli {
     pub quiet: bool,
     /// Take settings from this config file instead of looking for `modelseal.toml` (from the
     /// current directory up to the repository root), then the user's
-    /// `~/.config/modelseal/config.toml` [env: MODELSEAL_CONFIG].
+    /// `~/.config/modelseal/config.toml` [env: `MODELSEAL_CONFIG`].
     #[arg(long, global = true, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
     /// Read no config file (environment variables still apply).
@@ -243,10 +243,10 @@ Exit codes (when several apply, the lowest non-zero wins):
 #[group(id = "trust", required = true, multiple = false)]
 pub struct TrustArgs {
     /// Public key (PEM SubjectPublicKeyInfo) the signatures must verify with
-    /// [env: MODELSEAL_TRUST] [config: trust.key].
+    /// [env: `MODELSEAL_TRUST`] [config: trust.key].
     #[arg(long, value_name = "PUB")]
     pub key: Option<PathBuf>,
-    /// Trusted root certificate(s), PEM (repeatable) [env: MODELSEAL_CERTIFICATE_CHAIN]
+    /// Trusted root certificate(s), PEM (repeatable) [env: `MODELSEAL_CERTIFICATE_CHAIN`]
     /// [config: trust.certificate-chain].
     #[arg(long, value_name = "PEM")]
     pub certificate_chain: Vec<PathBuf>,
@@ -255,11 +255,11 @@ pub struct TrustArgs {
 /// How scan findings decide.
 #[derive(Debug, Args)]
 pub struct ScanPolicyArgs {
-    /// TOML scan policy extending the allowlist or denying more [env: MODELSEAL_POLICY]
+    /// TOML scan policy extending the allowlist or denying more [env: `MODELSEAL_POLICY`]
     /// [config: policy].
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
-    /// A finding at or above this severity fails the model (exit 2) [env: MODELSEAL_FAIL_ON]
+    /// A finding at or above this severity fails the model (exit 2) [env: `MODELSEAL_FAIL_ON`]
     /// [config: fail-on].
     #[arg(long, value_enum, default_value = "high")]
     pub fail_on: FailOn,
@@ -295,7 +295,7 @@ pub struct CheckArgs {
     #[arg(long)]
     pub require_name_match: bool,
     /// Move every failing model into `DIR/<name>_<UTC time>/` with an incident report
-    /// [env: MODELSEAL_QUARANTINE] [config: quarantine].
+    /// [env: `MODELSEAL_QUARANTINE`] [config: quarantine].
     #[arg(long, value_name = "DIR")]
     pub quarantine: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
@@ -355,7 +355,7 @@ pub struct QuarantineReleaseArgs {
 #[derive(Debug, Args)]
 pub struct AuditLogArgs {
     /// Append what this command decided to this audit log (JSON lines, created if missing)
-    /// [env: MODELSEAL_AUDIT_LOG] [config: audit-log].
+    /// [env: `MODELSEAL_AUDIT_LOG`] [config: audit-log].
     #[arg(id = "audit_log", long = "audit-log", value_name = "PATH")]
     pub log: Option<PathBuf>,
     /// Sign a checkpoint of the audit log with this private key every
@@ -537,12 +537,12 @@ pub struct ScanArgs {
     pub paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
-    /// Exit 2 when a finding is at or above this severity [env: MODELSEAL_FAIL_ON]
+    /// Exit 2 when a finding is at or above this severity [env: `MODELSEAL_FAIL_ON`]
     /// [config: fail-on].
     #[arg(long, value_enum, default_value = "high")]
     pub fail_on: FailOn,
     /// TOML policy extending the allowlist (`[allow] globals = [...]`) or denying more
-    /// [env: MODELSEAL_POLICY] [config: policy].
+    /// [env: `MODELSEAL_POLICY`] [config: policy].
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
     #[command(flatten)]
@@ -582,7 +582,7 @@ pub struct SignArgs {
     /// Model file or directory.
     pub model: PathBuf,
     /// Private key (PKCS#8 PEM, encrypted PKCS#8, SEC1 "EC PRIVATE KEY", or PKCS#1 RSA)
-    /// [env: MODELSEAL_KEY] [config: key].
+    /// [env: `MODELSEAL_KEY`] [config: key].
     #[arg(long, value_name = "KEY")]
     pub key: PathBuf,
     /// Where to write the signature [default: MODEL.sig beside the model].
@@ -606,12 +606,12 @@ pub struct VerifyArgs {
     /// Model file or directory.
     pub model: PathBuf,
     /// Public key (PEM SubjectPublicKeyInfo) the signature must verify with
-    /// [env: MODELSEAL_TRUST] [config: trust.key].
+    /// [env: `MODELSEAL_TRUST`] [config: trust.key].
     #[arg(long, value_name = "PUB")]
     pub key: Option<PathBuf>,
     /// Trusted root certificate(s), PEM; the signing certificate must chain to one, be valid
     /// now and allow code signing. Repeat the flag for several files
-    /// [env: MODELSEAL_CERTIFICATE_CHAIN] [config: trust.certificate-chain].
+    /// [env: `MODELSEAL_CERTIFICATE_CHAIN`] [config: trust.certificate-chain].
     #[arg(long, value_name = "PEM")]
     pub certificate_chain: Vec<PathBuf>,
     /// Signature to check [default: MODEL.sig beside the model].

@@ -10,11 +10,10 @@ use crate::cli::{Cli, CompletionsArgs, ManArgs};
 use crate::exit::{Exit, Failure};
 use crate::render::Out;
 
-pub fn completions(args: &CompletionsArgs, out: &Out) -> Result<Exit, Failure> {
+pub fn completions(args: &CompletionsArgs, out: &Out) {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "modelseal", &mut script);
     out.text(&String::from_utf8_lossy(&script));
-    Ok(Exit::Ok)
 }
 
 pub fn man(args: &ManArgs, out: &Out) -> Result<Exit, Failure> {

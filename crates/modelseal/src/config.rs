@@ -469,11 +469,11 @@ mod tests {
     use super::*;
     use clap::CommandFactory as _;
 
-    fn setting<T>(value: T) -> Option<Setting<T>> {
-        Some(Setting {
+    fn setting<T>(value: T) -> Setting<T> {
+        Setting {
             value,
             origin: Origin::File("x"),
-        })
+        }
     }
 
     #[test]
@@ -481,12 +481,12 @@ mod tests {
         // `mut_arg` on a missing argument panics: every target must name a real one.
         let settings = Settings {
             file: None,
-            key: setting(PathBuf::from("/k")),
-            trust: setting(Trust::Key(PathBuf::from("/k.pub"))),
-            policy: setting(PathBuf::from("/p.toml")),
-            fail_on: setting("medium".to_owned()),
-            quarantine: setting(PathBuf::from("/q")),
-            audit_log: setting(PathBuf::from("/a.jsonl")),
+            key: Some(setting(PathBuf::from("/k"))),
+            trust: Some(setting(Trust::Key(PathBuf::from("/k.pub")))),
+            policy: Some(setting(PathBuf::from("/p.toml"))),
+            fail_on: Some(setting("medium".to_owned())),
+            quarantine: Some(setting(PathBuf::from("/q"))),
+            audit_log: Some(setting(PathBuf::from("/a.jsonl"))),
         };
         settings.apply(Cli::command()).debug_assert();
     }

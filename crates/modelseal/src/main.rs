@@ -77,7 +77,10 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args, &out),
         Command::Quarantine(command) => commands::quarantine::run(command, &out),
         Command::Sbom(command) => commands::sbom::run(command, &out),
-        Command::Completions(args) => completions::completions(args, &out),
+        Command::Completions(args) => {
+            completions::completions(args, &out);
+            Ok(Exit::Ok)
+        }
         Command::Man(args) => completions::man(args, &out),
     };
     let exit = match result {

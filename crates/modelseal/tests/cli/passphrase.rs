@@ -18,7 +18,7 @@ fn key_generate_without_a_terminal_or_a_passphrase_choice_is_a_usage_error() {
         .args(["key", "generate", "--out"])
         .arg(&key)
         .write_stdin("not a terminal\n")
-        .timeout(std::time::Duration::from_secs(60))
+        .timeout(std::time::Duration::from_mins(1))
         .assert()
         .code(64)
         .stderr(contains("--passphrase-env"))
@@ -42,7 +42,7 @@ fn key_generate_without_a_terminal_or_a_passphrase_choice_is_a_usage_error() {
 /// `answers`; returns (exit code, everything the terminal showed).
 fn on_a_terminal(args: &[&std::ffi::OsStr], answers: &[&str]) -> Option<(i32, String)> {
     const DRIVER: &str = r#"
-import os, pty, sys
+import os, pty, sys, termios, time
 answers = os.environ["PTY_ANSWERS"].split("\n") if os.environ["PTY_ANSWERS"] else []
 pid, fd = pty.fork()
 if pid == 0:
@@ -58,6 +58,12 @@ while True:
         break
     seen += chunk
     while seen.lower().count(b"passphrase") > asked and asked < len(answers):
+        # Type as a person would: once the terminal has stopped echoing (the prompt is shown
+        # a moment before echo goes off). If echo never goes off, the answer shows on screen
+        # and the test below fails.
+        deadline = time.time() + 10
+        while termios.tcgetattr(fd)[3] & termios.ECHO and time.time() < deadline:
+            time.sleep(0.01)
         os.write(fd, answers[asked].encode() + b"\n")
         asked += 1
 _, status = os.waitpid(pid, 0)
