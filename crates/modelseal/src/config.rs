@@ -334,9 +334,17 @@ fn parse_file(path: &Path) -> Result<FileSettings, Failure> {
     })?;
     toml::from_str(&text).map_err(|e| {
         let place = e.span().map_or_else(String::new, |span| {
-            let before = &text[..span.start.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            // Bytes, not a `str` slice: a span inside a multi-byte character must not panic.
+            let before = &text.as_bytes()[..span.start.min(text.len())];
+            let line_start = before
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |i| i + 1);
+            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+            let column = String::from_utf8_lossy(&before[line_start..])
+                .chars()
+                .count()
+                + 1;
             format!(" line {line}, column {column}:")
         });
         Failure {
@@ -519,6 +527,32 @@ mod tests {
         assert_eq!(
             discover(&start, Some(&user)),
             Some(user.join("modelseal/config.toml"))
+        );
+    }
+
+    #[test]
+    fn a_malformed_file_is_located_by_line_and_character() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(PROJECT_FILE);
+        std::fs::write(&path, "policy = \"é\"\n  fail-on = 3\n").unwrap();
+        let failure = parse_file(&path).unwrap_err();
+        assert_eq!(failure.exit, Exit::Malformed);
+        assert!(
+            failure.message.contains("line 2, column 13:"),
+            "{}",
+            failure.message
+        );
+        std::fs::write(&path, "[trust]\n\"kéy\" = 1\n").unwrap();
+        let failure = parse_file(&path).unwrap_err();
+        assert!(
+            failure.message.contains("line 2, column 1:"),
+            "{}",
+            failure.message
+        );
+        assert!(
+            failure.message.contains("unknown field"),
+            "{}",
+            failure.message
         );
     }
 
