@@ -42,7 +42,7 @@ if [ ! -f "$dir.complete" ]; then
 fi
 [ -f "$single" ] || random_file "$single" $((single_mib << 20))
 key=$data/key
-[ -f "$key" ] || "$ms" key generate --out "$key" --force -q
+[ -f "$key" ] || "$ms" key generate --no-passphrase --out "$key" --force -q
 cores=$(nproc)
 
 # Warm the page cache so that every tool reads from memory.

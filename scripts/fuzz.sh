@@ -40,7 +40,7 @@ seed_file 10 crates/modelseal-sbom/tests/fixtures/osv/PyPI/$(ls crates/modelseal
 if [ ! -s fuzz/corpus/audit_log/seed.jsonl ]; then
   cargo build --quiet --release --bin modelseal
   seed=$(mktemp -d)
-  target/release/modelseal key generate --algorithm ed25519 --out "$seed/k" >/dev/null 2>&1
+  target/release/modelseal key generate --no-passphrase --algorithm ed25519 --out "$seed/k" >/dev/null 2>&1
   for _ in 1 2 3; do target/release/modelseal scan examples --audit-log fuzz/corpus/audit_log/seed.jsonl >/dev/null || true; done
   target/release/modelseal audit checkpoint fuzz/corpus/audit_log/seed.jsonl --key "$seed/k" >/dev/null
   rm -rf "$seed"

@@ -18,8 +18,8 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 step modelseal verify examples/model --key examples/keys/example-ecdsa-p256.pub --signature examples/model.sig
 "$ms" verify examples/model --key examples/keys/example-ecdsa-p256.pub --signature examples/model.sig
 
-step modelseal key generate --out key
-"$ms" key generate --out "$work/key"
+step modelseal key generate --no-passphrase --out key
+"$ms" key generate --no-passphrase --out "$work/key"
 step modelseal sign model --key key
 "$ms" sign "$work/model" --key "$work/key"
 step modelseal verify model --key key.pub

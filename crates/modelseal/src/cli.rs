@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::help;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0   everything checked passed
@@ -18,57 +20,90 @@ Exit codes:
 /// Secure the supply chain of machine-learning models: sign and verify models in the OpenSSF
 /// Model Signing (OMS) format, fast and offline.
 #[derive(Debug, Parser)]
-#[command(name = "modelseal", version, about, after_help = EXIT_CODES, propagate_version = true)]
+#[command(name = "modelseal", version, about, long_about = help::MODELSEAL_LONG, after_help = EXIT_CODES, after_long_help = help::MODELSEAL_AFTER, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
     /// Print only results and errors.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Take settings from this config file instead of looking for `modelseal.toml` (from the
+    /// current directory up to the repository root), then the user's
+    /// `~/.config/modelseal/config.toml` [env: `MODELSEAL_CONFIG`].
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Read no config file (environment variables still apply).
+    #[arg(long, global = true)]
+    pub no_config: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Manage signing keys.
-    #[command(subcommand)]
+    #[command(subcommand, long_about = help::KEY_LONG, after_long_help = help::KEY_AFTER)]
     Key(KeyCommand),
     /// Print a model's OMS root digest (what `model_signing` computes for the same model).
+    #[command(long_about = help::DIGEST_LONG, after_long_help = help::DIGEST_AFTER)]
     Digest(DigestArgs),
     /// Sign a model file or directory, writing an OMS signature (Sigstore bundle).
+    #[command(long_about = help::SIGN_LONG, after_long_help = help::SIGN_AFTER)]
     Sign(SignArgs),
     /// Verify a model against its OMS signature.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = EXIT_CODES, long_about = help::VERIFY_LONG, after_long_help = help::VERIFY_AFTER)]
     Verify(VerifyArgs),
     /// Scan model files for code execution and tampering, without loading them.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = EXIT_CODES, long_about = help::SCAN_LONG, after_long_help = help::SCAN_AFTER)]
     Scan(ScanArgs),
     /// The deployment gate: verify each model's signature and scan every file of it.
-    #[command(after_help = CHECK_EXIT_CODES)]
+    #[command(after_help = CHECK_EXIT_CODES, long_about = help::CHECK_LONG, after_long_help = help::CHECK_AFTER)]
     Check(CheckArgs),
     /// List, inspect and release quarantined models.
-    #[command(subcommand)]
+    #[command(subcommand, long_about = help::QUARANTINE_LONG, after_long_help = help::QUARANTINE_AFTER)]
     Quarantine(QuarantineCommand),
     /// Verify, prove and checkpoint a tamper-evident audit log.
-    #[command(subcommand)]
+    #[command(subcommand, long_about = help::AUDIT_LONG, after_long_help = help::AUDIT_AFTER)]
     Audit(AuditCommand),
     /// Software bills of materials: create, validate, diff, and audit against OSV data.
-    #[command(subcommand)]
+    #[command(subcommand, long_about = help::SBOM_LONG, after_long_help = help::SBOM_AFTER)]
     Sbom(SbomCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    #[command(long_about = help::COMPLETIONS_LONG, after_long_help = help::COMPLETIONS_AFTER)]
+    Completions(CompletionsArgs),
+    /// Write the manual pages (roff): every command's page into a directory, or the main page
+    /// to stdout.
+    #[command(long_about = help::MAN_LONG, after_long_help = help::MAN_AFTER)]
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write one page per command (`modelseal.1`, `modelseal-verify.1`, ...) into this
+    /// directory, replacing pages already there [default: print `modelseal.1` to stdout].
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum SbomCommand {
     /// Write a bill of materials for Python environments, lockfiles, projects and models.
+    #[command(long_about = help::SBOM_CREATE_LONG, after_long_help = help::SBOM_CREATE_AFTER)]
     Create(SbomCreateArgs),
     /// Compare two bills of materials (CycloneDX JSON/XML or SPDX JSON, in any mix).
-    #[command(after_help = SBOM_DIFF_EXIT_CODES)]
+    #[command(after_help = SBOM_DIFF_EXIT_CODES, long_about = help::SBOM_DIFF_LONG, after_long_help = help::SBOM_DIFF_AFTER)]
     Diff(SbomDiffArgs),
     /// Check documents against the CycloneDX 1.5/1.6 or SPDX 2.3 rules, and the official schemas
     /// when given.
-    #[command(after_help = SBOM_VALIDATE_EXIT_CODES)]
+    #[command(after_help = SBOM_VALIDATE_EXIT_CODES, long_about = help::SBOM_VALIDATE_LONG, after_long_help = help::SBOM_VALIDATE_AFTER)]
     Validate(SbomValidateArgs),
     /// Match a bill of materials against offline OSV vulnerability records.
-    #[command(after_help = SBOM_AUDIT_EXIT_CODES)]
+    #[command(after_help = SBOM_AUDIT_EXIT_CODES, long_about = help::SBOM_AUDIT_LONG, after_long_help = help::SBOM_AUDIT_AFTER)]
     Audit(SbomAuditArgs),
 }
 
@@ -207,10 +242,12 @@ Exit codes (when several apply, the lowest non-zero wins):
 #[derive(Debug, Args)]
 #[group(id = "trust", required = true, multiple = false)]
 pub struct TrustArgs {
-    /// Public key (PEM SubjectPublicKeyInfo) the signatures must verify with.
+    /// Public key (PEM SubjectPublicKeyInfo) the signatures must verify with
+    /// [env: `MODELSEAL_TRUST`] [config: trust.key].
     #[arg(long, value_name = "PUB")]
     pub key: Option<PathBuf>,
-    /// Trusted root certificate(s), PEM (repeatable).
+    /// Trusted root certificate(s), PEM (repeatable) [env: `MODELSEAL_CERTIFICATE_CHAIN`]
+    /// [config: trust.certificate-chain].
     #[arg(long, value_name = "PEM")]
     pub certificate_chain: Vec<PathBuf>,
 }
@@ -218,10 +255,12 @@ pub struct TrustArgs {
 /// How scan findings decide.
 #[derive(Debug, Args)]
 pub struct ScanPolicyArgs {
-    /// TOML scan policy extending the allowlist or denying more.
+    /// TOML scan policy extending the allowlist or denying more [env: `MODELSEAL_POLICY`]
+    /// [config: policy].
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
-    /// A finding at or above this severity fails the model (exit 2).
+    /// A finding at or above this severity fails the model (exit 2) [env: `MODELSEAL_FAIL_ON`]
+    /// [config: fail-on].
     #[arg(long, value_enum, default_value = "high")]
     pub fail_on: FailOn,
 }
@@ -255,7 +294,8 @@ pub struct CheckArgs {
     /// not bind the name, so another model's signature copied beside it verifies.
     #[arg(long)]
     pub require_name_match: bool,
-    /// Move every failing model into `DIR/<name>_<UTC time>/` with an incident report.
+    /// Move every failing model into `DIR/<name>_<UTC time>/` with an incident report
+    /// [env: `MODELSEAL_QUARANTINE`] [config: quarantine].
     #[arg(long, value_name = "DIR")]
     pub quarantine: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
@@ -268,12 +308,14 @@ pub struct CheckArgs {
 #[allow(clippy::large_enum_variant)] // parsed once per process: the size does not matter
 pub enum QuarantineCommand {
     /// List the incidents in a quarantine directory, oldest first.
+    #[command(long_about = help::QUARANTINE_LIST_LONG, after_long_help = help::QUARANTINE_LIST_AFTER)]
     List(QuarantineListArgs),
     /// Print one incident report.
+    #[command(long_about = help::QUARANTINE_SHOW_LONG, after_long_help = help::QUARANTINE_SHOW_AFTER)]
     Show(QuarantineShowArgs),
     /// Re-verify and re-scan a quarantined model and move it to --to if it now passes (or,
     /// with --force REASON, even if it does not; the reason is recorded).
-    #[command(after_help = CHECK_EXIT_CODES)]
+    #[command(after_help = CHECK_EXIT_CODES, long_about = help::QUARANTINE_RELEASE_LONG, after_long_help = help::QUARANTINE_RELEASE_AFTER)]
     Release(QuarantineReleaseArgs),
 }
 
@@ -312,7 +354,8 @@ pub struct QuarantineReleaseArgs {
 /// Recording decisions in an audit log (on sign, verify, scan, check and quarantine).
 #[derive(Debug, Args)]
 pub struct AuditLogArgs {
-    /// Append what this command decided to this audit log (JSON lines, created if missing).
+    /// Append what this command decided to this audit log (JSON lines, created if missing)
+    /// [env: `MODELSEAL_AUDIT_LOG`] [config: audit-log].
     #[arg(id = "audit_log", long = "audit-log", value_name = "PATH")]
     pub log: Option<PathBuf>,
     /// Sign a checkpoint of the audit log with this private key every
@@ -345,14 +388,17 @@ pub struct AuditLogArgs {
 pub enum AuditCommand {
     /// Prove the log intact: any edited, removed, reordered or truncated entry is reported
     /// with its line. Exit 1 when it is not intact.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = EXIT_CODES, long_about = help::AUDIT_VERIFY_LONG, after_long_help = help::AUDIT_VERIFY_AFTER)]
     Verify(AuditVerifyArgs),
     /// Print an inclusion proof of entry N (RFC 6962), as JSON.
+    #[command(long_about = help::AUDIT_PROVE_LONG, after_long_help = help::AUDIT_PROVE_AFTER)]
     Prove(AuditProveArgs),
     /// Print a consistency proof that the log's first `OLD_SIZE` entries are a prefix of it now.
+    #[command(long_about = help::AUDIT_CONSISTENCY_LONG, after_long_help = help::AUDIT_CONSISTENCY_AFTER)]
     Consistency(AuditConsistencyArgs),
     /// Append a signed checkpoint (entry count and Merkle root) and print it; keep a copy
     /// elsewhere to detect truncation later (`audit verify --trusted-checkpoint`).
+    #[command(long_about = help::AUDIT_CHECKPOINT_LONG, after_long_help = help::AUDIT_CHECKPOINT_AFTER)]
     Checkpoint(AuditCheckpointArgs),
 }
 
@@ -415,6 +461,7 @@ pub struct AuditCheckpointArgs {
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
     /// Generate a key pair: KEY (PKCS#8 PEM, mode 0600) and KEY.pub (SubjectPublicKeyInfo PEM).
+    #[command(long_about = help::KEY_GENERATE_LONG, after_long_help = help::KEY_GENERATE_AFTER)]
     Generate(KeyGenerateArgs),
 }
 
@@ -441,9 +488,13 @@ pub struct KeyGenerateArgs {
     /// Replace existing key files.
     #[arg(long)]
     pub force: bool,
-    /// Encrypt the private key with the passphrase held in this environment variable.
+    /// Encrypt the private key with the passphrase held in this environment variable
+    /// [default: ask for one on the terminal, twice].
     #[arg(long, value_name = "VAR")]
     pub passphrase_env: Option<String>,
+    /// Write the private key unencrypted (for CI secrets stores and tests).
+    #[arg(long, conflicts_with = "passphrase_env")]
+    pub no_passphrase: bool,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
 }
@@ -486,10 +537,12 @@ pub struct ScanArgs {
     pub paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
-    /// Exit 2 when a finding is at or above this severity.
+    /// Exit 2 when a finding is at or above this severity [env: `MODELSEAL_FAIL_ON`]
+    /// [config: fail-on].
     #[arg(long, value_enum, default_value = "high")]
     pub fail_on: FailOn,
-    /// TOML policy extending the allowlist (`[allow] globals = [...]`) or denying more.
+    /// TOML policy extending the allowlist (`[allow] globals = [...]`) or denying more
+    /// [env: `MODELSEAL_POLICY`] [config: policy].
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
     #[command(flatten)]
@@ -528,13 +581,15 @@ pub struct DigestArgs {
 pub struct SignArgs {
     /// Model file or directory.
     pub model: PathBuf,
-    /// Private key (PKCS#8 PEM, encrypted PKCS#8, SEC1 "EC PRIVATE KEY", or PKCS#1 RSA).
+    /// Private key (PKCS#8 PEM, encrypted PKCS#8, SEC1 "EC PRIVATE KEY", or PKCS#1 RSA)
+    /// [env: `MODELSEAL_KEY`] [config: key].
     #[arg(long, value_name = "KEY")]
     pub key: PathBuf,
     /// Where to write the signature [default: MODEL.sig beside the model].
     #[arg(long, value_name = "PATH")]
     pub signature: Option<PathBuf>,
-    /// Environment variable holding the passphrase of an encrypted key.
+    /// Environment variable holding the passphrase of an encrypted key [default: ask on the
+    /// terminal when the key is encrypted].
     #[arg(long, value_name = "VAR")]
     pub passphrase_env: Option<String>,
     #[command(flatten)]
@@ -550,11 +605,13 @@ pub struct SignArgs {
 pub struct VerifyArgs {
     /// Model file or directory.
     pub model: PathBuf,
-    /// Public key (PEM SubjectPublicKeyInfo) the signature must verify with.
+    /// Public key (PEM SubjectPublicKeyInfo) the signature must verify with
+    /// [env: `MODELSEAL_TRUST`] [config: trust.key].
     #[arg(long, value_name = "PUB")]
     pub key: Option<PathBuf>,
     /// Trusted root certificate(s), PEM; the signing certificate must chain to one, be valid
-    /// now and allow code signing. Repeat the flag for several files.
+    /// now and allow code signing. Repeat the flag for several files
+    /// [env: `MODELSEAL_CERTIFICATE_CHAIN`] [config: trust.certificate-chain].
     #[arg(long, value_name = "PEM")]
     pub certificate_chain: Vec<PathBuf>,
     /// Signature to check [default: MODEL.sig beside the model].

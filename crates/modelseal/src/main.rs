@@ -5,14 +5,18 @@
 
 mod cli;
 mod commands;
+mod completions;
+mod config;
 mod exit;
+mod help;
+mod passphrase;
 mod paths;
 mod render;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
 use clap::error::ErrorKind as ClapErrorKind;
+use clap::{CommandFactory as _, FromArgMatches as _};
 
 use cli::{Cli, Command, KeyCommand};
 use exit::{Exit, Failure};
@@ -25,8 +29,21 @@ fn main() -> ExitCode {
         ));
         std::process::exit(i32::from(Exit::Internal.code()));
     }));
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Environment and config-file settings become clap's defaults: flags > env > config.
+    let settings = match config::Settings::load(&args) {
+        Ok(settings) => settings,
+        Err(Failure { exit, message }) => {
+            render::error(&message);
+            return ExitCode::from(exit.code());
+        }
+    };
+    let parsed = settings
+        .apply(Cli::command())
+        .try_get_matches_from(&args)
+        .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
+    let (mut cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             // Help and version are the output that was asked for: a full disk is a failure, a
             // closed pipe (`modelseal --help | head`) is not.
@@ -44,6 +61,10 @@ fn main() -> ExitCode {
         }
     };
     let out = render::Out::new(cli.quiet);
+    if let Err(Failure { exit, message }) = settings.settle(&mut cli, &matches, &out) {
+        render::error(&message);
+        return ExitCode::from(exit.code());
+    }
     let result = match &cli.command {
         Command::Key(KeyCommand::Generate(args)) => {
             commands::key::generate(args, &out).map(|()| Exit::Ok)
@@ -56,6 +77,11 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args, &out),
         Command::Quarantine(command) => commands::quarantine::run(command, &out),
         Command::Sbom(command) => commands::sbom::run(command, &out),
+        Command::Completions(args) => {
+            completions::completions(args, &out);
+            Ok(Exit::Ok)
+        }
+        Command::Man(args) => completions::man(args, &out),
     };
     let exit = match result {
         Ok(exit) => exit,

@@ -251,8 +251,7 @@ fn consistency(args: &AuditConsistencyArgs, out: &Out) -> Result<Exit, Failure> 
 }
 
 fn checkpoint(args: &AuditCheckpointArgs, out: &Out) -> Result<Exit, Failure> {
-    let passphrase = super::passphrase(args.passphrase_env.as_deref())?;
-    let key = SigningKey::load(&args.key, passphrase.as_ref().map(|p| p.as_bytes()))?;
+    let key = crate::passphrase::load_signing_key(&args.key, args.passphrase_env.as_deref())?;
     let note = audit::checkpoint_with_witness(&args.log, &key, args.checkpoint_dir.as_deref())
         .map_err(failure)?;
     out.text(&note);

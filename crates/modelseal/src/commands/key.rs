@@ -31,7 +31,11 @@ pub fn generate(args: &KeyGenerateArgs, out: &Out) -> Result<(), Failure> {
             }
         }
     }
-    let passphrase = super::passphrase(args.passphrase_env.as_deref())?;
+    let passphrase = crate::passphrase::for_new_key(
+        &args.out,
+        args.passphrase_env.as_deref(),
+        args.no_passphrase,
+    )?;
     let key = SigningKey::generate(algorithm)?;
     let private_pem = key.to_pkcs8_pem(passphrase.as_ref().map(|p| p.as_bytes()))?;
     // Both files are written in full to temporary files before either takes its name, so a

@@ -13,7 +13,6 @@ pub mod verify;
 use std::path::Path;
 
 use modelseal_digest::{HashAlgorithm, Serialization};
-use zeroize::Zeroizing;
 
 use crate::cli::{Hash, HashingArgs};
 use crate::exit::Failure;
@@ -44,17 +43,6 @@ fn serialization(model: &Path, args: &HashingArgs, out: &Out) -> Result<Serializ
         }
     }
     Ok(serialization)
-}
-
-/// Reads a passphrase from the named environment variable.
-fn passphrase(var: Option<&str>) -> Result<Option<Zeroizing<String>>, Failure> {
-    let Some(var) = var else { return Ok(None) };
-    match std::env::var(var) {
-        Ok(value) if !value.is_empty() => Ok(Some(Zeroizing::new(value))),
-        _ => Err(Failure::usage(format!(
-            "environment variable {var} is not set or empty"
-        ))),
-    }
 }
 
 /// The built-in scan policy, extended by a TOML policy file if one is given.

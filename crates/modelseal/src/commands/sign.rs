@@ -1,5 +1,5 @@
 use modelseal_fs::{Overwrite, write_atomic};
-use modelseal_sign::{SignError, SigningKey, sign_model};
+use modelseal_sign::{SignError, sign_model};
 use serde_json::json;
 
 use crate::cli::{Format, SignArgs};
@@ -25,8 +25,7 @@ fn execute(args: &SignArgs, out: &Out, digest: &mut Option<String>) -> Result<()
     if let Some(rel) = inside_model(&args.model, &signature) {
         serialization.ignore(&rel);
     }
-    let passphrase = super::passphrase(args.passphrase_env.as_deref())?;
-    let key = SigningKey::load(&args.key, passphrase.as_ref().map(|p| p.as_bytes()))?;
+    let key = crate::passphrase::load_signing_key(&args.key, args.passphrase_env.as_deref())?;
     let signed = sign_model(&args.model, &serialization, &key)?;
     write_atomic(
         &signature,

@@ -112,7 +112,7 @@ fn outputs_never_replace_devices_or_lose_the_old_key() {
     fs::remove_file(dir.path().join("k.pub")).unwrap();
     fs::create_dir(dir.path().join("k.pub")).unwrap();
     modelseal()
-        .args(["key", "generate", "--force", "--out"])
+        .args(["key", "generate", "--no-passphrase", "--force", "--out"])
         .arg(&key)
         .assert()
         .code(74);

@@ -28,7 +28,7 @@ fn generated_keys_are_private_and_never_overwritten_silently() {
             .starts_with("-----BEGIN PUBLIC KEY-----")
     );
     modelseal()
-        .args(["key", "generate", "--out"])
+        .args(["key", "generate", "--no-passphrase", "--out"])
         .arg(&key)
         .assert()
         .code(64)
@@ -42,13 +42,13 @@ fn generated_keys_are_private_and_never_overwritten_silently() {
     let lone = dir.path().join("lone");
     fs::write(dir.path().join("lone.pub"), b"keep").unwrap();
     modelseal()
-        .args(["key", "generate", "--out"])
+        .args(["key", "generate", "--no-passphrase", "--out"])
         .arg(&lone)
         .assert()
         .code(64);
     assert!(!lone.exists());
     modelseal()
-        .args(["key", "generate", "--force", "--out"])
+        .args(["key", "generate", "--no-passphrase", "--force", "--out"])
         .arg(&key)
         .assert()
         .success();

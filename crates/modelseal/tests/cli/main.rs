@@ -6,6 +6,8 @@
 mod audit;
 mod basics;
 mod check;
+mod config;
+mod help;
 mod hostile;
 mod interop;
 mod keys;
@@ -13,6 +15,8 @@ mod links;
 mod messages;
 mod names;
 mod outputs;
+#[cfg(unix)]
+mod passphrase;
 mod quarantine;
 #[cfg(unix)]
 mod quarantine_kill;
@@ -29,7 +33,22 @@ use assert_cmd::Command;
 pub fn modelseal() -> Command {
     let mut cmd = Command::cargo_bin("modelseal").unwrap();
     cmd.env_remove("NO_COLOR");
+    for name in modelseal_variables() {
+        cmd.env_remove(name);
+    }
+    cmd.env("XDG_CONFIG_HOME", NO_USER_CONFIG);
     cmd
+}
+
+/// No setting from the developer's environment or config files leaks into a test: the
+/// `MODELSEAL_*` variables are removed and the user's config directory points nowhere.
+pub const NO_USER_CONFIG: &str = "/nonexistent/modelseal-tests";
+
+pub fn modelseal_variables() -> Vec<std::ffi::OsString> {
+    std::env::vars_os()
+        .map(|(name, _)| name)
+        .filter(|name| name.to_string_lossy().starts_with("MODELSEAL_"))
+        .collect()
 }
 
 pub fn fixtures() -> PathBuf {
@@ -62,7 +81,14 @@ pub fn make_model(root: &Path) -> PathBuf {
 pub fn keypair(dir: &Path, name: &str, algorithm: &str) -> (PathBuf, PathBuf) {
     let key = dir.join(name);
     modelseal()
-        .args(["key", "generate", "--algorithm", algorithm, "--out"])
+        .args([
+            "key",
+            "generate",
+            "--no-passphrase",
+            "--algorithm",
+            algorithm,
+            "--out",
+        ])
         .arg(&key)
         .assert()
         .success();

@@ -202,7 +202,7 @@ fn an_output_link_replaces_its_target_never_itself() {
     symlink("k", &key_link).unwrap();
     let old = fs::read(&key).unwrap();
     modelseal()
-        .args(["key", "generate", "--force", "--out"])
+        .args(["key", "generate", "--no-passphrase", "--force", "--out"])
         .arg(&key_link)
         .assert()
         .success();
