@@ -91,6 +91,8 @@ const AUDIT_COMMANDS: &[&[&str]] = &[
 pub struct Settings {
     /// The config file read, if any (absolute).
     file: Option<PathBuf>,
+    /// Whether that file was found by looking (not named by `--config` or `MODELSEAL_CONFIG`).
+    discovered: bool,
     key: Option<Setting<PathBuf>>,
     trust: Option<Setting<Trust>>,
     policy: Option<Setting<PathBuf>>,
@@ -105,12 +107,16 @@ impl Settings {
     pub fn load(args: &[OsString]) -> Result<Settings, Failure> {
         let choice = ConfigChoice::of(args);
         let cwd = std::env::current_dir().unwrap_or_default();
+        let mut discovered = false;
         let path = match choice {
             ConfigChoice::None => None,
             ConfigChoice::Named(path) => Some(cwd.join(path)),
             ConfigChoice::Look => match env_path("MODELSEAL_CONFIG") {
                 Some(path) => Some(cwd.join(path)),
-                None => discover(&cwd, user_config_dir().as_deref()),
+                None => {
+                    discovered = true;
+                    discover(&cwd, user_config_dir().as_deref())
+                }
             },
         };
         let file = match &path {
@@ -171,6 +177,7 @@ impl Settings {
             fail_on,
             trust,
             file: path,
+            discovered,
         })
     }
 
@@ -255,6 +262,16 @@ impl Settings {
             }
         }
         if let (Some(file), false) = (&self.file, used.is_empty()) {
+            if self.discovered
+                && let Some(input) = came_with_an_input(file, &cli.command)
+            {
+                return Err(Failure::usage(format!(
+                    "refusing {}: it was found by looking and sits with {}, the input, so whoever ships the input would choose its {}; name a config with --config, or pass --no-config",
+                    render::path(file),
+                    render::path(&input),
+                    used.join(", ")
+                )));
+            }
             out.note(&format!(
                 "note: {} from {}",
                 used.join(", "),
@@ -462,6 +479,29 @@ fn trust_args(command: &mut Command) -> Option<(&mut Option<PathBuf>, &mut Vec<P
         }
         _ => None,
     }
+}
+
+/// The input a discovered config file came with: one inside an input directory, or beside
+/// an input file. A model downloaded with a `modelseal.toml` in it must not pick the key
+/// that verifies it, nor weaken the scan policy that judges it.
+fn came_with_an_input(file: &Path, command: &Command) -> Option<PathBuf> {
+    let inputs: Vec<&PathBuf> = match command {
+        Command::Sign(args) => vec![&args.model],
+        Command::Verify(args) => vec![&args.model],
+        Command::Scan(args) => args.paths.iter().collect(),
+        Command::Check(args) => args.paths.iter().chain(&args.models_root).collect(),
+        _ => Vec::new(),
+    };
+    let file = modelseal_fs::canonicalize(file).ok()?;
+    inputs.into_iter().find_map(|input| {
+        let resolved = modelseal_fs::canonicalize(input).ok()?;
+        let holder = if modelseal_fs::metadata(&resolved).is_ok_and(|m| m.is_dir()) {
+            resolved
+        } else {
+            resolved.parent()?.to_path_buf()
+        };
+        file.starts_with(&holder).then(|| input.clone())
+    })
 }
 
 /// The matches of the subcommand that runs.

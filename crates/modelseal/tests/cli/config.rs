@@ -4,6 +4,7 @@
 use std::fs;
 use std::path::Path;
 
+use predicates::prelude::PredicateBooleanExt as _;
 use predicates::str::contains;
 
 use crate::{keypair, make_model, modelseal, sign, sign_cmd};
@@ -342,4 +343,62 @@ fn conflicting_trust_settings_exit_64_unless_a_flag_decides() {
         .args(["scan", "--no-config", "."])
         .assert()
         .code(64);
+}
+
+/// A model shipped with a `modelseal.toml` that trusts the shipper's own key: run from inside
+/// the model, the planted file must not choose the key that verifies it.
+#[test]
+fn a_config_planted_in_the_model_cannot_choose_its_trust() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = dir.path().join("download");
+    fs::create_dir_all(&shipped).unwrap();
+    let model = make_model(&shipped);
+    let (attacker, _) = keypair(&model, "attacker", "ecdsa-p256");
+    sign(&model, &attacker, &[]);
+    write(
+        &model.join("modelseal.toml"),
+        "[trust]\nkey = \"attacker.pub\"\n",
+    );
+    modelseal()
+        .current_dir(&model)
+        .args(["verify", "."])
+        .assert()
+        .code(64)
+        .stderr(contains("refusing"))
+        .stderr(contains("--no-config"));
+    // Beside a single-file input too.
+    modelseal()
+        .current_dir(&model)
+        .args(["verify", "attacker.pub"])
+        .assert()
+        .code(64)
+        .stderr(contains("refusing"));
+    // Named on purpose, it is the user's choice.
+    modelseal()
+        .current_dir(&model)
+        .args(["verify", ".", "--config", "modelseal.toml"])
+        .assert()
+        .stderr(contains("refusing").not());
+}
+
+/// Nor may it weaken the scan that judges it.
+#[test]
+fn a_config_planted_in_a_scanned_directory_cannot_set_the_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("modelseal.toml"), "fail-on = \"critical\"\n");
+    write(&dir.path().join("weights.bin"), "not a model");
+    modelseal()
+        .current_dir(dir.path())
+        .args(["scan", "."])
+        .assert()
+        .code(64)
+        .stderr(contains("fail-on"));
+    // A project config above the scanned directory still applies.
+    let models = dir.path().join("models");
+    fs::create_dir_all(&models).unwrap();
+    modelseal()
+        .current_dir(dir.path())
+        .args(["scan", "models"])
+        .assert()
+        .stderr(contains("refusing").not());
 }
