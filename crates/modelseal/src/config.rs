@@ -107,18 +107,18 @@ impl Settings {
     pub fn load(args: &[OsString]) -> Result<Settings, Failure> {
         let choice = ConfigChoice::of(args);
         let cwd = std::env::current_dir().unwrap_or_default();
-        let mut discovered = false;
-        let path = match choice {
-            ConfigChoice::None => None,
+        let named = match choice {
+            ConfigChoice::None => return Self::with_file(None, false),
             ConfigChoice::Named(path) => Some(cwd.join(path)),
-            ConfigChoice::Look => match env_path("MODELSEAL_CONFIG") {
-                Some(path) => Some(cwd.join(path)),
-                None => {
-                    discovered = true;
-                    discover(&cwd, user_config_dir().as_deref())
-                }
-            },
+            ConfigChoice::Look => env_path("MODELSEAL_CONFIG").map(|path| cwd.join(path)),
         };
+        let discovered = named.is_none();
+        let path = named.or_else(|| discover(&cwd, user_config_dir().as_deref()));
+        Self::with_file(path, discovered)
+    }
+
+    /// Settings from the environment, then from the config file at `path`, if any.
+    fn with_file(path: Option<PathBuf>, discovered: bool) -> Result<Settings, Failure> {
         let file = match &path {
             Some(path) => parse_file(path)?,
             None => FileSettings::default(),
@@ -529,6 +529,7 @@ mod tests {
         // `mut_arg` on a missing argument panics: every target must name a real one.
         let settings = Settings {
             file: None,
+            discovered: false,
             key: Some(setting(PathBuf::from("/k"))),
             trust: Some(setting(Trust::Key(PathBuf::from("/k.pub")))),
             policy: Some(setting(PathBuf::from("/p.toml"))),

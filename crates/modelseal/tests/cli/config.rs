@@ -385,7 +385,10 @@ fn a_config_planted_in_the_model_cannot_choose_its_trust() {
 #[test]
 fn a_config_planted_in_a_scanned_directory_cannot_set_the_policy() {
     let dir = tempfile::tempdir().unwrap();
-    write(&dir.path().join("modelseal.toml"), "fail-on = \"critical\"\n");
+    write(
+        &dir.path().join("modelseal.toml"),
+        "fail-on = \"critical\"\n",
+    );
     write(&dir.path().join("weights.bin"), "not a model");
     modelseal()
         .current_dir(dir.path())
