@@ -12,12 +12,16 @@ mod keys;
 mod links;
 mod messages;
 mod names;
+#[cfg(unix)]
+mod names_in_errors;
 mod outputs;
 mod quarantine;
 #[cfg(unix)]
 mod quarantine_kill;
 mod sbom;
 mod scan;
+mod schemas;
+mod stdio;
 mod tamper;
 mod verify_bounds;
 
