@@ -250,6 +250,35 @@ mod tests {
     use super::*;
     use modelseal_sign::{CryptoOperation, KeyAlgorithm};
 
+    /// The kinds a pipeline matches on are distinct snake_case names, and a bare exit code
+    /// implies one of them.
+    #[test]
+    fn every_kind_has_its_own_stable_name() {
+        let names: std::collections::BTreeSet<&str> =
+            FailureKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), FailureKind::ALL.len());
+        assert!(
+            names
+                .iter()
+                .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        );
+        assert_eq!(FailureKind::of_exit(Exit::Output), FailureKind::OutputNotWritten);
+    }
+
+    /// An unreadable input is exit 4 like a malformed one, but its kind says `io`.
+    #[test]
+    fn an_unreadable_input_is_kind_io_with_exit_4() {
+        let e = modelseal_fs::FsError::new(
+            modelseal_fs::Op::Read,
+            "m/w.bin",
+            modelseal_fs::Reason::Io(std::io::Error::from(std::io::ErrorKind::PermissionDenied)),
+        );
+        let failure = Failure::from(SignError::from(e));
+        assert_eq!(failure.exit, Exit::Malformed);
+        assert_eq!(failure.kind(), FailureKind::Io);
+        assert_eq!(failure.path.as_deref(), Some(std::path::Path::new("m/w.bin")));
+    }
+
     #[test]
     fn an_internal_crypto_failure_exits_70_not_4() {
         let failure = Failure::from(SignError::Crypto(CryptoOperation::Signing(
