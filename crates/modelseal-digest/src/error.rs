@@ -31,7 +31,11 @@ pub enum DigestError {
     BrokenSymlink(PathBuf),
     /// A directory link whose target is (or holds) an ignored path: what it exposes under its
     /// own name would not be hashed.
-    #[error("{} is a symbolic link to {}, which is (or holds) a path left out of the hash", modelseal_report::name::path(path), modelseal_report::name::text_str(target))]
+    #[error(
+        "{} is a symbolic link to {}, which is (or holds) a path left out of the hash",
+        modelseal_report::name::path(path),
+        modelseal_report::name::text_str(target)
+    )]
     SymlinkIntoIgnored {
         /// The link.
         path: PathBuf,
@@ -44,7 +48,10 @@ pub enum DigestError {
     /// A file name that cannot become an OMS resource name.
     #[error("{} has a name that is not valid UTF-8; OMS resource names must be UTF-8", modelseal_report::name::path(.0))]
     NonUtf8Name(PathBuf),
-    #[error("{} changed while it was being hashed ({detail}); hash it again once it is stable", modelseal_report::name::path(path))]
+    #[error(
+        "{} changed while it was being hashed ({detail}); hash it again once it is stable",
+        modelseal_report::name::path(path)
+    )]
     /// A file's size, time or identity differed between the walk and the read, so its digest
     /// would describe no single state of the file.
     ChangedWhileHashing {

@@ -156,7 +156,10 @@ pub enum Reason {
     BrokenSymlink,
     /// A directory link whose target is (or holds) a path the walk leaves out: the files it
     /// exposes under its own name would not be listed anywhere.
-    #[error("it is a symbolic link to {}, which is (or holds) a path left out of the walk", modelseal_report::name::text_str(target))]
+    #[error(
+        "it is a symbolic link to {}, which is (or holds) a path left out of the walk",
+        modelseal_report::name::text_str(target)
+    )]
     SymlinkIntoIgnored {
         /// The link's target, relative to the walk's root (`.` for the root itself).
         target: String,

@@ -110,7 +110,7 @@ impl FailureKind {
         FailureKind::Internal,
     ];
 
-    /// The stable snake_case name a JSON error object and a SARIF notification carry.
+    /// The stable `snake_case` name a JSON error object and a SARIF notification carry.
     pub fn as_str(self) -> &'static str {
         match self {
             FailureKind::NotFound => "not_found",
@@ -250,7 +250,7 @@ mod tests {
     use super::*;
     use modelseal_sign::{CryptoOperation, KeyAlgorithm};
 
-    /// The kinds a pipeline matches on are distinct snake_case names, and a bare exit code
+    /// The kinds a pipeline matches on are distinct `snake_case` names, and a bare exit code
     /// implies one of them.
     #[test]
     fn every_kind_has_its_own_stable_name() {
@@ -262,7 +262,10 @@ mod tests {
                 .iter()
                 .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
         );
-        assert_eq!(FailureKind::of_exit(Exit::Output), FailureKind::OutputNotWritten);
+        assert_eq!(
+            FailureKind::of_exit(Exit::Output),
+            FailureKind::OutputNotWritten
+        );
     }
 
     /// An unreadable input is exit 4 like a malformed one, but its kind says `io`.
@@ -276,7 +279,10 @@ mod tests {
         let failure = Failure::from(SignError::from(e));
         assert_eq!(failure.exit, Exit::Malformed);
         assert_eq!(failure.kind(), FailureKind::Io);
-        assert_eq!(failure.path.as_deref(), Some(std::path::Path::new("m/w.bin")));
+        assert_eq!(
+            failure.path.as_deref(),
+            Some(std::path::Path::new("m/w.bin"))
+        );
     }
 
     #[test]

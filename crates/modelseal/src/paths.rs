@@ -43,7 +43,10 @@ pub fn read_stdin_limited(limit: u64, what: &str) -> Result<Vec<u8>, Failure> {
         .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| {
-            Failure::new(Exit::Malformed, format!("cannot read the {what} from stdin: {e}"))
+            Failure::new(
+                Exit::Malformed,
+                format!("cannot read the {what} from stdin: {e}"),
+            )
         })?;
     if bytes.len() as u64 > limit {
         return Err(Failure::new(

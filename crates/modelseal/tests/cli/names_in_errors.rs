@@ -25,7 +25,7 @@ fn assert_no_escape(output: &Output) {
 }
 
 /// The name as text output spells it: quoted, ESC and the byte escaped.
-const SPELLED: &str = r#"evil\u{1b}[31m\xff.bin"#;
+const SPELLED: &str = r"evil\u{1b}[31m\xff.bin";
 
 #[test]
 fn a_planted_escape_name_is_escaped_in_sign_verify_and_digest_errors() {
@@ -102,7 +102,9 @@ fn a_signed_escape_name_changed_or_missing_is_escaped() {
         assert_eq!(output.status.code(), Some(1), "{output:?}");
         assert_no_escape(&output);
         if format == "text" {
-            assert!(String::from_utf8_lossy(&output.stdout).contains(r#"missing "evil\u{1b}[31m.bin""#));
+            assert!(
+                String::from_utf8_lossy(&output.stdout).contains(r#"missing "evil\u{1b}[31m.bin""#)
+            );
         }
     }
 }

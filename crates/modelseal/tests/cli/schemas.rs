@@ -169,9 +169,15 @@ fn a_usage_error_under_format_json_is_an_error_object() {
         .unwrap();
     assert_eq!(output.status.code(), Some(64));
     let log = one_document(&output);
-    assert_eq!(log["runs"][0]["invocations"][0]["executionSuccessful"], false);
+    assert_eq!(
+        log["runs"][0]["invocations"][0]["executionSuccessful"],
+        false
+    );
     // Without --format json, stdout stays empty as before.
-    let output = modelseal().args(["scan", "--no-such-flag"]).output().unwrap();
+    let output = modelseal()
+        .args(["scan", "--no-such-flag"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(64));
     assert!(output.stdout.is_empty());
 }
@@ -217,6 +223,22 @@ fn a_failed_sarif_run_is_a_valid_log_that_says_so() {
         assert!(uri.ends_with("missing.pt"), "{uri}");
         crate::assert_valid_sarif(&output.stdout);
     }
+}
+
+/// A renamed field is caught: the schemas are strict where the output is ours.
+fn assert_a_renamed_field_fails(value: &serde_json::Value) {
+    let mut renamed = value.clone();
+    let report = renamed["report"].as_object_mut().unwrap();
+    let missing = report.remove("missing").unwrap();
+    report.insert("missing_files".to_owned(), missing);
+    let schema: serde_json::Value =
+        serde_json::from_slice(&fs::read(schema_dir().join("verify.schema.json")).unwrap())
+            .unwrap();
+    assert!(
+        !jsonschema::draft202012::new(&schema)
+            .unwrap()
+            .is_valid(&renamed)
+    );
 }
 
 fn json_of(cmd: &mut assert_cmd::Command, exit: i32) -> serde_json::Value {
@@ -272,20 +294,7 @@ fn every_json_output_matches_its_schema() {
         1,
     );
     assert_matches_schema("verify.schema.json", &value);
-    // A renamed field is caught: the schemas are strict where the output is ours.
-    let mut renamed = value.clone();
-    let report = renamed["report"].as_object_mut().unwrap();
-    let missing = report.remove("missing").unwrap();
-    report.insert("missing_files".to_owned(), missing);
-    let schema: serde_json::Value = serde_json::from_slice(
-        &fs::read(schema_dir().join("verify.schema.json")).unwrap(),
-    )
-    .unwrap();
-    assert!(
-        !jsonschema::draft202012::new(&schema)
-            .unwrap()
-            .is_valid(&renamed)
-    );
+    assert_a_renamed_field_fails(&value);
 
     let value = json_of(
         modelseal()
@@ -333,7 +342,10 @@ fn every_json_output_matches_its_schema() {
     assert_matches_schema("quarantine-list.schema.json", &value);
     let id = value[0]["id"].as_str().unwrap().to_owned();
     let value = json_of(
-        modelseal().args(["quarantine", "show"]).arg(&quarantine).arg(&id),
+        modelseal()
+            .args(["quarantine", "show"])
+            .arg(&quarantine)
+            .arg(&id),
         0,
     );
     assert_matches_schema("quarantine-show.schema.json", &value);
@@ -402,7 +414,11 @@ fn the_sbom_json_outputs_match_their_schemas() {
             "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0.1"}]}]
         }]
     });
-    fs::write(osv.join("PyPI/GHSA-test-0001-0001.json"), record.to_string()).unwrap();
+    fs::write(
+        osv.join("PyPI/GHSA-test-0001-0001.json"),
+        record.to_string(),
+    )
+    .unwrap();
     let value = json_of(
         modelseal()
             .args(["sbom", "audit", "--format", "json"])
@@ -419,8 +435,7 @@ fn the_sbom_json_outputs_match_their_schemas() {
 #[test]
 fn the_error_schema_lists_every_kind() {
     let schema: serde_json::Value =
-        serde_json::from_slice(&fs::read(schema_dir().join("error.schema.json")).unwrap())
-            .unwrap();
+        serde_json::from_slice(&fs::read(schema_dir().join("error.schema.json")).unwrap()).unwrap();
     let kinds = &schema["properties"]["error"]["properties"]["kind"]["enum"];
     let mut kinds: Vec<&str> = kinds
         .as_array()

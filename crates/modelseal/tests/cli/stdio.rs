@@ -51,8 +51,10 @@ fn sign_signature_dash_with_format_json_is_a_usage_error() {
     let model = make_model(dir.path());
     sign_cmd(&model, &key)
         .args(["--signature", "-", "--format", "json"])
+        .current_dir(dir.path())
         .assert()
         .code(64);
+    assert!(!dir.path().join("-").exists());
 }
 
 #[test]
