@@ -94,3 +94,38 @@ fn sbom_create_output_dash_is_stdout() {
     assert_eq!(bom["bomFormat"], "CycloneDX");
     fs::remove_dir_all(&model).unwrap();
 }
+
+/// The gate reads its signature from a path: `check --signature -` is refused (exit 64), not
+/// taken for a file named `-`.
+#[test]
+fn check_signature_dash_is_refused_not_a_file_named_dash() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keypair(dir.path(), "k", "ecdsa-p256");
+    let model = make_model(dir.path());
+    sign_cmd(&model, &key)
+        .args(["--signature", "./-"])
+        .current_dir(dir.path())
+        .assert()
+        .success();
+    let output = modelseal()
+        .arg("check")
+        .arg(&model)
+        .arg("--key")
+        .arg(&public)
+        .args(["--signature", "-", "--format", "json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(64), "{output:?}");
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["error"]["kind"], "usage");
+    modelseal()
+        .arg("check")
+        .arg(&model)
+        .arg("--key")
+        .arg(&public)
+        .args(["--signature", "./-"])
+        .current_dir(dir.path())
+        .assert()
+        .success();
+}
