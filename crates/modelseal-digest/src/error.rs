@@ -9,10 +9,10 @@ use modelseal_fs::{FsError, Reason};
 #[derive(Debug, thiserror::Error)]
 pub enum DigestError {
     /// The model path (or a file inside it) does not exist.
-    #[error("model not found: {}", .0.display())]
+    #[error("model not found: {}", modelseal_report::name::path(.0))]
     NotFound(PathBuf),
     /// The system refused a read for a reason other than absence.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {source}", modelseal_report::name::path(path))]
     Io {
         /// The file or directory that could not be read.
         path: PathBuf,
@@ -21,17 +21,21 @@ pub enum DigestError {
         source: io::Error,
     },
     /// A symbolic link was met while the serialization does not allow links.
-    #[error("{} is a symbolic link; pass --allow-symlinks to follow links that stay inside the model", .0.display())]
+    #[error("{} is a symbolic link; pass --allow-symlinks to follow links that stay inside the model", modelseal_report::name::path(.0))]
     SymlinkRefused(PathBuf),
     /// An allowed symbolic link points outside the model root.
-    #[error("{} is a symbolic link whose target leaves the model root", .0.display())]
+    #[error("{} is a symbolic link whose target leaves the model root", modelseal_report::name::path(.0))]
     SymlinkEscapes(PathBuf),
     /// A symbolic link whose target does not exist.
-    #[error("{} is a symbolic link to nothing", .0.display())]
+    #[error("{} is a symbolic link to nothing", modelseal_report::name::path(.0))]
     BrokenSymlink(PathBuf),
     /// A directory link whose target is (or holds) an ignored path: what it exposes under its
     /// own name would not be hashed.
-    #[error("{} is a symbolic link to {target}, which is (or holds) a path left out of the hash", path.display())]
+    #[error(
+        "{} is a symbolic link to {}, which is (or holds) a path left out of the hash",
+        modelseal_report::name::path(path),
+        modelseal_report::name::text_str(target)
+    )]
     SymlinkIntoIgnored {
         /// The link.
         path: PathBuf,
@@ -39,12 +43,15 @@ pub enum DigestError {
         target: String,
     },
     /// A FIFO, socket or device: it has no stable bytes to hash.
-    #[error("{} is neither a regular file nor a directory", .0.display())]
+    #[error("{} is neither a regular file nor a directory", modelseal_report::name::path(.0))]
     SpecialFile(PathBuf),
     /// A file name that cannot become an OMS resource name.
-    #[error("{} has a name that is not valid UTF-8; OMS resource names must be UTF-8", .0.display())]
+    #[error("{} has a name that is not valid UTF-8; OMS resource names must be UTF-8", modelseal_report::name::path(.0))]
     NonUtf8Name(PathBuf),
-    #[error("{} changed while it was being hashed ({detail}); hash it again once it is stable", path.display())]
+    #[error(
+        "{} changed while it was being hashed ({detail}); hash it again once it is stable",
+        modelseal_report::name::path(path)
+    )]
     /// A file's size, time or identity differed between the walk and the read, so its digest
     /// would describe no single state of the file.
     ChangedWhileHashing {
@@ -54,7 +61,7 @@ pub enum DigestError {
         detail: String,
     },
     /// The walk found nothing to hash (every file ignored, or an empty directory).
-    #[error("the model at {} has no files to sign", .0.display())]
+    #[error("the model at {} has no files to sign", modelseal_report::name::path(.0))]
     EmptyModel(PathBuf),
     /// A shard size of zero would cut every file into infinitely many shards.
     #[error("invalid shard size {0}: it must be at least 1 byte")]
@@ -107,6 +114,27 @@ impl From<FsError> for DigestError {
 }
 
 impl DigestError {
+    /// The file this error concerns, when it names one (for machine-readable reports).
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            DigestError::NotFound(path)
+            | DigestError::Io { path, .. }
+            | DigestError::SymlinkRefused(path)
+            | DigestError::SymlinkEscapes(path)
+            | DigestError::BrokenSymlink(path)
+            | DigestError::SymlinkIntoIgnored { path, .. }
+            | DigestError::SpecialFile(path)
+            | DigestError::NonUtf8Name(path)
+            | DigestError::ChangedWhileHashing { path, .. }
+            | DigestError::EmptyModel(path) => Some(path),
+            DigestError::Fs(e) => Some(e.path()),
+            DigestError::InvalidShardSize(_)
+            | DigestError::TooManyShards { .. }
+            | DigestError::InvalidResourceName { .. }
+            | DigestError::UnknownAlgorithm(_) => None,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
         let path = path.into();
         if source.kind() == io::ErrorKind::NotFound {

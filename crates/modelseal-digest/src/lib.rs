@@ -12,6 +12,8 @@
 //! * resources are ordered by path *components* (then by shard start), and the root digest is
 //!   SHA-256 over the concatenation of the raw resource digests in that order.
 //!
+//! Error messages show names from disk through `modelseal_report::name` (escaped, lossless).
+//!
 //! ```no_run
 //! use modelseal_digest::{hash_model, HashAlgorithm, Serialization};
 //! let serialization = Serialization::files(HashAlgorithm::Sha256);

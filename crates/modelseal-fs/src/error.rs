@@ -146,7 +146,7 @@ pub enum Reason {
     #[error("it is a symbolic link, and links are refused here")]
     SymlinkRefused,
     /// A symbolic link whose target resolves outside the root it must stay in.
-    #[error("it is a symbolic link whose target leaves {}", .root.display())]
+    #[error("it is a symbolic link whose target leaves {}", modelseal_report::name::path(.root))]
     SymlinkEscapes {
         /// The root the link had to stay inside.
         root: PathBuf,
@@ -156,7 +156,10 @@ pub enum Reason {
     BrokenSymlink,
     /// A directory link whose target is (or holds) a path the walk leaves out: the files it
     /// exposes under its own name would not be listed anywhere.
-    #[error("it is a symbolic link to {target}, which is (or holds) a path left out of the walk")]
+    #[error(
+        "it is a symbolic link to {}, which is (or holds) a path left out of the walk",
+        modelseal_report::name::text_str(target)
+    )]
     SymlinkIntoIgnored {
         /// The link's target, relative to the walk's root (`.` for the root itself).
         target: String,
@@ -165,7 +168,7 @@ pub enum Reason {
     #[error("its name is not valid UTF-8")]
     NonUtf8Name,
     /// A relative path that resolves outside the root it must stay inside (`..`, an absolute path).
-    #[error("the path leaves {}", .root.display())]
+    #[error("the path leaves {}", modelseal_report::name::path(.root))]
     Escapes {
         /// The root the path had to stay inside.
         root: PathBuf,
@@ -192,7 +195,7 @@ pub enum Reason {
 
 /// A file-system failure: `cannot <op> <path>: <reason>`.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot {op} {}: {reason}", path.display())]
+#[error("cannot {op} {}: {reason}", modelseal_report::name::path(path))]
 pub struct FsError {
     /// What was being done.
     pub op: Op,

@@ -7,7 +7,8 @@
 //! ([`move_durable`]). Paths from files are confined to their root ([`confine`],
 //! [`relative_inside`]), and one [`Walker`] lists a tree under one explicit symlink rule. Every failure is one [`FsError`]: the operation, the path
 //! and why. Other crates never call `std::fs` directly (`clippy.toml` bans it).
-//! This crate is the bottom of the stack: it depends on no other modelseal crate.
+//! It sits on `modelseal-report` alone, for the one function that shows a name from disk in
+//! an error message (`modelseal_report::name`), so no message prints a raw escape sequence.
 
 // The one crate that may call std::fs: everything else goes through it (clippy.toml).
 #![allow(clippy::disallowed_methods)]

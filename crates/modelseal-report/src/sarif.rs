@@ -28,6 +28,42 @@ pub struct Run {
     pub tool: Tool,
     /// The findings, in the order they were found.
     pub results: Vec<SarifResult>,
+    /// How the run went, when it did not complete (see [`Log::failed`]); absent from a run
+    /// that completed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub invocations: Vec<Invocation>,
+}
+
+/// One run of the tool and whether it completed (`invocation`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Invocation {
+    /// `false` when the tool could not do what it was asked (an input missing): the log then
+    /// holds no results, and `tool_execution_notifications` says why.
+    pub execution_successful: bool,
+    /// What went wrong while the tool ran.
+    pub tool_execution_notifications: Vec<Notification>,
+}
+
+/// A message about the tool's run rather than about the code (`notification`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Notification {
+    /// Always [`Level::Error`] for a failure that stopped the run.
+    pub level: Level,
+    /// What went wrong, in words.
+    pub message: Message,
+    /// The failure's kind, by its stable name (`not_found`, `malformed`, ...).
+    pub descriptor: DescriptorReference,
+    /// The file the failure concerns, when there is one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<Location>,
+}
+
+/// Names a descriptor by id (`reportingDescriptorReference`).
+#[derive(Debug, Clone, Serialize)]
+pub struct DescriptorReference {
+    /// The descriptor's id.
+    pub id: String,
 }
 
 /// The tool that produced a run.
@@ -215,8 +251,36 @@ impl Log {
                     },
                 },
                 results: Vec::new(),
+                invocations: Vec::new(),
             }],
         }
+    }
+
+    /// A log for a run that failed before it could report anything: no rules and no results,
+    /// one invocation with `executionSuccessful: false` and an error notification saying
+    /// `message`, of kind `kind`, about `path`. A pipeline that redirects the log to a file
+    /// gets a valid SARIF log that says the run failed, never an empty file.
+    pub fn failed(version: &str, kind: &str, message: &str, path: Option<&Path>) -> Log {
+        let mut log = Log::new(version, []);
+        if let Some(run) = log.runs.first_mut() {
+            run.invocations.push(Invocation {
+                execution_successful: false,
+                tool_execution_notifications: vec![Notification {
+                    level: Level::Error,
+                    message: Message {
+                        text: message.to_owned(),
+                    },
+                    descriptor: DescriptorReference {
+                        id: kind.to_owned(),
+                    },
+                    locations: path
+                        .map(|path| Location::file(path, None, None))
+                        .into_iter()
+                        .collect(),
+                }],
+            });
+        }
+        log
     }
 
     /// Adds a result to the run.
@@ -295,6 +359,26 @@ mod tests {
         use std::os::unix::ffi::OsStrExt;
         let path = Path::new(std::ffi::OsStr::from_bytes(b"m\xff/e\xfe.pkl"));
         assert_eq!(uri(path), "m%FF/e%FE.pkl");
+    }
+
+    #[test]
+    fn a_failed_run_says_so_in_its_invocation() {
+        let log = Log::failed("0.1.0", "not_found", "m not found", Some(Path::new("m")));
+        let json = serde_json::to_value(&log).unwrap();
+        let invocation = &json["runs"][0]["invocations"][0];
+        assert_eq!(invocation["executionSuccessful"], false);
+        let notification = &invocation["toolExecutionNotifications"][0];
+        assert_eq!(notification["level"], "error");
+        assert_eq!(notification["message"]["text"], "m not found");
+        assert_eq!(notification["descriptor"]["id"], "not_found");
+        assert_eq!(
+            notification["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "m"
+        );
+        assert_eq!(json["runs"][0]["results"], serde_json::json!([]));
+        // A run that completed carries no invocation, as before.
+        let json = serde_json::to_value(Log::new("0.1.0", [])).unwrap();
+        assert!(json["runs"][0].get("invocations").is_none());
     }
 
     #[test]

@@ -37,10 +37,10 @@ pub enum SignError {
     #[error(transparent)]
     Fs(FsError),
     /// The model to sign or verify does not exist.
-    #[error("{} not found", .0.display())]
+    #[error("{} not found", modelseal_report::name::path(.0))]
     NotFound(PathBuf),
     /// A key or certificate file that cannot be used.
-    #[error("{}: {problem}", path.display())]
+    #[error("{}: {problem}", modelseal_report::name::path(path))]
     BadKey {
         /// The key or certificate file.
         path: PathBuf,
@@ -48,13 +48,13 @@ pub enum SignError {
         problem: KeyProblem,
     },
     /// The private key is encrypted and no passphrase was given.
-    #[error("{}: the key is encrypted; pass --passphrase-env VAR naming a variable that holds its passphrase", .0.display())]
+    #[error("{}: the key is encrypted; pass --passphrase-env VAR naming a variable that holds its passphrase", modelseal_report::name::path(.0))]
     PassphraseRequired(PathBuf),
     /// The passphrase did not decrypt the key (wrong, or the key file is damaged).
-    #[error("{}: wrong passphrase, or the encrypted key is corrupt", .0.display())]
+    #[error("{}: wrong passphrase, or the encrypted key is corrupt", modelseal_report::name::path(.0))]
     WrongPassphrase(PathBuf),
     /// The output file exists and the caller did not ask to replace it.
-    #[error("{} already exists; pass --force to replace it", .0.display())]
+    #[error("{} already exists; pass --force to replace it", modelseal_report::name::path(.0))]
     AlreadyExists(PathBuf),
 
     /// The signature file or envelope cannot be understood. `path` is the signature file once
@@ -433,7 +433,7 @@ impl fmt::Display for CryptoOperation {
 }
 
 fn at(path: Option<&Path>) -> String {
-    path.map(|p| format!(" {}", p.display()))
+    path.map(|p| format!(" {}", modelseal_report::name::path(p)))
         .unwrap_or_default()
 }
 
@@ -505,6 +505,23 @@ impl SignError {
             SignError::AlreadyExists(_)
             | SignError::PassphraseRequired(_)
             | SignError::WrongPassphrase(_) => ErrorKind::Usage,
+        }
+    }
+
+    /// The file this error concerns, when it names one (for machine-readable reports).
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            SignError::Digest(e) | SignError::PlantedContent(e) => e.path(),
+            SignError::Fs(e) => Some(e.path()),
+            SignError::NotFound(path)
+            | SignError::BadKey { path, .. }
+            | SignError::PassphraseRequired(path)
+            | SignError::WrongPassphrase(path)
+            | SignError::AlreadyExists(path) => Some(path),
+            SignError::MalformedSignature { path, .. } | SignError::Unsupported { path, .. } => {
+                path.as_deref()
+            }
+            _ => None,
         }
     }
 

@@ -53,6 +53,6 @@ pub use signer::{Signer, Verifier};
 pub use strict::{StrictProblem, StrictViolation};
 pub use trust::{SignerIdentity, TrustRoot};
 pub use verify::{
-    MAX_SIGNATURE_BYTES, VerifiedFile, VerifyOptions, VerifyReport, read_bundle, verify_bundle,
-    verify_model,
+    MAX_SIGNATURE_BYTES, VerifiedFile, VerifyOptions, VerifyReport, parse_bundle, read_bundle,
+    verify_bundle, verify_model, verify_model_with_bundle,
 };

@@ -132,7 +132,12 @@ pub fn read_bundle(path: &Path) -> Result<Bundle, SignError> {
             }
         }
     })?;
-    let bundle: Bundle = serde_json::from_slice(&bytes)
+    parse_bundle(&bytes, path)
+}
+
+/// Parses a signature bundle read elsewhere (stdin); `path` names it in errors.
+pub fn parse_bundle(bytes: &[u8], path: &Path) -> Result<Bundle, SignError> {
+    let bundle: Bundle = serde_json::from_slice(bytes)
         .map_err(|e| SignError::from(Malformed::NotABundle(e)).in_signature(path))?;
     if !bundle.has_known_media_type() {
         return Err(
@@ -187,7 +192,22 @@ pub fn verify_model(
         return Err(SignError::NotFound(model.to_path_buf()));
     }
     let bundle = read_bundle(signature)?;
-    let (expected_manifest, signer) = verify_bundle(&bundle, trust, signature)?;
+    verify_model_with_bundle(model, &bundle, signature, trust, options)
+}
+
+/// [`verify_model`] with a bundle already read (from stdin: `verify --signature -`);
+/// `signature` names it in the report and in errors.
+pub fn verify_model_with_bundle(
+    model: &Path,
+    bundle: &Bundle,
+    signature: &Path,
+    trust: &TrustRoot,
+    options: &VerifyOptions,
+) -> Result<VerifyReport, SignError> {
+    if model.symlink_metadata().is_err() {
+        return Err(SignError::NotFound(model.to_path_buf()));
+    }
+    let (expected_manifest, signer) = verify_bundle(bundle, trust, signature)?;
 
     let mut serialization = expected_manifest.serialization.clone();
     for extra in &options.extra_ignores {

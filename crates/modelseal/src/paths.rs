@@ -1,10 +1,14 @@
-//! Path conventions of the CLI: where signatures go by default and how `--ignore` is read.
+//! Path conventions of the CLI: where signatures go by default, how `--ignore` is read, and
+//! `-` for stdin or stdout.
 
+use std::io::Read as _;
 use std::path::Path;
 #[cfg(test)]
 use std::path::PathBuf;
 
 pub use modelseal_sign::default_signature_path;
+
+use crate::exit::{Exit, Failure};
 
 /// The POSIX path of `path` (absolute, or relative to the current directory) relative to the
 /// model root, if it lies inside a directory model. This is how a signature path is placed:
@@ -24,9 +28,45 @@ pub fn ignore_in_model(model: &Path, path: &Path) -> Option<String> {
     })
 }
 
+/// Whether a path argument means stdin or stdout: `-`, as in cosign and every Unix tool. A
+/// file named `-` is reached as `./-`.
+pub fn is_stdio(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// All of stdin, at most `limit` bytes (the bound a file in the same role has): more is
+/// refused (exit 4), never read into memory.
+pub fn read_stdin_limited(limit: u64, what: &str) -> Result<Vec<u8>, Failure> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            Failure::new(
+                Exit::Malformed,
+                format!("cannot read the {what} from stdin: {e}"),
+            )
+        })?;
+    if bytes.len() as u64 > limit {
+        return Err(Failure::new(
+            Exit::Malformed,
+            format!("the {what} on stdin is larger than {limit} bytes"),
+        ));
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_bare_dash_is_stdio() {
+        assert!(is_stdio(Path::new("-")));
+        assert!(!is_stdio(Path::new("./-")));
+        assert!(!is_stdio(Path::new("-x")));
+    }
 
     #[test]
     fn signature_sits_beside_the_model() {

@@ -6,6 +6,33 @@ use std::io::{IsTerminal, Write};
 
 use serde::Serialize;
 
+use crate::exit::Failure;
+
+/// The format a command's failure is reported in on stdout: the `--format` it was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorFormat {
+    /// Nothing on stdout; the message on stderr.
+    Text,
+    /// One error object (docs/schemas/error.schema.json).
+    Json,
+    /// A SARIF 2.1.0 log with a failed invocation.
+    Sarif,
+}
+
+/// `{"error": {"kind", "message", "path"}, "exit_code"}`: the message escaped as text output
+/// shows it (one line), the path in its lossless JSON spelling (`\xff` for a byte that is not
+/// UTF-8).
+pub fn error_object(failure: &Failure) -> serde_json::Value {
+    serde_json::json!({
+        "error": {
+            "kind": failure.kind().as_str(),
+            "message": modelseal_report::name::one_line(&failure.message),
+            "path": failure.path.as_deref().map(|p| modelseal_report::name::json(p.as_os_str())),
+        },
+        "exit_code": failure.exit.code(),
+    })
+}
+
 pub struct Out {
     colour: bool,
     quiet: bool,
@@ -14,10 +41,15 @@ pub struct Out {
     stdout: std::cell::RefCell<std::io::BufWriter<std::io::Stdout>>,
     /// The first failure to write stdout, other than a closed pipe.
     failed: std::cell::RefCell<Option<std::io::Error>>,
+    /// The JSON document of the command, held until the command ends: a failure after it was
+    /// built (an audit log that cannot be written) replaces it with the error object, so
+    /// stdout always holds exactly one JSON document.
+    pending: std::cell::RefCell<Option<Vec<u8>>>,
 }
 
 impl Drop for Out {
     fn drop(&mut self) {
+        self.write_pending();
         self.flush();
     }
 }
@@ -32,6 +64,7 @@ impl Out {
             quiet,
             stdout: std::cell::RefCell::new(std::io::BufWriter::new(std::io::stdout())),
             failed: std::cell::RefCell::new(None),
+            pending: std::cell::RefCell::new(None),
         }
     }
 
@@ -54,6 +87,7 @@ impl Out {
     /// Flushes stdout and says whether everything written to it arrived (a closed pipe
     /// counts as arrived).
     pub fn finish(&self) -> Result<(), std::io::Error> {
+        self.write_pending();
         self.flush();
         self.failed.borrow_mut().take().map_or(Ok(()), Err)
     }
@@ -74,6 +108,12 @@ impl Out {
         self.check(result);
     }
 
+    /// Bytes on stdout exactly as given (a signature bundle for `--signature -`).
+    pub fn bytes(&self, bytes: &[u8]) {
+        let result = self.stdout.borrow_mut().write_all(bytes);
+        self.check(result);
+    }
+
     /// A note on stderr, dropped with `--quiet`.
     pub fn note(&self, text: &str) {
         if !self.quiet {
@@ -90,14 +130,45 @@ impl Out {
         let _ = writeln!(std::io::stderr().lock(), "warning: {text}");
     }
 
+    /// A JSON document on stdout, written when the command ends (see `pending`).
     pub fn json(&self, value: &impl Serialize) {
-        let result = {
-            let mut stdout = self.stdout.borrow_mut();
-            serde_json::to_writer_pretty(&mut *stdout, value)
-                .map_err(std::io::Error::from)
-                .and_then(|()| writeln!(stdout))
-        };
-        self.check(result);
+        self.write_pending();
+        let mut document = Vec::new();
+        match serde_json::to_writer_pretty(&mut document, value) {
+            Ok(()) => {
+                document.push(b'\n');
+                *self.pending.borrow_mut() = Some(document);
+            }
+            Err(e) => self.check(Err(std::io::Error::from(e))),
+        }
+    }
+
+    fn write_pending(&self) {
+        if let Some(document) = self.pending.borrow_mut().take() {
+            let result = self.stdout.borrow_mut().write_all(&document);
+            self.check(result);
+        }
+    }
+
+    /// A failure as the format asked for says it: under `--format json` one error object on
+    /// stdout (in place of any report built before the failure), under `--format sarif` a
+    /// SARIF log whose invocation failed. The message goes to stderr by [`error`].
+    pub fn failure(&self, failure: &Failure, format: ErrorFormat) {
+        self.pending.borrow_mut().take();
+        match format {
+            ErrorFormat::Text => {}
+            ErrorFormat::Json => self.json(&error_object(failure)),
+            ErrorFormat::Sarif => {
+                let message = modelseal_report::name::one_line(&failure.message);
+                self.json(&modelseal_report::sarif::Log::failed(
+                    env!("CARGO_PKG_VERSION"),
+                    failure.kind().as_str(),
+                    &message,
+                    failure.path.as_deref(),
+                ));
+            }
+        }
+        self.write_pending();
     }
 
     /// JSON when asked, otherwise one human line.

@@ -106,9 +106,13 @@ pub fn failure(e: AuditError) -> Failure {
         // The witness holds another root for this size: the log was rewritten.
         AuditError::WitnessConflict { .. } => Exit::Integrity,
     };
-    Failure {
-        exit,
-        message: format!("audit log: {e}"),
+    let failure = Failure::new(exit, format!("audit log: {e}"));
+    match &e {
+        AuditError::Fs(fs) => Failure {
+            kind: Some(crate::exit::FailureKind::of_fs(fs)),
+            ..failure.at(&fs.path)
+        },
+        _ => failure,
     }
 }
 

@@ -21,6 +21,14 @@ pub fn run(args: &CheckArgs, out: &Out) -> Result<Exit, Failure> {
             "--signature names the signature of one model: give one PATH",
         ));
     }
+    // The gate reads a signature from its path (and quarantines it with the model): stdin is
+    // refused rather than taken for a file named `-` (`./-` names one).
+    if args.signature.as_deref().is_some_and(crate::paths::is_stdio) {
+        return Err(Failure::usage(
+            "check reads the signature from a file: --signature - (stdin) is for verify; \
+             a file named - is ./-",
+        ));
+    }
     let trust = super::load_trust(args.trust.key.as_deref(), &args.trust.certificate_chain)?;
     let scan = ScanOptions {
         policy: super::load_policy(args.scan.policy.as_deref())?,

@@ -53,9 +53,11 @@ fn load_policy(path: Option<&Path>) -> Result<modelseal_scan::Policy, Failure> {
     };
     // A policy is a short TOML file; 16 MiB leaves room for generated allowlists.
     let text = modelseal_fs::read_to_string_limited(path, 16 << 20)?;
-    policy.extend_from_toml(&text).map_err(|e| Failure {
-        exit: crate::exit::Exit::Malformed,
-        message: format!("policy {}: {e}", path.display()),
+    policy.extend_from_toml(&text).map_err(|e| {
+        Failure::new(
+            crate::exit::Exit::Malformed,
+            format!("policy {}: {e}", path.display()),
+        )
     })?;
     Ok(policy)
 }

@@ -32,9 +32,10 @@ pub fn failure(e: QuarantineError) -> Failure {
         },
         _ => Exit::Malformed,
     };
-    Failure {
-        exit,
-        message: e.to_string(),
+    let failure = Failure::new(exit, e.to_string());
+    match &e {
+        QuarantineError::Fs(fs) => failure.at(&fs.path),
+        _ => failure,
     }
 }
 
@@ -117,14 +118,14 @@ fn release(args: &QuarantineReleaseArgs, out: &Out) -> Result<Exit, Failure> {
     let shown = render::path(&args.to);
     let line = match released {
         Release::Refused(result) => {
-            return Err(Failure {
-                exit: Exit::from(result.outcome),
-                message: format!(
+            return Err(Failure::new(
+                Exit::from(result.outcome),
+                format!(
                     "{} still fails ({}); pass --force REASON to release it anyway",
                     args.id,
                     result.problems.join("; ")
                 ),
-            });
+            ));
         }
         Release::Forced { incident, check } => format!(
             "released {} to {} despite: {} (reason recorded: {})",

@@ -81,10 +81,7 @@ fn render(bom: &Bom, args: &SbomCreateArgs, timestamp: &str) -> Result<(Vec<u8>,
         CycloneDxVersion::V1_5 => SpecVersion::V1_5,
         CycloneDxVersion::V1_6 => SpecVersion::V1_6,
     };
-    let internal = |e: serde_json::Error| Failure {
-        exit: Exit::Internal,
-        message: e.to_string(),
-    };
+    let internal = |e: serde_json::Error| Failure::new(Exit::Internal, e.to_string());
     let (mut text, described) = match args.format {
         SbomFormat::CyclonedxJson => (
             modelseal_bom::cyclonedx::to_json_bytes(bom, spec, timestamp).map_err(internal)?,
@@ -124,7 +121,8 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
     drop(bom);
     check_written(&text, &described, modelseal_bom::validate::MAX_INPUT)?;
     match &args.output {
-        Some(path) => {
+        // `-o -` is stdout, as no `-o` is.
+        Some(path) if !crate::paths::is_stdio(path) => {
             modelseal_fs::write_atomic(path, &text, modelseal_fs::Overwrite::Replace, Some(0o644))
                 .map_err(Failure::from)?;
             out.note(&format!(
@@ -133,7 +131,7 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
                 component_count,
             ));
         }
-        None => out.text(&String::from_utf8_lossy(&text)),
+        _ => out.text(&String::from_utf8_lossy(&text)),
     }
     Ok(Exit::Ok)
 }
@@ -143,30 +141,32 @@ fn create(args: &SbomCreateArgs, out: &Out) -> Result<Exit, Failure> {
 /// its input's sake, not reported as a bug.
 fn check_written(text: &[u8], described: &str, limit: usize) -> Result<(), Failure> {
     if text.len() > limit {
-        return Err(Failure {
-            exit: Exit::Malformed,
-            message: format!(
+        return Err(Failure::new(
+            Exit::Malformed,
+            format!(
                 "the {described} document would be {} bytes, more than the {limit} bytes \
                  modelseal reads back; inventory fewer or smaller sources",
                 text.len(),
             ),
-        });
+        ));
     }
     let report =
         modelseal_bom::validate::validate(text, &modelseal_bom::validate::Options::default())
-            .map_err(|e| Failure {
-                exit: Exit::Internal,
-                message: format!("the {described} document written is unreadable (a bug): {e}"),
+            .map_err(|e| {
+                Failure::new(
+                    Exit::Internal,
+                    format!("the {described} document written is unreadable (a bug): {e}"),
+                )
             })?;
     if !report.is_valid() {
         let problems: Vec<String> = report.errors().map(ToString::to_string).collect();
-        return Err(Failure {
-            exit: Exit::Internal,
-            message: format!(
+        return Err(Failure::new(
+            Exit::Internal,
+            format!(
                 "the {described} document is invalid (a bug), not written: {}",
                 problems.join("; ")
             ),
-        });
+        ));
     }
     Ok(())
 }
@@ -176,10 +176,7 @@ fn read_sbom(path: &std::path::Path) -> Result<Bom, Failure> {
     let bytes = read_document_file(path)?;
     modelseal_bom::read::read_document(&bytes)
         .map(|(bom, _)| bom)
-        .map_err(|e| Failure {
-            exit: Exit::Malformed,
-            message: format!("{}: {e}", path.display()),
-        })
+        .map_err(|e| Failure::new(Exit::Malformed, format!("{}: {e}", path.display())).at(path))
 }
 
 fn diff(args: &SbomDiffArgs, out: &Out) -> Result<Exit, Failure> {
@@ -200,12 +197,14 @@ fn diff(args: &SbomDiffArgs, out: &Out) -> Result<Exit, Failure> {
 fn audit(args: &SbomAuditArgs, out: &Out) -> Result<Exit, Failure> {
     use modelseal_osv::{Database, OsvError, Severity};
     let bom = read_sbom(&args.sbom)?;
-    let database = Database::open(&args.osv_dir).map_err(|e| Failure {
-        exit: match e {
-            OsvError::NotFound(_) => Exit::NotFound,
-            _ => Exit::Malformed,
-        },
-        message: e.to_string(),
+    let database = Database::open(&args.osv_dir).map_err(|e| {
+        Failure::new(
+            match e {
+                OsvError::NotFound(_) => Exit::NotFound,
+                _ => Exit::Malformed,
+            },
+            e.to_string(),
+        )
     })?;
     let report = database.report(&bom.all_components());
     let threshold = match args.fail_on {
@@ -297,10 +296,8 @@ fn validate(args: &SbomValidateArgs, out: &Out) -> Result<Exit, Failure> {
     let options = Options {
         schema_dir: args.schema_dir.as_deref(),
     };
-    let validator = Validator::new(&options).map_err(|e| Failure {
-        exit: Exit::Usage,
-        message: format!("--schema-dir: {e}"),
-    })?;
+    let validator = Validator::new(&options)
+        .map_err(|e| Failure::new(Exit::Usage, format!("--schema-dir: {e}")))?;
     let mut codes: Vec<Exit> = Vec::new();
     let mut results = Vec::new();
     for file in &args.files {
@@ -312,10 +309,9 @@ fn validate(args: &SbomValidateArgs, out: &Out) -> Result<Exit, Failure> {
             problems: Vec::new(),
         };
         let outcome = read_document_file(file).and_then(|bytes| {
-            validator.validate(&bytes).map_err(|e| Failure {
-                exit: Exit::Malformed,
-                message: e.to_string(),
-            })
+            validator
+                .validate(&bytes)
+                .map_err(|e| Failure::new(Exit::Malformed, e.to_string()))
         });
         match outcome {
             Ok(report) => {

@@ -35,14 +35,12 @@ fn execute(args: &ScanArgs, out: &Out, counts: &mut serde_json::Value) -> Result
         ..ScanOptions::default()
     };
     let report = scan_paths(&args.paths, &options).map_err(|e| match e {
-        ScanError::NotFound(path) => Failure {
-            exit: Exit::NotFound,
-            message: format!("{} not found", render::path(&path)),
-        },
+        ScanError::NotFound(path) => {
+            Failure::new(Exit::NotFound, format!("{} not found", render::path(&path))).at(path)
+        }
         // A FIFO, socket or device named on the command line is not a regular file (exit 4).
-        ScanError::Io { path, source } => Failure {
-            exit: Exit::Malformed,
-            message: if path == source.path {
+        ScanError::Io { path, source } => {
+            let message = if path == source.path {
                 render::fs_error(&source)
             } else {
                 format!(
@@ -50,8 +48,13 @@ fn execute(args: &ScanArgs, out: &Out, counts: &mut serde_json::Value) -> Result
                     render::path(&path),
                     render::fs_error(&source)
                 )
-            },
-        },
+            };
+            Failure {
+                // Exit 4 either way; `io` when the system refused the read.
+                kind: source.is_io().then_some(crate::exit::FailureKind::Io),
+                ..Failure::new(Exit::Malformed, message).at(path)
+            }
+        }
     })?;
     let threshold = threshold(args.fail_on);
     *counts = json!({ "fail_on": threshold.as_str(), "summary": summary(&report) });

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::cli::{Format, SignArgs};
 use crate::exit::{Exit, Failure};
-use crate::paths::{default_signature_path, inside_model};
+use crate::paths::{default_signature_path, inside_model, is_stdio};
 use crate::render::{self, Out, bytes};
 
 pub fn run(args: &SignArgs, out: &Out) -> Result<(), Failure> {
@@ -20,20 +20,33 @@ fn execute(args: &SignArgs, out: &Out, digest: &mut Option<String>) -> Result<()
         .signature
         .clone()
         .unwrap_or_else(|| default_signature_path(&args.model));
+    // `--signature -`: the bundle is stdout, so the summary goes to stderr.
+    let to_stdout = is_stdio(&signature);
+    if to_stdout && args.format == Format::Json {
+        return Err(Failure::usage(
+            "--signature - writes the signature to stdout, where --format json would write too; \
+             give --signature a file",
+        ));
+    }
     let mut serialization = super::serialization(&args.model, &args.hashing, out)?;
     // A signature written inside the model it signs must not be part of it.
-    if let Some(rel) = inside_model(&args.model, &signature) {
+    if let Some(rel) = inside_model(&args.model, &signature).filter(|_| !to_stdout) {
         serialization.ignore(&rel);
     }
     let key = crate::passphrase::load_signing_key(&args.key, args.passphrase_env.as_deref())?;
     let signed = sign_model(&args.model, &serialization, &key)?;
-    write_atomic(
-        &signature,
-        &signed.bundle.to_json(),
-        Overwrite::Replace,
-        Some(0o644),
-    )
-    .map_err(SignError::from)?;
+    if to_stdout {
+        out.bytes(&signed.bundle.to_json());
+        out.bytes(b"\n");
+    } else {
+        write_atomic(
+            &signature,
+            &signed.bundle.to_json(),
+            Overwrite::Replace,
+            Some(0o644),
+        )
+        .map_err(SignError::from)?;
+    }
 
     let root = format!("sha256:{}", hex::encode(signed.manifest.root_digest()));
     *digest = Some(root.clone());
@@ -49,15 +62,26 @@ fn execute(args: &SignArgs, out: &Out, digest: &mut Option<String>) -> Result<()
             "oms_interoperable": key.algorithm().is_oms_interoperable(),
         }));
     } else {
-        out.line(&format!(
+        let summary = format!(
             "Signed {} ({} file{}, {}) -> {}",
             render::path(&args.model),
             signed.files,
             if signed.files == 1 { "" } else { "s" },
             bytes(signed.bytes),
-            render::path(&signature)
-        ));
-        out.line(&format!("root digest {root}"));
+            if to_stdout {
+                "stdout".into()
+            } else {
+                render::path(&signature)
+            }
+        );
+        let digest_line = format!("root digest {root}");
+        if to_stdout {
+            out.note(&summary);
+            out.note(&digest_line);
+        } else {
+            out.line(&summary);
+            out.line(&digest_line);
+        }
     }
     if !key.algorithm().is_oms_interoperable() {
         out.note(&format!(

@@ -1,9 +1,14 @@
-use modelseal_sign::{SignerIdentity, VerifyOptions, VerifyReport, verify_model};
+use modelseal_sign::{
+    MAX_SIGNATURE_BYTES, SignerIdentity, VerifyOptions, VerifyReport, parse_bundle, verify_model,
+    verify_model_with_bundle,
+};
 use serde_json::json;
 
 use crate::cli::{Format, VerifyArgs};
 use crate::exit::{Exit, Failure};
-use crate::paths::{default_signature_path, ignore_in_model, inside_model};
+use crate::paths::{
+    default_signature_path, ignore_in_model, inside_model, is_stdio, read_stdin_limited,
+};
 use crate::render::{self, Out, bytes};
 
 /// Returns the exit status: a genuine signature over a different model is `Integrity`.
@@ -32,10 +37,17 @@ fn execute(args: &VerifyArgs, out: &Out, digest: &mut Option<String>) -> Result<
         }
     }
     // The signature is left out only when it really lies inside the model.
-    if let Some(rel) = inside_model(&args.model, &signature) {
+    if let Some(rel) = inside_model(&args.model, &signature).filter(|_| !is_stdio(&signature)) {
         options.extra_ignores.push(rel);
     }
-    let report = verify_model(&args.model, &signature, &trust, &options)?;
+    let report = if is_stdio(&signature) {
+        // `--signature -`: read from stdin, bounded as a signature file is.
+        let bytes = read_stdin_limited(MAX_SIGNATURE_BYTES, "signature")?;
+        let bundle = parse_bundle(&bytes, &signature)?;
+        verify_model_with_bundle(&args.model, &bundle, &signature, &trust, &options)?
+    } else {
+        verify_model(&args.model, &signature, &trust, &options)?
+    };
     *digest = Some(report.root_digest.clone());
     // Another model's signature copied beside this one verifies (model_signing does not bind
     // the name): always shown, a failure under --require-name-match (red team 3, V-3).

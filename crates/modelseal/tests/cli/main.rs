@@ -14,6 +14,8 @@ mod keys;
 mod links;
 mod messages;
 mod names;
+#[cfg(unix)]
+mod names_in_errors;
 mod outputs;
 #[cfg(unix)]
 mod passphrase;
@@ -22,6 +24,8 @@ mod quarantine;
 mod quarantine_kill;
 mod sbom;
 mod scan;
+mod schemas;
+mod stdio;
 mod tamper;
 mod verify_bounds;
 
