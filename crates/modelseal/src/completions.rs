@@ -25,13 +25,13 @@ pub fn man(args: &ManArgs, out: &Out) -> Result<Exit, Failure> {
         return Ok(Exit::Ok);
     };
     if !dir.is_dir() {
-        return Err(Failure {
-            exit: Exit::NotFound,
-            message: format!(
+        return Err(Failure::new(
+            Exit::NotFound,
+            format!(
                 "{} is not a directory: create it first",
                 crate::render::path(dir)
             ),
-        });
+        ));
     }
     let mut written = Vec::new();
     write_pages(&command, dir, &mut written)?;
@@ -63,9 +63,11 @@ fn render(command: &clap::Command) -> Result<Vec<u8>, Failure> {
     let mut page = Vec::new();
     clap_mangen::Man::new(command.clone())
         .render(&mut page)
-        .map_err(|e| Failure {
-            exit: Exit::Internal,
-            message: format!("cannot render the manual page: {e}"),
+        .map_err(|e| {
+            Failure::new(
+                Exit::Internal,
+                format!("cannot render the manual page: {e}"),
+            )
         })?;
     Ok(page)
 }

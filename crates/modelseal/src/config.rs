@@ -155,18 +155,18 @@ impl Settings {
         if let Some(setting) = &fail_on
             && FailOn::from_str(&setting.value, false).is_err()
         {
-            return Err(Failure {
-                exit: if matches!(setting.origin, Origin::Env(_)) {
+            return Err(Failure::new(
+                if matches!(setting.origin, Origin::Env(_)) {
                     Exit::Usage
                 } else {
                     Exit::Malformed
                 },
-                message: format!(
+                format!(
                     "{}: fail-on {:?} is none of info, low, medium, high, critical",
                     describe(&setting.origin, path.as_deref()),
                     setting.value
                 ),
-            });
+            ));
         }
         let trust = env_trust().or_else(|| file_trust(file.trust, &base, path.as_deref()));
         Ok(Settings {
@@ -364,14 +364,14 @@ fn parse_file(path: &Path) -> Result<FileSettings, Failure> {
                 + 1;
             format!(" line {line}, column {column}:")
         });
-        Failure {
-            exit: Exit::Malformed,
-            message: format!(
+        Failure::new(
+            Exit::Malformed,
+            format!(
                 "config file {}:{place} {}",
                 render::path(path),
                 e.message().trim_end()
             ),
-        }
+        )
     })
 }
 

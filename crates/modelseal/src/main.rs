@@ -24,6 +24,19 @@ use cli::{
 use exit::{Exit, Failure};
 use render::ErrorFormat;
 
+/// A failure before the command line is parsed (a bad config file or variable): still one
+/// error document on stdout when the raw arguments ask for `--format json|sarif`.
+fn fail_early(failure: &Failure) -> ExitCode {
+    let format = requested_format(std::env::args_os());
+    if format != ErrorFormat::Text {
+        let out = render::Out::new(false);
+        out.failure(failure, format);
+        drop(out.finish());
+    }
+    render::error(&failure.message);
+    ExitCode::from(failure.exit.code())
+}
+
 fn main() -> ExitCode {
     // A panic is a bug in modelseal, never a verdict about the input: say so and exit 70.
     std::panic::set_hook(Box::new(|info| {
@@ -36,10 +49,7 @@ fn main() -> ExitCode {
     // Environment and config-file settings become clap's defaults: flags > env > config.
     let settings = match config::Settings::load(&args) {
         Ok(settings) => settings,
-        Err(Failure { exit, message }) => {
-            render::error(&message);
-            return ExitCode::from(exit.code());
-        }
+        Err(failure) => return fail_early(&failure),
     };
     let parsed = settings
         .apply(Cli::command())
@@ -77,9 +87,11 @@ fn main() -> ExitCode {
         }
     };
     let out = render::Out::new(cli.quiet);
-    if let Err(Failure { exit, message }) = settings.settle(&mut cli, &matches, &out) {
-        render::error(&message);
-        return ExitCode::from(exit.code());
+    if let Err(failure) = settings.settle(&mut cli, &matches, &out) {
+        out.failure(&failure, error_format(&cli.command));
+        render::error(&failure.message);
+        drop(out.finish());
+        return ExitCode::from(failure.exit.code());
     }
     let result = match &cli.command {
         Command::Key(KeyCommand::Generate(args)) => {
@@ -150,9 +162,11 @@ fn error_format(command: &Command) -> ErrorFormat {
         Command::Sbom(SbomCommand::Validate(args)) => plain(args.format),
         Command::Sbom(SbomCommand::Diff(args)) => plain(args.format),
         Command::Sbom(SbomCommand::Audit(args)) => plain(args.format),
-        Command::Audit(_) | Command::Quarantine(_) | Command::Sbom(SbomCommand::Create(_)) => {
-            ErrorFormat::Text
-        }
+        Command::Audit(_)
+        | Command::Quarantine(_)
+        | Command::Sbom(SbomCommand::Create(_))
+        | Command::Completions(_)
+        | Command::Man(_) => ErrorFormat::Text,
     }
 }
 

@@ -23,7 +23,11 @@ pub fn run(args: &CheckArgs, out: &Out) -> Result<Exit, Failure> {
     }
     // The gate reads a signature from its path (and quarantines it with the model): stdin is
     // refused rather than taken for a file named `-` (`./-` names one).
-    if args.signature.as_deref().is_some_and(crate::paths::is_stdio) {
+    if args
+        .signature
+        .as_deref()
+        .is_some_and(crate::paths::is_stdio)
+    {
         return Err(Failure::usage(
             "check reads the signature from a file: --signature - (stdin) is for verify; \
              a file named - is ./-",
