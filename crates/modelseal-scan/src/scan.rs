@@ -21,6 +21,9 @@ pub struct ScanOptions {
     pub policy: Policy,
     /// The size and nesting limits.
     pub limits: Limits,
+    /// Told the bytes of the files to scan, then each file's size once it is scanned (a
+    /// progress bar; [`scan_paths`] reports, the gate's listed scan does not).
+    pub progress: Option<std::sync::Arc<dyn modelseal_fs::ByteProgress>>,
 }
 
 /// One scanned file.
@@ -140,13 +143,33 @@ pub fn scan_paths(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanReport
         })?;
         entries.extend(walk.entries);
     }
+    // Sizes only for a progress report: the scan itself reads what each format needs.
+    let sizes: std::collections::HashMap<PathBuf, u64> = match &options.progress {
+        Some(_) => entries
+            .iter()
+            .map(|e| (e.path.clone(), e.meta.len()))
+            .collect(),
+        None => std::collections::HashMap::new(),
+    };
     let files = once_each(entries);
+    let size_of = |path: &PathBuf| sizes.get(path).copied().unwrap_or(0);
+    if let Some(progress) = &options.progress {
+        progress.start(
+            files
+                .iter()
+                .map(|(path, _)| size_of(path))
+                .fold(0, u64::saturating_add),
+        );
+    }
     let reports = files
         .par_iter()
         .with_max_len(1)
         .map(|(path, aliases)| {
             let mut report = scan_file(path, options);
             report.aliases.clone_from(aliases);
+            if let Some(progress) = &options.progress {
+                progress.advance(size_of(path));
+            }
             report
         })
         .collect();

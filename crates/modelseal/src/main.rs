@@ -7,6 +7,7 @@ mod cli;
 mod commands;
 mod exit;
 mod paths;
+mod progress;
 mod render;
 
 use std::process::ExitCode;

@@ -1,5 +1,5 @@
 use modelseal_fs::{Overwrite, write_atomic};
-use modelseal_sign::{SignError, SigningKey, sign_model};
+use modelseal_sign::{SignError, SigningKey, sign_model_with_progress};
 use serde_json::json;
 
 use crate::cli::{Format, SignArgs};
@@ -27,7 +27,14 @@ fn execute(args: &SignArgs, out: &Out, digest: &mut Option<String>) -> Result<()
     }
     let passphrase = super::passphrase(args.passphrase_env.as_deref())?;
     let key = SigningKey::load(&args.key, passphrase.as_ref().map(|p| p.as_bytes()))?;
-    let signed = sign_model(&args.model, &serialization, &key)?;
+    let bar = crate::progress::bytes("signing", out, args.format == Format::Json);
+    let signed = sign_model_with_progress(
+        &args.model,
+        &serialization,
+        &key,
+        crate::progress::reporter(bar.as_ref()),
+    )?;
+    drop(bar);
     write_atomic(
         &signature,
         &signed.bundle.to_json(),

@@ -7,12 +7,14 @@ mod audit;
 mod basics;
 mod check;
 mod hostile;
+mod identity;
 mod interop;
 mod keys;
 mod links;
 mod messages;
 mod names;
 mod outputs;
+mod progress;
 mod quarantine;
 #[cfg(unix)]
 mod quarantine_kill;
