@@ -23,7 +23,7 @@ pub fn run(args: &CheckArgs, out: &Out) -> Result<Exit, Failure> {
     let trust = super::load_trust(
         args.trust.key.as_deref(),
         &args.trust.certificate_chain,
-        &args.trust.identity,
+        &args.identity,
     )?;
     let scan = ScanOptions {
         policy: super::load_policy(args.scan.policy.as_deref())?,

@@ -92,7 +92,7 @@ fn release(args: &QuarantineReleaseArgs, out: &Out) -> Result<Exit, Failure> {
     let trust = super::load_trust(
         args.trust.key.as_deref(),
         &args.trust.certificate_chain,
-        &args.trust.identity,
+        &args.identity,
     )?;
     let scan = ScanOptions {
         policy: super::load_policy(args.scan.policy.as_deref())?,
