@@ -17,7 +17,7 @@ use crate::SignError;
 /// Fulcio's first OIDC issuer extension: the issuer URL as the raw extension value (deprecated
 /// by Fulcio, still in every older certificate).
 const OIDC_ISSUER_V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.1");
-/// Fulcio's current OIDC issuer extension: the issuer URL as a DER UTF8String.
+/// Fulcio's current OIDC issuer extension: the issuer URL as a DER `UTF8String`.
 const OIDC_ISSUER_V2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.8");
 
 /// How an expected value is compared with what a certificate says.
@@ -111,7 +111,7 @@ pub enum IdentityProblem {
     /// The legacy issuer extension is not UTF-8.
     #[error("its OIDC issuer extension (1.3.6.1.4.1.57264.1.1) is not UTF-8")]
     IssuerV1NotUtf8,
-    /// The current issuer extension is not one DER UTF8String.
+    /// The current issuer extension is not one DER `UTF8String`.
     #[error("its OIDC issuer extension (1.3.6.1.4.1.57264.1.8) is not a DER UTF8String")]
     IssuerV2NotUtf8String,
     /// The two issuer extensions name different issuers.

@@ -232,7 +232,7 @@ pub struct IdentityArgs {
     )]
     pub certificate_identity_regexp: Option<String>,
     /// The signing certificate's Fulcio OIDC issuer extension must be present and be this
-    /// (e.g. https://token.actions.githubusercontent.com).
+    /// (GitHub Actions: `https://token.actions.githubusercontent.com`).
     #[arg(long, value_name = "URL", conflicts_with = "key")]
     pub certificate_oidc_issuer: Option<String>,
     /// Like --certificate-oidc-issuer, a regular expression that must match the whole issuer.

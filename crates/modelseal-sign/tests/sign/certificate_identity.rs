@@ -30,7 +30,7 @@ struct Leaf {
     issuer_v2: Option<Vec<u8>>,
 }
 
-/// A DER UTF8String, as Fulcio writes the 1.8 extension.
+/// A DER `UTF8String`, as Fulcio writes the 1.8 extension.
 fn utf8_string(s: &str) -> Vec<u8> {
     let mut der = vec![0x0c, u8::try_from(s.len()).unwrap()];
     der.extend_from_slice(s.as_bytes());

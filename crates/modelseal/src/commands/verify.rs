@@ -123,10 +123,10 @@ fn render_text(report: &VerifyReport, names_ok: bool, out: &Out) {
 /// A certificate signer: its subject and the email or URI names an identity pin matches,
 /// each escaped like a name (text from a file).
 pub fn certificate_text(subject: &str, identities: &[String]) -> String {
-    let mut text = format!("certificate {}", render::name(subject));
-    if !identities.is_empty() {
-        let names: Vec<_> = identities.iter().map(|n| render::name(n)).collect();
-        text.push_str(&format!(" ({})", names.join(", ")));
+    let subject = render::name(subject);
+    if identities.is_empty() {
+        return format!("certificate {subject}");
     }
-    text
+    let names: Vec<_> = identities.iter().map(|n| render::name(n)).collect();
+    format!("certificate {subject} ({})", names.join(", "))
 }
