@@ -38,11 +38,12 @@ fn when() -> When {
 /// A byte bar for one command (`verb` names it: "hashing", "verifying"), or `None` when
 /// nobody should see one. `machine` is whether stdout carries JSON or SARIF.
 pub fn bytes(verb: &str, out: &Out, machine: bool) -> Option<Arc<Bar>> {
-    let bar = ProgressBar::with_draw_target(None, target(out, machine)?);
-    bar.set_style(style(
-        "{msg} {wide_bar} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}",
-    ));
-    bar.set_message(verb.to_owned());
+    // Built whole before anything is drawn: `set_*` would draw a bar with no total yet.
+    let bar = ProgressBar::with_draw_target(None, target(out, machine)?)
+        .with_style(style(
+            "{msg} {wide_bar} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}",
+        ))
+        .with_message(verb.to_owned());
     Some(Arc::new(Bar {
         bar,
         total_fixed: false,
@@ -52,10 +53,11 @@ pub fn bytes(verb: &str, out: &Out, machine: bool) -> Option<Arc<Bar>> {
 /// `check`'s bar over all models: bytes of `total_bytes` (each verification reports what it
 /// hashes), and the models done in the message (set by the caller).
 pub fn models(total_bytes: u64, out: &Out, machine: bool) -> Option<Arc<Bar>> {
-    let bar = ProgressBar::with_draw_target(Some(total_bytes), target(out, machine)?);
-    bar.set_style(style(
-        "{bar:30} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}  {wide_msg}",
-    ));
+    let bar = ProgressBar::with_draw_target(Some(total_bytes), target(out, machine)?).with_style(
+        style(
+            "{bar:30} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}  {wide_msg}",
+        ),
+    );
     Some(Arc::new(Bar {
         bar,
         total_fixed: true,
