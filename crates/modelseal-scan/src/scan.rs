@@ -396,3 +396,48 @@ fn read_prefix(mut head: Vec<u8>, reader: impl Read, want: u64) -> std::io::Resu
     }
     Ok(head)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+    use super::*;
+
+    #[derive(Debug, Default)]
+    struct Counted {
+        total: AtomicU64,
+        scanned: AtomicU64,
+    }
+
+    impl modelseal_fs::ByteProgress for Counted {
+        fn start(&self, total: u64) {
+            self.total.store(total, Relaxed);
+        }
+
+        fn advance(&self, bytes: u64) {
+            self.scanned.fetch_add(bytes, Relaxed);
+        }
+    }
+
+    /// Issue 12: a long scan reports progress by the bytes of the files it has scanned, each
+    /// file once (a second name for the same file is not counted twice).
+    #[test]
+    fn progress_counts_each_scanned_file_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.bin"), vec![1u8; 1000]).unwrap();
+        std::fs::write(dir.path().join("b.json"), b"{}").unwrap();
+        #[cfg(unix)]
+        std::fs::hard_link(dir.path().join("a.bin"), dir.path().join("a-again.bin")).unwrap();
+        let counted = Arc::new(Counted::default());
+        let options = ScanOptions {
+            progress: Some(counted.clone()),
+            ..ScanOptions::default()
+        };
+        scan_paths(&[dir.path().to_path_buf()], &options).unwrap();
+        assert_eq!(counted.total.load(Relaxed), 1002);
+        assert_eq!(counted.scanned.load(Relaxed), 1002);
+    }
+}
