@@ -9,7 +9,8 @@ use rayon::prelude::*;
 
 use crate::walk::{ModelFile, Walk, walk_model};
 use crate::{
-    DigestError, HashAlgorithm, Hasher, Manifest, Method, Resource, ResourceName, Serialization,
+    ByteProgress, DigestError, HashAlgorithm, Hasher, Manifest, Method, Resource, ResourceName,
+    Serialization,
 };
 
 /// Walks and hashes the model at `root` as `serialization` says.
@@ -27,7 +28,22 @@ pub fn hash_model(root: &Path, serialization: &Serialization) -> Result<Manifest
 /// Work is cut into units (a file, or a shard of one), largest first so that one big file does
 /// not start last and leave the other cores idle. Each byte is read exactly once.
 pub fn hash_walk(walk: &Walk, serialization: &Serialization) -> Result<Manifest, DigestError> {
+    hash_walk_with_progress(walk, serialization, &crate::NoProgress)
+}
+
+/// [`hash_walk`], telling `progress` the bytes to hash and each chunk as it is hashed.
+pub fn hash_walk_with_progress(
+    walk: &Walk,
+    serialization: &Serialization,
+    progress: &dyn ByteProgress,
+) -> Result<Manifest, DigestError> {
     let units = units(walk, serialization.method)?;
+    progress.start(
+        units
+            .iter()
+            .map(|u| u.end - u.start)
+            .fold(0, u64::saturating_add),
+    );
     // A reader thread per range only pays when cores would otherwise idle: with at least as
     // many large ranges as worker threads, every core is already busy (measured: pipelining
     // then costs ~3% with SHA-256 and is within noise with BLAKE3).
@@ -49,6 +65,7 @@ pub fn hash_walk(walk: &Walk, serialization: &Serialization) -> Result<Manifest,
                 unit.end,
                 serialization.hash,
                 pipeline,
+                progress,
             )
             .map(|digest| (i, digest))
         })
@@ -134,6 +151,7 @@ fn hash_range(
     end: u64,
     algorithm: HashAlgorithm,
     pipeline: bool,
+    progress: &dyn ByteProgress,
 ) -> Result<Vec<u8>, DigestError> {
     let io_err = |e| DigestError::io(&file.path, e);
     let changed = |detail: &str| DigestError::ChangedWhileHashing {
@@ -160,9 +178,15 @@ fn hash_range(
     let mut hasher = algorithm.hasher();
     let len = end - start;
     let fed = if pipeline && len >= PIPELINE_MIN_BYTES {
-        feed_pipelined(&mut handle, len, &mut hasher)
+        feed_pipelined(&mut handle, len, &mut hasher, progress)
     } else {
-        feed(&mut handle, len, algorithm.read_buffer_len(), &mut hasher)
+        feed(
+            &mut handle,
+            len,
+            algorithm.read_buffer_len(),
+            &mut hasher,
+            progress,
+        )
     };
     fed.map_err(|e| match e {
         ReadProblem::Shrank => changed("the file shrank"),
@@ -220,6 +244,7 @@ fn feed(
     len: u64,
     buffer_len: usize,
     hasher: &mut Hasher,
+    progress: &dyn ByteProgress,
 ) -> Result<(), ReadProblem> {
     let mut remaining = len;
     let mut backing = PageAlignedBuffer::new(
@@ -234,13 +259,19 @@ fn feed(
             .min(usize::try_from(remaining).unwrap_or(usize::MAX));
         let n = read_some(handle, &mut buffer[..want])?;
         hasher.update(&buffer[..n]);
+        progress.advance(n as u64);
         remaining -= n as u64;
     }
     Ok(())
 }
 
 /// [`feed`] with the reads on a scoped thread, chunks recycled through two bounded channels.
-fn feed_pipelined(handle: &mut File, len: u64, hasher: &mut Hasher) -> Result<(), ReadProblem> {
+fn feed_pipelined(
+    handle: &mut File,
+    len: u64,
+    hasher: &mut Hasher,
+    progress: &dyn ByteProgress,
+) -> Result<(), ReadProblem> {
     type Filled = Result<(PageAlignedBuffer, usize), ReadProblem>;
     std::thread::scope(|scope| {
         let (full_tx, full_rx) = mpsc::sync_channel::<Filled>(PIPELINE_DEPTH);
@@ -273,6 +304,7 @@ fn feed_pipelined(handle: &mut File, len: u64, hasher: &mut Hasher) -> Result<()
             };
             let (mut chunk, n) = message?;
             hasher.update(&chunk.as_mut_slice()[..n]);
+            progress.advance(n as u64);
             received += n as u64;
             let _ = empty_tx.send(chunk);
         }
@@ -366,9 +398,20 @@ mod tests {
             let mut handle = File::open(f.path()).unwrap();
             let mut hasher = HashAlgorithm::Sha256.hasher();
             let fed = if pipelined {
-                feed_pipelined(&mut handle, data.len() as u64, &mut hasher)
+                feed_pipelined(
+                    &mut handle,
+                    data.len() as u64,
+                    &mut hasher,
+                    &crate::NoProgress,
+                )
             } else {
-                feed(&mut handle, data.len() as u64, 128 * 1024, &mut hasher)
+                feed(
+                    &mut handle,
+                    data.len() as u64,
+                    128 * 1024,
+                    &mut hasher,
+                    &crate::NoProgress,
+                )
             };
             assert!(fed.is_ok());
             assert_eq!(hasher.finalize(), expected, "pipelined={pipelined}");
@@ -383,9 +426,15 @@ mod tests {
             let mut hasher = HashAlgorithm::Sha256.hasher();
             let len = data.len() as u64 + 1;
             let fed = if pipelined {
-                feed_pipelined(&mut handle, len, &mut hasher)
+                feed_pipelined(&mut handle, len, &mut hasher, &crate::NoProgress)
             } else {
-                feed(&mut handle, len, 128 * 1024, &mut hasher)
+                feed(
+                    &mut handle,
+                    len,
+                    128 * 1024,
+                    &mut hasher,
+                    &crate::NoProgress,
+                )
             };
             assert!(
                 matches!(fed, Err(ReadProblem::Shrank)),
@@ -418,6 +467,60 @@ mod tests {
             matches!(err, DigestError::ChangedWhileHashing { .. }),
             "{err}"
         );
+    }
+
+    /// Counts what hashing reports, as a progress bar would.
+    #[derive(Debug, Default)]
+    struct Counted {
+        total: std::sync::atomic::AtomicU64,
+        starts: std::sync::atomic::AtomicU64,
+        hashed: std::sync::atomic::AtomicU64,
+    }
+
+    impl ByteProgress for Counted {
+        fn start(&self, total: u64) {
+            use std::sync::atomic::Ordering::Relaxed;
+            self.total.store(total, Relaxed);
+            self.starts.fetch_add(1, Relaxed);
+        }
+
+        fn advance(&self, bytes: u64) {
+            self.hashed
+                .fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Issue 12: a 10 GiB verify was silent for 11-21 s. The bytes reported must add up to
+    /// exactly what was hashed, across files, shards and both read paths.
+    #[test]
+    fn progress_sums_to_the_bytes_hashed() {
+        use std::sync::atomic::Ordering::Relaxed;
+        let dir = tempfile::tempdir().unwrap();
+        let sizes = [0usize, 1, 4095, 200_000, 3 * 1024 * 1024 + 7];
+        for (i, len) in sizes.iter().enumerate() {
+            let data: Vec<u8> = (0..*len).map(|j| (j % 251) as u8).collect();
+            std::fs::write(dir.path().join(format!("f{i}.bin")), data).unwrap();
+        }
+        let expected: u64 = sizes.iter().map(|s| *s as u64).sum();
+        for serialization in [
+            Serialization::files(HashAlgorithm::Sha256),
+            Serialization::shards(HashAlgorithm::Sha256, 65_536).unwrap(),
+            Serialization::files(HashAlgorithm::Blake3),
+        ] {
+            let walk = walk_model(dir.path(), false, &[]).unwrap();
+            let counted = Counted::default();
+            hash_walk_with_progress(&walk, &serialization, &counted).unwrap();
+            assert_eq!(counted.starts.load(Relaxed), 1);
+            assert_eq!(counted.total.load(Relaxed), expected);
+            assert_eq!(counted.hashed.load(Relaxed), expected);
+        }
+        // The pipelined reader (ranges of 32 MiB and more) reports as it hashes too.
+        let (f, data) = file_of(3 * PIPELINE_CHUNK + 5);
+        let counted = Counted::default();
+        let mut handle = File::open(f.path()).unwrap();
+        let mut hasher = HashAlgorithm::Sha256.hasher();
+        assert!(feed_pipelined(&mut handle, data.len() as u64, &mut hasher, &counted).is_ok());
+        assert_eq!(counted.hashed.load(Relaxed), data.len() as u64);
     }
 
     #[test]

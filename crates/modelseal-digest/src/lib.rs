@@ -31,8 +31,9 @@ mod serialization;
 mod walk;
 
 pub use algorithm::{HashAlgorithm, Hasher};
-pub use engine::{MAX_SHARDS, hash_bytes, hash_model, hash_walk};
+pub use engine::{MAX_SHARDS, hash_bytes, hash_model, hash_walk, hash_walk_with_progress};
 pub use error::DigestError;
 pub use manifest::{Manifest, Resource, ResourceName, root_digest_of};
+pub use modelseal_fs::{ByteProgress, NoProgress};
 pub use serialization::{DEFAULT_IGNORED, Method, Serialization};
 pub use walk::{ModelFile, Walk, walk_model};

@@ -19,6 +19,7 @@ mod error;
 mod lock;
 mod move_durable;
 mod ops;
+mod progress;
 mod read;
 mod walk;
 mod write;
@@ -34,6 +35,7 @@ pub use ops::{
     canonicalize, copy_file, create_dir, create_dir_all, exists, metadata, read_dir_sorted,
     read_link, remove, remove_file, rename, symlink_metadata, sync_dir,
 };
+pub use progress::{ByteProgress, NoProgress};
 pub use read::{open_regular, open_regular_nofollow, read_limited, read_to_string_limited};
 pub use walk::{Entry, SpecialFiles, Symlinks, Walk, Walker, components, identity};
 pub use write::{AtomicFile, Overwrite, open_append, write_atomic};

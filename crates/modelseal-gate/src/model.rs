@@ -40,6 +40,8 @@ pub struct GateOptions<'a> {
     /// A signature made for a model of another name is an integrity failure, not a warning
     /// (`--require-name-match`; red team 3, V-3).
     pub require_name_match: bool,
+    /// Told the bytes each verification hashes, as it hashes them (`check`'s progress bar).
+    pub progress: Option<&'a std::sync::Arc<dyn modelseal_digest::ByteProgress>>,
 }
 
 /// The result of the signature check.
@@ -257,6 +259,7 @@ fn verify_into(
     };
     let mut verify = VerifyOptions {
         max_bytes: options.max_bytes,
+        progress: options.progress.cloned(),
         ..VerifyOptions::default()
     };
     if let Some(inside) = modelseal_fs::relative_inside(&candidate.model, signature) {

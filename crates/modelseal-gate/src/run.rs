@@ -212,7 +212,7 @@ mod tests {
             actor: Actor::from_environment(),
             checkpoints: None,
         };
-        let trust = modelseal_sign::TrustRoot::Certificates(Vec::new());
+        let trust = modelseal_sign::TrustRoot::any_certificate_under(Vec::new());
         let scan = modelseal_scan::ScanOptions::default();
         let options = GateOptions {
             trust: &trust,
@@ -221,6 +221,7 @@ mod tests {
             fail_on: modelseal_report::Severity::High,
             max_bytes: None,
             require_name_match: false,
+            progress: None,
         };
         let actions = Actions {
             quarantine: Some(&quarantine_dir),

@@ -104,7 +104,7 @@ impl Bundle {
     /// What checks this bundle's signature under `trust`: the trusted key, after comparing the
     /// key hint the bundle records ([`SignError::KeyHintMismatch`]); or the bundle's own
     /// certificate chain up to the trusted roots ([`SignError::NoCertificateChain`] without
-    /// one).
+    /// one), its leaf naming whom the trust root expects.
     pub fn verifier(&self, trust: &TrustRoot) -> Result<Box<dyn Verifier>, SignError> {
         match trust {
             TrustRoot::PublicKey(key) => {
@@ -123,7 +123,7 @@ impl Bundle {
                 }
                 Ok(Box::new(key.clone()))
             }
-            TrustRoot::Certificates(anchors) => {
+            TrustRoot::Certificates { anchors, identity } => {
                 let chain = self
                     .certificates()
                     .ok_or(SignError::NoCertificateChain)?
@@ -133,6 +133,7 @@ impl Bundle {
                 Ok(Box::new(CertificateChainVerifier {
                     chain,
                     anchors: anchors.clone(),
+                    identity: identity.clone(),
                 }))
             }
         }

@@ -10,6 +10,7 @@ use x509_cert::der::Decode as _;
 use x509_cert::ext::pkix::ExtendedKeyUsage;
 
 use crate::error::CertificateRole;
+use crate::identity::{CertificateIdentities, IdentityPolicy, identities_of};
 use crate::keys::MAX_KEY_FILE_BYTES;
 use crate::{SignError, SignerIdentity, Verifier};
 
@@ -29,6 +30,8 @@ pub struct VerifiedCertificate {
     pub subject: String,
     /// How many certificates the bundle carried, leaf included.
     pub chain_length: usize,
+    /// The leaf's email and URI names and its OIDC issuer: whom the CA vouched for.
+    pub identities: CertificateIdentities,
 }
 
 /// Reads every certificate in PEM files (or a DER file).
@@ -54,7 +57,8 @@ pub fn read_certificates(path: &std::path::Path) -> Result<Vec<Vec<u8>>, SignErr
 }
 
 /// Validates `chain` (leaf first, then intermediates) up to one of `anchors`, now, for code
-/// signing; then checks `signature` over `message` with the leaf's key.
+/// signing; then checks `signature` over `message` with the leaf's key. Whom the leaf names is
+/// returned, not judged: [`CertificateChainVerifier`] holds it to an [`IdentityPolicy`].
 pub fn verify_with_chain(
     chain: &[Vec<u8>],
     anchors: &[Vec<u8>],
@@ -145,6 +149,7 @@ pub fn verify_with_chain(
         leaf_fingerprint: hex::encode(Sha256::digest(leaf)),
         subject,
         chain_length: chain.len(),
+        identities: identities_of(leaf)?,
     })
 }
 
@@ -168,13 +173,16 @@ fn require_code_signing_leaf(leaf: &[u8]) -> Result<String, SignError> {
     Ok(tbs.subject.to_string())
 }
 
-/// A bundle's certificate chain (leaf first) checked against trust anchors.
+/// A bundle's certificate chain (leaf first) checked against trust anchors, its leaf against
+/// whom the verifier expects.
 #[derive(Debug, Clone)]
 pub struct CertificateChainVerifier {
     /// The bundle's certificates as DER, leaf first.
     pub chain: Vec<Vec<u8>>,
     /// The trust-anchor certificates as DER.
     pub anchors: Vec<Vec<u8>>,
+    /// Whom the leaf must name (checked once the chain and the signature hold).
+    pub identity: IdentityPolicy,
 }
 
 impl Verifier for CertificateChainVerifier {
@@ -188,10 +196,15 @@ impl Verifier for CertificateChainVerifier {
         signature: &[u8],
     ) -> Result<SignerIdentity, SignError> {
         let verified = verify_with_chain(&self.chain, &self.anchors, message, signature)?;
+        // Judged only now: the names are the CA's word once the chain validated, and a
+        // mismatch then says "genuine, but signed by someone else".
+        crate::identity::check(&self.identity, &verified.identities)?;
         Ok(SignerIdentity::Certificate {
             subject: verified.subject,
             leaf_sha256: verified.leaf_fingerprint,
             chain_length: verified.chain_length,
+            identities: verified.identities.names,
+            oidc_issuer: verified.identities.oidc_issuer,
         })
     }
 }

@@ -140,6 +140,42 @@ pub enum SignError {
         .0.subject, .0.depth, .0.problem
     )]
     CertificateNotStrict(crate::strict::StrictViolation),
+    /// The chain and signature hold, but none of the leaf's email or URI names is the expected
+    /// identity (`--certificate-identity`): genuine, signed by someone else.
+    #[error(
+        "certificate check failed: the signing certificate is not for the expected identity: expected {expected}, its email and URI names are {}",
+        names(found)
+    )]
+    IdentityMismatch {
+        /// The expected identity, quoted (or the pattern).
+        expected: String,
+        /// The leaf's email and URI names, each quoted and escaped.
+        found: Vec<String>,
+    },
+    /// The leaf's Fulcio OIDC issuer is absent or not the expected one
+    /// (`--certificate-oidc-issuer`).
+    #[error(
+        "certificate check failed: the signing certificate's OIDC issuer is {}, expected {expected}",
+        found.as_deref().unwrap_or("absent (no Fulcio issuer extension)")
+    )]
+    OidcIssuerMismatch {
+        /// The expected issuer, quoted (or the pattern).
+        expected: String,
+        /// The leaf's issuer, quoted and escaped.
+        found: Option<String>,
+    },
+    /// The leaf's identity extensions say something no honest issuer writes (two issuer
+    /// extensions that disagree, a duplicate, a value that does not decode).
+    #[error("certificate check failed: the signing certificate's identity is unreadable: {0}")]
+    MalformedIdentity(crate::identity::IdentityProblem),
+    /// An identity or issuer pattern that is not a valid regular expression.
+    #[error("invalid regular expression {pattern:?}: {source}")]
+    InvalidIdentityPattern {
+        /// The pattern as given.
+        pattern: String,
+        /// Why it does not compile.
+        source: regex::Error,
+    },
     /// The resources listed in the verified payload do not hash to its subject digest.
     #[error(
         "the signed manifest is inconsistent: the subject digest is {signed} but the listed resources hash to {computed}"
@@ -432,6 +468,14 @@ impl fmt::Display for CryptoOperation {
     }
 }
 
+fn names(found: &[String]) -> String {
+    if found.is_empty() {
+        "none".to_owned()
+    } else {
+        found.join(", ")
+    }
+}
+
 fn at(path: Option<&Path>) -> String {
     path.map(|p| format!(" {}", modelseal_report::name::path(p)))
         .unwrap_or_default()
@@ -498,11 +542,15 @@ impl SignError {
             | SignError::CertificateExpired(_)
             | SignError::CertificateUntrusted(_)
             | SignError::CertificateNotStrict(_)
+            | SignError::IdentityMismatch { .. }
+            | SignError::OidcIssuerMismatch { .. }
+            | SignError::MalformedIdentity(_)
             | SignError::SubjectDigestMismatch { .. }
             | SignError::PlantedContent(_)
             | SignError::ContentMismatch(_)
             | SignError::TooMuchToHash { .. } => ErrorKind::Integrity,
             SignError::AlreadyExists(_)
+            | SignError::InvalidIdentityPattern { .. }
             | SignError::PassphraseRequired(_)
             | SignError::WrongPassphrase(_) => ErrorKind::Usage,
         }

@@ -27,6 +27,7 @@ pub mod bundle;
 mod certificate;
 pub mod dsse;
 mod error;
+mod identity;
 mod keys;
 pub mod oms;
 mod read_verified;
@@ -46,9 +47,13 @@ pub use error::{
     CertificateRole, ContentMismatch, CryptoOperation, ErrorKind, KeyProblem, Malformed, SignError,
     Unsupported,
 };
+pub use identity::{
+    CertificateIdentities, IdentityPolicy, IdentityProblem, Matcher, identities_of,
+};
 pub use keys::{KeyAlgorithm, PublicKey, SigningKey};
+pub use modelseal_digest::{ByteProgress, NoProgress};
 pub use read_verified::{VerifiedModel, signature_inside_model, verify_and_read};
-pub use sign::{Signed, default_signature_path, sign_model};
+pub use sign::{Signed, default_signature_path, sign_model, sign_model_with_progress};
 pub use signer::{Signer, Verifier};
 pub use strict::{StrictProblem, StrictViolation};
 pub use trust::{SignerIdentity, TrustRoot};

@@ -2,7 +2,10 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use modelseal_digest::{DigestError, Manifest, Serialization, hash_walk, walk_model};
+use modelseal_digest::{
+    ByteProgress, DigestError, Manifest, NoProgress, Serialization, hash_walk_with_progress,
+    walk_model,
+};
 
 use crate::bundle::{BUNDLE_MEDIA_TYPE_V03, Bundle, PublicKeyIdentifier, VerificationMaterial};
 use crate::dsse::IN_TOTO_PAYLOAD_TYPE;
@@ -34,12 +37,22 @@ pub fn sign_model(
     serialization: &Serialization,
     key: &(impl Signer + ?Sized),
 ) -> Result<Signed, SignError> {
+    sign_model_with_progress(model, serialization, key, &NoProgress)
+}
+
+/// [`sign_model`], telling `progress` the bytes to hash and each chunk as it is hashed.
+pub fn sign_model_with_progress(
+    model: &Path,
+    serialization: &Serialization,
+    key: &(impl Signer + ?Sized),
+    progress: &dyn ByteProgress,
+) -> Result<Signed, SignError> {
     let walk = walk_model(
         model,
         serialization.allow_symlinks,
         &serialization.ignore_paths,
     )?;
-    let manifest = hash_walk(&walk, serialization)?;
+    let manifest = hash_walk_with_progress(&walk, serialization, progress)?;
     // Not `walk.files`: in shards mode a model of only empty files has no resource either.
     if manifest.resources.is_empty() {
         return Err(DigestError::EmptyModel(model.to_path_buf()).into());

@@ -2,15 +2,31 @@
 
 use serde::Serialize;
 
-use crate::PublicKey;
+use crate::{IdentityPolicy, PublicKey};
 
 /// Whom the verifier trusts.
 #[derive(Debug, Clone)]
 pub enum TrustRoot {
     /// A public key that must have made the signature.
     PublicKey(PublicKey),
-    /// DER trust-anchor certificates.
-    Certificates(Vec<Vec<u8>>),
+    /// A certificate chain up to one of these trust anchors, naming whom `identity` expects.
+    Certificates {
+        /// DER trust-anchor certificates.
+        anchors: Vec<Vec<u8>>,
+        /// Whom the signing certificate must name; `IdentityPolicy::default()` accepts any
+        /// leaf the anchors vouch for.
+        identity: IdentityPolicy,
+    },
+}
+
+impl TrustRoot {
+    /// Trust in `anchors` for any identity they vouch for (`--insecure-ignore-identity`).
+    pub fn any_certificate_under(anchors: Vec<Vec<u8>>) -> Self {
+        TrustRoot::Certificates {
+            anchors,
+            identity: IdentityPolicy::default(),
+        }
+    }
 }
 
 /// Who signed, as established by verification.
@@ -32,5 +48,11 @@ pub enum SignerIdentity {
         leaf_sha256: String,
         /// How many certificates the bundle carried, leaf included.
         chain_length: usize,
+        /// The leaf's email and URI subject alternative names, in certificate order.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        identities: Vec<String>,
+        /// The leaf's Fulcio OIDC issuer extension, when it has one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        oidc_issuer: Option<String>,
     },
 }

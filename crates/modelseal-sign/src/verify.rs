@@ -5,7 +5,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use modelseal_digest::{DigestError, Manifest, Method, Walk, hash_walk, walk_model};
+use modelseal_digest::{
+    ByteProgress, DigestError, Manifest, Method, NoProgress, Walk, hash_walk_with_progress,
+    walk_model,
+};
 use serde::Serialize;
 
 use crate::bundle::Bundle;
@@ -29,6 +32,9 @@ pub struct VerifyOptions {
     /// file's size is known and compared first), no bound for a `files` signature (which
     /// records no sizes).
     pub max_bytes: Option<u64>,
+    /// Told the bytes to hash once they are known, and each chunk as it is hashed (a progress
+    /// bar); nothing is told before the signature has verified.
+    pub progress: Option<std::sync::Arc<dyn ByteProgress>>,
 }
 
 /// A file verification listed, by the resource name it was hashed under: what the gate scans.
@@ -274,7 +280,11 @@ pub fn verify_model_with_bundle(
             source_of_limit,
         });
     }
-    let actual = hash_walk(&to_hash, &serialization)?;
+    let progress: &dyn ByteProgress = match &options.progress {
+        Some(progress) => progress.as_ref(),
+        None => &NoProgress,
+    };
+    let actual = hash_walk_with_progress(&to_hash, &serialization, progress)?;
 
     let (missing, changed, extra) =
         compare(&expected_manifest, &actual, &present, &signed_files, extra);

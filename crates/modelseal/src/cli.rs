@@ -252,6 +252,41 @@ pub struct TrustArgs {
     pub certificate_chain: Vec<PathBuf>,
 }
 
+/// Whom a signing certificate must name (cosign's flags; not with `--key`). With `--certificate-chain`, one of
+/// `--certificate-identity`, `--certificate-identity-regexp` or `--insecure-ignore-identity` is
+/// required: a root vouches for every certificate it ever issued.
+#[derive(Debug, Args)]
+pub struct IdentityArgs {
+    /// The signing certificate must have this email or URI subject alternative name (exact).
+    #[arg(long, value_name = "NAME", conflicts_with = "key")]
+    pub certificate_identity: Option<String>,
+    /// Like --certificate-identity, a regular expression that must match a whole email or URI
+    /// name (anchored: `alice@example\.com` does not match `malice@example.com.evil`).
+    #[arg(
+        long,
+        value_name = "REGEX",
+        conflicts_with_all = ["key", "certificate_identity"]
+    )]
+    pub certificate_identity_regexp: Option<String>,
+    /// The signing certificate's Fulcio OIDC issuer extension must be present and be this
+    /// (GitHub Actions: `https://token.actions.githubusercontent.com`).
+    #[arg(long, value_name = "URL", conflicts_with = "key")]
+    pub certificate_oidc_issuer: Option<String>,
+    /// Like --certificate-oidc-issuer, a regular expression that must match the whole issuer.
+    #[arg(
+        long,
+        value_name = "REGEX",
+        conflicts_with_all = ["key", "certificate_oidc_issuer"]
+    )]
+    pub certificate_oidc_issuer_regexp: Option<String>,
+    /// Accept any signing certificate the roots vouch for, whoever it names.
+    #[arg(
+        long,
+        conflicts_with_all = ["key", "certificate_identity", "certificate_identity_regexp"]
+    )]
+    pub insecure_ignore_identity: bool,
+}
+
 /// How scan findings decide.
 #[derive(Debug, Args)]
 pub struct ScanPolicyArgs {
@@ -276,6 +311,8 @@ pub struct CheckArgs {
     pub models_root: Option<PathBuf>,
     #[command(flatten)]
     pub trust: TrustArgs,
+    #[command(flatten)]
+    pub identity: IdentityArgs,
     /// The signature of the model (one PATH only) [default: PATH.sig beside it].
     #[arg(long, value_name = "PATH")]
     pub signature: Option<PathBuf>,
@@ -341,6 +378,8 @@ pub struct QuarantineReleaseArgs {
     pub to: PathBuf,
     #[command(flatten)]
     pub trust: TrustArgs,
+    #[command(flatten)]
+    pub identity: IdentityArgs,
     #[command(flatten)]
     pub scan: ScanPolicyArgs,
     /// Release even though the model still fails; REASON is recorded in the incident and the
@@ -614,6 +653,8 @@ pub struct VerifyArgs {
     /// [env: `MODELSEAL_CERTIFICATE_CHAIN`] [config: trust.certificate-chain].
     #[arg(long, value_name = "PEM")]
     pub certificate_chain: Vec<PathBuf>,
+    #[command(flatten)]
+    pub identity: IdentityArgs,
     /// Signature to check [default: MODEL.sig beside the model].
     #[arg(long, value_name = "PATH")]
     pub signature: Option<PathBuf>,

@@ -11,6 +11,7 @@ mod exit;
 mod help;
 mod passphrase;
 mod paths;
+mod progress;
 mod render;
 
 use std::process::ExitCode;

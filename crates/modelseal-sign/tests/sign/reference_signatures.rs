@@ -75,7 +75,11 @@ fn blake3_files() {
 #[test]
 fn certificate_chain() {
     let roots = read_certificates(&fixture("keys/cert/root-ca.pem")).unwrap();
-    let r = check("model", "model.cert.sig", &TrustRoot::Certificates(roots));
+    let r = check(
+        "model",
+        "model.cert.sig",
+        &TrustRoot::any_certificate_under(roots),
+    );
     assert!(matches!(
         r.signer,
         modelseal_sign::SignerIdentity::Certificate {
@@ -106,7 +110,7 @@ fn certificate_signature_with_an_unrelated_root_fails() {
     let err = verify_model(
         &fixture("model"),
         &fixture("model.cert.sig"),
-        &TrustRoot::Certificates(unrelated),
+        &TrustRoot::any_certificate_under(unrelated),
         &VerifyOptions::default(),
     )
     .unwrap_err();
@@ -119,7 +123,7 @@ fn key_signature_checked_against_certificates_says_so() {
     let err = verify_model(
         &fixture("model"),
         &fixture("model.sig"),
-        &TrustRoot::Certificates(roots),
+        &TrustRoot::any_certificate_under(roots),
         &VerifyOptions::default(),
     )
     .unwrap_err();

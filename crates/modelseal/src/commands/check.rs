@@ -1,7 +1,6 @@
 //! `modelseal check`: the gate a CI pipeline or a model server calls before a model is used.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal;
 use std::path::Path;
 
 use modelseal_gate::{
@@ -33,20 +32,16 @@ pub fn run(args: &CheckArgs, out: &Out) -> Result<Exit, Failure> {
              a file named - is ./-",
         ));
     }
-    let trust = super::load_trust(args.trust.key.as_deref(), &args.trust.certificate_chain)?;
+    let trust = super::load_trust(
+        args.trust.key.as_deref(),
+        &args.trust.certificate_chain,
+        &args.identity,
+    )?;
     let scan = ScanOptions {
         policy: super::load_policy(args.scan.policy.as_deref())?,
         ..ScanOptions::default()
     };
     let fail_on = super::scan::threshold(args.scan.fail_on);
-    let options = GateOptions {
-        trust: &trust,
-        strict: args.strict,
-        scan: &scan,
-        fail_on,
-        max_bytes: args.max_bytes,
-        require_name_match: args.require_name_match,
-    };
     let mut candidates = modelseal_gate::discover(&args.paths, args.signature.as_deref(), false);
     if let Some(root) = &args.models_root {
         candidates.extend(modelseal_gate::discover(
@@ -55,13 +50,25 @@ pub fn run(args: &CheckArgs, out: &Out) -> Result<Exit, Failure> {
             true,
         ));
     }
-    let progress = progress_bar(&candidates, out);
+    let progress = progress_bar(&candidates, out, args.format != ReportFormat::Text);
+    let hashed = crate::progress::shared(progress.as_ref().map(|(bar, _)| bar));
+    let options = GateOptions {
+        trust: &trust,
+        strict: args.strict,
+        scan: &scan,
+        fail_on,
+        max_bytes: args.max_bytes,
+        require_name_match: args.require_name_match,
+        progress: hashed.as_ref(),
+    };
     let key = super::audit::checkpoint_key(&args.audit)?;
     let recorder = super::audit::recorder(&args.audit, key.as_ref());
     let actions = Actions {
         quarantine: args.quarantine.as_deref(),
         audit: recorder.as_ref(),
     };
+    // Models done, and the bytes they hold.
+    let mut done = (0usize, 0u64);
     let report = modelseal_gate::check_all(&candidates, &options, &actions, &mut |step| {
         if let Progress::Recovered(path) = step {
             out.note(&format!(
@@ -69,19 +76,30 @@ pub fn run(args: &CheckArgs, out: &Out) -> Result<Exit, Failure> {
                 render::path(path)
             ));
         }
-        if let Some(bar) = &progress {
+        if let Some((bar, sizes)) = &progress {
             match step {
-                Progress::Checking(candidate) => {
-                    bar.set_message(render::path(&candidate.model).into_owned());
+                Progress::Checking(candidate) => bar.bar().set_message(format!(
+                    "{}/{} models  {}",
+                    done.0,
+                    sizes.len(),
+                    render::path(&candidate.model)
+                )),
+                // Each model ends at its full size, hashed or not (an unsigned model is
+                // scanned, not hashed): the bar counts the bytes of models done.
+                Progress::Done => {
+                    done.1 = done
+                        .1
+                        .saturating_add(sizes.get(done.0).copied().unwrap_or(0));
+                    done.0 += 1;
+                    bar.bar().set_position(done.1);
                 }
-                Progress::Done => bar.inc(1),
                 Progress::Recovered(_) => {}
             }
         }
     })
     .map_err(super::gate_failure)?;
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
+    if let Some((bar, _)) = &progress {
+        bar.finish();
     }
     let exit = Exit::from(report.outcome);
     match args.format {
@@ -92,22 +110,24 @@ pub fn run(args: &CheckArgs, out: &Out) -> Result<Exit, Failure> {
     Ok(exit)
 }
 
-/// A bar on a terminal when the run is long enough to want one: more than a few models or
-/// more than a gigabyte.
-fn progress_bar(candidates: &[Candidate], out: &Out) -> Option<indicatif::ProgressBar> {
-    if out.is_quiet() || !std::io::stderr().is_terminal() {
+/// A bar on a terminal when the run is long enough to want one (more than a few models or
+/// more than a gigabyte), with each model's size; always under `MODELSEAL_PROGRESS=always`.
+fn progress_bar(
+    candidates: &[Candidate],
+    out: &Out,
+    machine: bool,
+) -> Option<(std::sync::Arc<crate::progress::Bar>, Vec<u64>)> {
+    // Asked before the models are measured: measuring walks every model.
+    if !crate::progress::wanted(out, machine) {
         return None;
     }
-    let bytes: u64 = candidates.iter().map(|c| size_of(&c.model)).sum();
-    if candidates.len() <= 3 && bytes <= 1 << 30 {
+    let sizes: Vec<u64> = candidates.iter().map(|c| size_of(&c.model)).collect();
+    let bytes = sizes.iter().fold(0, |a: u64, b| a.saturating_add(*b));
+    if candidates.len() <= 3 && bytes <= 1 << 30 && !crate::progress::forced() {
         return None;
     }
-    let bar = indicatif::ProgressBar::new(candidates.len() as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} models  {wide_msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    Some(bar)
+    let bar = crate::progress::models(bytes, out, machine)?;
+    Some((bar, sizes))
 }
 
 /// Bytes in a model, for deciding whether a progress bar is worth it (links not followed).
@@ -129,9 +149,11 @@ fn signer_text(signer: &SignerIdentity) -> String {
             format!("{algorithm} key {}", &hint[..hint.len().min(12)])
         }
         // A certificate subject is text from a file: escaped like a name.
-        SignerIdentity::Certificate { subject, .. } => {
-            format!("certificate {}", render::name(subject))
-        }
+        SignerIdentity::Certificate {
+            subject,
+            identities,
+            ..
+        } => super::verify::certificate_text(subject, identities),
     }
 }
 

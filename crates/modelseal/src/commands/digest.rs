@@ -1,4 +1,4 @@
-use modelseal_digest::hash_model;
+use modelseal_digest::{hash_walk_with_progress, walk_model};
 use serde_json::json;
 
 use crate::cli::{DigestArgs, Format};
@@ -7,7 +7,18 @@ use crate::render::Out;
 
 pub fn run(args: &DigestArgs, out: &Out) -> Result<(), Failure> {
     let serialization = super::serialization(&args.model, &args.hashing, out)?;
-    let manifest = hash_model(&args.model, &serialization)?;
+    let walk = walk_model(
+        &args.model,
+        serialization.allow_symlinks,
+        &serialization.ignore_paths,
+    )?;
+    let bar = crate::progress::bytes("hashing", out, args.format == Format::Json);
+    let manifest = hash_walk_with_progress(
+        &walk,
+        &serialization,
+        crate::progress::reporter(bar.as_ref()),
+    )?;
+    drop(bar);
     if manifest.resources.is_empty() {
         return Err(modelseal_digest::DigestError::EmptyModel(args.model.clone()).into());
     }

@@ -62,21 +62,55 @@ fn load_policy(path: Option<&Path>) -> Result<modelseal_scan::Policy, Failure> {
     Ok(policy)
 }
 
-/// What signatures must verify with: a public key, or certificate roots.
+/// What signatures must verify with: a public key, or certificate roots and whom the signing
+/// certificate must name.
 fn load_trust(
     key: Option<&Path>,
     certificate_chain: &[std::path::PathBuf],
+    identity: &crate::cli::IdentityArgs,
 ) -> Result<modelseal_sign::TrustRoot, Failure> {
     if let Some(key) = key {
         return Ok(modelseal_sign::TrustRoot::PublicKey(
             modelseal_sign::PublicKey::load(key)?,
         ));
     }
+    let identity = identity_policy(identity)?;
     let mut anchors = Vec::new();
     for path in certificate_chain {
         anchors.extend(modelseal_sign::read_certificates(path)?);
     }
-    Ok(modelseal_sign::TrustRoot::Certificates(anchors))
+    Ok(modelseal_sign::TrustRoot::Certificates { anchors, identity })
+}
+
+/// The identity flags as a policy. A chain without an identity pin is refused unless the user
+/// says so: a root vouches for every certificate it ever issued (cosign requires the same).
+fn identity_policy(
+    args: &crate::cli::IdentityArgs,
+) -> Result<modelseal_sign::IdentityPolicy, Failure> {
+    use modelseal_sign::Matcher;
+    let matcher = |exact: &Option<String>, regexp: &Option<String>| match (exact, regexp) {
+        (Some(value), _) => Ok(Some(Matcher::Exact(value.clone()))),
+        (None, Some(pattern)) => Matcher::regex(pattern).map(Some),
+        (None, None) => Ok(None),
+    };
+    let policy = modelseal_sign::IdentityPolicy {
+        identity: matcher(
+            &args.certificate_identity,
+            &args.certificate_identity_regexp,
+        )?,
+        oidc_issuer: matcher(
+            &args.certificate_oidc_issuer,
+            &args.certificate_oidc_issuer_regexp,
+        )?,
+    };
+    if policy.identity.is_none() && !args.insecure_ignore_identity {
+        return Err(Failure::usage(
+            "--certificate-chain needs --certificate-identity or --certificate-identity-regexp \
+             (the email or URI the signing certificate must name), or --insecure-ignore-identity \
+             to accept any certificate the roots vouch for",
+        ));
+    }
+    Ok(policy)
 }
 
 /// The gate could not carry out an action it was asked for (audit log, quarantine).

@@ -90,7 +90,11 @@ fn show(args: &QuarantineShowArgs, out: &Out) -> Result<Exit, Failure> {
 fn release(args: &QuarantineReleaseArgs, out: &Out) -> Result<Exit, Failure> {
     // The incident must exist before anything else is asked of the user.
     quarantine::show(&args.dir, &args.id).map_err(failure)?;
-    let trust = super::load_trust(args.trust.key.as_deref(), &args.trust.certificate_chain)?;
+    let trust = super::load_trust(
+        args.trust.key.as_deref(),
+        &args.trust.certificate_chain,
+        &args.identity,
+    )?;
     let scan = ScanOptions {
         policy: super::load_policy(args.scan.policy.as_deref())?,
         ..ScanOptions::default()
@@ -103,6 +107,7 @@ fn release(args: &QuarantineReleaseArgs, out: &Out) -> Result<Exit, Failure> {
         fail_on: super::scan::threshold(args.scan.fail_on),
         max_bytes: None,
         require_name_match: false,
+        progress: None,
     };
     let key = super::audit::checkpoint_key(&args.audit)?;
     let recorder = super::audit::recorder(&args.audit, key.as_ref());

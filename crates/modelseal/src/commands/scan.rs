@@ -30,11 +30,16 @@ pub fn run(args: &ScanArgs, out: &Out) -> Result<Exit, Failure> {
 
 fn execute(args: &ScanArgs, out: &Out, counts: &mut serde_json::Value) -> Result<Exit, Failure> {
     let policy = super::load_policy(args.policy.as_deref())?;
+    let bar = crate::progress::bytes("scanning", out, args.format != ReportFormat::Text);
     let options = ScanOptions {
         policy,
+        progress: crate::progress::shared(bar.as_ref()),
         ..ScanOptions::default()
     };
-    let report = scan_paths(&args.paths, &options).map_err(|e| match e {
+    let scanned = scan_paths(&args.paths, &options);
+    drop(options.progress);
+    drop(bar);
+    let report = scanned.map_err(|e| match e {
         ScanError::NotFound(path) => {
             Failure::new(Exit::NotFound, format!("{} not found", render::path(&path))).at(path)
         }

@@ -1,5 +1,5 @@
 use modelseal_fs::{Overwrite, write_atomic};
-use modelseal_sign::{SignError, sign_model};
+use modelseal_sign::{SignError, sign_model_with_progress};
 use serde_json::json;
 
 use crate::cli::{Format, SignArgs};
@@ -34,7 +34,14 @@ fn execute(args: &SignArgs, out: &Out, digest: &mut Option<String>) -> Result<()
         serialization.ignore(&rel);
     }
     let key = crate::passphrase::load_signing_key(&args.key, args.passphrase_env.as_deref())?;
-    let signed = sign_model(&args.model, &serialization, &key)?;
+    let bar = crate::progress::bytes("signing", out, args.format == Format::Json);
+    let signed = sign_model_with_progress(
+        &args.model,
+        &serialization,
+        &key,
+        crate::progress::reporter(bar.as_ref()),
+    )?;
+    drop(bar);
     if to_stdout {
         out.bytes(&signed.bundle.to_json());
         out.bytes(b"\n");

@@ -25,7 +25,7 @@ fn execute(args: &VerifyArgs, out: &Out, digest: &mut Option<String>) -> Result<
         .signature
         .clone()
         .unwrap_or_else(|| default_signature_path(&args.model));
-    let trust = super::load_trust(args.key.as_deref(), &args.certificate_chain)?;
+    let trust = super::load_trust(args.key.as_deref(), &args.certificate_chain, &args.identity)?;
     let mut options = VerifyOptions {
         ignore_unsigned_files: args.ignore_unsigned_files,
         max_bytes: args.max_bytes,
@@ -40,6 +40,8 @@ fn execute(args: &VerifyArgs, out: &Out, digest: &mut Option<String>) -> Result<
     if let Some(rel) = inside_model(&args.model, &signature).filter(|_| !is_stdio(&signature)) {
         options.extra_ignores.push(rel);
     }
+    let bar = crate::progress::bytes("verifying", out, args.format == Format::Json);
+    options.progress = crate::progress::shared(bar.as_ref());
     let report = if is_stdio(&signature) {
         // `--signature -`: read from stdin, bounded as a signature file is.
         let bytes = read_stdin_limited(MAX_SIGNATURE_BYTES, "signature")?;
@@ -48,6 +50,8 @@ fn execute(args: &VerifyArgs, out: &Out, digest: &mut Option<String>) -> Result<
     } else {
         verify_model(&args.model, &signature, &trust, &options)?
     };
+    drop(options.progress.take());
+    drop(bar);
     *digest = Some(report.root_digest.clone());
     // Another model's signature copied beside this one verifies (model_signing does not bind
     // the name): always shown, a failure under --require-name-match (red team 3, V-3).
@@ -73,9 +77,11 @@ fn render_text(report: &VerifyReport, names_ok: bool, out: &Out) {
             format!("{algorithm} key {}", &hint[..hint.len().min(16)])
         }
         // A certificate subject is text from a file: escaped like a name.
-        SignerIdentity::Certificate { subject, .. } => {
-            format!("certificate {}", render::name(subject))
-        }
+        SignerIdentity::Certificate {
+            subject,
+            identities,
+            ..
+        } => certificate_text(subject, identities),
     };
     let summary = format!(
         "{} ({} resources, {} hashed, {} {}) signed by {signer}",
@@ -124,4 +130,15 @@ fn render_text(report: &VerifyReport, names_ok: bool, out: &Out) {
         out.line(&out.dim(&format!("  unsigned (ignored) {}", render::name(name))));
     }
     out.line(&out.dim(&format!("  root digest {}", report.root_digest)));
+}
+
+/// A certificate signer: its subject and the email or URI names an identity pin matches,
+/// each escaped like a name (text from a file).
+pub fn certificate_text(subject: &str, identities: &[String]) -> String {
+    let subject = render::name(subject);
+    if identities.is_empty() {
+        return format!("certificate {subject}");
+    }
+    let names: Vec<_> = identities.iter().map(|n| render::name(n)).collect();
+    format!("certificate {subject} ({})", names.join(", "))
 }

@@ -9,6 +9,7 @@ mod check;
 mod config;
 mod help;
 mod hostile;
+mod identity;
 mod interop;
 mod keys;
 mod links;
@@ -19,6 +20,7 @@ mod names_in_errors;
 mod outputs;
 #[cfg(unix)]
 mod passphrase;
+mod progress;
 mod quarantine;
 #[cfg(unix)]
 mod quarantine_kill;

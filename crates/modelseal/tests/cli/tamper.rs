@@ -447,6 +447,7 @@ fn devices_and_oversized_files_are_not_keys() {
         .arg(&s.model)
         .arg("--certificate-chain")
         .arg(&big)
+        .arg("--insecure-ignore-identity")
         .assert()
         .code(4)
         .stderr(contains("larger than"));

@@ -1,0 +1,205 @@
+//! Identity pinning on the command line (issue 12): with `--certificate-chain`, whom the
+//! signing certificate names is checked, as cosign's `--certificate-identity` and
+//! `--certificate-oidc-issuer` do; a chain without a pin is refused unless
+//! `--insecure-ignore-identity` says so.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use predicates::str::contains;
+use rcgen::{
+    BasicConstraints, CertificateParams, CustomExtension, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    PKCS_ECDSA_P256_SHA256, SanType,
+};
+
+use crate::{fixtures, make_model, modelseal};
+
+const GITHUB: &str = "https://token.actions.githubusercontent.com";
+
+/// A model signed by a certificate naming `email`, with the current Fulcio issuer extension
+/// when `issuer` is given: (tempdir, model, root PEM).
+fn signed_by(email: &str, issuer: Option<&str>) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut root_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    root_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "root");
+    root_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    root_params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
+    let root = root_params.self_signed(&root_key).unwrap();
+    let root_pem = dir.path().join("root.pem");
+    fs::write(&root_pem, root.pem()).unwrap();
+
+    let leaf_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "signer");
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
+    params.use_authority_key_identifier_extension = true;
+    params
+        .subject_alt_names
+        .push(SanType::Rfc822Name(email.try_into().unwrap()));
+    if let Some(issuer) = issuer {
+        let mut der = vec![0x0c, u8::try_from(issuer.len()).unwrap()];
+        der.extend_from_slice(issuer.as_bytes());
+        params
+            .custom_extensions
+            .push(CustomExtension::from_oid_content(
+                &[1, 3, 6, 1, 4, 1, 57264, 1, 8],
+                der,
+            ));
+    }
+    let leaf = params.signed_by(&leaf_key, &root, &root_key).unwrap();
+
+    let model = make_model(dir.path());
+    let key = dir.path().join("leaf.key");
+    fs::write(&key, leaf_key.serialize_pem()).unwrap();
+    modelseal()
+        .arg("sign")
+        .arg(&model)
+        .arg("--key")
+        .arg(&key)
+        .assert()
+        .success();
+    // The key's signature, carried by its certificate instead of its key hint.
+    let signature = dir.path().join("model.sig");
+    let mut bundle: serde_json::Value =
+        serde_json::from_slice(&fs::read(&signature).unwrap()).unwrap();
+    bundle["verificationMaterial"] = serde_json::json!({
+        "x509CertificateChain": { "certificates": [
+            { "rawBytes": base64::engine::general_purpose::STANDARD.encode(leaf.der()) }
+        ] },
+        "tlogEntries": []
+    });
+    fs::write(&signature, serde_json::to_vec(&bundle).unwrap()).unwrap();
+    (dir, model, root_pem)
+}
+
+fn verify(model: &Path, root: &Path) -> assert_cmd::Command {
+    let mut cmd = modelseal();
+    cmd.arg("verify")
+        .arg(model)
+        .arg("--certificate-chain")
+        .arg(root);
+    cmd
+}
+
+#[test]
+fn a_chain_without_an_identity_pin_is_a_usage_error() {
+    let f = fixtures();
+    modelseal()
+        .arg("verify")
+        .arg(f.join("model"))
+        .arg("--certificate-chain")
+        .arg(f.join("keys/cert/root-ca.pem"))
+        .arg("--signature")
+        .arg(f.join("model.cert.sig"))
+        .assert()
+        .code(64)
+        .stderr(contains("--certificate-identity"))
+        .stderr(contains("--insecure-ignore-identity"));
+}
+
+#[test]
+fn the_pinned_identity_passes_and_is_shown() {
+    let (_dir, model, root) = signed_by("alice@example.com", Some(GITHUB));
+    verify(&model, &root)
+        .args(["--certificate-identity", "alice@example.com"])
+        .args(["--certificate-oidc-issuer", GITHUB])
+        .assert()
+        .success()
+        .stdout(contains("alice@example.com"));
+    let out = verify(&model, &root)
+        .args(["--certificate-identity-regexp", r".*@example\.com"])
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(
+        report["report"]["signer"]["identities"],
+        serde_json::json!(["alice@example.com"])
+    );
+    assert_eq!(report["report"]["signer"]["oidc_issuer"], GITHUB);
+}
+
+#[test]
+fn a_lookalike_identity_fails_the_anchored_regex_with_exit_1() {
+    let (_dir, model, root) = signed_by("malice@example.com.evil", None);
+    let out = verify(&model, &root)
+        .args(["--certificate-identity-regexp", "alice@example.com"])
+        .assert()
+        .code(1);
+    insta::assert_snapshot!(
+        "identity_mismatch",
+        String::from_utf8_lossy(&out.get_output().stderr)
+    );
+}
+
+#[test]
+fn another_issuer_fails_with_exit_1() {
+    let (_dir, model, root) = signed_by("alice@example.com", Some("https://accounts.google.com"));
+    verify(&model, &root)
+        .args(["--certificate-identity", "alice@example.com"])
+        .args(["--certificate-oidc-issuer", GITHUB])
+        .assert()
+        .code(1)
+        .stderr(contains(r#"OIDC issuer is "https://accounts.google.com""#));
+}
+
+#[test]
+fn insecure_ignore_identity_accepts_whoever_the_root_vouches_for() {
+    let (_dir, model, root) = signed_by("mallory@example.com", None);
+    verify(&model, &root)
+        .arg("--insecure-ignore-identity")
+        .assert()
+        .success();
+}
+
+#[test]
+fn identity_flags_need_a_chain_and_do_not_combine() {
+    let (dir, model, root) = signed_by("alice@example.com", None);
+    modelseal()
+        .arg("verify")
+        .arg(&model)
+        .arg("--key")
+        .arg(dir.path().join("leaf.key"))
+        .args(["--certificate-identity", "alice@example.com"])
+        .assert()
+        .code(64);
+    verify(&model, &root)
+        .args(["--certificate-identity", "alice@example.com"])
+        .arg("--insecure-ignore-identity")
+        .assert()
+        .code(64);
+    verify(&model, &root)
+        .args(["--certificate-identity-regexp", "a)|(b"])
+        .assert()
+        .code(64)
+        .stderr(contains("invalid regular expression"));
+}
+
+#[test]
+fn check_pins_the_identity_too() {
+    let (_dir, model, root) = signed_by("mallory@example.com", None);
+    let check = || {
+        let mut cmd = modelseal();
+        cmd.arg("check")
+            .arg(&model)
+            .arg("--certificate-chain")
+            .arg(&root);
+        cmd
+    };
+    check().assert().code(64);
+    check()
+        .args(["--certificate-identity", "alice@example.com"])
+        .assert()
+        .code(1)
+        .stdout(contains("not for the expected identity"));
+    check()
+        .args(["--certificate-identity", "mallory@example.com"])
+        .assert()
+        .success();
+}
