@@ -109,7 +109,7 @@ pub const SIGN_AFTER: &str = after!(
 pub const VERIFY_LONG: &str = "\
 Verify a model against its OMS signature.
 
-The signature must be made by the public key given with --key (or by a certificate chaining to a --certificate-chain root), and every file must \
+The signature must be made by the public key given with --key (or by a certificate chaining to a --certificate-chain root and naming the --certificate-identity), and every file must \
 match the manifest by name, size and digest. A changed, missing or added file is named.
 
 Trust can come from MODELSEAL_TRUST (a public key), MODELSEAL_CERTIFICATE_CHAIN or the [trust] \
@@ -117,8 +117,9 @@ table of the config file when neither flag is given.";
 
 pub const VERIFY_AFTER: &str = after!(
     "  modelseal verify model/ --key release-key.pub
-  modelseal verify model/ --certificate-chain root.pem --format json
+  modelseal verify model/ --certificate-chain root.pem --certificate-identity release@example.com --format json
   modelseal verify model.onnx --key release-key.pub --max-bytes 20000000000
+  modelseal sign model/ --key release-key --signature - | modelseal verify model/ --key release-key.pub --signature -
 ",
     0 1 3 4 64 70 74
 );
@@ -151,7 +152,7 @@ the config file (see `modelseal --help`).";
 pub const CHECK_AFTER: &str = after!(
     "  modelseal check models/ --key release-key.pub
   modelseal check --models-root /srv/models --key k.pub --quarantine /srv/quarantine
-  modelseal check model/ --certificate-chain root.pem --format sarif --audit-log audit.jsonl
+  modelseal check model/ --certificate-chain root.pem --certificate-identity-regexp '.*@example\.com' --format sarif --audit-log audit.jsonl
 ",
     0 1 2 3 4 64 70 74
 );

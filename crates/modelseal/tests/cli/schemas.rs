@@ -101,7 +101,14 @@ fn other_failures_carry_their_kind() {
     let model = make_model(dir.path());
     // A key that exists is not replaced without --force: usage.
     let output = modelseal()
-        .args(["key", "generate", "--format", "json", "--out"])
+        .args([
+            "key",
+            "generate",
+            "--no-passphrase",
+            "--format",
+            "json",
+            "--out",
+        ])
         .arg(&key)
         .output()
         .unwrap();
@@ -254,7 +261,14 @@ fn every_json_output_matches_its_schema() {
     let (key, public) = keypair(dir.path(), "k", "ecdsa-p256");
     let value = json_of(
         modelseal()
-            .args(["key", "generate", "--format", "json", "--out"])
+            .args([
+                "key",
+                "generate",
+                "--no-passphrase",
+                "--format",
+                "json",
+                "--out",
+            ])
             .arg(dir.path().join("k2")),
         0,
     );
