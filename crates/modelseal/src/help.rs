@@ -152,7 +152,7 @@ the config file (see `modelseal --help`).";
 pub const CHECK_AFTER: &str = after!(
     "  modelseal check models/ --key release-key.pub
   modelseal check --models-root /srv/models --key k.pub --quarantine /srv/quarantine
-  modelseal check model/ --certificate-chain root.pem --certificate-identity-regexp '.*@example\.com' --format sarif --audit-log audit.jsonl
+  modelseal check model/ --certificate-chain root.pem --certificate-identity-regexp '.*@example\\.com' --format sarif --audit-log audit.jsonl
 ",
     0 1 2 3 4 64 70 74
 );
