@@ -123,6 +123,7 @@ fn the_pinned_identity_passes_and_is_shown() {
         serde_json::json!(["alice@example.com"])
     );
     assert_eq!(report["report"]["signer"]["oidc_issuer"], GITHUB);
+    crate::schemas::assert_matches_schema("verify.schema.json", &report);
 }
 
 #[test]
