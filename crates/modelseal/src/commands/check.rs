@@ -29,7 +29,8 @@ pub fn run(args: &CheckArgs, out: &Out) -> Result<Exit, Failure> {
     let fail_on = super::scan::threshold(args.scan.fail_on);
     let options = GateOptions {
         trust: &trust,
-        strict: args.strict,
+        // Fail closed: `--strict` is the default (the flag is a no-op kept for old scripts).
+        strict: !args.allow_unsigned,
         scan: &scan,
         fail_on,
         max_bytes: args.max_bytes,
