@@ -291,10 +291,19 @@ fn a_released_model_comes_back_with_its_signature_and_passes() {
         .arg(&model)
         .arg("--key")
         .arg(&public)
+        .arg("--audit-log")
+        .arg(dir.path().join("a.jsonl"))
         .assert()
         .success()
         .stdout(contains("signature restored"));
     assert!(models.join("m.sig").is_file());
+    let log = fs::read_to_string(dir.path().join("a.jsonl")).unwrap();
+    let last: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(last["result"], "pass");
+    assert_eq!(
+        last["detail"]["signature"],
+        models.join("m.sig").to_str().unwrap()
+    );
     check(&public).assert().success();
     // The incident keeps its copy as the record, and the release says where it went.
     let home = quarantine.join(&id);
@@ -394,13 +403,13 @@ fn quarantine_ids_accept_unique_prefixes() {
         .assert()
         .success()
         .stdout(contains("\"name\": \"alpine.bin\""));
-    let ambiguous = modelseal()
+    modelseal()
         .args(["quarantine", "show"])
         .arg(&quarantine)
         .arg("alph")
         .assert()
-        .success();
-    drop(ambiguous);
+        .success()
+        .stdout(contains("\"name\": \"alpha.bin\""));
     modelseal()
         .args(["quarantine", "release"])
         .arg(&quarantine)
@@ -411,7 +420,7 @@ fn quarantine_ids_accept_unique_prefixes() {
         .arg(&public)
         .assert()
         .code(3);
-    let out = modelseal()
+    modelseal()
         .args(["quarantine", "release"])
         .arg(&quarantine)
         .arg("alpin")
@@ -421,8 +430,9 @@ fn quarantine_ids_accept_unique_prefixes() {
         .arg(&public)
         .args(["--force", "test"])
         .assert()
-        .success();
-    drop(out);
+        .success()
+        .stdout(contains("released alpine.bin_"));
+    assert_eq!(fs::read(dir.path().join("x")).unwrap(), b"unsigned");
     // Two incidents of one model share their name: the prefix is ambiguous.
     let again = dir.path().join("beta.bin");
     fs::write(&again, b"unsigned").unwrap();
