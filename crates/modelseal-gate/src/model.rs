@@ -29,7 +29,8 @@ use crate::Candidate;
 pub struct GateOptions<'a> {
     /// Whom a signature must come from.
     pub trust: &'a TrustRoot,
-    /// An unsigned model fails (exit 1) instead of passing with a warning.
+    /// An unsigned model fails (exit 1) instead of passing with a warning. The CLI sets it
+    /// unless `--allow-unsigned` is given: a deployment gate fails closed.
     pub strict: bool,
     /// How each file of the model is scanned.
     pub scan: &'a ScanOptions,
@@ -249,12 +250,14 @@ fn verify_into(
             default_signature_path(&candidate.model).display()
         );
         if options.strict {
-            result
-                .problems
-                .push(format!("{message}; unsigned models fail in strict mode"));
+            result.problems.push(format!(
+                "{message}; unsigned models fail (--allow-unsigned lets them pass)"
+            ));
             return (Outcome::Integrity, None);
         }
-        result.warnings.push(message);
+        result
+            .warnings
+            .push(format!("{message}; passed because of --allow-unsigned"));
         return (Outcome::Passed, None);
     };
     let mut verify = VerifyOptions {

@@ -26,8 +26,10 @@ pub enum Release {
     Refused(Box<ModelResult>),
 }
 
-/// Re-checks the quarantined model `id` in `dir` (its kept signature required, whatever
-/// `options.strict` says) and moves it to `to` if it passes or `force` gives a reason.
+/// Re-checks the quarantined model `id` (a whole id: see
+/// [`modelseal_store::quarantine::resolve_id`] for prefixes) in `dir` (its kept signature
+/// required, whatever `options.strict` says) and moves it to `to` if it passes or `force`
+/// gives a reason; the kept signature goes back beside it, `<to>.sig`.
 pub fn release(
     dir: &Path,
     id: &str,
@@ -52,47 +54,57 @@ pub fn release(
             .map(|name| dir.join(id).join(name)),
     };
     let result = check(&candidate, &options);
-    let record = |outcome: &str, intent: Option<u64>, error: Option<String>| {
-        let Some(recorder) = audit else {
-            return Ok(None);
+    let record =
+        |outcome: &str, intent: Option<u64>, error: Option<String>, done: Option<&Incident>| {
+            let Some(recorder) = audit else {
+                return Ok(None);
+            };
+            let mut detail = json!({
+                "to": to.to_string_lossy(),
+                "forced_reason": force,
+                "problems": result.problems,
+            });
+            if let Some(index) = intent {
+                detail["intent"] = json!(index);
+            }
+            if let Some(error) = error {
+                detail["error"] = json!(error);
+            }
+            // Where the signature went with the model, or why it did not.
+            if let Some(release) = done.and_then(|incident| incident.release.as_ref()) {
+                if let Some(signature) = &release.signature {
+                    detail["signature"] = json!(signature.to_string_lossy());
+                }
+                if let Some(why) = &release.signature_not_restored {
+                    detail["signature_not_restored"] = json!(why);
+                }
+            }
+            recorder
+                .record(Event {
+                    action: "release".to_owned(),
+                    subject: Some(format!("{}/{id}", dir.display())),
+                    digest: result.digest().map(str::to_owned),
+                    result: outcome.to_owned(),
+                    detail,
+                })
+                .map(|entry| Some(entry.index))
         };
-        let mut detail = json!({
-            "to": to.to_string_lossy(),
-            "forced_reason": force,
-            "problems": result.problems,
-        });
-        if let Some(index) = intent {
-            detail["intent"] = json!(index);
-        }
-        if let Some(error) = error {
-            detail["error"] = json!(error);
-        }
-        recorder
-            .record(Event {
-                action: "release".to_owned(),
-                subject: Some(format!("{}/{id}", dir.display())),
-                digest: result.digest().map(str::to_owned),
-                result: outcome.to_owned(),
-                detail,
-            })
-            .map(|entry| Some(entry.index))
-    };
     let forced = match (force, result.passed()) {
         (_, true) => None,
         (Some(reason), false) => Some(reason.to_owned()),
         (None, false) => {
-            record("refused", None, None)?;
+            record("refused", None, None, None)?;
             return Ok(Release::Refused(Box::new(result)));
         }
     };
     // The intent is recorded before the model moves, its outcome after: a run killed between
     // the two leaves an intent the log reports as pending, never a silent release.
-    let intent = record("intent", None, None)?;
+    let intent = record("intent", None, None, None)?;
     let actor = Actor::from_environment();
     let released = match quarantine::release(dir, id, to, forced.clone(), &actor) {
         Ok(released) => released,
         Err(e) => {
-            record("error", intent, Some(e.to_string()))?;
+            record("error", intent, Some(e.to_string()), None)?;
             return Err(e.into());
         }
     };
@@ -100,6 +112,7 @@ pub fn release(
         if forced.is_some() { "forced" } else { "pass" },
         intent,
         None,
+        Some(&released),
     )?;
     Ok(match forced {
         Some(_) => Release::Forced {

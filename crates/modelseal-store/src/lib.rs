@@ -4,7 +4,8 @@
 //!
 //! It records decisions; it does not make them (that is `modelseal-gate`, above it). It sits
 //! in the distribute layer on `modelseal-fs` for every file operation and on `modelseal-sign`
-//! only to sign and verify audit checkpoints.
+//! to sign and verify audit checkpoints and for where and how large a model's signature is
+//! (a quarantined model's signature travels with it).
 
 #![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
 #![warn(missing_docs, unreachable_pub)]

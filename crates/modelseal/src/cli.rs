@@ -230,7 +230,7 @@ pub struct SbomCreateArgs {
 const CHECK_EXIT_CODES: &str = "\
 Exit codes (when several apply, the lowest non-zero wins):
   0   every model passed
-  1   signature or integrity failure (also an unsigned model with --strict)
+  1   signature or integrity failure (also an unsigned model, unless --allow-unsigned)
   2   threat found at or above --fail-on
   3   model not found
   4   malformed or unreadable input
@@ -318,8 +318,13 @@ pub struct CheckArgs {
     pub signature: Option<PathBuf>,
     #[command(flatten)]
     pub scan: ScanPolicyArgs,
-    /// CI mode: a model without a signature fails (exit 1) instead of warning.
+    /// Let a model without a signature pass with a warning. Without it an unsigned model
+    /// fails (exit 1): a deployment gate fails closed.
     #[arg(long)]
+    pub allow_unsigned: bool,
+    /// Deprecated, no effect: unsigned models fail by default now (kept so that scripts
+    /// written for the old opt-in still run).
+    #[arg(long, hide = true, conflicts_with = "allow_unsigned")]
     pub strict: bool,
     /// Most bytes verification may hash; a model whose signed files hold more fails (exit 1)
     /// before any byte is hashed [default: a shard signature's signed total (sizes are also
@@ -366,12 +371,14 @@ pub struct QuarantineListArgs {
 #[derive(Debug, Args)]
 pub struct QuarantineShowArgs {
     pub dir: PathBuf,
+    /// The incident's id, or a unique prefix of it (at least 4 characters).
     pub id: String,
 }
 
 #[derive(Debug, Args)]
 pub struct QuarantineReleaseArgs {
     pub dir: PathBuf,
+    /// The incident's id, or a unique prefix of it (at least 4 characters).
     pub id: String,
     /// Where the model goes (must not exist).
     #[arg(long, value_name = "PATH")]

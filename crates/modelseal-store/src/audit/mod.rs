@@ -29,8 +29,8 @@ pub use note::{Checkpoint, NoteError};
 pub use proof::{ConsistencyProof, InclusionProof, prove_consistency, prove_inclusion};
 pub use read::MAX_LINE_BYTES;
 pub use verify::{
-    MAX_PROBLEMS, Pending, Problem, ProblemKind, VerifyOptions, VerifyReport, verify, verify_bytes,
-    verify_with, witness_notes,
+    MAX_PENDING, MAX_PROBLEMS, Pending, Problem, ProblemKind, VerifyOptions, VerifyReport, verify,
+    verify_bytes, verify_with, witness_notes,
 };
 pub use witness::{MAX_NOTE_BYTES, note_path};
 
@@ -97,6 +97,13 @@ pub enum AuditError {
     )]
     WitnessConflict {
         /// The witness note that disagrees.
+        path: PathBuf,
+    },
+    /// The file is not an audit log: its first line is neither an entry nor a checkpoint,
+    /// nor recognisably one that was damaged (a config file, a model's weights).
+    #[error("not a modelseal audit log: {}", path.display())]
+    NotALog {
+        /// The file.
         path: PathBuf,
     },
     /// The log holds no entry: a checkpoint of nothing would "match" every log, forged or

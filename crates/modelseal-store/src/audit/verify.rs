@@ -112,8 +112,12 @@ pub struct VerifyReport {
     /// millions of damaged lines makes a report of the same size otherwise.
     #[serde(skip_serializing_if = "is_zero")]
     pub problems_omitted: u64,
-    /// Intents never completed (informational: not tampering).
+    /// Intents never completed (informational: not tampering), the first [`MAX_PENDING`].
     pub pending: Vec<Pending>,
+    /// Intents announced while [`MAX_PENDING`] others were still open: not tracked, so at
+    /// most this many more were never completed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub pending_omitted: u64,
 }
 
 impl VerifyReport {
@@ -214,8 +218,50 @@ fn verify_reader<R: std::io::Read>(
     // A size-0 checkpoint covers nothing: it "matches" every log, forged or not, so it
     // authenticates nothing and is not counted as matched.
     walk.trusted.remove(&0);
+    let reader = sniff(reader, path)?;
     for_each_line(reader, path, |line| walk.line(line))?;
     Ok(walk.finish(options.allow_uncovered_tail))
+}
+
+/// Bytes read to tell an audit log from any other file: a log's first line (an entry of at
+/// most [`super::MAX_ENTRY_BYTES`], or a checkpoint) ends well within them.
+const SNIFF_BYTES: usize = super::MAX_ENTRY_BYTES + 2;
+
+/// Reads the first [`SNIFF_BYTES`] of `reader` and refuses a file that does not begin as an
+/// audit log ([`AuditError::NotALog`]) before the rest is read: a 50 MB weights file or a
+/// config is not reported as a million lines of tampering. Returns the whole input again.
+fn sniff<R: std::io::Read>(mut reader: R, path: &Path) -> Result<impl std::io::Read, AuditError> {
+    use std::io::Read as _;
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    (&mut reader)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| modelseal_fs::FsError::io(modelseal_fs::Op::Read, path, e))?;
+    if !head.is_empty() && !begins_as_a_log(&head) {
+        return Err(AuditError::NotALog {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(std::io::Cursor::new(head).chain(reader))
+}
+
+/// Whether `head`, the first bytes of a file, begins as an audit log: its first line is an
+/// entry or a checkpoint, or recognisably one that was edited or torn (a JSON object with an
+/// `index` or `checkpoint` key, or a line that starts as one). Damage to a log's first line
+/// is tampering to report (exit 1), not a reason to call the log something else.
+fn begins_as_a_log(head: &[u8]) -> bool {
+    let first = head.split(|b| *b == b'\n').next().unwrap_or_default();
+    let first = first.strip_suffix(b"\r").unwrap_or(first);
+    if Line::parse(first).is_ok() {
+        return true;
+    }
+    if let Ok(serde_json::Value::Object(object)) = serde_json::from_slice(first) {
+        return object.contains_key("index") || object.contains_key("checkpoint");
+    }
+    first.strip_prefix(b"{").is_some_and(|rest| {
+        let rest = rest.trim_ascii_start();
+        rest.starts_with(b"\"index\"") || rest.starts_with(b"\"checkpoint\"")
+    })
 }
 
 /// The state of a verification, line by line.
@@ -244,6 +290,8 @@ struct Walk<'k> {
     crlf: Option<(usize, u64)>,
     torn_last: bool,
     open_intents: BTreeMap<u64, Pending>,
+    /// Intents announced while [`MAX_PENDING`] were open, not tracked.
+    intents_untracked: u64,
     problems: Vec<Problem>,
     problems_omitted: u64,
 }
@@ -257,7 +305,7 @@ fn is_zero(n: &u64) -> bool {
 }
 
 /// Open intents kept at most: a log of nothing but intents cannot grow the report unbounded.
-const MAX_PENDING: usize = 1000;
+pub const MAX_PENDING: usize = 1000;
 
 impl Walk<'_> {
     fn problem(&mut self, kind: ProblemKind, line: usize, message: String) {
@@ -383,7 +431,12 @@ impl Walk<'_> {
         {
             self.open_intents.remove(&index);
         }
-        if entry.result == "intent" && self.open_intents.len() < MAX_PENDING {
+        if entry.result != "intent" {
+            return;
+        }
+        if self.open_intents.len() >= MAX_PENDING {
+            self.intents_untracked = self.intents_untracked.saturating_add(1);
+        } else {
             self.open_intents.insert(
                 entry.index,
                 Pending {
@@ -512,6 +565,7 @@ impl Walk<'_> {
             problems: self.problems,
             problems_omitted: self.problems_omitted,
             pending: self.open_intents.into_values().collect(),
+            pending_omitted: self.intents_untracked,
         }
     }
 }
@@ -522,4 +576,76 @@ pub fn witness_notes(dir: &Path) -> Result<Vec<(String, String)>, AuditError> {
         .into_iter()
         .map(|(path, note): (PathBuf, String)| (format!("witness {}", path.display()), note))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Random bytes without end, counting how many were read.
+    struct Endless<'a> {
+        state: u64,
+        read: &'a std::cell::Cell<u64>,
+    }
+
+    impl std::io::Read for Endless<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            for byte in buf.iter_mut() {
+                self.state ^= self.state << 13;
+                self.state ^= self.state >> 7;
+                self.state ^= self.state << 17;
+                *byte = (self.state >> 24) as u8;
+            }
+            self.read.set(self.read.get() + buf.len() as u64);
+            Ok(buf.len())
+        }
+    }
+
+    /// Issue 12: `audit verify` on a weights file read all of it and reported every line as
+    /// tampering. A file that does not begin as a log is refused after its first bytes.
+    #[test]
+    fn an_endless_non_log_is_refused_after_its_first_bytes() {
+        let read = std::cell::Cell::new(0);
+        let endless = Endless {
+            state: 7,
+            read: &read,
+        };
+        let verdict = verify_reader(endless, Path::new("weights.bin"), &VerifyOptions::default());
+        assert!(
+            matches!(verdict, Err(AuditError::NotALog { .. })),
+            "{verdict:?}"
+        );
+        assert!(
+            read.get() <= 2 * SNIFF_BYTES as u64,
+            "read {} bytes",
+            read.get()
+        );
+    }
+
+    #[test]
+    fn a_log_is_told_from_other_files_by_its_first_line() {
+        for log in [
+            &br#"{"index":0,"time":"t","user":"u","host":"h","tool":"t","action":"a","result":"r","prev":""}"#[..],
+            br#"{"checkpoint":"modelseal audit log\n1\nAA==\n"}"#,
+            br#"{"index":0,"extra":"edited"}"#,
+            br#"{"index":0,"time":"torn"#,
+            b"{ \"index\": \"damaged\"}\r\nmore",
+        ] {
+            assert!(begins_as_a_log(log), "{}", String::from_utf8_lossy(log));
+        }
+        for other in [
+            &b"[check]\nkey = \"release.pub\"\n"[..],
+            b"{\n  \"architectures\": [\"Bert\"]\n}\n",
+            br#"{"architectures":["Bert"]}"#,
+            b"\x80\x02}q\x00.",
+            b"\n{\"index\":0}",
+        ] {
+            assert!(
+                !begins_as_a_log(other),
+                "{}",
+                String::from_utf8_lossy(other)
+            );
+        }
+        assert!(verify_bytes(b"", None, None).unwrap().intact());
+    }
 }

@@ -77,6 +77,27 @@ pub enum QuarantineError {
         /// Which way they overlap: the directory inside the model, or the model inside it.
         dir_inside_model: bool,
     },
+    /// A different file is where the released model's signature goes (`<to>.sig`): it is
+    /// never replaced, and the model stays in quarantine.
+    #[error(
+        "{} already exists and is not this model's signature: move it away or release to another path",
+        path.display()
+    )]
+    SignatureInTheWay {
+        /// The file in the way.
+        path: PathBuf,
+    },
+    /// No incident id starts with this prefix alone: it names several.
+    #[error("incident id prefix {prefix:?} is ambiguous: it matches {}", candidates.join(", "))]
+    AmbiguousId {
+        /// The prefix given.
+        prefix: String,
+        /// The ids it matches, sorted.
+        candidates: Vec<String>,
+    },
+    /// A prefix shorter than [`MIN_ID_PREFIX`] that is not a whole id.
+    #[error("no incident {0:?}, and an id prefix needs at least {MIN_ID_PREFIX} characters")]
+    IdPrefixTooShort(String),
     /// Another process moved the model while this one waited for it.
     #[error("{0} was moved by another process (another gate quarantined it first)")]
     MovedAway(String),
@@ -134,6 +155,13 @@ pub struct Incident {
     /// The copy of the model's signature in the incident directory, if it had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
+    /// Where the model's signature was when it was quarantined (absolute), if it had one.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "modelseal_report::path::lossy_opt"
+    )]
+    pub original_signature: Option<PathBuf>,
     /// Why the model's signature could not be kept (too large, not a regular file), when it
     /// had one; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -170,6 +198,18 @@ pub struct Release {
     pub forced_reason: Option<String>,
     /// The user who released it.
     pub user: String,
+    /// Where the kept signature was written, beside the released model (`<to>.sig`, where
+    /// `check` finds it), when it was.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "modelseal_report::path::lossy_opt"
+    )]
+    pub signature: Option<PathBuf>,
+    /// Why the kept signature was not written beside the released model (the model was
+    /// released all the same, and `check` then fails it as unsigned).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_not_restored: Option<String>,
 }
 
 /// Steps of a quarantine move, reported to an observer (progress, and crash tests).
@@ -255,6 +295,43 @@ pub fn show(dir: &Path, id: &str) -> Result<(Incident, PathBuf), QuarantineError
     let incident = read_incident(&home)?;
     let model = incident.model_path(&home);
     Ok((incident, model))
+}
+
+/// The fewest characters of an incident id that [`resolve_id`] takes as a prefix: ids start
+/// with the model's name, so shorter prefixes would match by accident more often than not.
+pub const MIN_ID_PREFIX: usize = 4;
+
+/// The whole id of the incident in `dir` that `id` names: the id itself, or a prefix of
+/// exactly one id ([`MIN_ID_PREFIX`] characters or more), as git and docker take them. Every
+/// incident directory counts, released or not, readable or not; staging directories do not.
+pub fn resolve_id(dir: &Path, id: &str) -> Result<String, QuarantineError> {
+    if id.is_empty() || id.contains(['/', '\\']) || id.starts_with('.') {
+        return Err(QuarantineError::NoSuchIncident(id.to_owned()));
+    }
+    if modelseal_fs::symlink_metadata(&dir.join(id)).is_ok_and(|m| m.is_dir()) {
+        return Ok(id.to_owned());
+    }
+    if id.chars().count() < MIN_ID_PREFIX {
+        return Err(QuarantineError::IdPrefixTooShort(id.to_owned()));
+    }
+    let mut candidates = Vec::new();
+    for home in modelseal_fs::read_dir_sorted(dir)? {
+        let Some(name) = home.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let is_dir = modelseal_fs::symlink_metadata(&home).is_ok_and(|m| m.is_dir());
+        if is_dir && !name.starts_with('.') && name.starts_with(id) {
+            candidates.push(name.to_owned());
+        }
+    }
+    match candidates.len() {
+        0 => Err(QuarantineError::NoSuchIncident(id.to_owned())),
+        1 => Ok(candidates.remove(0)),
+        _ => Err(QuarantineError::AmbiguousId {
+            prefix: id.to_owned(),
+            candidates,
+        }),
+    }
 }
 
 pub(crate) fn read_incident(home: &Path) -> Result<Incident, QuarantineError> {

@@ -150,6 +150,10 @@ impl Prepared {
             host: actor.host.clone(),
             user: actor.user.clone(),
             signature: reason.signature.as_ref().map(|_| SIGNATURE.to_owned()),
+            original_signature: reason
+                .signature
+                .as_ref()
+                .map(|s| std::path::absolute(s).unwrap_or_else(|_| s.clone())),
             signature_not_kept: None,
             release: None,
             layout: Some(LAYOUT),
@@ -222,6 +226,13 @@ pub fn quarantine(
 /// A link is never followed: whoever can write the models directory could point `m.sig` at a
 /// file only the gate's user may read, and the copy would hand it out.
 fn keep_signature(signature: &Path, copy: &Path) -> Result<(), FsError> {
+    let bytes = read_signature(signature)?;
+    modelseal_fs::write_atomic(copy, &bytes, Overwrite::Refuse, Some(PRIVATE_FILE_MODE))
+}
+
+/// The bytes of the signature at `signature`: a regular file, not a link, no larger than a
+/// signature may be.
+pub(crate) fn read_signature(signature: &Path) -> Result<Vec<u8>, FsError> {
     use std::io::Read as _;
     let limit = modelseal_sign::MAX_SIGNATURE_BYTES;
     let (file, meta) = modelseal_fs::open_regular_nofollow(signature)?;
@@ -243,7 +254,7 @@ fn keep_signature(signature: &Path, copy: &Path) -> Result<(), FsError> {
             modelseal_fs::Reason::TooLarge { limit },
         ));
     }
-    modelseal_fs::write_atomic(copy, &bytes, Overwrite::Refuse, Some(PRIVATE_FILE_MODE))
+    Ok(bytes)
 }
 
 /// Findings of more than [`MAX_FINDINGS_BYTES`] as a summary: their size and SHA-256.

@@ -1,15 +1,18 @@
 //! Moving a quarantined model out again.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use modelseal_fs::Wait;
+use modelseal_fs::{Overwrite, Wait};
 
 use super::{Incident, Options, QuarantineError, show, write_incident};
 use crate::audit::Actor;
 
 /// Moves a quarantined model to `to` and records the release in its incident (the incident
 /// stays in quarantine as the record). The caller decides whether release is allowed. The
-/// incident is locked for the move: two releases never both copy the model.
+/// incident is locked for the move: two releases never both copy the model. The kept
+/// signature is written beside the released model (`<to>.sig`, where `check` finds it; the
+/// incident keeps its copy); a different file already there stops the release before the
+/// model moves ([`QuarantineError::SignatureInTheWay`]).
 pub fn release(
     dir: &Path,
     id: &str,
@@ -57,18 +60,78 @@ pub fn release(
             ),
         });
     }
+    // Known before the model moves: a different file where the signature goes stops the
+    // release with nothing moved.
+    let signature = signature_to_restore(&home, &incident, to)?;
     if let Some(parent) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
         modelseal_fs::create_dir_all(parent)?;
     }
     modelseal_fs::move_durable(&model, to, Options::default(), &mut |_| {})?;
+    // The model and its signature travel together: without it the next `check` fails the
+    // model it just released as unsigned. Written after the move (atomically, never over
+    // another file): a run killed in between leaves a released model without a signature,
+    // which the gate fails, never a signature whose model is still in quarantine.
+    let (restored, not_restored) = match signature {
+        Restore::Nothing => (None, None),
+        Restore::AlreadyThere(path) => (Some(path), None),
+        Restore::Write(bytes, path) => {
+            match modelseal_fs::write_atomic(&path, &bytes, Overwrite::Refuse, Some(SIGNATURE_MODE))
+            {
+                Ok(()) => (Some(path), None),
+                Err(e) => (None, Some(e.to_string())),
+            }
+        }
+        Restore::Unreadable(why) => (None, Some(why)),
+    };
     incident.release = Some(super::Release {
         released_at: crate::audit::rfc3339(time::OffsetDateTime::now_utc()),
         to: std::path::absolute(to).unwrap_or_else(|_| to.to_path_buf()),
         forced_reason,
         user: actor.user.clone(),
+        signature: restored.map(|p| std::path::absolute(&p).unwrap_or(p)),
+        signature_not_restored: not_restored,
     });
     write_incident(&home, &incident)?;
     Ok(incident)
+}
+
+/// A signature is public: written readable by all, as `modelseal sign` writes it.
+const SIGNATURE_MODE: u32 = 0o644;
+
+/// What to do with the incident's kept signature on release.
+enum Restore {
+    /// The model had none (or none was kept).
+    Nothing,
+    /// The same bytes are already beside the destination.
+    AlreadyThere(PathBuf),
+    /// Write these bytes to this path.
+    Write(Vec<u8>, PathBuf),
+    /// The kept copy cannot be read (tampered with, or damaged): why.
+    Unreadable(String),
+}
+
+/// Where the kept signature goes (`<to>.sig`, where `check` looks for it) and its bytes;
+/// [`QuarantineError::SignatureInTheWay`] when a different file is there.
+fn signature_to_restore(
+    home: &Path,
+    incident: &Incident,
+    to: &Path,
+) -> Result<Restore, QuarantineError> {
+    let Some(kept) = &incident.signature else {
+        return Ok(Restore::Nothing);
+    };
+    let bytes = match super::move_in::read_signature(&home.join(kept)) {
+        Ok(bytes) => bytes,
+        Err(e) => return Ok(Restore::Unreadable(e.to_string())),
+    };
+    let path = modelseal_sign::default_signature_path(to);
+    if modelseal_fs::symlink_metadata(&path).is_err() {
+        return Ok(Restore::Write(bytes, path));
+    }
+    match super::move_in::read_signature(&path) {
+        Ok(there) if there == bytes => Ok(Restore::AlreadyThere(path)),
+        _ => Err(QuarantineError::SignatureInTheWay { path }),
+    }
 }
 
 /// Deeper than any model is laid out: a tree this deep is refused as if it held a link out.

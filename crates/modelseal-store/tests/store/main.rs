@@ -20,3 +20,4 @@ mod quarantine;
 mod quarantine_forged;
 mod quarantine_hostile;
 mod quarantine_layout;
+mod quarantine_release;

@@ -103,6 +103,14 @@ pub fn failure(e: AuditError) -> Failure {
         | AuditError::NoEntryInTail { .. }
         | AuditError::EmptyLog { .. }
         | AuditError::Trusted { .. } => Exit::Malformed,
+        // Said as it is: "audit log: not a modelseal audit log" would contradict itself.
+        AuditError::NotALog { path } => {
+            return Failure::new(
+                Exit::Malformed,
+                format!("not a modelseal audit log: {}", render::path(path)),
+            )
+            .at(path);
+        }
         // The witness holds another root for this size: the log was rewritten.
         AuditError::WitnessConflict { .. } => Exit::Integrity,
     };
@@ -226,7 +234,7 @@ fn render_verify(path: &std::path::Path, report: &VerifyReport, out: &Out) {
         }
         if report.problems_omitted > 0 {
             out.line(&format!(
-                "  ... and {} more problem(s), not listed",
+                "  … and {} more problem(s), not listed",
                 report.problems_omitted
             ));
         }
@@ -239,6 +247,14 @@ fn render_verify(path: &std::path::Path, report: &VerifyReport, out: &Out) {
             pending.action,
             pending.subject.as_deref().unwrap_or("?")
         )));
+    }
+    if report.pending_omitted > 0 {
+        out.line(&format!(
+            "  … and {} more intent(s) not listed (announced while {} others were open; some \
+             may have been completed since)",
+            report.pending_omitted,
+            audit::MAX_PENDING
+        ));
     }
 }
 

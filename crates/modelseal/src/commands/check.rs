@@ -54,7 +54,8 @@ pub fn run(args: &CheckArgs, out: &Out) -> Result<Exit, Failure> {
     let hashed = crate::progress::shared(progress.as_ref().map(|(bar, _)| bar));
     let options = GateOptions {
         trust: &trust,
-        strict: args.strict,
+        // Fail closed: `--strict` is the default (the flag is a no-op kept for old scripts).
+        strict: !args.allow_unsigned,
         scan: &scan,
         fail_on,
         max_bytes: args.max_bytes,

@@ -1,5 +1,7 @@
 //! `modelseal quarantine list | show | release`.
 
+use std::fmt::Write as _;
+
 use modelseal_gate::{GateOptions, Release};
 use modelseal_scan::ScanOptions;
 use modelseal_store::quarantine::{self, QuarantineError};
@@ -24,7 +26,12 @@ pub fn failure(e: QuarantineError) -> Failure {
     use modelseal_fs::Reason;
     let exit = match &e {
         e if e.is_not_found() => Exit::NotFound,
-        QuarantineError::Overlap { .. } => Exit::Usage,
+        QuarantineError::AmbiguousId { prefix, candidates } => {
+            return Failure::new(Exit::Usage, ambiguous(prefix, candidates));
+        }
+        QuarantineError::Overlap { .. }
+        | QuarantineError::SignatureInTheWay { .. }
+        | QuarantineError::IdPrefixTooShort(_) => Exit::Usage,
         QuarantineError::Fs(fs) => match fs.reason {
             Reason::AlreadyExists => Exit::Usage,
             Reason::CopyMismatch { .. } => Exit::Integrity,
@@ -37,6 +44,34 @@ pub fn failure(e: QuarantineError) -> Failure {
         QuarantineError::Fs(fs) => failure.at(&fs.path),
         _ => failure,
     }
+}
+
+/// Candidates listed at most for an ambiguous prefix; the rest are counted.
+const MAX_CANDIDATES: usize = 20;
+
+/// An ambiguous id prefix, with the ids it matches (names from disk: escaped).
+fn ambiguous(prefix: &str, candidates: &[String]) -> String {
+    let mut message = format!(
+        "incident id prefix {} is ambiguous; it matches:",
+        render::name(prefix)
+    );
+    for id in candidates.iter().take(MAX_CANDIDATES) {
+        message.push_str("\n  ");
+        message.push_str(&render::name(id));
+    }
+    if candidates.len() > MAX_CANDIDATES {
+        let _ = write!(
+            message,
+            "\n  … and {} more",
+            candidates.len() - MAX_CANDIDATES
+        );
+    }
+    message
+}
+
+/// The whole incident id that `id` (an id or a unique prefix of one) names.
+fn resolve(dir: &std::path::Path, id: &str) -> Result<String, Failure> {
+    quarantine::resolve_id(dir, id).map_err(failure)
 }
 
 fn list(args: &QuarantineListArgs, out: &Out) -> Result<Exit, Failure> {
@@ -82,14 +117,16 @@ fn list(args: &QuarantineListArgs, out: &Out) -> Result<Exit, Failure> {
 }
 
 fn show(args: &QuarantineShowArgs, out: &Out) -> Result<Exit, Failure> {
-    let (incident, model) = quarantine::show(&args.dir, &args.id).map_err(failure)?;
+    let id = resolve(&args.dir, &args.id)?;
+    let (incident, model) = quarantine::show(&args.dir, &id).map_err(failure)?;
     out.json(&json!({ "incident": incident, "model": model.to_string_lossy(), "present": modelseal_fs::exists(&model) }));
     Ok(Exit::Ok)
 }
 
 fn release(args: &QuarantineReleaseArgs, out: &Out) -> Result<Exit, Failure> {
     // The incident must exist before anything else is asked of the user.
-    quarantine::show(&args.dir, &args.id).map_err(failure)?;
+    let id = resolve(&args.dir, &args.id)?;
+    quarantine::show(&args.dir, &id).map_err(failure)?;
     let trust = super::load_trust(
         args.trust.key.as_deref(),
         &args.trust.certificate_chain,
@@ -113,7 +150,7 @@ fn release(args: &QuarantineReleaseArgs, out: &Out) -> Result<Exit, Failure> {
     let recorder = super::audit::recorder(&args.audit, key.as_ref());
     let released = modelseal_gate::release(
         &args.dir,
-        &args.id,
+        &id,
         &args.to,
         args.force.as_deref(),
         &options,
@@ -121,29 +158,51 @@ fn release(args: &QuarantineReleaseArgs, out: &Out) -> Result<Exit, Failure> {
     )
     .map_err(super::gate_failure)?;
     let shown = render::path(&args.to);
-    let line = match released {
+    let (mut line, incident) = match released {
         Release::Refused(result) => {
             return Err(Failure::new(
                 Exit::from(result.outcome),
                 format!(
                     "{} still fails ({}); pass --force REASON to release it anyway",
-                    args.id,
-                    result.problems.join("; ")
+                    render::name(&id),
+                    render::name(&result.problems.join("; "))
                 ),
             ));
         }
-        Release::Forced { incident, check } => format!(
-            "released {} to {} despite: {} (reason recorded: {})",
-            incident.id,
-            shown,
-            check.problems.join("; "),
-            args.force.as_deref().unwrap_or_default()
+        Release::Forced { incident, check } => (
+            format!(
+                "released {} to {} despite: {} (reason recorded: {})",
+                render::name(&incident.id),
+                shown,
+                render::name(&check.problems.join("; ")),
+                args.force.as_deref().unwrap_or_default()
+            ),
+            incident,
         ),
-        Release::Clean(incident) => format!(
-            "released {} to {} (verified and scanned clean)",
-            incident.id, shown
+        Release::Clean(incident) => (
+            format!(
+                "released {} to {} (verified and scanned clean)",
+                render::name(&incident.id),
+                shown
+            ),
+            incident,
         ),
     };
+    let release = incident.release.as_ref();
+    if let Some(signature) = release.and_then(|r| r.signature.as_deref()) {
+        let _ = write!(line, "; signature restored to {}", render::path(signature));
+    }
     out.line(&line);
+    // The model is out, its signature is not: the next check fails it as unsigned. Said, and
+    // not a success.
+    if let Some(why) = release.and_then(|r| r.signature_not_restored.as_deref()) {
+        return Err(Failure::new(
+            Exit::Output,
+            format!(
+                "the signature kept in the incident was not written beside the released model: {}",
+                render::name(why)
+            ),
+        ));
+    }
     Ok(Exit::Ok)
 }

@@ -229,6 +229,7 @@ fn two_check_processes_writing_at_once_never_corrupt_the_log() {
                         .arg(&model)
                         .arg("--key")
                         .arg(&public)
+                        .arg("--allow-unsigned")
                         .arg("--audit-log")
                         .arg(&log)
                         .stdout(std::process::Stdio::null())
@@ -436,4 +437,96 @@ fn a_zero_note_is_never_written_and_authenticates_nothing() {
         assert_eq!(json["authenticated"], false, "{args:?}: {json}");
         assert_eq!(json["report"]["trusted_matched"], 0, "{args:?}: {json}");
     }
+}
+
+/// Issue 12: `audit verify` on a weights file reported "tampering" (exit 1) and printed 1.4
+/// million lines. A file that is not an audit log is recognised at its first record: exit 4,
+/// one line, and the 50 MB are not read.
+#[test]
+fn a_weights_file_and_a_config_are_not_audit_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = dir.path().join("model.bin");
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let random: Vec<u8> = (0..50 << 20)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect();
+    fs::write(&weights, &random).unwrap();
+    let config = dir.path().join("modelseal.toml");
+    fs::write(
+        &config,
+        "[check]\nkey = \"release.pub\"\nquarantine = \"/srv/q\"\n",
+    )
+    .unwrap();
+    for file in [&weights, &config] {
+        for format in ["text", "json"] {
+            let out = modelseal()
+                .args(["audit", "verify", "--format", format])
+                .arg(file)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(4), "{}", file.display());
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                stderr.contains(&format!("not a modelseal audit log: {}", file.display())),
+                "{stderr}"
+            );
+            assert!(
+                stderr.lines().count() <= 2 && out.stdout.len() < 1024,
+                "{stderr}"
+            );
+        }
+    }
+}
+
+/// Damage on every line is reported as the first [`MAX_PROBLEMS`] problems and a count, in
+/// text and in JSON; intents never completed are capped the same way.
+#[test]
+fn repeated_problems_and_pending_intents_are_capped_in_text_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    let actor = modelseal_store::audit::Actor::from_environment();
+    for i in 0..1_005 {
+        let intent = modelseal_store::audit::Event {
+            action: "release".to_owned(),
+            subject: Some(format!("q/{i}")),
+            digest: None,
+            result: "intent".to_owned(),
+            detail: serde_json::Value::Null,
+        };
+        modelseal_store::audit::append(&log, intent, &actor, None).unwrap();
+    }
+    let mut text = fs::read_to_string(&log).unwrap();
+    for _ in 0..1_200 {
+        text.push_str("{\"index\": \"damaged\"}\n");
+    }
+    fs::write(&log, text).unwrap();
+    let out = modelseal()
+        .args(["audit", "verify"])
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.matches(": Malformed:").count(), 1_000);
+    assert!(stdout.contains("… and 200 more problem(s)"), "{stdout}");
+    assert_eq!(stdout.matches("never completed").count(), 1_000);
+    assert!(stdout.contains("… and 5 more intent(s)"), "{stdout}");
+    let out = modelseal()
+        .args(["audit", "verify", "--format", "json"])
+        .arg(&log)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["report"]["problems"].as_array().unwrap().len(),
+        1_000
+    );
+    assert_eq!(report["report"]["problems_omitted"], 200);
+    assert_eq!(report["report"]["pending"].as_array().unwrap().len(), 1_000);
+    assert_eq!(report["report"]["pending_omitted"], 5);
 }

@@ -67,30 +67,38 @@ fn json(cmd: &mut assert_cmd::Command, code: i32) -> serde_json::Value {
 #[test]
 fn exit_codes_follow_the_contract() {
     let tree = tree();
-    // Integrity (1) outranks the threat (2); the unsigned model only warns.
+    // Integrity (1) outranks the threat (2); with --allow-unsigned the unsigned model only
+    // warns.
     check(&tree)
+        .arg("--allow-unsigned")
         .assert()
         .code(1)
         .stdout(contains("models/tampered: integrity failure"));
     fs::remove_dir_all(tree.path("models/tampered")).unwrap();
     fs::remove_file(tree.path("models/tampered.sig")).unwrap();
     check(&tree)
+        .arg("--allow-unsigned")
         .assert()
         .code(2)
         .stdout(contains("PICKLE-DANGEROUS-GLOBAL"));
-    check(&tree)
-        .arg("--strict")
-        .assert()
-        .code(1)
-        .stdout(contains("unsigned models fail in strict mode"));
+    // By default an unsigned model fails (issue 12: the gate fails closed).
+    check(&tree).assert().code(1).stdout(contains(
+        "unsigned models fail (--allow-unsigned lets them pass)",
+    ));
     fs::remove_file(tree.path("models/evil.pkl")).unwrap();
     // Its signature is still there: the model is missing.
-    check(&tree).assert().code(3).stdout(contains("not found"));
+    check(&tree)
+        .arg("--allow-unsigned")
+        .assert()
+        .code(3)
+        .stdout(contains("not found"));
     fs::remove_file(tree.path("models/evil.pkl.sig")).unwrap();
     check(&tree)
+        .arg("--allow-unsigned")
         .assert()
         .code(0)
         .stdout(contains("models/good: signed by ecdsa-p256"));
+    check(&tree).assert().code(1);
     check(&tree).arg("--strict").assert().code(1);
     modelseal()
         .current_dir(tree.dir.path())
@@ -106,15 +114,16 @@ fn exit_codes_follow_the_contract() {
         .code(3);
     let garbage = tree.path("models/good.sig");
     fs::write(&garbage, b"{not json").unwrap();
-    check(&tree).assert().code(4);
+    check(&tree).arg("--allow-unsigned").assert().code(4);
     modelseal().args(["check", "models"]).assert().code(64);
 }
 
 #[test]
 fn json_reports_each_model_and_a_summary() {
     let tree = tree();
-    let report = json(&mut check(&tree), 1);
+    let report = json(check(&tree).arg("--allow-unsigned"), 1);
     assert_eq!(report["exit_code"], 1);
+    assert_eq!(report["strict"], false);
     assert_eq!(report["summary"]["models"], 4);
     assert_eq!(report["summary"]["passed"], 2);
     assert_eq!(report["summary"]["failed"], 2);
@@ -509,4 +518,31 @@ fn an_extra_sparse_file_under_shards_is_reported_once() {
         assert!(stdout.contains("extra.bin"), "{stdout}");
         assert!(!stdout.contains("extra.bin:0:4096"), "{stdout}");
     }
+}
+
+/// Issue 12: a deployment gate fails closed. An unsigned model fails by default (exit 1);
+/// `--allow-unsigned` lets it pass with a warning; `--strict`, the old opt-in, still parses.
+#[test]
+fn an_unsigned_model_fails_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let _ = keypair(dir.path(), "k", "ed25519");
+    fs::write(dir.path().join("plain.bin"), b"plain bytes").unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["check", "plain.bin", "--key", "k.pub"];
+        args.extend_from_slice(extra);
+        crate::messages::transcript(dir.path(), &args)
+    };
+    insta::assert_snapshot!("check_unsigned_default", run(&[]));
+    insta::assert_snapshot!("check_unsigned_allowed", run(&["--allow-unsigned"]));
+    assert_eq!(run(&["--strict"]), run(&[]), "--strict is the default now");
+    let both = run(&["--strict", "--allow-unsigned"]);
+    assert!(both.starts_with("exit: 64"), "{both}");
+    let report = json(
+        modelseal()
+            .current_dir(dir.path())
+            .args(["check", "plain.bin", "--key", "k.pub"]),
+        1,
+    );
+    assert_eq!(report["strict"], true);
+    assert_eq!(report["summary"]["unsigned"], 1);
 }

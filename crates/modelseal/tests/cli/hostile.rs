@@ -60,6 +60,7 @@ fn names_that_are_not_utf8_are_reported_not_a_crash() {
             public.as_os_str(),
             "--format".as_ref(),
             "json".as_ref(),
+            "--allow-unsigned".as_ref(),
             "--quarantine".as_ref(),
             "q".as_ref(),
         ],

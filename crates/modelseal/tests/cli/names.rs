@@ -78,6 +78,7 @@ fn names_that_are_not_utf8_are_spelled_out_everywhere() {
             public.as_os_str(),
             "--format".as_ref(),
             "json".as_ref(),
+            "--allow-unsigned".as_ref(),
             "--quarantine".as_ref(),
             "q".as_ref(),
         ],

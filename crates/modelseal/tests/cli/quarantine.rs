@@ -245,3 +245,212 @@ fn what_recovery_removes_is_reported_and_recorded() {
     let logged = fs::read_to_string(&log).unwrap();
     assert!(logged.contains("\"action\":\"recover\""), "{logged}");
 }
+
+/// Issue 12: a signed model quarantined because the gate was given the wrong key, released
+/// with the right one, failed the next `check` as unsigned: its signature stayed inside the
+/// incident. Release puts the signature back beside the model.
+#[test]
+fn a_released_model_comes_back_with_its_signature_and_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keypair(dir.path(), "k", "ed25519");
+    let (_, wrong) = keypair(dir.path(), "other", "ed25519");
+    let models = dir.path().join("models");
+    let model = models.join("m");
+    fs::create_dir_all(&model).unwrap();
+    fs::write(model.join("config.json"), b"{}").unwrap();
+    crate::sign(&model, &key, &[]);
+    let quarantine = dir.path().join("q");
+    let check = |public: &std::path::Path| {
+        let mut cmd = modelseal();
+        cmd.arg("check")
+            .arg(&model)
+            .arg("--key")
+            .arg(public)
+            .arg("--quarantine")
+            .arg(&quarantine);
+        cmd
+    };
+    check(&wrong).assert().code(1);
+    assert!(!model.exists() && !models.join("m.sig").exists());
+    let listed = modelseal()
+        .args(["quarantine", "list", "--format", "json"])
+        .arg(&quarantine)
+        .output()
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let id = listed[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        listed[0]["original_signature"],
+        models.join("m.sig").to_str().unwrap()
+    );
+    modelseal()
+        .args(["quarantine", "release"])
+        .arg(&quarantine)
+        .arg(&id)
+        .arg("--to")
+        .arg(&model)
+        .arg("--key")
+        .arg(&public)
+        .arg("--audit-log")
+        .arg(dir.path().join("a.jsonl"))
+        .assert()
+        .success()
+        .stdout(contains("signature restored"));
+    assert!(models.join("m.sig").is_file());
+    let log = fs::read_to_string(dir.path().join("a.jsonl")).unwrap();
+    let last: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(last["result"], "pass");
+    assert_eq!(
+        last["detail"]["signature"],
+        models.join("m.sig").to_str().unwrap()
+    );
+    check(&public).assert().success();
+    // The incident keeps its copy as the record, and the release says where it went.
+    let home = quarantine.join(&id);
+    assert!(home.join("signature.sig").is_file());
+    let incident: serde_json::Value =
+        serde_json::from_slice(&fs::read(home.join("incident.json")).unwrap()).unwrap();
+    assert_eq!(
+        incident["release"]["signature"],
+        models.join("m.sig").to_str().unwrap()
+    );
+}
+
+/// A different file already where the signature goes is never replaced: the release is
+/// refused before the model moves.
+#[test]
+fn a_release_never_overwrites_a_different_signature() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keypair(dir.path(), "k", "ed25519");
+    let (_, wrong) = keypair(dir.path(), "other", "ed25519");
+    let model = dir.path().join("m.bin");
+    fs::write(&model, b"weights").unwrap();
+    crate::sign(&model, &key, &[]);
+    let quarantine = dir.path().join("q");
+    modelseal()
+        .arg("check")
+        .arg(&model)
+        .arg("--key")
+        .arg(&wrong)
+        .arg("--quarantine")
+        .arg(&quarantine)
+        .assert()
+        .code(1);
+    let to = dir.path().join("back.bin");
+    fs::write(dir.path().join("back.bin.sig"), b"someone else's").unwrap();
+    let id = fs::read_dir(&quarantine)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name();
+    modelseal()
+        .args(["quarantine", "release"])
+        .arg(&quarantine)
+        .arg(&id)
+        .arg("--to")
+        .arg(&to)
+        .arg("--key")
+        .arg(&public)
+        .assert()
+        .code(64)
+        .stderr(contains("back.bin.sig"));
+    assert!(!to.exists(), "the model stayed in quarantine");
+    assert_eq!(
+        fs::read(dir.path().join("back.bin.sig")).unwrap(),
+        b"someone else's"
+    );
+}
+
+/// Issue 12: quarantine ids accept a unique prefix of at least four characters, as git and
+/// docker do; an ambiguous one lists the candidates (exit 64), an unknown one is not found.
+#[test]
+fn quarantine_ids_accept_unique_prefixes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, public) = keypair(dir.path(), "k", "ed25519");
+    let quarantine = dir.path().join("q");
+    for name in ["alpha.bin", "alpine.bin", "beta.bin"] {
+        let model = dir.path().join(name);
+        fs::write(&model, b"unsigned").unwrap();
+        modelseal()
+            .arg("check")
+            .arg(&model)
+            .arg("--key")
+            .arg(&public)
+            .arg("--quarantine")
+            .arg(&quarantine)
+            .assert()
+            .code(1);
+    }
+    modelseal()
+        .args(["quarantine", "show"])
+        .arg(&quarantine)
+        .arg("beta")
+        .assert()
+        .success()
+        .stdout(contains("\"name\": \"beta.bin\""));
+    modelseal()
+        .args(["quarantine", "show"])
+        .arg(&quarantine)
+        .arg("alp")
+        .assert()
+        .code(64)
+        .stderr(contains("at least 4"));
+    modelseal()
+        .args(["quarantine", "show"])
+        .arg(&quarantine)
+        .arg("alpi")
+        .assert()
+        .success()
+        .stdout(contains("\"name\": \"alpine.bin\""));
+    modelseal()
+        .args(["quarantine", "show"])
+        .arg(&quarantine)
+        .arg("alph")
+        .assert()
+        .success()
+        .stdout(contains("\"name\": \"alpha.bin\""));
+    modelseal()
+        .args(["quarantine", "release"])
+        .arg(&quarantine)
+        .arg("al.b")
+        .arg("--to")
+        .arg(dir.path().join("x"))
+        .arg("--key")
+        .arg(&public)
+        .assert()
+        .code(3);
+    modelseal()
+        .args(["quarantine", "release"])
+        .arg(&quarantine)
+        .arg("alpin")
+        .arg("--to")
+        .arg(dir.path().join("x"))
+        .arg("--key")
+        .arg(&public)
+        .args(["--force", "test"])
+        .assert()
+        .success()
+        .stdout(contains("released alpine.bin_"));
+    assert_eq!(fs::read(dir.path().join("x")).unwrap(), b"unsigned");
+    // Two incidents of one model share their name: the prefix is ambiguous.
+    let again = dir.path().join("beta.bin");
+    fs::write(&again, b"unsigned").unwrap();
+    modelseal()
+        .arg("check")
+        .arg(&again)
+        .arg("--key")
+        .arg(&public)
+        .arg("--quarantine")
+        .arg(&quarantine)
+        .assert()
+        .code(1);
+    modelseal()
+        .args(["quarantine", "show"])
+        .arg(&quarantine)
+        .arg("beta.bin_")
+        .assert()
+        .code(64)
+        .stderr(contains("ambiguous"))
+        .stderr(contains("beta.bin_2"));
+}
