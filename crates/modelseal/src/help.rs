@@ -142,7 +142,8 @@ pub const SCAN_AFTER: &str = after!(
 pub const CHECK_LONG: &str = "\
 The deployment gate: verify each model's signature and scan every file of it.
 
-A model's signature is PATH.sig beside it. A model that fails either can be moved into a quarantine directory with an \
+A model's signature is PATH.sig beside it; a model without one fails (the gate fails closed) \
+unless --allow-unsigned. A model that fails either can be moved into a quarantine directory with an \
 incident report, and every decision can be appended to a tamper-evident audit log. \
 --models-root DIR checks every model below DIR.
 

@@ -314,6 +314,20 @@ fn a_released_model_comes_back_with_its_signature_and_passes() {
         incident["release"]["signature"],
         models.join("m.sig").to_str().unwrap()
     );
+    // What list and show print for a released incident matches the published schemas.
+    crate::schemas::assert_matches_schema("quarantine-list.schema.json", &listed);
+    let shown = modelseal()
+        .args(["quarantine", "show"])
+        .arg(&quarantine)
+        .arg(&id)
+        .output()
+        .unwrap();
+    let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(
+        shown["incident"]["release"]["signature"],
+        incident["release"]["signature"]
+    );
+    crate::schemas::assert_matches_schema("quarantine-show.schema.json", &shown);
 }
 
 /// A different file already where the signature goes is never replaced: the release is
