@@ -15,7 +15,7 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, ValueEnum as _};
 use serde::Deserialize;
 
-use crate::cli::{Cli, Command, FailOn, QuarantineCommand};
+use crate::cli::{Cli, Command, FailOn, IdentityArgs, QuarantineCommand};
 use crate::exit::{Exit, Failure};
 use crate::render::{self, Out};
 
@@ -42,6 +42,50 @@ struct FileSettings {
 struct FileTrust {
     key: Option<PathBuf>,
     certificate_chain: Option<Vec<PathBuf>>,
+    certificate_identity: Option<String>,
+    certificate_identity_regexp: Option<String>,
+    certificate_oidc_issuer: Option<String>,
+    certificate_oidc_issuer_regexp: Option<String>,
+}
+
+/// Whom a certificate chain's signing certificate must name (the `--certificate-identity…`
+/// flags): a chain from the environment or a config file is usable without flags only with
+/// these, as on the command line.
+#[derive(Debug, Default, Clone)]
+struct IdentityPins {
+    identity: Option<String>,
+    identity_regexp: Option<String>,
+    oidc_issuer: Option<String>,
+    oidc_issuer_regexp: Option<String>,
+}
+
+impl IdentityPins {
+    fn from_env() -> IdentityPins {
+        IdentityPins {
+            identity: env_string("MODELSEAL_CERTIFICATE_IDENTITY"),
+            identity_regexp: env_string("MODELSEAL_CERTIFICATE_IDENTITY_REGEXP"),
+            oidc_issuer: env_string("MODELSEAL_CERTIFICATE_OIDC_ISSUER"),
+            oidc_issuer_regexp: env_string("MODELSEAL_CERTIFICATE_OIDC_ISSUER_REGEXP"),
+        }
+    }
+
+    /// Fills the identity flags the command line left out (none of them given: the pins come
+    /// whole from one place, never mixed with flags).
+    fn fill(&self, args: &mut IdentityArgs) {
+        let given = args.certificate_identity.is_some()
+            || args.certificate_identity_regexp.is_some()
+            || args.certificate_oidc_issuer.is_some()
+            || args.certificate_oidc_issuer_regexp.is_some()
+            || args.insecure_ignore_identity;
+        if !given {
+            args.certificate_identity.clone_from(&self.identity);
+            args.certificate_identity_regexp
+                .clone_from(&self.identity_regexp);
+            args.certificate_oidc_issuer.clone_from(&self.oidc_issuer);
+            args.certificate_oidc_issuer_regexp
+                .clone_from(&self.oidc_issuer_regexp);
+        }
+    }
 }
 
 /// Where a setting came from.
@@ -61,7 +105,7 @@ struct Setting<T> {
 #[derive(Debug, Clone)]
 enum Trust {
     Key(PathBuf),
-    Chain(Vec<PathBuf>),
+    Chain(Vec<PathBuf>, IdentityPins),
     /// Two settings of the same rank name different trust: refused when it would be used.
     Conflict(String),
 }
@@ -227,7 +271,7 @@ impl Settings {
     /// command uses (so a file planted in a directory never changes a verdict unseen).
     pub fn settle(&self, cli: &mut Cli, matches: &ArgMatches, out: &Out) -> Result<(), Failure> {
         let mut used = Vec::new();
-        if let Some((key, chain)) = trust_args(&mut cli.command)
+        if let Some((key, chain, identity)) = trust_args(&mut cli.command)
             && key.is_none()
             && chain.is_empty()
         {
@@ -238,7 +282,10 @@ impl Settings {
             };
             match &setting.value {
                 Trust::Key(path) => *key = Some(path.clone()),
-                Trust::Chain(paths) => chain.clone_from(paths),
+                Trust::Chain(paths, pins) => {
+                    chain.clone_from(paths);
+                    pins.fill(identity);
+                }
                 Trust::Conflict(message) => return Err(Failure::usage(message.clone())),
             }
             if let Origin::File(name) = setting.origin {
@@ -400,7 +447,7 @@ fn env_trust() -> Option<Setting<Trust>> {
         ),
         (Some(key), None) => (Trust::Key(key), Origin::Env("MODELSEAL_TRUST")),
         (None, Some(chain)) => (
-            Trust::Chain(chain),
+            Trust::Chain(chain, IdentityPins::from_env()),
             Origin::Env("MODELSEAL_CERTIFICATE_CHAIN"),
         ),
         (None, None) => return None,
@@ -424,7 +471,15 @@ fn file_trust(
         ),
         (Some(key), None) => (Trust::Key(base.join(key)), "trust.key"),
         (None, Some(chain)) => (
-            Trust::Chain(chain.into_iter().map(|p| base.join(p)).collect()),
+            Trust::Chain(
+                chain.into_iter().map(|p| base.join(p)).collect(),
+                IdentityPins {
+                    identity: trust.certificate_identity,
+                    identity_regexp: trust.certificate_identity_regexp,
+                    oidc_issuer: trust.certificate_oidc_issuer,
+                    oidc_issuer_regexp: trust.certificate_oidc_issuer_regexp,
+                },
+            ),
             "trust.certificate-chain",
         ),
         (None, None) => return None,
@@ -470,13 +525,30 @@ fn default_at(command: clap::Command, path: &[&str], arg: &str, value: &OsStr) -
 }
 
 /// The trust arguments of the command, if it takes them.
-fn trust_args(command: &mut Command) -> Option<(&mut Option<PathBuf>, &mut Vec<PathBuf>)> {
+/// The trust flags of a command that verifies: key, certificate roots, identity pins.
+type TrustFlags<'a> = (
+    &'a mut Option<PathBuf>,
+    &'a mut Vec<PathBuf>,
+    &'a mut IdentityArgs,
+);
+
+fn trust_args(command: &mut Command) -> Option<TrustFlags<'_>> {
     match command {
-        Command::Verify(args) => Some((&mut args.key, &mut args.certificate_chain)),
-        Command::Check(args) => Some((&mut args.trust.key, &mut args.trust.certificate_chain)),
-        Command::Quarantine(QuarantineCommand::Release(args)) => {
-            Some((&mut args.trust.key, &mut args.trust.certificate_chain))
-        }
+        Command::Verify(args) => Some((
+            &mut args.key,
+            &mut args.certificate_chain,
+            &mut args.identity,
+        )),
+        Command::Check(args) => Some((
+            &mut args.trust.key,
+            &mut args.trust.certificate_chain,
+            &mut args.identity,
+        )),
+        Command::Quarantine(QuarantineCommand::Release(args)) => Some((
+            &mut args.trust.key,
+            &mut args.trust.certificate_chain,
+            &mut args.identity,
+        )),
         _ => None,
     }
 }

@@ -204,3 +204,51 @@ fn check_pins_the_identity_too() {
         .assert()
         .success();
 }
+
+/// A certificate chain from a config file or the environment comes with its identity pins
+/// from the same place: usable without flags, and pinned there as on the command line.
+#[test]
+fn a_configured_chain_carries_its_identity_pins() {
+    let (dir, model, root) = signed_by("alice@example.com", Some(GITHUB));
+    let config = dir.path().join("trust.toml");
+    let write = |identity: &str| {
+        fs::write(
+            &config,
+            format!(
+                "[trust]\ncertificate-chain = [{root:?}]\ncertificate-identity = {identity:?}\ncertificate-oidc-issuer = {GITHUB:?}\n"
+            ),
+        )
+        .unwrap();
+    };
+    let run = || {
+        let mut cmd = modelseal();
+        cmd.arg("verify").arg(&model).arg("--config").arg(&config);
+        cmd
+    };
+    write("alice@example.com");
+    run().assert().success().stdout(contains("alice@example.com"));
+    write("bob@example.com");
+    run().assert().code(1).stderr(contains("bob@example.com"));
+    // A flag given on the command line replaces the configured pins whole.
+    run()
+        .args(["--certificate-identity", "alice@example.com"])
+        .assert()
+        .success();
+    // The environment, the same way.
+    modelseal()
+        .arg("verify")
+        .arg(&model)
+        .arg("--no-config")
+        .env("MODELSEAL_CERTIFICATE_CHAIN", &root)
+        .env("MODELSEAL_CERTIFICATE_IDENTITY_REGEXP", r".*@example\.com")
+        .assert()
+        .success();
+    modelseal()
+        .arg("verify")
+        .arg(&model)
+        .arg("--no-config")
+        .env("MODELSEAL_CERTIFICATE_CHAIN", &root)
+        .assert()
+        .code(64)
+        .stderr(contains("--certificate-identity"));
+}
