@@ -27,6 +27,7 @@ pub mod bundle;
 mod certificate;
 pub mod dsse;
 mod error;
+mod interop;
 mod keys;
 pub mod oms;
 mod read_verified;
@@ -46,6 +47,7 @@ pub use error::{
     CertificateRole, ContentMismatch, CryptoOperation, ErrorKind, KeyProblem, Malformed, SignError,
     Unsupported,
 };
+pub use interop::{NotOmsInteroperable, oms_interoperability};
 pub use keys::{KeyAlgorithm, PublicKey, SigningKey};
 pub use read_verified::{VerifiedModel, signature_inside_model, verify_and_read};
 pub use sign::{Signed, default_signature_path, sign_model};
