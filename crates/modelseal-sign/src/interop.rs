@@ -120,4 +120,28 @@ mod tests {
                 .starts_with("blake3 resources")
         );
     }
+
+    /// A certificate signature's claim follows the leaf's key, as `verify certificate` does.
+    #[test]
+    fn a_certificate_leaf_key_decides_like_a_bare_key() {
+        for (algorithm, expected) in [
+            (
+                &rcgen::PKCS_ECDSA_P256_SHA256,
+                Some(KeyAlgorithm::EcdsaP256),
+            ),
+            (
+                &rcgen::PKCS_ECDSA_P384_SHA384,
+                Some(KeyAlgorithm::EcdsaP384),
+            ),
+            (&rcgen::PKCS_ED25519, Some(KeyAlgorithm::Ed25519)),
+        ] {
+            let key = rcgen::KeyPair::generate_for(algorithm).unwrap();
+            let cert = rcgen::CertificateParams::new(vec!["signer.example".to_owned()])
+                .unwrap()
+                .self_signed(&key)
+                .unwrap();
+            assert_eq!(certificate_key_algorithm(cert.der()), expected);
+        }
+        assert_eq!(certificate_key_algorithm(b"not a certificate"), None);
+    }
 }
