@@ -289,17 +289,13 @@ fn model_card(card: &ModelCard) -> Value {
     Value::Object(out)
 }
 
-/// CycloneDX allows either licences (by SPDX id or name) or a single SPDX expression, not both:
-/// an expression that is not a single known id wins alone.
+/// CycloneDX allows either licences (by SPDX id or name) or a single SPDX expression, not both
+/// ([`crate::license::cyclonedx_expression`]).
 fn licenses(licenses: &[License]) -> Option<Value> {
     if licenses.is_empty() {
         return None;
     }
-    let compound = licenses.iter().find_map(|l| match l {
-        License::Expression(e) if !crate::license::is_known_id(e) => Some(e),
-        _ => None,
-    });
-    if let Some(expression) = compound {
+    if let Some(expression) = crate::license::cyclonedx_expression(licenses) {
         return Some(json!([{ "expression": expression }]));
     }
     let entries: Vec<Value> = licenses

@@ -188,18 +188,14 @@ fn model_card(out: &mut Xml, card: &ModelCard) {
 }
 
 /// The JSON writer's rule: CycloneDX allows either licences (by SPDX id or name) or a single
-/// SPDX expression, not both, so an expression that is not a single known id wins alone.
+/// SPDX expression, not both ([`crate::license::cyclonedx_expression`]).
 fn licenses(out: &mut Xml, licenses: &[License]) {
     if licenses.is_empty() {
         return;
     }
     out.open("licenses", &[]);
-    let compound = licenses.iter().find_map(|l| match l {
-        License::Expression(e) if !crate::license::is_known_id(e) => Some(e),
-        _ => None,
-    });
-    if let Some(expression) = compound {
-        out.leaf("expression", &[], expression);
+    if let Some(expression) = crate::license::cyclonedx_expression(licenses) {
+        out.leaf("expression", &[], &expression);
     } else {
         for license in licenses {
             out.open("license", &[]);
@@ -369,8 +365,11 @@ mod tests {
         assert_eq!(escape_text("naïve 模型 🤖"), "naïve 模型 🤖");
     }
 
+    /// A compound expression makes CycloneDX hold one expression; the other licences join it
+    /// with `AND` (before issue 12 they were dropped, so the SPDX document, which keeps
+    /// them, diffed as a licence change).
     #[test]
-    fn a_compound_expression_wins_alone() {
+    fn a_compound_expression_takes_the_other_expressions_in() {
         let mut bom = small_bom();
         let mut lib = Component::package("pkg:npm/x@1", "x", "1");
         lib.licenses = vec![
@@ -379,7 +378,7 @@ mod tests {
         ];
         bom.add(lib);
         let xml = to_xml(&bom, SpecVersion::V1_5, "2026-01-01T00:00:00Z");
-        assert!(xml.contains("<expression>MIT OR Apache-2.0</expression>"));
+        assert!(xml.contains("<expression>MIT AND (MIT OR Apache-2.0)</expression>"));
         assert_eq!(xml.matches("<id>MIT</id>").count(), 1, "only six's");
     }
 }

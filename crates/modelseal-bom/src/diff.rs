@@ -3,9 +3,11 @@
 //! rebuilt or swapped: for a model file, the weights changed).
 //!
 //! Components are matched by identity, not by bom-ref (which differs between tools): the purl
-//! without its version and qualifiers when there is one, else the type, group and name. When a
-//! package is present in several versions (npm, Cargo), equal versions pair first, then the rest
-//! in version order.
+//! without its version and qualifiers when there is one (a PyPI name normalised as PEP 503
+//! says, so `ruamel.yaml` and `ruamel-yaml` are one package), else the type, group and name.
+//! When a package is present in several versions (npm, Cargo), equal versions pair first, then
+//! the rest in version order. Licences compare as the set of terms they require all of, so a
+//! CycloneDX list and the SPDX `AND` expression written for it are no change.
 
 use std::collections::BTreeMap;
 
@@ -95,14 +97,7 @@ impl Diff {
 /// The identity of a component across documents (see the module docs).
 fn identity(c: &Component) -> String {
     if let Some(purl) = &c.purl {
-        let without_qualifiers = purl.split(['?', '#']).next().unwrap_or(purl);
-        // The version follows the last `@` after the last `/` (a scoped npm name's `@` is
-        // percent-encoded in a purl, but tolerate it raw).
-        let cut = without_qualifiers
-            .rfind('@')
-            .filter(|&at| at > without_qualifiers.rfind('/').unwrap_or(0));
-        let base = cut.map_or(without_qualifiers, |at| &without_qualifiers[..at]);
-        return base.replace("%40", "@").to_ascii_lowercase();
+        return purl_identity(purl);
     }
     format!(
         "{}:{}/{}",
@@ -110,6 +105,35 @@ fn identity(c: &Component) -> String {
         c.group.as_deref().unwrap_or(""),
         c.name
     )
+}
+
+/// A purl without version, qualifiers and subpath, its name compared as its ecosystem
+/// compares names: a PyPI name as PEP 503 normalises it (cyclonedx-py writes
+/// `pkg:pypi/ruamel.yaml`, modelseal `pkg:pypi/ruamel-yaml`, for one package), others
+/// without regard to case.
+fn purl_identity(purl: &str) -> String {
+    use std::str::FromStr as _;
+    if let Ok(parsed) = packageurl::PackageUrl::from_str(purl) {
+        let ty = parsed.ty().to_ascii_lowercase();
+        let name = if ty == "pypi" {
+            crate::pypi::normalize_name(parsed.name())
+        } else {
+            parsed.name().to_ascii_lowercase()
+        };
+        return match parsed.namespace() {
+            Some(namespace) => format!("pkg:{ty}/{}/{name}", namespace.to_ascii_lowercase()),
+            None => format!("pkg:{ty}/{name}"),
+        };
+    }
+    // Not a valid purl: cut it by hand.
+    let without_qualifiers = purl.split(['?', '#']).next().unwrap_or(purl);
+    // The version follows the last `@` after the last `/` (a scoped npm name's `@` is
+    // percent-encoded in a purl, but tolerate it raw).
+    let cut = without_qualifiers
+        .rfind('@')
+        .filter(|&at| at > without_qualifiers.rfind('/').unwrap_or(0));
+    let base = cut.map_or(without_qualifiers, |at| &without_qualifiers[..at]);
+    base.replace("%40", "@").to_ascii_lowercase()
 }
 
 fn entry(c: &Component) -> Entry {
@@ -127,15 +151,18 @@ fn display_name(c: &Component) -> String {
     }
 }
 
+/// The licences a component requires all of, as terms ([`crate::license::and_terms`]): a
+/// CycloneDX list `[MIT, Apache-2.0]`, the expression `MIT AND Apache-2.0` and the SPDX
+/// `licenseDeclared` written for either are one set. A named licence is one term as written.
 fn license_strings(c: &Component) -> Vec<String> {
-    let mut out: Vec<String> = c
-        .licenses
-        .iter()
-        .map(|l| match l {
-            License::Expression(e) => e.clone(),
-            License::Named(n) => n.clone(),
-        })
-        .collect();
+    let mut out: Vec<String> = Vec::new();
+    for license in &c.licenses {
+        match license {
+            License::Expression(e) => out.extend(crate::license::and_terms(e)),
+            License::Named(n) if n.trim().is_empty() => {}
+            License::Named(n) => out.push(n.trim().to_owned()),
+        }
+    }
     out.sort();
     out.dedup();
     out
@@ -146,7 +173,10 @@ pub fn diff(old: &Bom, new: &Bom) -> Diff {
     let group = |bom: &Bom| {
         let mut by_identity: BTreeMap<String, Vec<Component>> = BTreeMap::new();
         for c in bom.all_components() {
-            by_identity.entry(identity(c)).or_default().push(c.clone());
+            let mut c = c.clone();
+            // SPDX has no empty `versionInfo`: an empty version is no version.
+            c.version = c.version.filter(|v| !v.trim().is_empty());
+            by_identity.entry(identity(&c)).or_default().push(c);
         }
         for list in by_identity.values_mut() {
             list.sort_by(|a, b| a.version.cmp(&b.version));
@@ -408,5 +438,46 @@ mod tests {
         assert_eq!(identity(&a), identity(&b));
         let scoped = Component::package("pkg:npm/%40types/node@20.0.0", "node", "20.0.0");
         assert_eq!(identity(&scoped), "pkg:npm/@types/node");
+    }
+
+    /// Issue 12: cyclonedx-py's `pkg:pypi/ruamel.yaml` and modelseal's `pkg:pypi/ruamel-yaml`
+    /// were one package added and removed.
+    #[test]
+    fn pypi_purls_compare_pep503_normalised_names() {
+        let peer = Component::package("pkg:pypi/ruamel.yaml@0.18.6", "ruamel.yaml", "0.18.6");
+        let ours = Component::package("pkg:pypi/ruamel-yaml@0.18.6", "ruamel.yaml", "0.18.6");
+        assert_eq!(identity(&peer), identity(&ours));
+        let upper = Component::package("pkg:pypi/Boolean_.py@5.0", "boolean.py", "5.0");
+        assert_eq!(identity(&upper), "pkg:pypi/boolean-py");
+        assert!(diff(&bom(vec![peer]), &bom(vec![ours])).is_empty());
+        // npm names are not PEP 503 names.
+        let npm = Component::package("pkg:npm/a.b@1.0.0", "a.b", "1.0.0");
+        assert_eq!(identity(&npm), "pkg:npm/a.b");
+    }
+
+    /// Issue 12: the CycloneDX list `[MIT, Apache-2.0]` and SPDX's `MIT AND Apache-2.0` were a
+    /// licence change.
+    #[test]
+    fn a_licence_list_equals_its_and_expression() {
+        let mut list = Component::package("pkg:pypi/a@1", "a", "1");
+        list.licenses = vec![
+            License::Expression("MIT".into()),
+            License::Expression("Apache-2.0 OR BSD-2-Clause".into()),
+            License::Named(" Custom ".into()),
+        ];
+        let mut expression = list.clone();
+        expression.licenses = vec![
+            License::Expression("(Apache-2.0 OR BSD-2-Clause) AND MIT".into()),
+            License::Named("Custom".into()),
+        ];
+        assert!(diff(&bom(vec![list.clone()]), &bom(vec![expression])).is_empty());
+        let mut other = list.clone();
+        other.licenses.pop();
+        assert_eq!(
+            diff(&bom(vec![list]), &bom(vec![other]))
+                .license_changed
+                .len(),
+            1
+        );
     }
 }

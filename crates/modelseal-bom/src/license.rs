@@ -173,6 +173,152 @@ pub fn from_declared(text: &str) -> crate::bom::License {
     )
 }
 
+/// The one SPDX expression a CycloneDX `licenses` holds, when it must hold one. CycloneDX
+/// allows either licences (by SPDX id or name) or a single expression, not both: when one
+/// licence is an expression that is not a single known id, every licence that is an
+/// expression joins it with `AND` (each applies, as SPDX's `licenseDeclared` says). A named
+/// licence has no place in an expression: beside a compound one it is left out (the SPDX
+/// document keeps it; docs/sbom.md).
+pub fn cyclonedx_expression(licenses: &[crate::bom::License]) -> Option<String> {
+    use crate::bom::License;
+    let is_compound = |l: &License| matches!(l, License::Expression(e) if !is_known_id(e));
+    if !licenses.iter().any(is_compound) {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for license in licenses {
+        if let License::Expression(e) = license {
+            let e = e.trim();
+            if !e.is_empty() && !parts.contains(&e) {
+                parts.push(e);
+            }
+        }
+    }
+    if parts.len() <= 1 {
+        // Only the compound one (maybe blank): written as it is.
+        return licenses.iter().find(|l| is_compound(l)).map(|l| match l {
+            License::Expression(e) | License::Named(e) => e.clone(),
+        });
+    }
+    Some(
+        parts
+            .into_iter()
+            .map(|p| {
+                if p.contains(char::is_whitespace) {
+                    format!("({p})")
+                } else {
+                    p.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" AND "),
+    )
+}
+
+/// The licences `text` requires all of: its top-level `AND` terms, each in canonical form
+/// (an `OR` chain of licence-list ids or `LicenseRef-`s as the SPDX parser spells it; text that
+/// does not parse stays as written, trimmed). A CycloneDX licence list, one CycloneDX
+/// expression and the `AND` expression SPDX's `licenseDeclared` must hold for the same list
+/// all come to the same terms, so `diff` compares these, not how a format wrote them.
+pub fn and_terms(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in split_top_level_and(text) {
+        let part = strip_outer_parens(part.trim());
+        if part.is_empty() {
+            continue;
+        }
+        if split_top_level_and(part).len() > 1 {
+            out.extend(and_terms(part));
+        } else {
+            out.push(canonical_or_chain(part).unwrap_or_else(|| part.to_owned()));
+        }
+    }
+    out
+}
+
+/// `text` cut at each `AND` that stands outside parentheses.
+fn split_top_level_and(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            b'A' if depth == 0
+                && text[i..].starts_with("AND")
+                && (i == 0 || bytes[i - 1].is_ascii_whitespace())
+                && bytes.get(i + 3).is_some_and(u8::is_ascii_whitespace) =>
+            {
+                parts.push(&text[start..i]);
+                start = i + 3;
+                i += 3;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// `text` without parentheses that enclose all of it.
+fn strip_outer_parens(mut text: &str) -> &str {
+    while let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+        // `(A) OR (B)` starts and ends with parentheses that do not enclose it all.
+        let mut depth = 0usize;
+        let encloses = inner.bytes().all(|b| {
+            match b {
+                b'(' => depth += 1,
+                b')' if depth == 0 => return false,
+                b')' => depth -= 1,
+                _ => {}
+            }
+            true
+        });
+        if !encloses {
+            break;
+        }
+        text = inner.trim();
+    }
+    text
+}
+
+/// An expression without a top-level `AND` rewritten as the SPDX parser spells its parts,
+/// joined with `OR` (any `AND` inside stays parenthesised); `None` when it does not parse.
+fn canonical_or_chain(text: &str) -> Option<String> {
+    use ::spdx::expression::{ExprNode, Operator};
+    let mode = ::spdx::ParseMode {
+        allow_deprecated: true,
+        ..::spdx::ParseMode::STRICT
+    };
+    let expression = ::spdx::Expression::parse_mode(text, mode).ok()?;
+    // Postfix order; each entry remembers whether it is an `OR`, so an `AND` around it knows
+    // to parenthesise it.
+    let mut stack: Vec<(String, bool)> = Vec::new();
+    for node in expression.iter() {
+        match node {
+            ExprNode::Req(requirement) => stack.push((requirement.req.to_string(), false)),
+            ExprNode::Op(operator) => {
+                let (right, right_or) = stack.pop()?;
+                let (left, left_or) = stack.pop()?;
+                let and = *operator == Operator::And;
+                let wrap = |t: String, is_or: bool| if and && is_or { format!("({t})") } else { t };
+                let word = if and { "AND" } else { "OR" };
+                stack.push((
+                    format!("{} {word} {}", wrap(left, left_or), wrap(right, right_or)),
+                    !and,
+                ));
+            }
+        }
+    }
+    let (top, _) = stack.pop()?;
+    stack.is_empty().then_some(top)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,5 +353,24 @@ mod tests {
             from_declared("Proprietary\nAll rights reserved"),
             License::Named("Proprietary".into())
         );
+    }
+
+    #[test]
+    fn a_list_an_expression_and_an_and_of_refs_have_the_same_terms() {
+        assert_eq!(
+            and_terms("MIT AND (Apache-2.0 OR BSD-3-Clause)"),
+            ["MIT", "Apache-2.0 OR BSD-3-Clause"]
+        );
+        assert_eq!(
+            and_terms("(LicenseRef-x AND MIT) AND ((Apache-2.0 OR BSD-3-Clause))"),
+            ["LicenseRef-x", "MIT", "Apache-2.0 OR BSD-3-Clause"]
+        );
+        assert_eq!(
+            and_terms("GPL-2.0-or-later WITH Not-An-Exception"),
+            ["GPL-2.0-or-later WITH Not-An-Exception"]
+        );
+        assert_eq!(and_terms("(MIT) OR (ISC)"), ["MIT OR ISC"]);
+        assert_eq!(and_terms("BRANDAND x"), ["BRANDAND x"]);
+        assert!(and_terms("  ").is_empty());
     }
 }

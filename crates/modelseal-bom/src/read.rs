@@ -236,13 +236,20 @@ fn spdx_package(
         .flatten()
         .find(|r| text(r, "referenceType").as_deref() == Some("purl"))
         .and_then(|r| text(r, "referenceLocator"));
-    if let Some(declared) =
-        text(package, "licenseDeclared").filter(|l| l != "NOASSERTION" && l != "NONE")
+    // What the package declares, else what was concluded; each `AND` term on its own, and a
+    // `LicenseRef-` the document extracts read back as the licence text it stands for.
+    let declared = ["licenseDeclared", "licenseConcluded"]
+        .into_iter()
+        .filter_map(|key| text(package, key))
+        .find(|l| l != "NOASSERTION" && l != "NONE");
+    for term in declared
+        .as_deref()
+        .map(crate::license::and_terms)
+        .unwrap_or_default()
     {
-        // A licence the writer could only declare as `LicenseRef-` reads back as its name.
-        c.licenses.push(match extracted.get(&declared) {
+        c.licenses.push(match extracted.get(&term) {
             Some(name) => License::Named(name.clone()),
-            None => License::Expression(declared),
+            None => License::Expression(term),
         });
     }
     for checksum in package
@@ -260,10 +267,43 @@ fn spdx_package(
             });
         }
     }
+    read_modelseal_facts(package, &mut c);
     if let Some(purl) = &c.purl {
         c.bom_ref.clone_from(purl);
     }
     Some((id, c))
+}
+
+/// The facts modelseal's SPDX writer keeps in package annotations because SPDX 2.3 has no
+/// field for them (`crate::spdx_json`): a model's kind, a purl an SPDX external reference
+/// cannot hold and hashes SPDX validators reject. Read back so a diff against the CycloneDX
+/// document of the same inputs finds the same components. Other tools' annotations are
+/// free text and are not read.
+fn read_modelseal_facts(package: &Value, c: &mut Component) {
+    let facts = package
+        .get("annotations")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|a| text(a, "annotator").is_some_and(|who| who.starts_with("Tool: modelseal-")))
+        .filter_map(|a| text(a, "comment"));
+    for fact in facts {
+        let Some((key, value)) = fact.split_once('=') else {
+            continue;
+        };
+        match key {
+            "type" => c.kind = kind_of(value),
+            "purl" if c.purl.is_none() => c.purl = Some(value.to_owned()),
+            _ => {
+                if let Some(name) = key.strip_prefix("hash.") {
+                    c.hashes.push(Hash {
+                        algorithm: algorithm(name),
+                        value: value.to_ascii_lowercase(),
+                    });
+                }
+            }
+        }
+    }
 }
 
 fn read_spdx_json(value: &Value) -> Bom {
@@ -297,7 +337,11 @@ fn read_spdx_json(value: &Value) -> Bom {
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|info| Some((text(info, "licenseId")?, text(info, "name")?)))
+        // The extracted text is what the writer was given (the name is only its first line).
+        .filter_map(|info| {
+            let licence = text(info, "extractedText").or_else(|| text(info, "name"))?;
+            Some((text(info, "licenseId")?, licence))
+        })
         .collect();
     let by_id: BTreeMap<String, Component> = packages
         .iter()

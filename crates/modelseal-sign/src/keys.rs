@@ -60,6 +60,8 @@ impl KeyAlgorithm {
     }
 
     /// Whether `model_signing` (the OMS reference) can verify signatures made with this key.
+    /// Only the key's part: whether it verifies a given signature also depends on how the
+    /// model was hashed ([`crate::oms_interoperability`]).
     pub fn is_oms_interoperable(self) -> bool {
         matches!(
             self,

@@ -28,6 +28,7 @@ mod certificate;
 pub mod dsse;
 mod error;
 mod identity;
+mod interop;
 mod keys;
 pub mod oms;
 mod read_verified;
@@ -50,6 +51,7 @@ pub use error::{
 pub use identity::{
     CertificateIdentities, IdentityPolicy, IdentityProblem, Matcher, identities_of,
 };
+pub use interop::{NotOmsInteroperable, oms_interoperability};
 pub use keys::{KeyAlgorithm, PublicKey, SigningKey};
 pub use modelseal_digest::{ByteProgress, NoProgress};
 pub use read_verified::{VerifiedModel, signature_inside_model, verify_and_read};

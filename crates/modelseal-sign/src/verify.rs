@@ -89,6 +89,12 @@ pub struct VerifyReport {
     pub method: &'static str,
     /// The hash algorithm's OMS name.
     pub hash: String,
+    /// Whether the OMS reference's CLI (`model_signing verify key|certificate` 1.1.1) accepts
+    /// this signature: ECDSA on P-256/384/521, SHA-256, by file ([`crate::oms_interoperability`]).
+    pub oms_interoperable: bool,
+    /// Why it does not, when it does not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oms_incompatibility: Option<String>,
     /// How many resources the signature lists.
     pub resources: usize,
     /// How many files were hashed on disk.
@@ -214,6 +220,10 @@ pub fn verify_model_with_bundle(
         return Err(SignError::NotFound(model.to_path_buf()));
     }
     let (expected_manifest, signer) = verify_bundle(bundle, trust, signature)?;
+    let interoperability = crate::oms_interoperability(
+        crate::interop::signing_key_algorithm(bundle, trust),
+        &expected_manifest.serialization,
+    );
 
     let mut serialization = expected_manifest.serialization.clone();
     for extra in &options.extra_ignores {
@@ -302,6 +312,8 @@ pub fn verify_model_with_bundle(
             "files"
         },
         hash: expected_manifest.serialization.hash.oms_name().to_owned(),
+        oms_interoperable: interoperability.is_ok(),
+        oms_incompatibility: interoperability.err().map(|e| e.to_string()),
         resources: expected_manifest.resources.len(),
         files_hashed: to_hash.files.len(),
         bytes_hashed: bytes,

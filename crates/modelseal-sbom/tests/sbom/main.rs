@@ -9,6 +9,7 @@
 )]
 
 mod common;
+mod cross_format;
 mod lockfiles;
 mod model;
 mod parity;

@@ -12,7 +12,7 @@ use modelseal_sbom::collect::Diagnostics;
 use modelseal_sbom::model::collect_model;
 use sha2::{Digest, Sha256};
 
-const WRITE_MODELS: &str = r#"
+pub(crate) const WRITE_MODELS: &str = r#"
 import json, os, sys
 import numpy as np
 import gguf

@@ -48,7 +48,7 @@ fn model_file(bom_ref: &str, name: &str) -> Component {
 
 /// A root application, pypi and npm libraries, a model with a model card and two files, and
 /// licences by id, by compound expression and by name.
-fn representative() -> Bom {
+pub(crate) fn representative() -> Bom {
     let mut root = Component::new("pkg:generic/demo-app@1.0.0", Kind::Application, "demo-app");
     root.version = Some("1.0.0".into());
     root.purl = Some("pkg:generic/demo-app@1.0.0".into());
@@ -129,7 +129,7 @@ fn representative() -> Bom {
 /// Markup characters and unicode everywhere, a component without a version, one with an
 /// empty version, licences whose names have spaces, and licence expressions SPDX does not
 /// accept as written. Every format must still be valid.
-fn odd() -> Bom {
+pub(crate) fn odd() -> Bom {
     let mut root = Component::new(
         "root <&>\"' ✓",
         Kind::Application,

@@ -6,5 +6,6 @@ mod certificates;
 mod certificates_strict;
 mod hostile_models;
 mod layers;
+mod oms_claim;
 mod read_verified;
 mod reference_signatures;

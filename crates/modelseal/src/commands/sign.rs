@@ -56,6 +56,8 @@ fn execute(args: &SignArgs, out: &Out, digest: &mut Option<String>) -> Result<()
     }
 
     let root = format!("sha256:{}", hex::encode(signed.manifest.root_digest()));
+    let interoperability =
+        modelseal_sign::oms_interoperability(Some(key.algorithm()), &signed.manifest.serialization);
     *digest = Some(root.clone());
     if args.format == Format::Json {
         out.json(&json!({
@@ -66,7 +68,7 @@ fn execute(args: &SignArgs, out: &Out, digest: &mut Option<String>) -> Result<()
             "bytes": signed.bytes,
             "resources": signed.manifest.resources.len(),
             "key_algorithm": key.algorithm().name(),
-            "oms_interoperable": key.algorithm().is_oms_interoperable(),
+            "oms_interoperable": interoperability.is_ok(),
         }));
     } else {
         let summary = format!(
@@ -90,11 +92,8 @@ fn execute(args: &SignArgs, out: &Out, digest: &mut Option<String>) -> Result<()
             out.line(&digest_line);
         }
     }
-    if !key.algorithm().is_oms_interoperable() {
-        out.note(&format!(
-            "note: {} signatures are a modelseal extension; model_signing 1.1.1 cannot verify them",
-            key.algorithm()
-        ));
+    if let Err(why) = interoperability {
+        out.note(&format!("note: {why}"));
     }
     Ok(())
 }

@@ -100,6 +100,58 @@ fn create(source: &Path, output: &Path, extra: &[&str]) {
         .success();
 }
 
+/// Issue 12: the CycloneDX and SPDX documents of one environment (a compound licence, a
+/// licence list, a dotted name) and of one model diff clean, exit 0, in every format.
+#[test]
+fn cyclonedx_and_spdx_of_the_same_inputs_diff_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join("env");
+    site(
+        &env,
+        &[
+            ("boolean.py", "5.0", "BSD-2-Clause"),
+            ("dual", "1.0", "MIT OR Apache-2.0"),
+            ("custom", "1.0", "Some Licence, v2"),
+        ],
+    );
+    let model = dir.path().join("tiny");
+    fs::create_dir(&model).unwrap();
+    let header = br#"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#;
+    let mut weights = (header.len() as u64).to_le_bytes().to_vec();
+    weights.extend_from_slice(header);
+    weights.extend_from_slice(&[0; 8]);
+    fs::write(model.join("model.safetensors"), weights).unwrap();
+    fs::write(
+        model.join("README.md"),
+        "---\nlicense: other\nlicense_name: Llama 2 Community License Agreement\n---\n",
+    )
+    .unwrap();
+    for (name, source) in [("env", &env), ("model", &model)] {
+        let spdx = dir.path().join(format!("{name}.spdx.json"));
+        create(source, &spdx, &["--format", "spdx-json"]);
+        for (format, spec) in [
+            ("cyclonedx-json", "1.5"),
+            ("cyclonedx-json", "1.6"),
+            ("cyclonedx-xml", "1.5"),
+            ("cyclonedx-xml", "1.6"),
+        ] {
+            let cdx = dir.path().join(format!("{name}-{format}-{spec}"));
+            create(source, &cdx, &["--format", format, "--spec-version", spec]);
+            for (old, new) in [(&cdx, &spdx), (&spdx, &cdx)] {
+                modelseal()
+                    .args(["sbom", "diff"])
+                    .arg(old)
+                    .arg(new)
+                    .assert()
+                    .code(0)
+                    .stdout(
+                        "0 added, 0 removed, 0 version changed, 0 licence changed, 0 hash changed\n",
+                    );
+            }
+        }
+    }
+}
+
 #[test]
 fn diff_reports_changes_with_exit_one() {
     let dir = tempfile::tempdir().unwrap();
