@@ -226,7 +226,10 @@ fn a_configured_chain_carries_its_identity_pins() {
         cmd
     };
     write("alice@example.com");
-    run().assert().success().stdout(contains("alice@example.com"));
+    run()
+        .assert()
+        .success()
+        .stdout(contains("alice@example.com"));
     write("bob@example.com");
     run().assert().code(1).stderr(contains("bob@example.com"));
     // A flag given on the command line replaces the configured pins whole.

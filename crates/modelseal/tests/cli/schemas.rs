@@ -476,3 +476,30 @@ fn the_error_schema_lists_every_kind() {
         ]
     );
 }
+
+/// `verify --format json` claims OMS interoperability only for what the `model_signing` CLI
+/// accepts (the claim itself is checked against the peer in modelseal-sign's `oms_claim`),
+/// and says why not otherwise; both shapes match the schema.
+#[test]
+fn verify_json_claims_interoperability_only_for_sha256_ecdsa_by_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keypair(dir.path(), "k", "ecdsa-p256");
+    let model = make_model(dir.path());
+    for (extra, interoperable) in [(&[][..], true), (&["--hash", "blake3"][..], false)] {
+        crate::sign(&model, &key, extra);
+        let value = json_of(
+            crate::verify_cmd(&model, &public).args(["--format", "json"]),
+            0,
+        );
+        assert_eq!(
+            value["report"]["oms_interoperable"], interoperable,
+            "{extra:?}"
+        );
+        assert_eq!(
+            value["report"]["oms_incompatibility"].is_string(),
+            !interoperable,
+            "{value}"
+        );
+        assert_matches_schema("verify.schema.json", &value);
+    }
+}
