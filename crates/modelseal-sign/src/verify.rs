@@ -200,6 +200,8 @@ pub fn verify_model(
     trust: &TrustRoot,
     options: &VerifyOptions,
 ) -> Result<VerifyReport, SignError> {
+    // Before the signature is read: a missing model is reported as itself, not as the
+    // signature beside it that is missing with it.
     if model.symlink_metadata().is_err() {
         return Err(SignError::NotFound(model.to_path_buf()));
     }
