@@ -287,6 +287,17 @@ pub struct IdentityArgs {
     pub insecure_ignore_identity: bool,
 }
 
+impl IdentityArgs {
+    /// Whether any identity flag is set (or filled in from the environment or a config file).
+    pub fn any(&self) -> bool {
+        self.certificate_identity.is_some()
+            || self.certificate_identity_regexp.is_some()
+            || self.certificate_oidc_issuer.is_some()
+            || self.certificate_oidc_issuer_regexp.is_some()
+            || self.insecure_ignore_identity
+    }
+}
+
 /// How scan findings decide.
 #[derive(Debug, Args)]
 pub struct ScanPolicyArgs {

@@ -69,15 +69,17 @@ impl IdentityPins {
         }
     }
 
+    fn is_empty(&self) -> bool {
+        self.identity.is_none()
+            && self.identity_regexp.is_none()
+            && self.oidc_issuer.is_none()
+            && self.oidc_issuer_regexp.is_none()
+    }
+
     /// Fills the identity flags the command line left out (none of them given: the pins come
     /// whole from one place, never mixed with flags).
     fn fill(&self, args: &mut IdentityArgs) {
-        let given = args.certificate_identity.is_some()
-            || args.certificate_identity_regexp.is_some()
-            || args.certificate_oidc_issuer.is_some()
-            || args.certificate_oidc_issuer_regexp.is_some()
-            || args.insecure_ignore_identity;
-        if !given {
+        if !args.any() {
             args.certificate_identity.clone_from(&self.identity);
             args.certificate_identity_regexp
                 .clone_from(&self.identity_regexp);
@@ -445,6 +447,13 @@ fn env_trust() -> Option<Setting<Trust>> {
             ),
             Origin::Env("MODELSEAL_TRUST"),
         ),
+        (Some(_), None) if !IdentityPins::from_env().is_empty() => (
+            Trust::Conflict(
+                "MODELSEAL_CERTIFICATE_IDENTITY… pins apply to a certificate chain, and MODELSEAL_TRUST is a public key: unset one"
+                    .to_owned(),
+            ),
+            Origin::Env("MODELSEAL_TRUST"),
+        ),
         (Some(key), None) => (Trust::Key(key), Origin::Env("MODELSEAL_TRUST")),
         (None, Some(chain)) => (
             Trust::Chain(chain, IdentityPins::from_env()),
@@ -469,6 +478,20 @@ fn file_trust(
             )),
             "trust",
         ),
+        (Some(_), None)
+            if trust.certificate_identity.is_some()
+                || trust.certificate_identity_regexp.is_some()
+                || trust.certificate_oidc_issuer.is_some()
+                || trust.certificate_oidc_issuer_regexp.is_some() =>
+        {
+            (
+                Trust::Conflict(format!(
+                    "{}: [trust] pins a certificate identity but trusts a public key: identity pins go with certificate-chain",
+                    describe(&Origin::File("trust"), file)
+                )),
+                "trust",
+            )
+        }
         (Some(key), None) => (Trust::Key(base.join(key)), "trust.key"),
         (None, Some(chain)) => (
             Trust::Chain(

@@ -70,6 +70,15 @@ fn load_trust(
     identity: &crate::cli::IdentityArgs,
 ) -> Result<modelseal_sign::TrustRoot, Failure> {
     if let Some(key) = key {
+        // On the command line clap refuses the pair; a key from the environment or a config
+        // file must not make pins given with it silently mean nothing.
+        if identity.any() {
+            return Err(Failure::usage(format!(
+                "identity pins (--certificate-identity…, --insecure-ignore-identity) apply to certificate chains, \
+                 and the trust here is the public key {}",
+                crate::render::path(key)
+            )));
+        }
         return Ok(modelseal_sign::TrustRoot::PublicKey(
             modelseal_sign::PublicKey::load(key)?,
         ));
@@ -88,19 +97,30 @@ fn identity_policy(
     args: &crate::cli::IdentityArgs,
 ) -> Result<modelseal_sign::IdentityPolicy, Failure> {
     use modelseal_sign::Matcher;
-    let matcher = |exact: &Option<String>, regexp: &Option<String>| match (exact, regexp) {
-        (Some(value), _) => Ok(Some(Matcher::Exact(value.clone()))),
-        (None, Some(pattern)) => Matcher::regex(pattern).map(Some),
-        (None, None) => Ok(None),
-    };
+    // Clap refuses both of a pair on the command line; from a config file or the environment
+    // they arrive here. An empty pin would match an empty name: never what was meant.
+    let matcher =
+        |exact: &Option<String>, regexp: &Option<String>, flag: &str| match (exact, regexp) {
+            (Some(_), Some(_)) => Err(Failure::usage(format!(
+                "--{flag} and --{flag}-regexp are both set: keep one"
+            ))),
+            (Some(value), None) | (None, Some(value)) if value.is_empty() => Err(Failure::usage(
+                format!("--{flag}: an empty pin would match an empty name"),
+            )),
+            (Some(value), None) => Ok(Some(Matcher::Exact(value.clone()))),
+            (None, Some(pattern)) => Matcher::regex(pattern).map(Some).map_err(Failure::from),
+            (None, None) => Ok(None),
+        };
     let policy = modelseal_sign::IdentityPolicy {
         identity: matcher(
             &args.certificate_identity,
             &args.certificate_identity_regexp,
+            "certificate-identity",
         )?,
         oidc_issuer: matcher(
             &args.certificate_oidc_issuer,
             &args.certificate_oidc_issuer_regexp,
+            "certificate-oidc-issuer",
         )?,
     };
     if policy.identity.is_none() && !args.insecure_ignore_identity {

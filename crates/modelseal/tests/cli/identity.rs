@@ -255,3 +255,90 @@ fn a_configured_chain_carries_its_identity_pins() {
         .code(64)
         .stderr(contains("--certificate-identity"));
 }
+
+/// Red team F11: identity pins next to a public key from the environment or a config file
+/// were silently ignored (exit 0); on the command line the pair is refused, so it is here.
+#[test]
+fn rt_f11_pins_beside_a_configured_public_key_are_refused_not_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = crate::keypair(dir.path(), "k", "ecdsa-p256");
+    let model = make_model(dir.path());
+    crate::sign(&model, &key, &[]);
+    let verify = || {
+        let mut cmd = modelseal();
+        cmd.arg("verify").arg(&model);
+        cmd
+    };
+    verify()
+        .arg("--no-config")
+        .env("MODELSEAL_TRUST", &public)
+        .args(["--certificate-identity", "bob@nowhere"])
+        .assert()
+        .code(64)
+        .stderr(contains("apply to certificate chains"));
+    verify()
+        .arg("--no-config")
+        .env("MODELSEAL_TRUST", &public)
+        .env("MODELSEAL_CERTIFICATE_IDENTITY", "bob@nowhere")
+        .assert()
+        .code(64);
+    let config = dir.path().join("c.toml");
+    fs::write(
+        &config,
+        format!("[trust]\nkey = {public:?}\ncertificate-identity = \"bob@nowhere\"\n"),
+    )
+    .unwrap();
+    verify().arg("--config").arg(&config).assert().code(64);
+    // The key alone still verifies.
+    verify()
+        .arg("--no-config")
+        .env("MODELSEAL_TRUST", &public)
+        .assert()
+        .success();
+}
+
+/// Red team F12 and F13: an empty pin matched a certificate's empty name, and an exact pin
+/// and a regexp from a config file or the environment were both accepted (one ignored).
+#[test]
+fn rt_f12_f13_empty_pins_and_pin_pairs_are_usage_errors_wherever_they_come_from() {
+    let (dir, model, root) = signed_by("alice@example.com", Some(GITHUB));
+    verify(&model, &root)
+        .args(["--certificate-identity", ""])
+        .assert()
+        .code(64)
+        .stderr(contains("empty pin"));
+    verify(&model, &root)
+        .args(["--certificate-identity-regexp", ""])
+        .assert()
+        .code(64);
+    let config = dir.path().join("c.toml");
+    let run_with = |pins: &str| {
+        fs::write(
+            &config,
+            format!("[trust]\ncertificate-chain = [{root:?}]\n{pins}"),
+        )
+        .unwrap();
+        let mut cmd = modelseal();
+        cmd.arg("verify").arg(&model).arg("--config").arg(&config);
+        cmd
+    };
+    run_with("certificate-identity = \"\"\n").assert().code(64);
+    run_with("certificate-identity = \"alice@example.com\"\ncertificate-identity-regexp = \"x\"\n")
+        .assert()
+        .code(64)
+        .stderr(contains("both set"));
+    run_with(&format!(
+        "certificate-identity = \"alice@example.com\"\ncertificate-oidc-issuer = {GITHUB:?}\ncertificate-oidc-issuer-regexp = \"x\"\n"
+    ))
+    .assert()
+    .code(64);
+    modelseal()
+        .arg("verify")
+        .arg(&model)
+        .arg("--no-config")
+        .env("MODELSEAL_CERTIFICATE_CHAIN", &root)
+        .env("MODELSEAL_CERTIFICATE_IDENTITY", "alice@example.com")
+        .env("MODELSEAL_CERTIFICATE_IDENTITY_REGEXP", ".*")
+        .assert()
+        .code(64);
+}
