@@ -12,7 +12,7 @@ use x509_cert::ext::pkix::{
 };
 
 /// Why a certificate of an otherwise valid path breaks the strict profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StrictProblem {
     /// A CA above the signing certificate has a path length constraint that the certificates
     /// below it exceed (OpenSSL: "path length constraint exceeded").
@@ -53,8 +53,16 @@ pub enum StrictProblem {
     MissingSubjectKeyIdentifier,
     /// Extensions in a certificate older than version 3.
     ExtensionsBeforeV3,
-    /// An extension this check reads does not decode.
-    MalformedExtension,
+    /// An extension this check reads does not decode (the subject alternative name of an
+    /// email with non-ASCII bytes, which an `IA5String` cannot hold, is one).
+    MalformedExtension {
+        /// The extension's object identifier, dotted.
+        oid: String,
+        /// What the DER decoder said.
+        reason: String,
+    },
+    /// The certificate itself does not decode as DER.
+    MalformedCertificate(String),
     /// The signing certificate has a key usage extension without `digitalSignature` (such as
     /// `keyAgreement` alone): its key is not for verifying signatures (RFC 5280 section
     /// 4.2.1.3). OpenSSL's `verify -x509_strict` without a purpose accepts it; we do not.
@@ -105,7 +113,14 @@ impl fmt::Display for StrictProblem {
             StrictProblem::ExtensionsBeforeV3 => {
                 f.write_str("it has extensions but is not a version 3 certificate")
             }
-            StrictProblem::MalformedExtension => f.write_str("an extension does not decode"),
+            StrictProblem::MalformedExtension { oid, reason } => write!(
+                f,
+                "its extension {oid}{} does not decode: {reason}",
+                extension_name(oid).map_or_else(String::new, |name| format!(" ({name})"))
+            ),
+            StrictProblem::MalformedCertificate(reason) => {
+                write!(f, "it does not decode as DER: {reason}")
+            }
             StrictProblem::SigningKeyUsageLacksDigitalSignature => {
                 f.write_str("it signed but its key usage lacks digitalSignature")
             }
@@ -144,8 +159,8 @@ pub(crate) fn check_path(path: &[&[u8]]) -> Result<(), StrictViolation> {
             depth,
             problem,
         };
-        let cert =
-            Certificate::from_der(der).map_err(|_| violation(StrictProblem::MalformedExtension))?;
+        let cert = Certificate::from_der(der)
+            .map_err(|e| violation(StrictProblem::MalformedCertificate(e.to_string())))?;
         let fact = facts_of(&cert).map_err(|problem| StrictViolation {
             subject: cert.tbs_certificate.subject.to_string(),
             ..violation(problem)
@@ -290,7 +305,43 @@ where
         .map(|ext| {
             T::from_der(ext.extn_value.as_bytes())
                 .map(|value| (value, ext.critical))
-                .map_err(|_| StrictProblem::MalformedExtension)
+                .map_err(|e| StrictProblem::MalformedExtension {
+                    oid: oid.to_string(),
+                    reason: e.to_string(),
+                })
         })
         .transpose()
+}
+
+/// The common name of an extension this check reads, for messages.
+fn extension_name(oid: &str) -> Option<&'static str> {
+    Some(match oid {
+        "2.5.29.17" => "subject alternative name",
+        "2.5.29.15" => "key usage",
+        "2.5.29.19" => "basic constraints",
+        "2.5.29.37" => "extended key usage",
+        "2.5.29.14" => "subject key identifier",
+        "2.5.29.35" => "authority key identifier",
+        "2.5.29.30" => "name constraints",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Red team F14: "an extension does not decode" did not say which.
+    #[test]
+    fn rt_f14_an_undecodable_extension_is_named() {
+        let problem = StrictProblem::MalformedExtension {
+            oid: "2.5.29.17".to_owned(),
+            reason: "invalid IA5String".to_owned(),
+        };
+        let text = problem.to_string();
+        assert!(
+            text.contains("2.5.29.17 (subject alternative name)") && text.contains("IA5String"),
+            "{text}"
+        );
+    }
 }
