@@ -3,8 +3,16 @@
 # sign the model, verify it, and show a one-byte tamper being caught.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for tool in cargo python3; do
+  command -v "$tool" >/dev/null 2>&1 || {
+    echo "quickstart: $tool is not installed (needed: a Rust toolchain 1.95+ from https://rustup.rs, and python3)" >&2
+    exit 127
+  }
+done
+# Bold headings on a terminal only, and never under NO_COLOR.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
 # Say what is about to take time, then let cargo show its progress.
-printf '\033[1mBuilding modelseal (release).\033[0m A first build compiles ~350 crates: about 4 minutes on\n' >&2
+printf '%sBuilding modelseal (release).%s A first build compiles ~350 crates: about 4 minutes on\n' "$bold" "$plain" >&2
 printf 'an idle 2-core machine, seconds afterwards. Progress follows.\n\n' >&2
 cargo build --release --locked -p modelseal
 ms=target/release/modelseal
@@ -13,7 +21,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -r examples/model "$work/model"
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
 
 step modelseal verify examples/model --key examples/keys/example-ecdsa-p256.pub --signature examples/model.sig
 "$ms" verify examples/model --key examples/keys/example-ecdsa-p256.pub --signature examples/model.sig

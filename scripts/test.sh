@@ -16,9 +16,18 @@ summarise_skips() {
   echo "$(wc -l < "$MODELSEAL_SKIP_LOG") test(s) skipped" >&2
   sed 's/^/  /' "$MODELSEAL_SKIP_LOG" >&2
 }
+command -v cargo >/dev/null 2>&1 || {
+  echo "test.sh: cargo is not installed (Rust 1.95+: https://rustup.rs)" >&2
+  exit 127
+}
 if [ "${1:-}" = "--quick" ]; then
-  cargo test --workspace --all-features --locked
+  status=0
+  cargo test --workspace --all-features --locked --no-fail-fast || status=$?
   summarise_skips
+  if [ "$status" -ne 0 ]; then
+    echo "quick run FAILED (exit $status)" >&2
+    exit "$status"
+  fi
   echo "quick run passed (not the full suite: run scripts/test.sh for the peers, lints and docs)"
   exit 0
 elif [ $# -gt 0 ]; then
@@ -31,7 +40,13 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 # ...and without optional features, so the default build stays clean too.
 cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --all-features --locked
+status=0
+cargo test --workspace --all-features --locked --no-fail-fast || status=$?
+if [ "$status" -ne 0 ]; then
+  summarise_skips
+  echo "tests FAILED (exit $status)" >&2
+  exit "$status"
+fi
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --locked --quiet
 # The fuzz targets (run with scripts/fuzz.sh) must keep compiling.
 cargo check --manifest-path fuzz/Cargo.toml --target-dir target --locked --quiet

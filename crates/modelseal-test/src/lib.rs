@@ -105,13 +105,27 @@ fn present(path: PathBuf) -> Option<PathBuf> {
 /// content is the same whoever writes it.
 #[allow(clippy::disallowed_methods)] // a dev crate assembling test data under target/
 fn official_schemas(vendored: &Path) -> Option<PathBuf> {
+    // Every failure here is loud: a `None` without a recorded skip would let a schema test
+    // return early and pass unseen (red team 1-A).
+    fn or_skip<T, E: std::fmt::Display>(result: Result<T, E>, what: &str) -> Option<T> {
+        result.map_or_else(|e| skip(&format!("{what}: {e}")), Some)
+    }
     let package = cyclonedx_python_lib_schemas()?;
     let dir = workspace().join("target/official-schemas");
-    std::fs::create_dir_all(&dir).ok()?;
+    or_skip(
+        std::fs::create_dir_all(&dir),
+        "cannot create target/official-schemas",
+    )?;
     let mut sources: Vec<(String, PathBuf)> = Vec::new();
-    for entry in std::fs::read_dir(&package).ok()? {
-        let path = entry.ok()?.path();
-        let name = path.file_name()?.to_string_lossy().into_owned();
+    for entry in or_skip(
+        std::fs::read_dir(&package),
+        "cannot list cyclonedx-python-lib's schemas",
+    )? {
+        let path = or_skip(entry, "cannot list cyclonedx-python-lib's schemas")?.path();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("xsd"))
@@ -123,16 +137,24 @@ fn official_schemas(vendored: &Path) -> Option<PathBuf> {
         sources.push((name.to_owned(), vendored.join("schemas").join(name)));
     }
     for (name, source) in sources {
-        let text = std::fs::read_to_string(&source)
-            .ok()?
-            .replace(".SNAPSHOT.", ".");
+        let text = or_skip(
+            std::fs::read_to_string(&source),
+            &format!("cannot read {}", source.display()),
+        )?
+        .replace(".SNAPSHOT.", ".");
         let target = dir.join(&name);
         if std::fs::read_to_string(&target).is_ok_and(|t| t == text) {
             continue;
         }
         let temporary = dir.join(format!(".{name}.{}", std::process::id()));
-        std::fs::write(&temporary, text).ok()?;
-        std::fs::rename(&temporary, &target).ok()?;
+        or_skip(
+            std::fs::write(&temporary, text),
+            &format!("cannot write {}", temporary.display()),
+        )?;
+        or_skip(
+            std::fs::rename(&temporary, &target),
+            &format!("cannot write {}", target.display()),
+        )?;
     }
     Some(dir)
 }
