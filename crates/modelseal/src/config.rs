@@ -132,6 +132,15 @@ const AUDIT_COMMANDS: &[&[&str]] = &[
     &["quarantine", "release"],
 ];
 
+/// A settings failure held until the command is known.
+#[derive(Debug)]
+enum Deferred {
+    /// The config file is unreadable or malformed: fatal for commands that take settings.
+    File(Failure),
+    /// `MODELSEAL_FAIL_ON` or `fail-on` is no severity: fatal where `--fail-on` is not given.
+    FailOn(Failure),
+}
+
 /// Environment and config-file settings, resolved (environment first) but not yet applied.
 #[derive(Debug, Default)]
 pub struct Settings {
@@ -139,6 +148,8 @@ pub struct Settings {
     file: Option<PathBuf>,
     /// Whether that file was found by looking (not named by `--config` or `MODELSEAL_CONFIG`).
     discovered: bool,
+    /// A failure to report only if the command turns out to need what failed.
+    deferred: Option<Deferred>,
     key: Option<Setting<PathBuf>>,
     trust: Option<Setting<Trust>>,
     policy: Option<Setting<PathBuf>>,
@@ -198,22 +209,27 @@ impl Settings {
                 origin: Origin::File("fail-on"),
             }),
         };
-        if let Some(setting) = &fail_on
-            && FailOn::from_str(&setting.value, false).is_err()
-        {
-            return Err(Failure::new(
-                if matches!(setting.origin, Origin::Env(_)) {
-                    Exit::Usage
-                } else {
-                    Exit::Malformed
-                },
-                format!(
-                    "{}: fail-on {:?} is none of info, low, medium, high, critical",
-                    describe(&setting.origin, path.as_deref()),
-                    setting.value
-                ),
-            ));
-        }
+        // An unknown severity is an error only where it would be used: a `--fail-on` flag
+        // outranks it, and commands without `--fail-on` never look (flags > env > config).
+        let mut deferred = None;
+        let fail_on = match fail_on {
+            Some(setting) if FailOn::from_str(&setting.value, false).is_err() => {
+                deferred = Some(Deferred::FailOn(Failure::new(
+                    if matches!(setting.origin, Origin::Env(_)) {
+                        Exit::Usage
+                    } else {
+                        Exit::Malformed
+                    },
+                    format!(
+                        "{}: fail-on {:?} is none of info, low, medium, high, critical",
+                        describe(&setting.origin, path.as_deref()),
+                        setting.value
+                    ),
+                )));
+                None
+            }
+            other => other,
+        };
         let trust = env_trust().or_else(|| file_trust(file.trust, &base, path.as_deref()));
         Ok(Settings {
             key: path_setting("MODELSEAL_KEY", file.key, "key"),
@@ -224,7 +240,18 @@ impl Settings {
             trust,
             file: path,
             discovered,
+            deferred,
         })
+    }
+
+    /// Settings when the config file could not be read: none, and the failure kept for the
+    /// commands that take settings. `--help`, `--version`, `digest`, `completions` and the
+    /// rest still run, so a broken config can be looked into and fixed.
+    pub fn unreadable(failure: Failure) -> Settings {
+        Settings {
+            deferred: Some(Deferred::File(failure)),
+            ..Settings::default()
+        }
     }
 
     /// The clap definition with every setting as its arguments' default.
@@ -259,7 +286,9 @@ impl Settings {
                 });
             }
         }
-        if self.trust.is_some() {
+        // With an unreadable config file, a missing trust flag must not hide why: settle()
+        // reports the file's failure instead of clap's "--key is required".
+        if self.trust.is_some() || matches!(self.deferred, Some(Deferred::File(_))) {
             for path in TRUST_COMMANDS {
                 command = at(command, path, |c| {
                     c.mut_group("trust", |g| g.required(false))
@@ -272,6 +301,25 @@ impl Settings {
     /// Fills in the trust the command line left out and says which config-file settings the
     /// command uses (so a file planted in a directory never changes a verdict unseen).
     pub fn settle(&self, cli: &mut Cli, matches: &ArgMatches, out: &Out) -> Result<(), Failure> {
+        let leaf = leaf(matches);
+        match &self.deferred {
+            Some(Deferred::File(failure)) if takes_settings(&cli.command) => {
+                return Err(Failure::new(failure.exit, failure.message.clone()));
+            }
+            Some(Deferred::File(failure)) => {
+                out.note(&format!(
+                    "warning: {} (this command takes no settings: going on)",
+                    failure.message
+                ));
+            }
+            Some(Deferred::FailOn(failure))
+                if leaf.try_get_raw("fail_on").is_ok()
+                    && leaf.value_source("fail_on") != Some(ValueSource::CommandLine) =>
+            {
+                return Err(Failure::new(failure.exit, failure.message.clone()));
+            }
+            _ => {}
+        }
         let mut used = Vec::new();
         if let Some((key, chain, identity)) = trust_args(&mut cli.command)
             && key.is_none()
@@ -294,7 +342,6 @@ impl Settings {
                 used.push(name);
             }
         }
-        let leaf = leaf(matches);
         let defaults = [
             ("key", self.key.as_ref().map(|s| &s.origin)),
             ("policy", self.policy.as_ref().map(|s| &s.origin)),
@@ -576,6 +623,18 @@ fn trust_args(command: &mut Command) -> Option<TrustFlags<'_>> {
     }
 }
 
+/// Whether a command takes any setting an environment variable or config file can supply.
+fn takes_settings(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Sign(_)
+            | Command::Verify(_)
+            | Command::Scan(_)
+            | Command::Check(_)
+            | Command::Quarantine(QuarantineCommand::Release(_))
+    )
+}
+
 /// The input a discovered config file came with: one inside an input directory, or beside
 /// an input file. A model downloaded with a `modelseal.toml` in it must not pick the key
 /// that verifies it, nor weaken the scan policy that judges it.
@@ -625,6 +684,7 @@ mod tests {
         let settings = Settings {
             file: None,
             discovered: false,
+            deferred: None,
             key: Some(setting(PathBuf::from("/k"))),
             trust: Some(setting(Trust::Key(PathBuf::from("/k.pub")))),
             policy: Some(setting(PathBuf::from("/p.toml"))),

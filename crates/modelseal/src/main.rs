@@ -25,19 +25,6 @@ use cli::{
 use exit::{Exit, Failure};
 use render::ErrorFormat;
 
-/// A failure before the command line is parsed (a bad config file or variable): still one
-/// error document on stdout when the raw arguments ask for `--format json|sarif`.
-fn fail_early(failure: &Failure) -> ExitCode {
-    let format = requested_format(std::env::args_os());
-    if format != ErrorFormat::Text {
-        let out = render::Out::new(false);
-        out.failure(failure, format);
-        drop(out.finish());
-    }
-    render::error(&failure.message);
-    ExitCode::from(failure.exit.code())
-}
-
 fn main() -> ExitCode {
     // A panic is a bug in modelseal, never a verdict about the input: say so and exit 70.
     std::panic::set_hook(Box::new(|info| {
@@ -48,10 +35,7 @@ fn main() -> ExitCode {
     }));
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // Environment and config-file settings become clap's defaults: flags > env > config.
-    let settings = match config::Settings::load(&args) {
-        Ok(settings) => settings,
-        Err(failure) => return fail_early(&failure),
-    };
+    let settings = config::Settings::load(&args).unwrap_or_else(config::Settings::unreadable);
     let parsed = settings
         .apply(Cli::command())
         .try_get_matches_from(&args)

@@ -405,3 +405,66 @@ fn a_config_planted_in_a_scanned_directory_cannot_set_the_policy() {
         .assert()
         .stderr(contains("refusing").not());
 }
+
+/// Red team 10-A: a broken user config broke `--help`, `--version`, `completions` and
+/// `digest` (exit 4), commands that take no setting; the commands that do still refuse it.
+#[test]
+fn rt_10a_a_broken_config_stops_only_the_commands_that_take_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("xdg");
+    fs::create_dir_all(home.join("modelseal")).unwrap();
+    write(&home.join("modelseal/config.toml"), "kye = 1\n");
+    let model = make_model(dir.path());
+    let run = |args: &[&str]| {
+        let mut cmd = modelseal();
+        cmd.current_dir(dir.path())
+            .env("XDG_CONFIG_HOME", &home)
+            .args(args);
+        cmd
+    };
+    run(&["--help"]).assert().success();
+    run(&["verify", "--help"]).assert().success();
+    run(&["--version"]).assert().success();
+    run(&["completions", "bash"]).assert().success();
+    run(&["digest"])
+        .arg(&model)
+        .assert()
+        .success()
+        .stderr(contains("kye"));
+    run(&["verify", "--key", "k.pub"])
+        .arg(&model)
+        .assert()
+        .code(4)
+        .stderr(contains("kye"));
+    // Under --format json the refusal is one error object.
+    let output = run(&["verify", "--key", "k.pub", "--format", "json"])
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4));
+    let error: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(error["exit_code"], 4);
+}
+
+/// Red team 10-B: a bad `MODELSEAL_FAIL_ON` beat the `--fail-on` flag and stopped `digest`.
+#[test]
+fn rt_10b_a_bad_fail_on_variable_loses_to_the_flag_and_stops_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = make_model(dir.path());
+    let run = |args: &[&str]| {
+        let mut cmd = modelseal();
+        cmd.env("MODELSEAL_FAIL_ON", "banana").args(args);
+        cmd
+    };
+    run(&["scan", "--fail-on", "high"])
+        .arg(&model)
+        .assert()
+        .success();
+    run(&["digest"]).arg(&model).assert().success();
+    run(&["scan", "--help"]).assert().success();
+    run(&["scan"])
+        .arg(&model)
+        .assert()
+        .code(64)
+        .stderr(contains("banana"));
+}
