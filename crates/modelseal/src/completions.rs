@@ -25,13 +25,18 @@ pub fn man(args: &ManArgs, out: &Out) -> Result<Exit, Failure> {
         return Ok(Exit::Ok);
     };
     if !dir.is_dir() {
+        // Missing: create it first (3). There but not a directory: nothing can be written
+        // into it (74, an output not written).
+        let exists = modelseal_fs::exists(dir);
         return Err(Failure::new(
-            Exit::NotFound,
+            if exists { Exit::Output } else { Exit::NotFound },
             format!(
-                "{} is not a directory: create it first",
-                crate::render::path(dir)
+                "{} is not a directory{}",
+                crate::render::path(dir),
+                if exists { "" } else { ": create it first" }
             ),
-        ));
+        )
+        .at(dir));
     }
     let mut written = Vec::new();
     write_pages(&command, dir, &mut written)?;

@@ -117,9 +117,11 @@ table of the config file when neither flag is given.";
 
 pub const VERIFY_AFTER: &str = after!(
     "  modelseal verify model/ --key release-key.pub
-  modelseal verify model/ --certificate-chain root.pem --certificate-identity release@example.com --format json
+  modelseal verify model/ --certificate-chain root.pem \\
+      --certificate-identity release@example.com --format json
   modelseal verify model.onnx --key release-key.pub --max-bytes 20000000000
-  modelseal sign model/ --key release-key --signature - | modelseal verify model/ --key release-key.pub --signature -
+  modelseal sign model/ --key release-key --signature - |
+      modelseal verify model/ --key release-key.pub --signature -
 ",
     0 1 3 4 64 70 74
 );
@@ -153,7 +155,8 @@ the config file (see `modelseal --help`).";
 pub const CHECK_AFTER: &str = after!(
     "  modelseal check models/ --key release-key.pub
   modelseal check --models-root /srv/models --key k.pub --quarantine /srv/quarantine
-  modelseal check model/ --certificate-chain root.pem --certificate-identity-regexp '.*@example\\.com' --format sarif --audit-log audit.jsonl
+  modelseal check model/ --certificate-chain root.pem \\
+      --certificate-identity-regexp '.*@example\\.com' --format sarif --audit-log audit.jsonl
 ",
     0 1 2 3 4 64 70 74
 );

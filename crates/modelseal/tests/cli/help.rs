@@ -182,3 +182,17 @@ fn the_man_pages_render() {
         .assert()
         .code(3);
 }
+
+/// Red team 10-E: `man -o FILE` (a path that exists but is no directory) said "not found".
+#[test]
+fn rt_10e_man_into_a_file_is_an_output_not_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file");
+    std::fs::write(&file, b"x").unwrap();
+    modelseal().args(["man", "-o"]).arg(&file).assert().code(74);
+    modelseal()
+        .args(["man", "-o"])
+        .arg(dir.path().join("missing"))
+        .assert()
+        .code(3);
+}
