@@ -366,7 +366,8 @@ impl Settings {
                     render::path(file),
                     render::path(&input),
                     used.join(", ")
-                )));
+                ))
+                .at(file));
             }
             out.note(&format!(
                 "note: {} from {}",

@@ -366,6 +366,19 @@ fn a_config_planted_in_the_model_cannot_choose_its_trust() {
         .code(64)
         .stderr(contains("refusing"))
         .stderr(contains("--no-config"));
+    // Under --format json the error object names the refused file (red team 3-C).
+    let output = modelseal()
+        .current_dir(&model)
+        .args(["verify", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let error: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        error["error"]["path"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("modelseal.toml")),
+        "{error}"
+    );
     // Beside a single-file input too.
     modelseal()
         .current_dir(&model)
