@@ -163,7 +163,12 @@ fn audit_log_at_a_non_log_file_is_refused_not_appended_to() {
             modelseal_sign::SigningKey::generate(modelseal_sign::KeyAlgorithm::Ed25519).unwrap();
         let err = audit::checkpoint(path, &key).unwrap_err();
         assert!(matches!(err, AuditError::NotALog { .. }), "{err}");
-        assert_eq!(fs::read(path).unwrap(), before, "{} changed", path.display());
+        assert_eq!(
+            fs::read(path).unwrap(),
+            before,
+            "{} changed",
+            path.display()
+        );
     }
     // An empty existing file is a new log, as a missing one is.
     let empty = dir.path().join("empty.jsonl");
