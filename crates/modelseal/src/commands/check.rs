@@ -57,6 +57,7 @@ pub fn run(args: &CheckArgs, out: &Out) -> Result<Exit, Failure> {
             true,
         ));
     }
+    modelseal_gate::dedup(&mut candidates);
     let progress = progress_bar(&candidates, out, args.format != ReportFormat::Text);
     let hashed = crate::progress::shared(progress.as_ref().map(|(bar, _)| bar));
     let options = GateOptions {
