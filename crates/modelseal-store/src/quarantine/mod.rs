@@ -29,7 +29,7 @@ pub use move_in::{
     MAX_FINDINGS_BYTES, MAX_SUMMARY_CHARS, Prepared, prepare, quarantine, refuse_overlap,
 };
 pub use recover::recover;
-pub use release::release;
+pub use release::{refuse_release_into, release};
 
 const INCIDENT: &str = "incident.json";
 const SIGNATURE: &str = "signature.sig";
@@ -98,6 +98,19 @@ pub enum QuarantineError {
     /// A prefix shorter than [`MIN_ID_PREFIX`] that is not a whole id.
     #[error("no incident {0:?}, and an id prefix needs at least {MIN_ID_PREFIX} characters")]
     IdPrefixTooShort(String),
+    /// A release destination inside the quarantine directory (or the directory itself): the
+    /// model would stay in quarantine, where it reads as a broken incident.
+    #[error(
+        "cannot release to {}: it is inside the quarantine directory {}; release to a path outside it",
+        to.display(),
+        dir.display()
+    )]
+    ReleaseIntoQuarantine {
+        /// The destination asked for.
+        to: PathBuf,
+        /// The quarantine directory.
+        dir: PathBuf,
+    },
     /// Another process moved the model while this one waited for it.
     #[error("{0} was moved by another process (another gate quarantined it first)")]
     MovedAway(String),

@@ -468,3 +468,45 @@ fn quarantine_ids_accept_unique_prefixes() {
         .stderr(contains("ambiguous"))
         .stderr(contains("beta.bin_2"));
 }
+
+/// Red team F4 (2.113): `quarantine release Q ID --to Q/m` exited 0 releasing into the
+/// quarantine directory itself. Refused as a usage error (exit 64), the incident intact.
+#[test]
+fn release_into_the_quarantine_directory_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keypair(dir.path(), "k", "ed25519");
+    let (_, wrong) = keypair(dir.path(), "other", "ed25519");
+    let model = dir.path().join("m");
+    fs::create_dir_all(&model).unwrap();
+    fs::write(model.join("config.json"), b"{}").unwrap();
+    crate::sign(&model, &key, &[]);
+    let quarantine = dir.path().join("q");
+    modelseal()
+        .arg("check")
+        .arg(&model)
+        .arg("--key")
+        .arg(&wrong)
+        .arg("--quarantine")
+        .arg(&quarantine)
+        .assert()
+        .code(1);
+    let listed = modelseal()
+        .args(["quarantine", "list", "--format", "json"])
+        .arg(&quarantine)
+        .output()
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let id = listed[0]["id"].as_str().unwrap().to_owned();
+    modelseal()
+        .args(["quarantine", "release"])
+        .arg(&quarantine)
+        .arg(&id)
+        .arg("--to")
+        .arg(quarantine.join("m"))
+        .arg("--key")
+        .arg(&public)
+        .assert()
+        .code(64)
+        .stderr(contains("quarantine directory"));
+    assert!(!quarantine.join("m").exists());
+}
