@@ -277,7 +277,7 @@ pub fn inventory(dir: &Path) -> Result<Inventory, QuarantineError> {
         if !home.is_dir() || hidden {
             continue;
         }
-        match read_incident(&home) {
+        match read_named_incident(&home) {
             Ok(incident) => {
                 let complete = modelseal_fs::exists(&incident.model_path(&home));
                 out.incidents.push(Listed { incident, complete });
@@ -305,7 +305,7 @@ pub fn show(dir: &Path, id: &str) -> Result<(Incident, PathBuf), QuarantineError
     if !home.is_dir() {
         return Err(QuarantineError::NoSuchIncident(id.to_owned()));
     }
-    let incident = read_incident(&home)?;
+    let incident = read_named_incident(&home)?;
     let model = incident.model_path(&home);
     Ok((incident, model))
 }
@@ -360,6 +360,29 @@ pub(crate) fn read_incident(home: &Path) -> Result<Incident, QuarantineError> {
         return Err(QuarantineError::BadIncident {
             path,
             why: "bad model name".to_owned(),
+        });
+    }
+    Ok(incident)
+}
+
+/// [`read_incident`], refusing a report whose id is not its directory's name: a copy of a
+/// real incident under another name (the quarantine directory may be written by an
+/// adversary) would otherwise be listed under the real id, twice, and shown or released in
+/// its place (red team F5).
+fn read_named_incident(home: &Path) -> Result<Incident, QuarantineError> {
+    let incident = read_incident(home)?;
+    let directory = home
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if incident.id != directory {
+        return Err(QuarantineError::BadIncident {
+            path: home.join(INCIDENT),
+            why: format!(
+                "its id {:?} is not its directory's name {directory:?} (copied from another \
+                 incident, or forged)",
+                incident.id
+            ),
         });
     }
     Ok(incident)
