@@ -391,6 +391,24 @@ fn name_check(
 mod tests {
     use super::*;
 
+    /// Red team F2: an unsigned directory's message says how to check the models below it,
+    /// and names the signed models it holds; a file gets no such hint.
+    #[test]
+    fn unsigned_directory_of_models_hint_names_models_root_and_signed_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let models = dir.path().join("models");
+        std::fs::create_dir_all(models.join("a")).unwrap();
+        std::fs::create_dir_all(models.join("b")).unwrap();
+        let hint = directory_hint(&models);
+        assert!(hint.contains("use --models-root"), "{hint}");
+        assert!(!hint.contains("holds signed models"), "{hint}");
+        std::fs::write(models.join("a.sig"), b"{}").unwrap();
+        let hint = directory_hint(&models);
+        assert!(hint.contains("holds signed models (a)"), "{hint}");
+        std::fs::write(dir.path().join("f.bin"), b"x").unwrap();
+        assert_eq!(directory_hint(&dir.path().join("f.bin")), "");
+    }
+
     /// V-4 (red team 3): a problem line lists at most [`MAX_LISTED_NAMES`] names and counts
     /// the rest, however many files were planted.
     #[test]

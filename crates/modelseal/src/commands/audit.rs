@@ -78,7 +78,10 @@ fn lies_within(path: &Path, input: &Path) -> bool {
     if modelseal_fs::relative_inside(input, path).is_some() {
         return true;
     }
-    match (std::fs::canonicalize(path), std::fs::canonicalize(input)) {
+    match (
+        modelseal_fs::canonicalize(path),
+        modelseal_fs::canonicalize(input),
+    ) {
         (Ok(path), Ok(input)) => path == input,
         _ => false,
     }
