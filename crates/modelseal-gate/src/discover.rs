@@ -49,10 +49,31 @@ pub fn discover(paths: &[PathBuf], signature: Option<&Path>, models_root: bool) 
             discover_into(path, models_root, 0, &mut out);
         }
     }
-    // A model named twice (`check m m`, or a tree and a model inside it) is checked once.
-    let mut seen = std::collections::HashSet::new();
-    out.retain(|c| seen.insert(c.model.clone()));
+    dedup(&mut out);
     out
+}
+
+/// Keeps the first of candidates that name the same model: `check m m`, a tree and a model
+/// inside it, or `check T --models-root ./T` (red team F3: every model was checked twice, and
+/// with `--quarantine` the second pass found the moved model "not found"). Two paths name the
+/// same model when their directories resolve to the same place (links, `.`, `..`) and their
+/// last names are equal; a link to a model is still a model of its own (it may be unsigned).
+pub fn dedup(candidates: &mut Vec<Candidate>) {
+    let mut seen = std::collections::HashSet::new();
+    candidates.retain(|c| seen.insert(resolved(&c.model)));
+}
+
+/// `path` with its directory resolved by the file system (or made absolute when it cannot
+/// be), its last name kept as it is.
+fn resolved(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let resolve = |p: &Path| modelseal_fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(parent), Some(name)) if !matches!(name.to_str(), Some("." | "..")) => {
+            resolve(parent).join(name)
+        }
+        _ => resolve(&absolute),
+    }
 }
 
 fn discover_into(path: &Path, tree: bool, depth: usize, out: &mut Vec<Candidate>) {

@@ -18,7 +18,7 @@ mod report;
 mod run;
 pub mod sarif;
 
-pub use discover::{Candidate, discover};
+pub use discover::{Candidate, dedup, discover};
 pub use error::GateError;
 pub use model::{GateOptions, Integrity, MAX_LISTED_NAMES, ModelResult, check};
 pub use release::{Release, release};

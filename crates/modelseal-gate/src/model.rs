@@ -236,6 +236,41 @@ fn listed(model: &std::path::Path, files: Vec<VerifiedFile>) -> Vec<ListedFile> 
         .collect()
 }
 
+/// For an unsigned directory, how to check the models below it instead of the directory as
+/// one model (red team F2: `check models/ --quarantine q` before anything was signed moved
+/// the whole `models/` as one unsigned model). Names the signed models it holds (`X` beside
+/// a file `X.sig`), when it does. Empty for a file.
+fn directory_hint(model: &std::path::Path) -> String {
+    let Ok(entries) = modelseal_fs::read_dir_sorted(model) else {
+        return String::new();
+    };
+    let shown = model.display();
+    let signed: Vec<String> = entries
+        .iter()
+        .filter(|entry| {
+            entry.extension().is_some_and(|e| e == "sig")
+                && modelseal_fs::symlink_metadata(entry).is_ok_and(|m| m.is_file())
+                && modelseal_fs::symlink_metadata(&entry.with_extension("")).is_ok()
+        })
+        .filter_map(|sig| {
+            Some(
+                sig.with_extension("")
+                    .file_name()?
+                    .to_string_lossy()
+                    .into_owned(),
+            )
+        })
+        .collect();
+    if signed.is_empty() {
+        format!("; to check each model below {shown}/, use --models-root {shown}")
+    } else {
+        format!(
+            "; {shown}/ holds signed models ({}): to check each of them, use --models-root {shown}",
+            capped(&signed)
+        )
+    }
+}
+
 /// Verifies the model into `result`; returns the verdict and, when verification listed the
 /// model, the files it listed (what the scan must cover).
 fn verify_into(
@@ -246,8 +281,9 @@ fn verify_into(
     let Some(signature) = &candidate.signature else {
         result.integrity = Integrity::Unsigned;
         let message = format!(
-            "no signature ({} not found)",
-            default_signature_path(&candidate.model).display()
+            "no signature ({} not found){}",
+            default_signature_path(&candidate.model).display(),
+            directory_hint(&candidate.model)
         );
         if options.strict {
             result.problems.push(format!(
@@ -354,6 +390,24 @@ fn name_check(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Red team F2: an unsigned directory's message says how to check the models below it,
+    /// and names the signed models it holds; a file gets no such hint.
+    #[test]
+    fn unsigned_directory_of_models_hint_names_models_root_and_signed_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let models = dir.path().join("models");
+        std::fs::create_dir_all(models.join("a")).unwrap();
+        std::fs::create_dir_all(models.join("b")).unwrap();
+        let hint = directory_hint(&models);
+        assert!(hint.contains("use --models-root"), "{hint}");
+        assert!(!hint.contains("holds signed models"), "{hint}");
+        std::fs::write(models.join("a.sig"), b"{}").unwrap();
+        let hint = directory_hint(&models);
+        assert!(hint.contains("holds signed models (a)"), "{hint}");
+        std::fs::write(dir.path().join("f.bin"), b"x").unwrap();
+        assert_eq!(directory_hint(&dir.path().join("f.bin")), "");
+    }
 
     /// V-4 (red team 3): a problem line lists at most [`MAX_LISTED_NAMES`] names and counts
     /// the rest, however many files were planted.

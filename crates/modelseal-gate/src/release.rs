@@ -38,6 +38,7 @@ pub fn release(
     options: &GateOptions<'_>,
     audit: Option<&Recorder<'_>>,
 ) -> Result<Release, GateError> {
+    quarantine::refuse_release_into(dir, to)?;
     if let Some(recorder) = audit {
         recorder.ready()?;
     }

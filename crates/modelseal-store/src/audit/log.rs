@@ -304,14 +304,25 @@ struct Tail {
 /// Opens the log for appending. A link is refused rather than followed: `--audit-log` naming a
 /// dangling link would otherwise create the link's target wherever it points. (Checked before
 /// the open, so a link swapped in between the two is still followed; `modelseal_fs` has no
-/// no-follow append open yet.)
+/// no-follow append open yet.) A non-empty file that does not begin as a log is refused
+/// ([`AuditError::NotALog`]).
 fn open_log(path: &Path) -> Result<File, AuditError> {
     if let Ok(meta) = modelseal_fs::symlink_metadata(path)
         && meta.file_type().is_symlink()
     {
         return Err(FsError::new(Op::Open, path, Reason::SymlinkRefused).into());
     }
-    Ok(modelseal_fs::open_append(path)?)
+    let mut file = modelseal_fs::open_append(path)?;
+    // `--audit-log` naming a config, a weights file or a file inside the model just verified
+    // must not get an entry appended: refused, before anything is written, exactly as
+    // `audit verify` refuses to read it.
+    let mut head = Vec::with_capacity(super::verify::SNIFF_BYTES);
+    (&mut file)
+        .take(super::verify::SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| FsError::io(Op::Read, path, e))?;
+    super::verify::refuse_non_log(&head, path)?;
+    Ok(file)
 }
 
 /// The index the next entry takes. The count of entries after it (`index + 1`) must exist too,

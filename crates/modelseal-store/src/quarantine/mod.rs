@@ -29,7 +29,7 @@ pub use move_in::{
     MAX_FINDINGS_BYTES, MAX_SUMMARY_CHARS, Prepared, prepare, quarantine, refuse_overlap,
 };
 pub use recover::recover;
-pub use release::release;
+pub use release::{refuse_release_into, release};
 
 const INCIDENT: &str = "incident.json";
 const SIGNATURE: &str = "signature.sig";
@@ -98,6 +98,19 @@ pub enum QuarantineError {
     /// A prefix shorter than [`MIN_ID_PREFIX`] that is not a whole id.
     #[error("no incident {0:?}, and an id prefix needs at least {MIN_ID_PREFIX} characters")]
     IdPrefixTooShort(String),
+    /// A release destination inside the quarantine directory (or the directory itself): the
+    /// model would stay in quarantine, where it reads as a broken incident.
+    #[error(
+        "cannot release to {}: it is inside the quarantine directory {}; release to a path outside it",
+        to.display(),
+        dir.display()
+    )]
+    ReleaseIntoQuarantine {
+        /// The destination asked for.
+        to: PathBuf,
+        /// The quarantine directory.
+        dir: PathBuf,
+    },
     /// Another process moved the model while this one waited for it.
     #[error("{0} was moved by another process (another gate quarantined it first)")]
     MovedAway(String),
@@ -264,7 +277,7 @@ pub fn inventory(dir: &Path) -> Result<Inventory, QuarantineError> {
         if !home.is_dir() || hidden {
             continue;
         }
-        match read_incident(&home) {
+        match read_named_incident(&home) {
             Ok(incident) => {
                 let complete = modelseal_fs::exists(&incident.model_path(&home));
                 out.incidents.push(Listed { incident, complete });
@@ -292,7 +305,7 @@ pub fn show(dir: &Path, id: &str) -> Result<(Incident, PathBuf), QuarantineError
     if !home.is_dir() {
         return Err(QuarantineError::NoSuchIncident(id.to_owned()));
     }
-    let incident = read_incident(&home)?;
+    let incident = read_named_incident(&home)?;
     let model = incident.model_path(&home);
     Ok((incident, model))
 }
@@ -347,6 +360,29 @@ pub(crate) fn read_incident(home: &Path) -> Result<Incident, QuarantineError> {
         return Err(QuarantineError::BadIncident {
             path,
             why: "bad model name".to_owned(),
+        });
+    }
+    Ok(incident)
+}
+
+/// [`read_incident`], refusing a report whose id is not its directory's name: a copy of a
+/// real incident under another name (the quarantine directory may be written by an
+/// adversary) would otherwise be listed under the real id, twice, and shown or released in
+/// its place (red team F5).
+fn read_named_incident(home: &Path) -> Result<Incident, QuarantineError> {
+    let incident = read_incident(home)?;
+    let directory = home
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if incident.id != directory {
+        return Err(QuarantineError::BadIncident {
+            path: home.join(INCIDENT),
+            why: format!(
+                "its id {:?} is not its directory's name {directory:?} (copied from another \
+                 incident, or forged)",
+                incident.id
+            ),
         });
     }
     Ok(incident)

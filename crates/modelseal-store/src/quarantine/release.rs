@@ -20,6 +20,7 @@ pub fn release(
     forced_reason: Option<String>,
     actor: &Actor,
 ) -> Result<Incident, QuarantineError> {
+    refuse_release_into(dir, to)?;
     let home = dir.join(id);
     show(dir, id)?;
     let _lock = modelseal_fs::lock_path(&home, Wait::Block)?;
@@ -93,6 +94,25 @@ pub fn release(
     });
     write_incident(&home, &incident)?;
     Ok(incident)
+}
+
+/// Refuses ([`QuarantineError::ReleaseIntoQuarantine`]) a release destination `to` that is
+/// the quarantine directory `dir` or lies inside it, resolved as the file system would (links,
+/// `.`, `..`), whether `to` exists yet or not (red team F4: `--to Q/m` exited 0 and left the
+/// model in quarantine as an unreadable incident).
+pub fn refuse_release_into(dir: &Path, to: &Path) -> Result<(), QuarantineError> {
+    let inside = modelseal_fs::relative_inside(dir, to).is_some()
+        || matches!(
+            (modelseal_fs::canonicalize(dir), modelseal_fs::canonicalize(to)),
+            (Ok(dir), Ok(to)) if dir == to
+        );
+    if inside {
+        return Err(QuarantineError::ReleaseIntoQuarantine {
+            to: to.to_path_buf(),
+            dir: dir.to_path_buf(),
+        });
+    }
+    Ok(())
 }
 
 /// A signature is public: written readable by all, as `modelseal sign` writes it.

@@ -139,3 +139,39 @@ fn a_link_as_the_log_is_refused_and_its_target_never_created() {
     }
     assert!(!target.exists());
 }
+
+/// Red team F1 (2.99, 2.101): `--audit-log` naming a config or a weights file appended an
+/// entry to it. A non-empty file whose first line is not an entry or a checkpoint is refused
+/// with `NotALog` by `ready`, `append` and `checkpoint`, and left byte for byte as it was.
+#[test]
+fn audit_log_at_a_non_log_file_is_refused_not_appended_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = dir.path().join("conf.toml");
+    let weights = dir.path().join("weights.bin");
+    fs::write(&toml, "[trust]\nkey = \"k.pub\"\n").unwrap();
+    fs::write(&weights, b"\x80\x02}q\x00.\x00\xff\xfe binary weights").unwrap();
+    for path in [&toml, &weights] {
+        let before = fs::read(path).unwrap();
+        assert!(
+            matches!(recorder(path).ready(), Err(AuditError::NotALog { .. })),
+            "ready accepted {}",
+            path.display()
+        );
+        let err = audit::append(path, event(), &actor(), None).unwrap_err();
+        assert!(matches!(err, AuditError::NotALog { .. }), "{err}");
+        let key =
+            modelseal_sign::SigningKey::generate(modelseal_sign::KeyAlgorithm::Ed25519).unwrap();
+        let err = audit::checkpoint(path, &key).unwrap_err();
+        assert!(matches!(err, AuditError::NotALog { .. }), "{err}");
+        assert_eq!(
+            fs::read(path).unwrap(),
+            before,
+            "{} changed",
+            path.display()
+        );
+    }
+    // An empty existing file is a new log, as a missing one is.
+    let empty = dir.path().join("empty.jsonl");
+    fs::write(&empty, b"").unwrap();
+    audit::append(&empty, event(), &actor(), None).unwrap();
+}

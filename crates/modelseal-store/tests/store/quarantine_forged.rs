@@ -186,3 +186,49 @@ fn q_release_link_inside_the_model_pointing_out_is_refused() {
     quarantine::release(&dir, &incident.id, &to, None, &actor()).unwrap();
     assert_eq!(fs::read(to.join("sub/inside")).unwrap(), b"w");
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Red team F5 (2.120, 2.121): a copy of a real incident under another directory name was
+/// listed under the real incident's id (the same id twice), and `show` of the copy's
+/// directory showed the real id. An incident whose report's id is not its directory's name
+/// is flagged as unreadable, and `show` never resolves it.
+#[test]
+fn incident_copied_under_another_directory_name_is_flagged_not_listed_twice() {
+    let work = tempfile::tempdir().unwrap();
+    let model = work.path().join("beta.bin");
+    fs::write(&model, b"weights").unwrap();
+    let dir = work.path().join("q");
+    let real = quarantine(&model, &dir, None, false);
+    let forged = dir.join("zzzz_20260101T000000Z");
+    copy_tree(&dir.join(&real.id), &forged);
+    let inventory = quarantine::inventory(&dir).unwrap();
+    let ids: Vec<&str> = inventory
+        .incidents
+        .iter()
+        .map(|l| l.incident.id.as_str())
+        .collect();
+    assert_eq!(ids, [real.id.as_str()]);
+    assert_eq!(inventory.unreadable.len(), 1);
+    assert_eq!(inventory.unreadable[0].dir, forged);
+    let why = inventory.unreadable[0].error.to_string();
+    assert!(
+        why.contains(&real.id) && why.contains("zzzz_20260101T000000Z"),
+        "{why}"
+    );
+    assert!(quarantine::show(&dir, "zzzz_20260101T000000Z").is_err());
+    let (shown, path) = quarantine::show(&dir, &real.id).unwrap();
+    assert_eq!(shown.id, real.id);
+    assert!(path.starts_with(dir.join(&real.id)));
+}

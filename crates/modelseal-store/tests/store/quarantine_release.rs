@@ -121,3 +121,31 @@ fn incident_ids_resolve_from_unique_prefixes() {
         assert!(e.is_not_found(), "{missing}: {e:?}");
     }
 }
+
+/// Red team F4 (2.113): `release --to Q/m` moved the model into the quarantine directory
+/// itself, where `list` then warned about an unreadable incident. A destination inside the
+/// quarantine directory (or the directory itself) is refused with nothing moved.
+#[test]
+fn release_into_the_quarantine_directory_is_refused() {
+    let work = tempfile::tempdir().unwrap();
+    let model = work.path().join("m.bin");
+    fs::write(&model, b"weights").unwrap();
+    let dir = work.path().join("q");
+    let incident = quarantine(&model, &dir, None);
+    for to in [
+        dir.join("m"),
+        dir.join("sub/m"),
+        dir.clone(),
+        dir.join(".").join("m"),
+    ] {
+        let err = quarantine::release(&dir, &incident.id, &to, None, &actor()).unwrap_err();
+        assert!(
+            matches!(err, QuarantineError::ReleaseIntoQuarantine { .. }),
+            "{}: {err}",
+            to.display()
+        );
+        assert!(!to.join("m.bin").exists() && !dir.join("m").exists());
+    }
+    let (_, kept) = quarantine::show(&dir, &incident.id).unwrap();
+    assert!(kept.is_file());
+}

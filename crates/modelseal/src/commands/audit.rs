@@ -1,6 +1,7 @@
 //! `modelseal audit ...` and the `--audit-log` recording every deciding command shares.
 
 use std::fmt::Write as _;
+use std::path::Path;
 
 use modelseal_sign::{PublicKey, SigningKey};
 use modelseal_store::audit::{
@@ -45,6 +46,45 @@ pub fn recorder<'a>(args: &'a AuditLogArgs, key: Option<&'a SigningKey>) -> Opti
             witness: args.checkpoint_dir.as_deref(),
         }),
     })
+}
+
+/// Checks `--audit-log`, if given, before the command acts on `inputs` (the models it signs,
+/// verifies, scans or checks). A log inside an input is a usage error: the appended entry
+/// would change the very model just signed or verified. A file that is not a log (a config,
+/// weights) is refused as `audit verify` refuses it (exit 4), so nothing is decided and then
+/// left unrecorded.
+pub fn guard_log(args: &AuditLogArgs, inputs: &[&Path]) -> Result<(), Failure> {
+    let Some(log) = args.log.as_deref() else {
+        return Ok(());
+    };
+    if let Some(input) = inputs.iter().find(|input| lies_within(log, input)) {
+        return Err(Failure::usage(format!(
+            "--audit-log {} lies inside {}, an input of this command: an entry appended there \
+             would change what is being checked; keep the audit log outside the models",
+            render::path(log),
+            render::path(input)
+        )));
+    }
+    let key = checkpoint_key(args)?;
+    match recorder(args, key.as_ref()) {
+        Some(recorder) => recorder.ready().map_err(failure),
+        None => Ok(()),
+    }
+}
+
+/// Whether `path` is `input` itself (a single-file model) or lies inside the directory
+/// `input`, resolved as the file system would (links, `..`), whether `path` exists yet or not.
+fn lies_within(path: &Path, input: &Path) -> bool {
+    if modelseal_fs::relative_inside(input, path).is_some() {
+        return true;
+    }
+    match (
+        modelseal_fs::canonicalize(path),
+        modelseal_fs::canonicalize(input),
+    ) {
+        (Ok(path), Ok(input)) => path == input,
+        _ => false,
+    }
 }
 
 /// Appends `event` to the audit log, if one was asked for. A log that was asked for but

@@ -32,6 +32,13 @@ pub fn run(args: &CheckArgs, out: &Out) -> Result<Exit, Failure> {
              a file named - is ./-",
         ));
     }
+    let inputs: Vec<&Path> = args
+        .paths
+        .iter()
+        .chain(&args.models_root)
+        .map(AsRef::as_ref)
+        .collect();
+    super::audit::guard_log(&args.audit, &inputs)?;
     let trust = super::load_trust(
         args.trust.key.as_deref(),
         &args.trust.certificate_chain,
@@ -50,6 +57,7 @@ pub fn run(args: &CheckArgs, out: &Out) -> Result<Exit, Failure> {
             true,
         ));
     }
+    modelseal_gate::dedup(&mut candidates);
     let progress = progress_bar(&candidates, out, args.format != ReportFormat::Text);
     let hashed = crate::progress::shared(progress.as_ref().map(|(bar, _)| bar));
     let options = GateOptions {

@@ -31,6 +31,7 @@ pub fn failure(e: QuarantineError) -> Failure {
         }
         QuarantineError::Overlap { .. }
         | QuarantineError::SignatureInTheWay { .. }
+        | QuarantineError::ReleaseIntoQuarantine { .. }
         | QuarantineError::IdPrefixTooShort(_) => Exit::Usage,
         QuarantineError::Fs(fs) => match fs.reason {
             Reason::AlreadyExists => Exit::Usage,

@@ -9,6 +9,8 @@ use crate::exit::{Exit, Failure};
 use crate::render::{self, Out};
 
 pub fn run(args: &ScanArgs, out: &Out) -> Result<Exit, Failure> {
+    let inputs: Vec<&std::path::Path> = args.paths.iter().map(AsRef::as_ref).collect();
+    super::audit::guard_log(&args.audit, &inputs)?;
     let mut counts = serde_json::Value::Null;
     let result = execute(args, out, &mut counts);
     let subject = args

@@ -8,6 +8,7 @@ use crate::paths::{default_signature_path, inside_model, is_stdio};
 use crate::render::{self, Out, bytes};
 
 pub fn run(args: &SignArgs, out: &Out) -> Result<(), Failure> {
+    super::audit::guard_log(&args.audit, &[&args.model])?;
     let mut digest = None;
     let result = execute(args, out, &mut digest).map(|()| Exit::Ok);
     let event = super::audit::outcome_event("sign", &args.model, digest, &result, json!({}));

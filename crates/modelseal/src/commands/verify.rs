@@ -13,6 +13,7 @@ use crate::render::{self, Out, bytes};
 
 /// Returns the exit status: a genuine signature over a different model is `Integrity`.
 pub fn run(args: &VerifyArgs, out: &Out) -> Result<Exit, Failure> {
+    super::audit::guard_log(&args.audit, &[&args.model])?;
     let mut digest = None;
     let result = execute(args, out, &mut digest);
     let event = super::audit::outcome_event("verify", &args.model, digest, &result, json!({}));

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use predicates::prelude::PredicateBooleanExt;
 
-use crate::{keypair, make_model, modelseal, sign, verify_cmd};
+use crate::{keypair, make_model, modelseal, sign, sign_cmd, verify_cmd};
 
 fn entries(log: &Path) -> Vec<serde_json::Value> {
     fs::read_to_string(log)
@@ -90,11 +90,14 @@ fn decisions_are_logged_and_the_log_verifies() {
 fn tampering_is_reported_with_its_line_and_exit_1() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("audit.jsonl");
+    // The log lies outside what is scanned: a log inside an input is refused.
+    let scanned = dir.path().join("scanned");
+    fs::create_dir(&scanned).unwrap();
     for _ in 0..4 {
         modelseal()
             .args(["scan", "--audit-log"])
             .arg(&log)
-            .arg(dir.path())
+            .arg(&scanned)
             .assert()
             .success();
     }
@@ -167,11 +170,14 @@ fn truncation_is_caught_with_a_saved_checkpoint() {
 fn proofs_are_printed_and_bad_requests_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("audit.jsonl");
+    // The log lies outside what is scanned: a log inside an input is refused.
+    let scanned = dir.path().join("scanned");
+    fs::create_dir(&scanned).unwrap();
     for _ in 0..5 {
         modelseal()
             .args(["scan", "--audit-log"])
             .arg(&log)
-            .arg(dir.path())
+            .arg(&scanned)
             .assert()
             .success();
     }
@@ -529,4 +535,112 @@ fn repeated_problems_and_pending_intents_are_capped_in_text_and_json() {
     assert_eq!(report["report"]["problems_omitted"], 200);
     assert_eq!(report["report"]["pending"].as_array().unwrap().len(), 1_000);
     assert_eq!(report["report"]["pending_omitted"], 5);
+}
+
+/// Red team F1 (2.99, 2.101): `--audit-log` naming a TOML config or a weights file appended an
+/// entry to it, and `audit verify` then called it "not a modelseal audit log". Now every
+/// deciding command refuses the same way (exit 4) and the file is left as it was.
+#[test]
+fn audit_log_at_a_config_or_weights_file_is_refused_not_appended() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = make_model(dir.path());
+    let (key, public) = keypair(dir.path(), "k", "ed25519");
+    sign(&model, &key, &[]);
+    let config = dir.path().join("conf.toml");
+    fs::write(&config, "[trust]\nkey = \"k.pub\"\n").unwrap();
+    let weights = dir.path().join("weights.bin");
+    fs::write(&weights, [0x80u8, 2, 0x7d, 0x71, 0, 0x2e, 0xff, 0xfe]).unwrap();
+    for target in [&config, &weights] {
+        let before = fs::read(target).unwrap();
+        verify_cmd(&model, &public)
+            .arg("--audit-log")
+            .arg(target)
+            .assert()
+            .code(4)
+            .stderr(predicates::str::contains("not a modelseal audit log"));
+        modelseal()
+            .arg("check")
+            .arg(&model)
+            .arg("--key")
+            .arg(&public)
+            .arg("--audit-log")
+            .arg(target)
+            .assert()
+            .code(4)
+            .stderr(predicates::str::contains("not a modelseal audit log"));
+        modelseal()
+            .arg("audit")
+            .arg("verify")
+            .arg(target)
+            .assert()
+            .code(4);
+        assert_eq!(fs::read(target).unwrap(), before);
+    }
+}
+
+/// Red team F1 (2.100): `verify M --audit-log M/w.bin` appended the entry to a file of the
+/// model it had just verified, so the model no longer verified. An audit log inside one of the
+/// command's inputs is a usage error (exit 64), refused before the command acts.
+#[test]
+fn audit_log_inside_the_model_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = make_model(dir.path());
+    let (key, public) = keypair(dir.path(), "k", "ed25519");
+    sign(&model, &key, &[]);
+    let weights = model.join("weights.bin");
+    let before = fs::read(&weights).unwrap();
+    let new_log = model.join("sub/audit.jsonl");
+    for log in [&weights, &new_log] {
+        verify_cmd(&model, &public)
+            .arg("--audit-log")
+            .arg(log)
+            .assert()
+            .code(64)
+            .stderr(predicates::str::contains("inside"));
+        modelseal()
+            .arg("check")
+            .arg(&model)
+            .arg("--key")
+            .arg(&public)
+            .arg("--audit-log")
+            .arg(log)
+            .assert()
+            .code(64);
+        modelseal()
+            .arg("scan")
+            .arg(&model)
+            .arg("--audit-log")
+            .arg(log)
+            .assert()
+            .code(64);
+        sign_cmd(&model, &key)
+            .arg("--audit-log")
+            .arg(log)
+            .assert()
+            .code(64);
+    }
+    // --models-root is an input too.
+    modelseal()
+        .arg("check")
+        .arg("--models-root")
+        .arg(dir.path())
+        .arg("--key")
+        .arg(&public)
+        .arg("--audit-log")
+        .arg(dir.path().join("audit.jsonl"))
+        .assert()
+        .code(64);
+    // A single-file model named as its own log.
+    let single = dir.path().join("single.bin");
+    fs::write(&single, b"weights").unwrap();
+    modelseal()
+        .arg("scan")
+        .arg(&single)
+        .arg("--audit-log")
+        .arg(&single)
+        .assert()
+        .code(64);
+    assert_eq!(fs::read(&weights).unwrap(), before);
+    assert!(!new_log.exists());
+    verify_cmd(&model, &public).assert().success();
 }

@@ -546,3 +546,51 @@ fn an_unsigned_model_fails_unless_allowed() {
     assert_eq!(report["strict"], true);
     assert_eq!(report["summary"]["unsigned"], 1);
 }
+
+/// Red team F3 (2.102): `check T --models-root T` checked every model twice (4 for 2).
+#[test]
+fn check_path_and_models_root_overlap_counts_each_model_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keypair(dir.path(), "k", "ed25519");
+    let models = dir.path().join("models");
+    for name in ["a", "b"] {
+        fs::create_dir_all(models.join(name)).unwrap();
+        fs::write(models.join(name).join("w.bin"), name).unwrap();
+    }
+    sign(&models.join("a"), &key, &[]);
+    let report = json(
+        modelseal()
+            .current_dir(dir.path())
+            .args([
+                "check",
+                "models",
+                "--models-root",
+                "./models",
+                "--allow-unsigned",
+            ])
+            .arg("--key")
+            .arg(&public),
+        0,
+    );
+    assert_eq!(report["summary"]["models"], 2, "{report}");
+}
+
+/// Red team F2 (2.103): `check models/ --quarantine q` before anything is signed moves the
+/// whole directory as one unsigned model. What moves stays so (fail closed); the message says
+/// how to check each model below it, and names signed models it holds.
+#[test]
+fn check_unsigned_directory_of_models_says_use_models_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let _ = keypair(dir.path(), "k", "ed25519");
+    let models = dir.path().join("models");
+    for name in ["a", "b"] {
+        fs::create_dir_all(models.join(name)).unwrap();
+        fs::write(models.join(name).join("w.bin"), name).unwrap();
+    }
+    modelseal()
+        .current_dir(dir.path())
+        .args(["check", "models", "--key", "k.pub"])
+        .assert()
+        .code(1)
+        .stdout(contains("use --models-root models"));
+}

@@ -468,3 +468,102 @@ fn quarantine_ids_accept_unique_prefixes() {
         .stderr(contains("ambiguous"))
         .stderr(contains("beta.bin_2"));
 }
+
+/// Red team F4 (2.113): `quarantine release Q ID --to Q/m` exited 0 releasing into the
+/// quarantine directory itself. Refused as a usage error (exit 64), the incident intact.
+#[test]
+fn release_into_the_quarantine_directory_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keypair(dir.path(), "k", "ed25519");
+    let (_, wrong) = keypair(dir.path(), "other", "ed25519");
+    let model = dir.path().join("m");
+    fs::create_dir_all(&model).unwrap();
+    fs::write(model.join("config.json"), b"{}").unwrap();
+    crate::sign(&model, &key, &[]);
+    let quarantine = dir.path().join("q");
+    modelseal()
+        .arg("check")
+        .arg(&model)
+        .arg("--key")
+        .arg(&wrong)
+        .arg("--quarantine")
+        .arg(&quarantine)
+        .assert()
+        .code(1);
+    let listed = modelseal()
+        .args(["quarantine", "list", "--format", "json"])
+        .arg(&quarantine)
+        .output()
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let id = listed[0]["id"].as_str().unwrap().to_owned();
+    modelseal()
+        .args(["quarantine", "release"])
+        .arg(&quarantine)
+        .arg(&id)
+        .arg("--to")
+        .arg(quarantine.join("m"))
+        .arg("--key")
+        .arg(&public)
+        .assert()
+        .code(64)
+        .stderr(contains("quarantine directory"));
+    assert!(!quarantine.join("m").exists());
+}
+
+/// Red team F5 (2.120, 2.121): a copy of an incident under another directory name was listed
+/// under the real id, twice. It is flagged with a warning naming both, listed once, and
+/// `show` of the copy is refused (exit 4).
+#[test]
+fn list_flags_an_incident_copied_under_another_directory_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, public) = keypair(dir.path(), "k", "ed25519");
+    let model = dir.path().join("beta.bin");
+    fs::write(&model, b"weights").unwrap();
+    let quarantine = dir.path().join("q");
+    modelseal()
+        .arg("check")
+        .arg(&model)
+        .arg("--key")
+        .arg(&public)
+        .arg("--quarantine")
+        .arg(&quarantine)
+        .assert()
+        .code(1);
+    let id = fs::read_dir(&quarantine)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .find(|n| n.starts_with("beta"))
+        .unwrap();
+    let forged = quarantine.join("zzzz_20260101T000000Z");
+    fs::create_dir_all(forged.join("model")).unwrap();
+    fs::copy(
+        quarantine.join(&id).join("incident.json"),
+        forged.join("incident.json"),
+    )
+    .unwrap();
+    fs::write(forged.join("model/beta.bin"), b"weights").unwrap();
+    let out = modelseal()
+        .args(["quarantine", "list", "--format", "json"])
+        .arg(&quarantine)
+        .assert()
+        .success()
+        .stderr(contains("zzzz_20260101T000000Z").and(contains("is not its directory")))
+        .get_output()
+        .stdout
+        .clone();
+    let listed: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [id.as_str()]);
+    modelseal()
+        .args(["quarantine", "show"])
+        .arg(&quarantine)
+        .arg("zzzz")
+        .assert()
+        .code(4);
+}
