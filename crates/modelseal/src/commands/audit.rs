@@ -67,7 +67,7 @@ pub fn guard_log(args: &AuditLogArgs, inputs: &[&Path]) -> Result<(), Failure> {
     }
     let key = checkpoint_key(args)?;
     match recorder(args, key.as_ref()) {
-        Some(recorder) => recorder.ready().map_err(failure),
+        Some(recorder) => recorder.ready().map_err(write_failure),
         None => Ok(()),
     }
 }
@@ -92,7 +92,7 @@ fn lies_within(path: &Path, input: &Path) -> bool {
 pub fn record(args: &AuditLogArgs, event: Event) -> Result<(), Failure> {
     let key = checkpoint_key(args)?;
     match recorder(args, key.as_ref()) {
-        Some(recorder) => recorder.record(event).map(|_| ()).map_err(failure),
+        Some(recorder) => recorder.record(event).map(|_| ()).map_err(write_failure),
         None => Ok(()),
     }
 }
@@ -129,6 +129,20 @@ pub fn exit_result(exit: Exit) -> String {
         None => "internal-error",
     }
     .to_owned()
+}
+
+/// An audit log that was asked for and cannot be written (a directory, a missing or read-only
+/// directory, a full disk): the output was not written, exit 74, as for any other output. A
+/// file that is not a log stays malformed input (4), and the rest maps as [`failure`] says.
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(write_failure)`
+pub fn write_failure(e: AuditError) -> Failure {
+    match &e {
+        AuditError::Fs(fs) => Failure {
+            kind: Some(crate::exit::FailureKind::OutputNotWritten),
+            ..Failure::new(Exit::Output, format!("audit log not written: {e}")).at(&fs.path)
+        },
+        _ => failure(e),
+    }
 }
 
 #[allow(clippy::needless_pass_by_value)] // used as `map_err(failure)`

@@ -137,7 +137,8 @@ fn identity_policy(
 #[allow(clippy::needless_pass_by_value)] // used as `map_err(gate_failure)`
 fn gate_failure(e: modelseal_gate::GateError) -> Failure {
     match e {
-        modelseal_gate::GateError::Audit(e) => audit::failure(e),
+        // The gate only ever writes the log.
+        modelseal_gate::GateError::Audit(e) => audit::write_failure(e),
         modelseal_gate::GateError::Quarantine(e) => quarantine::failure(e),
     }
 }

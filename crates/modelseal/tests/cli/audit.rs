@@ -644,3 +644,28 @@ fn audit_log_inside_the_model_is_a_usage_error() {
     assert!(!new_log.exists());
     verify_cmd(&model, &public).assert().success();
 }
+
+/// Red team 3-A: an audit log that cannot be written (a directory, a missing directory) was
+/// reported as bad input (exit 4 or 3); it is an output not written (74), as for `sign`.
+#[test]
+fn rt_3a_an_unwritable_audit_log_is_an_output_not_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let scanned = dir.path().join("scanned");
+    std::fs::create_dir_all(&scanned).unwrap();
+    std::fs::write(scanned.join("w.bin"), b"plain bytes").unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    for log in [logs.clone(), dir.path().join("missing/a.jsonl")] {
+        let output = crate::modelseal()
+            .arg("scan")
+            .arg(&scanned)
+            .arg("--audit-log")
+            .arg(&log)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(74), "{log:?}");
+        let error: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(error["error"]["kind"], "output_not_written", "{error}");
+    }
+}
