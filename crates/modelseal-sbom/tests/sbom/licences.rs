@@ -31,7 +31,9 @@ fn site_with(dir: &Path, packages: &[(&str, &str)]) {
 fn assert_self_valid(bom: &Bom, label: &str) {
     let (cyclonedx, spdx) = documents(bom);
     for (format, bytes) in cyclonedx.into_iter().chain([("SPDX".to_owned(), spdx)]) {
-        let report = modelseal_bom::validate::validate(&bytes, &Default::default()).unwrap();
+        let report =
+            modelseal_bom::validate::validate(&bytes, &modelseal_bom::validate::Options::default())
+                .unwrap();
         let errors: Vec<String> = report.errors().map(ToString::to_string).collect();
         assert!(report.is_valid(), "{label}, {format}: {errors:#?}");
     }
