@@ -153,15 +153,18 @@ pub fn is_known_id(id: &str) -> bool {
 }
 
 /// What a declared licence string becomes: a valid SPDX expression is kept as one (with ids
-/// in their canonical case when the only fault was case); anything else is a named licence.
+/// in their canonical case when the only fault was case, and the deprecated GNU `+` forms as
+/// the `-or-later` ids the SPDX licence list replaced them with); anything else is a named
+/// licence. Every expression it returns is one the document validator accepts, so one
+/// package's metadata can never make a written SBOM invalid (issue 12 F9).
 pub fn from_declared(text: &str) -> crate::bom::License {
     use crate::bom::License;
     let text = text.trim();
-    if ::spdx::Expression::parse(text).is_ok() {
-        return License::Expression(text.to_owned());
+    if let Some(expression) = representable(text) {
+        return License::Expression(expression);
     }
-    if let Some(id) = from_name(text) {
-        return License::Expression(id.to_owned());
+    if let Some(expression) = from_name(text).and_then(representable) {
+        return License::Expression(expression);
     }
     License::Named(
         text.lines()
@@ -171,6 +174,38 @@ pub fn from_declared(text: &str) -> crate::bom::License {
             .take(120)
             .collect(),
     )
+}
+
+/// How the validator parses: strict (ids from the list, case-sensitive), deprecated ids
+/// allowed (they are still on the list and in CycloneDX's id enumeration).
+const WRITTEN: ::spdx::ParseMode = ::spdx::ParseMode {
+    allow_deprecated: true,
+    ..::spdx::ParseMode::STRICT
+};
+
+/// How documents are read: [`WRITTEN`], and `GPL-2.0+` read as `GPL-2.0-or-later`, the id the
+/// SPDX licence list deprecated it for (the `spdx` crate rewrites the GNU `+` forms so).
+const READ: ::spdx::ParseMode = ::spdx::ParseMode {
+    allow_postfix_plus_on_gpl: true,
+    ..WRITTEN
+};
+
+/// `text` as an expression the validator accepts: as written when it already is one,
+/// rewritten canonically when only a deprecated GNU `+` stands in the way (`GPL-2.0+` ->
+/// `GPL-2.0-or-later`, which the strict parser refuses as "a GNU license followed by a `+`"),
+/// `None` when it is no SPDX expression.
+fn representable(text: &str) -> Option<String> {
+    if text.is_empty() {
+        return None;
+    }
+    if ::spdx::Expression::parse_mode(text, WRITTEN).is_ok() {
+        return Some(text.to_owned());
+    }
+    let expression = ::spdx::Expression::parse_mode(text, READ).ok()?;
+    let canonical = Tree::of(&expression)?.render(None);
+    ::spdx::Expression::parse_mode(&canonical, WRITTEN)
+        .is_ok()
+        .then_some(canonical)
 }
 
 /// The one SPDX expression a CycloneDX `licenses` holds, when it must hold one. CycloneDX
@@ -215,46 +250,125 @@ pub fn cyclonedx_expression(licenses: &[crate::bom::License]) -> Option<String> 
     )
 }
 
-/// The licences `text` requires all of: its top-level `AND` terms, each in canonical form
-/// (an `OR` chain of licence-list ids or `LicenseRef-`s as the SPDX parser spells it; text that
-/// does not parse stays as written, trimmed). A CycloneDX licence list, one CycloneDX
+/// The licences `text` requires all of, each in canonical form, so `diff` compares what the
+/// licences mean, not how a format wrote them: a CycloneDX licence list, one CycloneDX
 /// expression and the `AND` expression SPDX's `licenseDeclared` must hold for the same list
-/// all come to the same terms, so `diff` compares these, not how a format wrote them.
+/// all come to the same terms. `AND` binds tighter than `OR` (SPDX annex D): the expression is
+/// cut at `AND` only where `AND` is its top operator, so `MIT OR A AND B` is one term
+/// (`MIT OR (A AND B)`), unlike `(MIT OR A) AND B` (two). A term is spelt as the SPDX parser
+/// reads it: upper-case operators, single spaces, no redundant parentheses, a nested
+/// operator parenthesised. Text that does not parse is cut the same way by its brackets and
+/// words, each term trimmed and without enclosing parentheses.
 pub fn and_terms(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for part in split_top_level_and(text) {
-        let part = strip_outer_parens(part.trim());
-        if part.is_empty() {
-            continue;
-        }
-        if split_top_level_and(part).len() > 1 {
-            out.extend(and_terms(part));
-        } else {
-            out.push(canonical_or_chain(part).unwrap_or_else(|| part.to_owned()));
-        }
+    if let Ok(expression) = ::spdx::Expression::parse_mode(text.trim(), READ)
+        && let Some(tree) = Tree::of(&expression)
+    {
+        return match tree {
+            Tree::Op {
+                and: true,
+                operands,
+            } => operands.iter().map(|o| o.render(None)).collect(),
+            other => vec![other.render(None)],
+        };
     }
-    out
+    let text = strip_outer_parens(text.trim());
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let ands = split_top_level(text, "AND");
+    if ands.len() == 1 || split_top_level(text, "OR").len() > 1 {
+        return vec![collapse_spaces(text)];
+    }
+    ands.into_iter().flat_map(and_terms).collect()
 }
 
-/// `text` cut at each `AND` that stands outside parentheses.
-fn split_top_level_and(text: &str) -> Vec<&str> {
+/// A parsed expression as a tree whose operators hold all their operands (`A OR B OR C` is
+/// one `OR` of three), which makes the spelling of equal expressions equal.
+enum Tree {
+    Leaf(String),
+    Op { and: bool, operands: Vec<Tree> },
+}
+
+impl Tree {
+    /// The tree of `expression` (which the parser hands over in postfix order).
+    fn of(expression: &::spdx::Expression) -> Option<Tree> {
+        use ::spdx::expression::{ExprNode, Operator};
+        let mut stack: Vec<Tree> = Vec::new();
+        for node in expression.iter() {
+            match node {
+                ExprNode::Req(requirement) => stack.push(Tree::Leaf(requirement.req.to_string())),
+                ExprNode::Op(operator) => {
+                    let and = *operator == Operator::And;
+                    let right = stack.pop()?;
+                    let left = stack.pop()?;
+                    let mut operands = Vec::new();
+                    for side in [left, right] {
+                        match side {
+                            Tree::Op {
+                                and: a,
+                                operands: o,
+                            } if a == and => operands.extend(o),
+                            other => operands.push(other),
+                        }
+                    }
+                    stack.push(Tree::Op { and, operands });
+                }
+            }
+        }
+        let top = stack.pop()?;
+        stack.is_empty().then_some(top)
+    }
+
+    /// The canonical spelling; an operator inside another one is parenthesised (an `OR` in an
+    /// `AND` must be, an `AND` in an `OR` is for the reader).
+    fn render(&self, parent_is_and: Option<bool>) -> String {
+        match self {
+            Tree::Leaf(text) => text.clone(),
+            Tree::Op { and, operands } => {
+                let word = if *and { " AND " } else { " OR " };
+                let text = operands
+                    .iter()
+                    .map(|o| o.render(Some(*and)))
+                    .collect::<Vec<_>>()
+                    .join(word);
+                if parent_is_and.is_some_and(|p| p != *and) {
+                    format!("({text})")
+                } else {
+                    text
+                }
+            }
+        }
+    }
+}
+
+/// `text` with each run of whitespace made one space.
+fn collapse_spaces(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `text` cut at each `word` (an operator, any case) that stands outside parentheses between
+/// whitespace or brackets.
+fn split_top_level<'a>(text: &'a str, word: &str) -> Vec<&'a str> {
     let mut parts = Vec::new();
     let mut depth = 0usize;
     let mut start = 0;
     let bytes = text.as_bytes();
+    let boundary = |b: u8| b.is_ascii_whitespace() || b == b'(' || b == b')';
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
             b'(' => depth += 1,
             b')' => depth = depth.saturating_sub(1),
-            b'A' if depth == 0
-                && text[i..].starts_with("AND")
-                && (i == 0 || bytes[i - 1].is_ascii_whitespace())
-                && bytes.get(i + 3).is_some_and(u8::is_ascii_whitespace) =>
+            _ if depth == 0
+                && text
+                    .get(i..i + word.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(word))
+                && (i == 0 || boundary(bytes[i - 1]))
+                && bytes.get(i + word.len()).is_some_and(|b| boundary(*b)) =>
             {
                 parts.push(&text[start..i]);
-                start = i + 3;
-                i += 3;
+                start = i + word.len();
+                i += word.len();
                 continue;
             }
             _ => {}
@@ -285,38 +399,6 @@ fn strip_outer_parens(mut text: &str) -> &str {
         text = inner.trim();
     }
     text
-}
-
-/// An expression without a top-level `AND` rewritten as the SPDX parser spells its parts,
-/// joined with `OR` (any `AND` inside stays parenthesised); `None` when it does not parse.
-fn canonical_or_chain(text: &str) -> Option<String> {
-    use ::spdx::expression::{ExprNode, Operator};
-    let mode = ::spdx::ParseMode {
-        allow_deprecated: true,
-        ..::spdx::ParseMode::STRICT
-    };
-    let expression = ::spdx::Expression::parse_mode(text, mode).ok()?;
-    // Postfix order; each entry remembers whether it is an `OR`, so an `AND` around it knows
-    // to parenthesise it.
-    let mut stack: Vec<(String, bool)> = Vec::new();
-    for node in expression.iter() {
-        match node {
-            ExprNode::Req(requirement) => stack.push((requirement.req.to_string(), false)),
-            ExprNode::Op(operator) => {
-                let (right, right_or) = stack.pop()?;
-                let (left, left_or) = stack.pop()?;
-                let and = *operator == Operator::And;
-                let wrap = |t: String, is_or: bool| if and && is_or { format!("({t})") } else { t };
-                let word = if and { "AND" } else { "OR" };
-                stack.push((
-                    format!("{} {word} {}", wrap(left, left_or), wrap(right, right_or)),
-                    !and,
-                ));
-            }
-        }
-    }
-    let (top, _) = stack.pop()?;
-    stack.is_empty().then_some(top)
 }
 
 #[cfg(test)]
@@ -372,5 +454,89 @@ mod tests {
         assert_eq!(and_terms("(MIT) OR (ISC)"), ["MIT OR ISC"]);
         assert_eq!(and_terms("BRANDAND x"), ["BRANDAND x"]);
         assert!(and_terms("  ").is_empty());
+    }
+
+    /// F8: `AND` binds tighter than `OR`. The three spellings of `MIT OR (A AND B)` are one
+    /// term; `(MIT OR A) AND B` is two, so a diff between them is a licence change.
+    #[test]
+    fn f8_and_binds_tighter_than_or() {
+        let one = and_terms("MIT OR Apache-2.0 WITH LLVM-exception AND BSD-3-Clause");
+        assert_eq!(
+            one,
+            ["MIT OR (Apache-2.0 WITH LLVM-exception AND BSD-3-Clause)"]
+        );
+        assert_eq!(
+            and_terms("MIT OR (Apache-2.0 WITH LLVM-exception AND BSD-3-Clause)"),
+            one
+        );
+        assert_eq!(
+            and_terms("(MIT or Apache-2.0  WITH LLVM-exception and BSD-3-Clause)"),
+            one
+        );
+        assert_eq!(
+            and_terms("(MIT OR Apache-2.0 WITH LLVM-exception) AND BSD-3-Clause"),
+            ["MIT OR Apache-2.0 WITH LLVM-exception", "BSD-3-Clause"]
+        );
+        // Text the parser refuses is cut the same way.
+        assert_eq!(
+            and_terms("Not-A-Licence OR MIT AND ISC"),
+            ["Not-A-Licence OR MIT AND ISC"]
+        );
+        assert_eq!(
+            and_terms("(Not-A-Licence OR MIT) and ISC"),
+            ["Not-A-Licence OR MIT", "ISC"]
+        );
+    }
+
+    /// F8: what is truly equal stays equal: operator case and spacing, redundant parentheses,
+    /// associativity.
+    #[test]
+    fn f8_equivalent_spellings_have_equal_terms() {
+        assert_eq!(
+            and_terms("MIT or Apache-2.0"),
+            and_terms("MIT OR Apache-2.0")
+        );
+        assert_eq!(and_terms("MIT   OR\tApache-2.0"), ["MIT OR Apache-2.0"]);
+        assert_eq!(and_terms("((MIT OR Apache-2.0))"), ["MIT OR Apache-2.0"]);
+        assert_eq!(
+            and_terms("(MIT OR ISC) OR Apache-2.0"),
+            and_terms("MIT OR (ISC OR Apache-2.0)")
+        );
+        assert_eq!(and_terms("MIT and ISC"), ["MIT", "ISC"]);
+    }
+
+    /// F9: the deprecated GNU `+` ids become the ids the SPDX list replaced them with (the
+    /// `spdx` crate's own rewriting), so the document validator accepts what is written.
+    #[test]
+    fn f9_gnu_plus_becomes_or_later() {
+        for (declared, written) in [
+            ("GPL-2.0+", "GPL-2.0-or-later"),
+            ("LGPL-2.1+", "LGPL-2.1-or-later"),
+            (
+                "GPL-2.0+ WITH Classpath-exception-2.0",
+                "GPL-2.0-or-later WITH Classpath-exception-2.0",
+            ),
+            ("MIT OR GPL-3.0+", "MIT OR GPL-3.0-or-later"),
+            ("MPL-1.1+", "MPL-1.1+"),
+            (
+                "Apache-2.0 WITH LLVM-exception",
+                "Apache-2.0 WITH LLVM-exception",
+            ),
+        ] {
+            assert_eq!(
+                from_declared(declared),
+                License::Expression(written.into()),
+                "{declared}"
+            );
+            assert!(
+                ::spdx::Expression::parse_mode(written, WRITTEN).is_ok(),
+                "{written}"
+            );
+        }
+        assert_eq!(and_terms("GPL-2.0+"), ["GPL-2.0-or-later"]);
+        assert_eq!(
+            from_declared("MIT OR Not-A-Licence"),
+            License::Named("MIT OR Not-A-Licence".into())
+        );
     }
 }

@@ -47,7 +47,10 @@ pub fn collect_environment(
 ) -> Result<Bom, CollectError> {
     modelseal_fs::metadata(path)?;
     let site_packages = site_packages(path)?;
-    let mut installed: BTreeMap<String, Installed> = BTreeMap::new();
+    // By normalised name. Two `.dist-info` directories of one project (`dup-1.0` and
+    // `Dup-2.0`, a botched upgrade) are both on disk and both listed, as cyclonedx-py does;
+    // a second one of the same version is the same component and is kept once.
+    let mut installed: BTreeMap<String, Vec<Installed>> = BTreeMap::new();
     for dir in &site_packages {
         let entries: Vec<PathBuf> = modelseal_fs::read_dir_sorted(dir)?
             .into_iter()
@@ -56,9 +59,15 @@ pub fn collect_environment(
         for dist_info in entries {
             match read_distribution(&dist_info, diagnostics) {
                 Ok(distribution) => {
-                    installed
+                    let versions = installed
                         .entry(normalize_name(&distribution.metadata.name))
-                        .or_insert(distribution);
+                        .or_default();
+                    if !versions
+                        .iter()
+                        .any(|d| d.metadata.version == distribution.metadata.version)
+                    {
+                        versions.push(distribution);
+                    }
                 }
                 Err(error) => diagnostics.recover(error)?,
             }
@@ -74,14 +83,23 @@ pub fn collect_environment(
     let mut bom = Bom::new(root);
     let markers = marker_environment(path, &site_packages);
     let extras = active_extras(&installed, markers.as_ref());
-    let refs: BTreeMap<&String, String> = installed
+    let refs: BTreeMap<&String, Vec<String>> = installed
         .iter()
-        .map(|(key, d)| (key, purl(&d.metadata.name, &d.metadata.version)))
+        .map(|(key, versions)| {
+            let purls = versions
+                .iter()
+                .map(|d| purl(&d.metadata.name, &d.metadata.version))
+                .collect();
+            (key, purls)
+        })
         .collect();
     let root_ref = bom.root.bom_ref.clone();
-    for (key, distribution) in &installed {
+    let distributions = installed
+        .iter()
+        .flat_map(|(key, versions)| versions.iter().map(move |d| (key, d)));
+    for (key, distribution) in distributions {
         let metadata = &distribution.metadata;
-        let bom_ref = refs[key].clone();
+        let bom_ref = purl(&metadata.name, &metadata.version);
         let mut component = Component::package(bom_ref.clone(), &metadata.name, &metadata.version);
         component.description.clone_from(&metadata.summary);
         component.licenses = licenses(metadata);
@@ -98,10 +116,16 @@ pub fn collect_environment(
             if !applies(requirement, markers.as_ref(), &own_extras) {
                 continue;
             }
-            if let Some(target_ref) = refs.get(&requirement.name.to_string())
-                && *target_ref != bom_ref
+            // Every installed version of the target: which one Python imports is not
+            // something the metadata says.
+            for target_ref in refs
+                .get(&requirement.name.to_string())
+                .into_iter()
+                .flatten()
             {
-                bom.depend(&bom_ref, target_ref);
+                if *target_ref != bom_ref {
+                    bom.depend(&bom_ref, target_ref);
+                }
             }
         }
     }
@@ -171,13 +195,16 @@ fn applies(
 /// (`scikit-learn` asks `numpy`; `a` asks `b[speed]`), followed transitively until nothing
 /// changes.
 fn active_extras(
-    installed: &BTreeMap<String, Installed>,
+    installed: &BTreeMap<String, Vec<Installed>>,
     markers: Option<&MarkerEnvironment>,
 ) -> BTreeMap<String, Vec<ExtraName>> {
     let mut extras: BTreeMap<String, BTreeSet<ExtraName>> = BTreeMap::new();
     loop {
         let mut changed = false;
-        for (key, distribution) in installed {
+        let distributions = installed
+            .iter()
+            .flat_map(|(key, versions)| versions.iter().map(move |d| (key, d)));
+        for (key, distribution) in distributions {
             let own: Vec<ExtraName> = extras
                 .get(key)
                 .map(|e| e.iter().cloned().collect())

@@ -23,7 +23,7 @@ use modelseal_sbom::source::{collect_one, detect};
 const TIMESTAMP: &str = "2026-11-23T00:00:00Z";
 
 /// Every CycloneDX rendering of `bom`, by label, and the SPDX one, as bytes.
-fn documents(bom: &Bom) -> (Vec<(String, Vec<u8>)>, Vec<u8>) {
+pub(crate) fn documents(bom: &Bom) -> (Vec<(String, Vec<u8>)>, Vec<u8>) {
     let mut cyclonedx = Vec::new();
     for spec in [SpecVersion::V1_5, SpecVersion::V1_6] {
         let json = serde_json::to_vec_pretty(&to_json(bom, spec, TIMESTAMP)).unwrap();
@@ -36,7 +36,7 @@ fn documents(bom: &Bom) -> (Vec<(String, Vec<u8>)>, Vec<u8>) {
 }
 
 /// `sbom diff` of each CycloneDX rendering against the SPDX one, both ways, is empty.
-fn assert_cross_format_clean(bom: &Bom, label: &str) {
+pub(crate) fn assert_cross_format_clean(bom: &Bom, label: &str) {
     let (cyclonedx, spdx) = documents(bom);
     let (spdx_bom, _) = read_document(&spdx).unwrap();
     for (format, bytes) in cyclonedx {

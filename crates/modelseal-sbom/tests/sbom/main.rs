@@ -10,6 +10,7 @@
 
 mod common;
 mod cross_format;
+mod licences;
 mod lockfiles;
 mod model;
 mod parity;

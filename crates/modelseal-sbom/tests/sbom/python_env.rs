@@ -177,3 +177,35 @@ fn a_missing_record_fails_unless_best_effort() {
     assert!(diagnostics.warnings()[0].contains("no Version field"));
     assert!(diagnostics.warnings()[1].contains("norecord-1.0.dist-info/RECORD: missing"));
 }
+
+/// F10: two `.dist-info` directories of one project (`dup-1.0` and `Dup-2.0`, a botched
+/// upgrade) are both on disk; both are listed, as cyclonedx-py lists them, and what requires
+/// the project points at both.
+#[test]
+fn f10_two_dist_infos_of_one_project_are_both_listed() {
+    let site = tempfile::tempdir().unwrap();
+    install(site.path(), "dup", "1.0", &[], true);
+    install(site.path(), "Dup", "2.0", &[], true);
+    install(site.path(), "user", "1.0", &["dup"], true);
+    // The same version twice (two spellings of one name) is one component.
+    install(site.path(), "Same", "3.0", &[], true);
+    install(site.path(), "same", "3.0", &[], true);
+    let mut diagnostics = Diagnostics::strict();
+    let bom = collect_environment(site.path(), &mut diagnostics).unwrap();
+    let refs: Vec<&str> = bom.components.keys().map(String::as_str).collect();
+    assert_eq!(
+        refs,
+        [
+            "pkg:pypi/dup@1.0",
+            "pkg:pypi/dup@2.0",
+            "pkg:pypi/same@3.0",
+            "pkg:pypi/user@1.0"
+        ]
+    );
+    let edges: Vec<&str> = bom.dependencies["pkg:pypi/user@1.0"]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(edges, ["pkg:pypi/dup@1.0", "pkg:pypi/dup@2.0"]);
+    assert_eq!(diagnostics.warnings(), [] as [String; 0]);
+}

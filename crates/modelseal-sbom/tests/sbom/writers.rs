@@ -533,7 +533,7 @@ fn record_field(element: &XmlElement, value: String, stack: &mut [XmlElement]) {
 
 /// Writes every format for `bom`, checks it with the peers and the schema, and checks that the
 /// XML and JSON agree. Returns the SPDX document.
-fn check_all_formats(bom: &Bom, label: &str) -> Value {
+pub(crate) fn check_all_formats(bom: &Bom, label: &str) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let mut cyclonedx = Vec::new();
     for spec in SPECS {
