@@ -145,6 +145,29 @@ fn red_team_5a_hidden_characters_never_reach_json_or_sarif_raw() {
     }
 }
 
+/// The audit log is JSON lines a reviewer reads with `cat` too.
+#[test]
+fn red_team_5a_hidden_characters_never_reach_the_audit_log_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = keypair(dir.path(), "k", "ecdsa-p256");
+    let made = make_model(dir.path());
+    let model = dir.path().join(format!("m{PLANTED}"));
+    fs::rename(&made, &model).unwrap();
+    let log = dir.path().join("audit.log");
+    sign_cmd(&model, &key)
+        .arg("--audit-log")
+        .arg(&log)
+        .assert()
+        .success();
+    let bytes = fs::read(&log).unwrap();
+    assert_no_raw_hidden("audit log", &bytes);
+    let line = bytes.split(|b| *b == b'\n').next().unwrap();
+    let value: serde_json::Value = serde_json::from_slice(line).unwrap();
+    let mut all = Vec::new();
+    strings(&value, &mut all);
+    assert!(all.iter().any(|s| s.contains(PLANTED)), "{all:?}");
+}
+
 #[test]
 fn red_team_5e_a_backslash_name_and_a_byte_are_two_json_names() {
     let dir = tempfile::tempdir().unwrap();
