@@ -1,4 +1,4 @@
-//! JSON that is safe to `cat` on a terminal (red team 5-A). serde_json escapes only `"`, `\`
+//! JSON that is safe to `cat` on a terminal (red team 5-A). `serde_json` escapes only `"`, `\`
 //! and C0 controls, so a file name holding DEL, a C1 control (U+009B is a CSI on many
 //! terminals), a bidirectional override (U+202E) or a line separator (U+2028) reached stdout,
 //! SARIF files and audit logs raw. These writers escape every character [`crate::name`] calls

@@ -245,7 +245,6 @@ impl Out {
 /// that is the trace it leaves; writes there succeed and would lose the output unseen.
 #[cfg(unix)]
 fn stdout_closed_at_start() -> bool {
-    use std::os::unix::fs::MetadataExt as _;
     let stdout = std::io::stdout();
     let Ok(flags) = rustix::fs::fcntl_getfl(&stdout) else {
         return true;
@@ -253,11 +252,11 @@ fn stdout_closed_at_start() -> bool {
     if !flags.contains(rustix::fs::OFlags::RDWR) {
         return false;
     }
-    let (Ok(ours), Ok(null)) = (rustix::fs::fstat(&stdout), std::fs::metadata("/dev/null")) else {
+    let (Ok(ours), Ok(null)) = (rustix::fs::fstat(&stdout), rustix::fs::stat("/dev/null")) else {
         return false;
     };
     rustix::fs::FileType::from_raw_mode(ours.st_mode) == rustix::fs::FileType::CharacterDevice
-        && u64::from(ours.st_rdev) == null.rdev()
+        && ours.st_rdev == null.st_rdev
 }
 
 #[cfg(not(unix))]
