@@ -6,12 +6,13 @@
 //! because JSON reports carry them. [`RuleId`] names every rule a report can carry (a typo
 //! does not compile) and [`sarif`] is a typed SARIF 2.1.0 model whose rule table derives from
 //! it. [`name`] is the one way a name from disk is shown (escaped in text, spelled out in
-//! JSON). Reports are built as data first and rendered by the CLI, as cargo-deny does.
+//! JSON, which [`json`] writes with hidden characters escaped). Reports are data first.
 //! Bottom of the stack: no other modelseal crate below it (`modelseal-fs` uses [`name`] in
 //! its error messages).
 
 #![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
 #![warn(missing_docs, unreachable_pub)]
+pub mod json;
 pub mod name;
 mod outcome;
 pub mod path;

@@ -62,16 +62,27 @@ pub fn path(path: &std::path::Path) -> Cow<'_, str> {
     text(path.as_os_str())
 }
 
-/// A name as a JSON string carries it: valid UTF-8 as it is (the JSON encoder escapes control
-/// characters), each byte that is not UTF-8 as the four characters `\xff`, so two such names
-/// never collapse into the same `�`.
+/// A name as a JSON string carries it, losslessly: valid UTF-8 as it is (the JSON encoder
+/// escapes control characters, and [`crate::json`] the other hidden ones), each byte that is
+/// not UTF-8 as the four characters `\xff`, and so that spelling cannot be forged, every
+/// backslash in the name as two (`\\`): a file named `w\xff.bin` (backslash, x, f, f) and a
+/// file named `w` + byte 0xff + `.bin` are two strings (red team 5-E). Every name is spelled
+/// this way, UTF-8 or not, so one reading rule holds for every JSON path.
 pub fn json(raw: &OsStr) -> Cow<'_, str> {
-    if let Some(name) = raw.to_str() {
+    if let Some(name) = raw.to_str()
+        && !name.contains('\\')
+    {
         return Cow::Borrowed(name);
     }
-    let mut out = String::new();
+    let mut out = String::with_capacity(raw.len() + 4);
     for chunk in raw.as_encoded_bytes().utf8_chunks() {
-        out.push_str(chunk.valid());
+        for c in chunk.valid().chars() {
+            if c == '\\' {
+                out.push_str("\\\\");
+            } else {
+                out.push(c);
+            }
+        }
         for byte in chunk.invalid() {
             let _ = write!(out, "\\x{byte:02x}");
         }
@@ -90,7 +101,8 @@ fn is_nfc(name: &str) -> bool {
 /// code point (fillers, variation selectors, U+034F): a name holding one prints like another
 /// name or not at all (red team 3, N-2: `pytorch<U+00AD>model.bin` printed as
 /// `pytorchmodel.bin`). The table is Unicode 16's Cf, Zl, Zp and `Default_Ignorable_Code_Point`.
-fn is_hidden(c: char) -> bool {
+/// JSON output escapes the same characters as `\uXXXX` ([`crate::json`]).
+pub fn is_hidden(c: char) -> bool {
     c.is_control()
         || matches!(c,
             // Cf and default ignorables in the BMP.
@@ -191,6 +203,21 @@ mod tests {
             "x\n",
             "JSON escapes controls itself"
         );
+    }
+
+    /// 5-E (red team 12): a literal backslash is doubled, so the `\xff` spelling of a byte
+    /// that is not UTF-8 cannot be forged by a file named `w\xff.bin`.
+    #[cfg(unix)]
+    #[test]
+    fn red_team_5e_a_backslash_name_cannot_pass_for_a_byte() {
+        use std::os::unix::ffi::OsStrExt;
+        let byte = json(OsStr::from_bytes(b"w\xff.bin"));
+        let literal = json(OsStr::new("w\\xff.bin"));
+        assert_eq!(byte, "w\\xff.bin");
+        assert_eq!(literal, "w\\\\xff.bin");
+        assert_ne!(byte, literal);
+        assert_eq!(json(OsStr::from_bytes(b"a\\\xfe")), "a\\\\\\xfe");
+        assert!(matches!(json(OsStr::new("plain/é.bin")), Cow::Borrowed(_)));
     }
 
     /// `é` (NFC) and `e` + U+0301 (NFD) are two different files that print the same.

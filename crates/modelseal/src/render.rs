@@ -1,6 +1,8 @@
 //! Output: data to stdout, notes to stderr; colour only on a terminal and never with
 //! `NO_COLOR`. A closed pipe (`modelseal verify … | head`) is not an error; any other failure
-//! to write stdout (a full disk, `> /dev/full`) is, and ends the command with exit 74.
+//! to write stdout (a full disk, `> /dev/full`, stdout closed with `>&-`) is, and ends the
+//! command with exit 74. JSON and SARIF are written with hidden characters escaped
+//! (`modelseal_report::json`), so `cat report.json` cannot run a name's escape sequence.
 
 use std::io::{IsTerminal, Write};
 
@@ -41,6 +43,13 @@ pub struct Out {
     stdout: std::cell::RefCell<std::io::BufWriter<std::io::Stdout>>,
     /// The first failure to write stdout, other than a closed pipe.
     failed: std::cell::RefCell<Option<std::io::Error>>,
+    /// The reader closed the pipe: what was written since went nowhere, quietly.
+    pipe_closed: std::cell::Cell<bool>,
+    /// Data was written to stdout (or was to be).
+    wrote: std::cell::Cell<bool>,
+    /// stdout was closed when modelseal started (`>&-`): Rust's runtime then puts /dev/null
+    /// there, so every write "succeeds" and the output is lost (red team 4-A).
+    closed_at_start: bool,
     /// The JSON document of the command, held until the command ends: a failure after it was
     /// built (an audit log that cannot be written) replaces it with the error object, so
     /// stdout always holds exactly one JSON document.
@@ -64,6 +73,9 @@ impl Out {
             quiet,
             stdout: std::cell::RefCell::new(std::io::BufWriter::new(std::io::stdout())),
             failed: std::cell::RefCell::new(None),
+            pipe_closed: std::cell::Cell::new(false),
+            wrote: std::cell::Cell::new(false),
+            closed_at_start: stdout_closed_at_start(),
             pending: std::cell::RefCell::new(None),
         }
     }
@@ -71,11 +83,23 @@ impl Out {
     /// Remembers the first real write failure; a closed pipe means the reader has all it
     /// wanted.
     fn check(&self, result: std::io::Result<()>) {
-        if let Err(e) = result
-            && e.kind() != std::io::ErrorKind::BrokenPipe
-        {
-            self.failed.borrow_mut().get_or_insert(e);
+        match result {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => self.pipe_closed.set(true),
+            Err(e) => {
+                self.failed.borrow_mut().get_or_insert(e);
+            }
         }
+    }
+
+    /// Whether everything written to stdout so far reached its reader (after a flush): false
+    /// after a closed pipe or any other failure. A command whose stdout *is* its product
+    /// (`sign --signature -`) asks this before it says it succeeded.
+    pub fn delivered(&self) -> bool {
+        self.flush();
+        !self.pipe_closed.get()
+            && self.failed.borrow().is_none()
+            && !(self.closed_at_start && self.wrote.get())
     }
 
     /// Writes out buffered data (before stderr output, so the two stay in order).
@@ -89,7 +113,17 @@ impl Out {
     pub fn finish(&self) -> Result<(), std::io::Error> {
         self.write_pending();
         self.flush();
-        self.failed.borrow_mut().take().map_or(Ok(()), Err)
+        if let Some(e) = self.failed.borrow_mut().take() {
+            return Err(e);
+        }
+        if self.closed_at_start && self.wrote.get() {
+            // Reported once: the next `finish` (from `drop`) has nothing new to say.
+            self.wrote.set(false);
+            return Err(std::io::Error::other(
+                "stdout is closed (it was closed when modelseal started)",
+            ));
+        }
+        Ok(())
     }
 
     pub fn is_quiet(&self) -> bool {
@@ -98,18 +132,21 @@ impl Out {
 
     /// A line of data on stdout.
     pub fn line(&self, text: &str) {
+        self.wrote.set(true);
         let result = writeln!(self.stdout.borrow_mut(), "{text}");
         self.check(result);
     }
 
     /// Text on stdout exactly as given (it carries its own newlines).
     pub fn text(&self, text: &str) {
+        self.wrote.set(!text.is_empty() || self.wrote.get());
         let result = self.stdout.borrow_mut().write_all(text.as_bytes());
         self.check(result);
     }
 
     /// Bytes on stdout exactly as given (a signature bundle for `--signature -`).
     pub fn bytes(&self, bytes: &[u8]) {
+        self.wrote.set(!bytes.is_empty() || self.wrote.get());
         let result = self.stdout.borrow_mut().write_all(bytes);
         self.check(result);
     }
@@ -133,9 +170,10 @@ impl Out {
     /// A JSON document on stdout, written when the command ends (see `pending`).
     pub fn json(&self, value: &impl Serialize) {
         self.write_pending();
-        let mut document = Vec::new();
-        match serde_json::to_writer_pretty(&mut document, value) {
-            Ok(()) => {
+        // Hidden characters (DEL, C1, bidi, U+2028) as `\uXXXX`: the same value once parsed,
+        // but never raw bytes a terminal would act on (red team 5-A).
+        match modelseal_report::json::to_vec_pretty(value) {
+            Ok(mut document) => {
                 document.push(b'\n');
                 *self.pending.borrow_mut() = Some(document);
             }
@@ -145,6 +183,7 @@ impl Out {
 
     fn write_pending(&self) {
         if let Some(document) = self.pending.borrow_mut().take() {
+            self.wrote.set(true);
             let result = self.stdout.borrow_mut().write_all(&document);
             self.check(result);
         }
@@ -199,6 +238,30 @@ impl Out {
             text.to_owned()
         }
     }
+}
+
+/// Whether stdout was closed when the process started. Rust's runtime reopens a closed
+/// standard descriptor on /dev/null, read-write (a shell's `> /dev/null` is write-only), so
+/// that is the trace it leaves; writes there succeed and would lose the output unseen.
+#[cfg(unix)]
+fn stdout_closed_at_start() -> bool {
+    let stdout = std::io::stdout();
+    let Ok(flags) = rustix::fs::fcntl_getfl(&stdout) else {
+        return true;
+    };
+    if !flags.contains(rustix::fs::OFlags::RDWR) {
+        return false;
+    }
+    let (Ok(ours), Ok(null)) = (rustix::fs::fstat(&stdout), rustix::fs::stat("/dev/null")) else {
+        return false;
+    };
+    rustix::fs::FileType::from_raw_mode(ours.st_mode) == rustix::fs::FileType::CharacterDevice
+        && ours.st_rdev == null.st_rdev
+}
+
+#[cfg(not(unix))]
+fn stdout_closed_at_start() -> bool {
+    false
 }
 
 /// A name from the model (or from a file anyone can edit), made safe to print: a file name may

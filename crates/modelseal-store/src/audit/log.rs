@@ -170,8 +170,9 @@ pub fn append(
         detail: event.detail,
         prev,
     };
+    // Hidden characters of a name (DEL, C1, bidi) as `\uXXXX`: the log is read with `cat`.
     let encode = |entry: &Entry| {
-        serde_json::to_vec(entry).map_err(|e| AuditError::Encode {
+        modelseal_report::json::to_vec(entry).map_err(|e| AuditError::Encode {
             path: path.to_path_buf(),
             source: e,
         })

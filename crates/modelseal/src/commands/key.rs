@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::cli::{Algorithm, Format, KeyGenerateArgs};
 use crate::exit::Failure;
-use crate::render::Out;
+use crate::render::{self, Out};
 
 pub fn generate(args: &KeyGenerateArgs, out: &Out) -> Result<(), Failure> {
     let algorithm = match args.algorithm {
@@ -15,6 +15,13 @@ pub fn generate(args: &KeyGenerateArgs, out: &Out) -> Result<(), Failure> {
         Algorithm::Ed25519 => KeyAlgorithm::Ed25519,
         Algorithm::RsaPss3072 => KeyAlgorithm::RsaPss,
     };
+    // A private key never goes to stdout: `-` is refused, a file named `-` is `./-` (red
+    // team 4-D).
+    if crate::paths::is_stdio(&args.out) {
+        return Err(Failure::usage(
+            "--out - would write the private key to stdout; give a file (a file named - is ./-)",
+        ));
+    }
     let mut public_path = args.out.clone().into_os_string();
     public_path.push(".pub");
     let public_path = std::path::PathBuf::from(public_path);
@@ -53,8 +60,8 @@ pub fn generate(args: &KeyGenerateArgs, out: &Out) -> Result<(), Failure> {
     private.commit()?;
     out.json_or_line(
         &json!({
-            "private_key": args.out.to_string_lossy(),
-            "public_key": public_path.to_string_lossy(),
+            "private_key": modelseal_report::path::Lossy(&args.out),
+            "public_key": modelseal_report::path::Lossy(&public_path),
             "algorithm": algorithm.name(),
             "encrypted": passphrase.is_some(),
             "hint": key.public_key().hint(),
@@ -62,13 +69,13 @@ pub fn generate(args: &KeyGenerateArgs, out: &Out) -> Result<(), Failure> {
         &format!(
             "Wrote {} key {} (private, 0600{}) and {}",
             algorithm,
-            args.out.display(),
+            render::path(&args.out),
             if passphrase.is_some() {
                 ", encrypted"
             } else {
                 ""
             },
-            public_path.display()
+            render::path(&public_path)
         ),
         args.format == Format::Json,
     );

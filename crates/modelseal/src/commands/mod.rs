@@ -38,7 +38,7 @@ fn serialization(model: &Path, args: &HashingArgs, out: &Out) -> Result<Serializ
             Some(rel) => serialization.ignore(&rel),
             None => out.note(&format!(
                 "note: --ignore {} is not inside the model; nothing to ignore",
-                path.display()
+                crate::render::path(path)
             )),
         }
     }

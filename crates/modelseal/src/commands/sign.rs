@@ -85,7 +85,10 @@ fn execute(args: &SignArgs, out: &Out, digest: &mut Option<String>) -> Result<()
             }
         );
         let digest_line = format!("root digest {root}");
-        if to_stdout {
+        if to_stdout && !out.delivered() {
+            // The bundle went nowhere (a closed pipe, a closed stdout): never say "Signed …
+            // -> stdout" (red team 4-A). A closed pipe stays quiet; anything else is exit 74.
+        } else if to_stdout {
             out.note(&summary);
             out.note(&digest_line);
         } else {

@@ -17,6 +17,8 @@ mod messages;
 mod names;
 #[cfg(unix)]
 mod names_in_errors;
+#[cfg(unix)]
+mod names_json;
 mod outputs;
 #[cfg(unix)]
 mod passphrase;
