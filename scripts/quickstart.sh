@@ -12,7 +12,7 @@ done
 # Bold headings on a terminal only, and never under NO_COLOR.
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
 # Say what is about to take time, then let cargo show its progress.
-printf '%sBuilding modelseal (release).%s A first build compiles ~350 crates: about 4 minutes on\n' "$bold" "$plain" >&2
+printf '%sBuilding modelseal (release).%s A first build compiles ~200 crates: about 3 minutes on\n' "$bold" "$plain" >&2
 printf 'an idle 2-core machine, seconds afterwards. Progress follows.\n\n' >&2
 cargo build --release --locked -p modelseal
 ms=target/release/modelseal
