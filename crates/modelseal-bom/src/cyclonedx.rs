@@ -66,7 +66,8 @@ pub fn to_json_bytes(
     serde_json::to_writer(&mut hasher, &document)?;
     let serial = serial_number(&hasher.0.finalize());
     document.serial = Some(&serial);
-    serde_json::to_vec_pretty(&document)
+    // Package metadata is untrusted text: hidden characters are written escaped (one writer).
+    modelseal_report::json::to_vec_pretty(&document)
 }
 
 /// Feeds the compact text to the digest the serial number is made of, without holding it.

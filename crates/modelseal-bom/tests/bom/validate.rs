@@ -890,3 +890,22 @@ fn streamed_cyclonedx_json_is_the_value_document_byte_for_byte() {
         );
     }
 }
+
+/// Red team 5-A, in the SBOM writer: package metadata (names, licences, descriptions) is
+/// untrusted text; hidden characters never reach the document raw, and read back the same.
+#[test]
+fn hidden_characters_in_package_metadata_are_written_escaped() {
+    let mut bom = sample_bom();
+    let mut evil = Component::new("evil", Kind::Library, "evil\u{202e}txt.exe\u{1b}[31m\u{9b}");
+    evil.version = Some("1.0\u{2028}".into());
+    bom.add(evil);
+    for spec in [SpecVersion::V1_5, SpecVersion::V1_6] {
+        let bytes = to_json_bytes(&bom, spec, "2026-01-31T12:00:00Z").unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        for hidden in ['\u{202e}', '\u{1b}', '\u{9b}', '\u{2028}'] {
+            assert!(!text.contains(hidden), "{hidden:?} written raw");
+        }
+        let parsed: Value = serde_json::from_slice(&bytes).unwrap();
+        assert!(parsed.to_string().contains("evil\u{202e}txt.exe"));
+    }
+}

@@ -25,7 +25,7 @@ pub fn run(args: &DigestArgs, out: &Out) -> Result<(), Failure> {
     let root = format!("sha256:{}", hex::encode(manifest.root_digest()));
     if args.format == Format::Json {
         out.json(&json!({
-            "model": args.model.to_string_lossy(),
+            "model": modelseal_report::path::Lossy(&args.model),
             "root_digest": root,
             "method": if manifest.is_sharded() { "shards" } else { "files" },
             "hash": serialization.hash.oms_name(),

@@ -92,8 +92,10 @@ fn render(bom: &Bom, args: &SbomCreateArgs, timestamp: &str) -> Result<(Vec<u8>,
             format!("CycloneDX {} XML", spec.as_str()),
         ),
         SbomFormat::SpdxJson => (
-            serde_json::to_vec_pretty(&modelseal_bom::spdx_json::to_spdx(bom, timestamp, None))
-                .map_err(internal)?,
+            modelseal_report::json::to_vec_pretty(&modelseal_bom::spdx_json::to_spdx(
+                bom, timestamp, None,
+            ))
+            .map_err(internal)?,
             "SPDX 2.3 JSON".to_owned(),
         ),
     };

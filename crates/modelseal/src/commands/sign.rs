@@ -62,8 +62,8 @@ fn execute(args: &SignArgs, out: &Out, digest: &mut Option<String>) -> Result<()
     *digest = Some(root.clone());
     if args.format == Format::Json {
         out.json(&json!({
-            "model": args.model.to_string_lossy(),
-            "signature": signature.to_string_lossy(),
+            "model": modelseal_report::path::Lossy(&args.model),
+            "signature": modelseal_report::path::Lossy(&signature),
             "root_digest": root,
             "files": signed.files,
             "bytes": signed.bytes,
