@@ -61,7 +61,7 @@ pub fn release(
                 return Ok(None);
             };
             let mut detail = json!({
-                "to": to.to_string_lossy(),
+                "to": modelseal_report::path::Lossy(to),
                 "forced_reason": force,
                 "problems": result.problems,
             });
@@ -74,7 +74,7 @@ pub fn release(
             // Where the signature went with the model, or why it did not.
             if let Some(release) = done.and_then(|incident| incident.release.as_ref()) {
                 if let Some(signature) = &release.signature {
-                    detail["signature"] = json!(signature.to_string_lossy());
+                    detail["signature"] = json!(modelseal_report::path::Lossy(signature));
                 }
                 if let Some(why) = &release.signature_not_restored {
                     detail["signature_not_restored"] = json!(why);

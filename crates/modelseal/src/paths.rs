@@ -37,6 +37,12 @@ pub fn is_stdio(path: &Path) -> bool {
 /// All of stdin, at most `limit` bytes (the bound a file in the same role has): more is
 /// refused (exit 4), never read into memory.
 pub fn read_stdin_limited(limit: u64, what: &str) -> Result<Vec<u8>, Failure> {
+    // On a terminal, say what the wait is for rather than hang silently (red team 4-low).
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        crate::render::hint(&format!(
+            "reading the {what} from stdin (a terminal): paste it, then press Ctrl-D"
+        ));
+    }
     let mut bytes = Vec::new();
     std::io::stdin()
         .lock()

@@ -291,6 +291,13 @@ pub fn error(message: &str) {
     let _ = writeln!(std::io::stderr().lock(), "error: {message}");
 }
 
+/// A one-line hint on stderr for the person at the terminal (never data, never under a pipe's
+/// control: callers decide it is a terminal).
+pub fn hint(message: &str) {
+    let message = modelseal_report::name::one_line(message);
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
+}
+
 /// `3000000` → `2.9 MiB`.
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];

@@ -120,7 +120,7 @@ fn list(args: &QuarantineListArgs, out: &Out) -> Result<Exit, Failure> {
 fn show(args: &QuarantineShowArgs, out: &Out) -> Result<Exit, Failure> {
     let id = resolve(&args.dir, &args.id)?;
     let (incident, model) = quarantine::show(&args.dir, &id).map_err(failure)?;
-    out.json(&json!({ "incident": incident, "model": model.to_string_lossy(), "present": modelseal_fs::exists(&model) }));
+    out.json(&json!({ "incident": incident, "model": modelseal_report::path::Lossy(&model), "present": modelseal_fs::exists(&model) }));
     Ok(Exit::Ok)
 }
 

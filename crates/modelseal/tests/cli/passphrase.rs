@@ -150,3 +150,57 @@ fn key_generate_asks_twice_on_a_terminal_and_sign_asks_for_it() {
         .code(64)
         .stderr(contains("--passphrase-env"));
 }
+
+/// Red team 4-low: `verify --signature -` on a terminal waited silently; it now says what it
+/// waits for. (The driver answers Ctrl-D at once: an empty signature, exit 4.)
+#[test]
+fn verify_signature_dash_on_a_terminal_says_what_it_waits_for() {
+    const DRIVER: &str = r#"
+import os, pty, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+seen = b""
+sent = False
+while True:
+    try:
+        chunk = os.read(fd, 1024)
+    except OSError:
+        break
+    if not chunk:
+        break
+    seen += chunk
+    if b"Ctrl-D" in seen and not sent:
+        os.write(fd, b"\x04")
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(seen.decode("utf-8", "replace"))
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+    if Command::new("python3").arg("--version").output().is_err() {
+        modelseal_test::skip::<()>("python3 not installed: the terminal is not driven");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_, public) = crate::keypair(dir.path(), "k", "ecdsa-p256");
+    let model = crate::make_model(dir.path());
+    let output = Command::new("timeout")
+        .arg("20")
+        .arg("python3")
+        .arg("-c")
+        .arg(DRIVER)
+        .arg(assert_cmd::cargo::cargo_bin("modelseal"))
+        .arg("verify")
+        .arg(&model)
+        .arg("--key")
+        .arg(&public)
+        .args(["--signature", "-", "--no-config"])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        shown.contains("reading the signature from stdin"),
+        "{shown}"
+    );
+    assert_eq!(output.status.code(), Some(4), "{shown}");
+}
