@@ -167,6 +167,17 @@ fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
 mod tests {
     use super::*;
 
+    /// Each candidate as (path below `root`, whether it has a signature).
+    fn shown(found: &[Candidate], root: &Path) -> Vec<(String, bool)> {
+        found
+            .iter()
+            .map(|c| {
+                let rel = c.model.strip_prefix(root).unwrap().display().to_string();
+                (rel, c.signature.is_some())
+            })
+            .collect()
+    }
+
     #[test]
     fn discovery_finds_models_trees_and_orphaned_signatures() {
         let dir = tempfile::tempdir().unwrap();
@@ -178,13 +189,7 @@ mod tests {
         std::fs::write(root.join("team/gone.pkl.sig"), b"{}").unwrap();
         std::fs::write(root.join("single.pkl"), b"p").unwrap();
         let found = discover(&[root.to_path_buf()], None, false);
-        let shown: Vec<(String, bool)> = found
-            .iter()
-            .map(|c| {
-                let rel = c.model.strip_prefix(root).unwrap().display().to_string();
-                (rel, c.signature.is_some())
-            })
-            .collect();
+        let shown = shown(&found, root);
         assert_eq!(
             shown,
             [
@@ -215,13 +220,7 @@ mod tests {
         std::fs::write(root.join("bert"), b"b").unwrap();
         std::fs::write(root.join("bert.sig"), b"{}").unwrap();
         let found = discover(&[root.to_path_buf()], None, true);
-        let shown: Vec<(String, bool)> = found
-            .iter()
-            .map(|c| {
-                let rel = c.model.strip_prefix(root).unwrap().display().to_string();
-                (rel, c.signature.is_some())
-            })
-            .collect();
+        let shown = shown(&found, root);
         assert_eq!(
             shown,
             [
@@ -247,13 +246,7 @@ mod tests {
         std::fs::write(root.join("m.sig"), b"{}").unwrap();
         std::fs::write(root.join("m.sig.sig"), b"evil").unwrap();
         let found = discover(&[root.to_path_buf()], None, true);
-        let shown: Vec<(String, bool)> = found
-            .iter()
-            .map(|c| {
-                let rel = c.model.strip_prefix(root).unwrap().display().to_string();
-                (rel, c.signature.is_some())
-            })
-            .collect();
+        let shown = shown(&found, root);
         assert_eq!(
             shown,
             [("m".to_owned(), true), ("m.sig.sig".to_owned(), false)]
