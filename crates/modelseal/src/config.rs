@@ -518,6 +518,12 @@ fn file_trust(
     file: Option<&Path>,
 ) -> Option<Setting<Trust>> {
     let trust = trust?;
+    let pins = IdentityPins {
+        identity: trust.certificate_identity,
+        identity_regexp: trust.certificate_identity_regexp,
+        oidc_issuer: trust.certificate_oidc_issuer,
+        oidc_issuer_regexp: trust.certificate_oidc_issuer_regexp,
+    };
     let (value, name) = match (trust.key, trust.certificate_chain) {
         (Some(_), Some(_)) => (
             Trust::Conflict(format!(
@@ -526,12 +532,7 @@ fn file_trust(
             )),
             "trust",
         ),
-        (Some(_), None)
-            if trust.certificate_identity.is_some()
-                || trust.certificate_identity_regexp.is_some()
-                || trust.certificate_oidc_issuer.is_some()
-                || trust.certificate_oidc_issuer_regexp.is_some() =>
-        {
+        (Some(_), None) if !pins.is_empty() => {
             (
                 Trust::Conflict(format!(
                     "{}: [trust] pins a certificate identity but trusts a public key: identity pins go with certificate-chain",
@@ -544,12 +545,7 @@ fn file_trust(
         (None, Some(chain)) => (
             Trust::Chain(
                 chain.into_iter().map(|p| base.join(p)).collect(),
-                IdentityPins {
-                    identity: trust.certificate_identity,
-                    identity_regexp: trust.certificate_identity_regexp,
-                    oidc_issuer: trust.certificate_oidc_issuer,
-                    oidc_issuer_regexp: trust.certificate_oidc_issuer_regexp,
-                },
+                pins,
             ),
             "trust.certificate-chain",
         ),
