@@ -77,11 +77,19 @@ fn record(why: &str) {
 /// copied, unchanged, in `tests/fixtures/official` (its README says from where). So a fresh
 /// clone runs the same tests as CI, with no sibling `shared/` directory.
 pub fn official(rel: &str) -> Option<PathBuf> {
+    // Assembled once per test binary; a failure is not kept, so every call that needs the
+    // schemas records its own skip.
+    static ASSEMBLED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     let vendored = workspace().join("tests/fixtures/official");
     if let Some(rest) = rel.strip_prefix("fixtures/") {
         return present(vendored.join(rest));
     }
-    let dir = official_schemas(&vendored)?;
+    let dir = if let Some(dir) = ASSEMBLED.get() {
+        dir.clone()
+    } else {
+        let dir = official_schemas(&vendored)?;
+        ASSEMBLED.get_or_init(|| dir).clone()
+    };
     match rel.strip_prefix("schemas/") {
         Some(file) => present(dir.join(file)),
         None if rel == "schemas" => Some(dir),

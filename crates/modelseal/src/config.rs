@@ -532,21 +532,16 @@ fn file_trust(
             )),
             "trust",
         ),
-        (Some(_), None) if !pins.is_empty() => {
-            (
-                Trust::Conflict(format!(
-                    "{}: [trust] pins a certificate identity but trusts a public key: identity pins go with certificate-chain",
-                    describe(&Origin::File("trust"), file)
-                )),
-                "trust",
-            )
-        }
+        (Some(_), None) if !pins.is_empty() => (
+            Trust::Conflict(format!(
+                "{}: [trust] pins a certificate identity but trusts a public key: identity pins go with certificate-chain",
+                describe(&Origin::File("trust"), file)
+            )),
+            "trust",
+        ),
         (Some(key), None) => (Trust::Key(base.join(key)), "trust.key"),
         (None, Some(chain)) => (
-            Trust::Chain(
-                chain.into_iter().map(|p| base.join(p)).collect(),
-                pins,
-            ),
+            Trust::Chain(chain.into_iter().map(|p| base.join(p)).collect(), pins),
             "trust.certificate-chain",
         ),
         (None, None) => return None,
