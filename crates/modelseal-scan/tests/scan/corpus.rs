@@ -5,6 +5,11 @@
 //! its payload under the real loader and every benign one to load. The torch samples are proven
 //! where the optional torch tier is installed (`scripts/setup-peers.sh --torch`); everywhere,
 //! each sample must still be the bytes corpus.json pins, so none changes without a new proof.
+//!
+//! Besides the main manifest, every `tests/fixtures/scan-corpus/<part>/corpus.json` is a
+//! sub-corpus written by its own script (`generated_by`), naming its files relative to its own
+//! directory, the loader script that proves them (`load_script`, default
+//! `scripts/load-sample.py`) and the Python modules that script needs (`libraries`).
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)] // test helpers; skip notes
 
@@ -18,11 +23,16 @@ fn root() -> PathBuf {
 }
 
 struct Sample {
+    /// The sample's path relative to the corpus root.
     file: String,
     malicious: bool,
     family: String,
     loader: String,
     sha256: String,
+    /// The script that loads it, relative to the workspace.
+    load_script: String,
+    /// The Python modules the load script imports.
+    libraries: String,
 }
 
 impl Sample {
@@ -32,21 +42,44 @@ impl Sample {
     }
 }
 
-fn samples() -> Vec<Sample> {
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(root().join("corpus.json")).unwrap()).unwrap();
-    manifest["samples"]
-        .as_array()
+/// Every manifest: the main one, then each sub-corpus in name order.
+fn manifests() -> Vec<PathBuf> {
+    let mut parts: Vec<PathBuf> = std::fs::read_dir(root())
         .unwrap()
-        .iter()
-        .map(|s| Sample {
-            file: s["file"].as_str().unwrap().to_owned(),
-            malicious: s["kind"] == "malicious",
-            family: s["family"].as_str().unwrap().to_owned(),
-            loader: s["loader"].as_str().unwrap().to_owned(),
-            sha256: s["sha256"].as_str().unwrap().to_owned(),
-        })
-        .collect()
+        .map(|entry| entry.unwrap().path().join("corpus.json"))
+        .filter(|manifest| manifest.is_file())
+        .collect();
+    parts.sort();
+    parts.insert(0, root().join("corpus.json"));
+    parts
+}
+
+fn samples() -> Vec<Sample> {
+    let mut samples = Vec::new();
+    for path in manifests() {
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let dir = path.parent().unwrap().strip_prefix(root()).unwrap();
+        let load_script = manifest["load_script"]
+            .as_str()
+            .unwrap_or("scripts/load-sample.py");
+        let libraries = manifest["libraries"].as_str().unwrap_or(LIBRARIES);
+        for s in manifest["samples"].as_array().unwrap() {
+            samples.push(Sample {
+                file: dir
+                    .join(s["file"].as_str().unwrap())
+                    .to_string_lossy()
+                    .into_owned(),
+                malicious: s["kind"] == "malicious",
+                family: s["family"].as_str().unwrap().to_owned(),
+                loader: s["loader"].as_str().unwrap().to_owned(),
+                sha256: s["sha256"].as_str().unwrap().to_owned(),
+                load_script: load_script.to_owned(),
+                libraries: libraries.to_owned(),
+            });
+        }
+    }
+    samples
 }
 
 #[test]
@@ -102,27 +135,39 @@ const LIBRARIES: &str = "numpy, sklearn, joblib, gguf, jinja2, safetensors, onnx
 
 #[test]
 fn malicious_samples_execute_and_benign_samples_load_under_the_real_loaders() {
-    let Some(python) = modelseal_test::python_with(LIBRARIES) else {
-        return;
-    };
-    let with_torch = modelseal_test::python_with_optional(&format!("{LIBRARIES}, torch"));
-    let has_torch = with_torch.is_some();
-    let samples = samples()
-        .into_iter()
-        .filter(move |s| has_torch || !s.needs_torch());
-    let python = with_torch.unwrap_or(python);
-    let loader = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/load-sample.py");
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // One Python per set of libraries; a missing set is a recorded skip (a failure in CI).
+    let mut pythons: std::collections::BTreeMap<(String, bool), Option<PathBuf>> =
+        std::collections::BTreeMap::new();
+    let mut runnable = Vec::new();
+    for sample in samples() {
+        let key = (sample.libraries.clone(), sample.needs_torch());
+        let python = pythons
+            .entry(key)
+            .or_insert_with(|| {
+                if sample.needs_torch() {
+                    modelseal_test::python_with_optional(&format!("{}, torch", sample.libraries))
+                } else {
+                    modelseal_test::python_with(&sample.libraries)
+                }
+            })
+            .clone();
+        if let Some(python) = python {
+            runnable.push((python, sample));
+        }
+    }
     // Loaders start slowly (importing torch takes seconds): run them side by side.
-    let queue = std::sync::Mutex::new(samples);
+    let queue = std::sync::Mutex::new(runnable.into_iter());
     let failures = std::sync::Mutex::new(Vec::new());
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
                 loop {
-                    let Some(sample) = queue.lock().unwrap().next() else {
+                    let Some((python, sample)) = queue.lock().unwrap().next() else {
                         break;
                     };
+                    let loader = workspace.join(&sample.load_script);
                     if let Some(failure) = load(&python, &loader, &sample) {
                         failures.lock().unwrap().push(failure);
                     }
