@@ -1,90 +1,169 @@
-//! The decoder: bytes in, one [`Instruction`] at a time out, over the crate's bounded
-//! [`Reader`], so no length in the input can read past it.
+//! The decoder: bytes in, one [`Instruction`] at a time out, reading them as the chosen
+//! unpickler reads them (see [`Dialect`] and [`Source`]), so no length in the input can read
+//! past it and every argument means what it means to the loader.
+
+use std::borrow::Cow;
 
 use super::code;
+use super::dialect::{Dialect, Source};
+use super::input::Input;
+use super::number;
 use super::op::{Instruction, Op};
 use super::text::{
-    decimal, latin1, python_string_literal, raw_unicode_escape, twos_complement, utf8,
+    ascii, latin1, python_string_literal, raw_unicode_escape, twos_complement, utf8_strict,
+    utf8_surrogatepass,
 };
-use crate::{FormatError, Reader};
+use crate::FormatError;
 
 /// Decodes opcodes one at a time from `data[position..]`, as an iterator of instructions.
 ///
 /// Decoding stops at the end of the input or at the first error; the error is where the real
 /// loader raises, and [`Decoder::offset`] is then where it stopped reading. STOP does not end
-/// the iteration: a file may hold several pickles one after another, and the caller decides.
+/// the iteration: a file may hold several pickles one after another, and the caller decides
+/// (after STOP, a decoder reading a file continues where a second `load` on the same file
+/// would start).
 #[derive(Debug, Clone)]
 pub struct Decoder<'a> {
     data: &'a [u8],
-    /// Where `reader` starts in `data`.
-    start: usize,
-    reader: Reader<'a>,
+    dialect: Dialect,
+    source: Source,
+    input: Input<'a>,
     failed: bool,
 }
 
 impl<'a> Decoder<'a> {
-    /// A decoder over `data` starting at byte `position` (offsets stay relative to `data`).
+    /// A decoder over `data` starting at byte `position` (offsets stay relative to `data`),
+    /// reading as `pickle.loads` does: the C unpickler over bytes.
     pub fn new(data: &'a [u8], position: usize) -> Self {
+        Decoder::with(data, position, Dialect::C, Source::Bytes)
+    }
+
+    /// A decoder reading as `dialect` reads from `source`.
+    pub fn with(data: &'a [u8], position: usize, dialect: Dialect, source: Source) -> Self {
         Decoder {
             data,
-            start: position,
-            reader: Reader::at(data.get(position..).unwrap_or_default(), position as u64),
+            dialect,
+            source,
+            input: Input::new(data, position, dialect, source),
             failed: false,
         }
     }
 
+    /// The unpickler this decoder follows.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// How this decoder's unpickler gets its bytes.
+    pub fn source(&self) -> Source {
+        self.source
+    }
+
     /// The offset of the next byte to decode.
     pub fn offset(&self) -> usize {
-        self.start + self.reader.used()
+        self.input.offset()
     }
 
-    /// Continues decoding at `position` (joblib reads array bytes from the middle of a stream).
+    /// Continues decoding at `position` with a fresh unpickler on a fresh file (joblib reads
+    /// array bytes from the middle of a stream).
     pub fn seek(&mut self, position: usize) {
-        *self = Decoder::new(self.data, position);
+        *self = Decoder::with(self.data, position, self.dialect, self.source);
     }
 
-    /// A `\n`-terminated line without the newline (the C unpickler requires the newline).
-    fn line(&mut self, what: &'static str) -> Result<&'a [u8], FormatError> {
-        let rest = self.reader.clone().rest();
-        let Some(newline) = rest.iter().position(|b| *b == b'\n') else {
-            return Err(FormatError::Truncated {
-                what,
-                offset: self.reader.offset(),
-                needed: rest.len() as u64 + 1,
-                end: self.reader.offset() + rest.len() as u64,
-            });
+    fn line(&mut self, what: &'static str) -> Result<(u64, &'a [u8]), FormatError> {
+        let at = self.input.offset() as u64;
+        Ok((at, self.input.line(what)?))
+    }
+
+    /// A text argument line without its last byte (the C unpickler's lines always end with
+    /// `\n`; the Python one drops the last byte whatever it is).
+    fn text(&mut self, what: &'static str) -> Result<(u64, &'a [u8]), FormatError> {
+        let (at, line) = self.line(what)?;
+        Ok((at, &line[..line.len().saturating_sub(1)]))
+    }
+
+    /// A text line the C unpickler insists is not empty (`len < 2` is `bad_readline`).
+    fn name(&mut self, what: &'static str) -> Result<(u64, &'a [u8]), FormatError> {
+        let (at, text) = self.text(what)?;
+        if text.is_empty() && self.dialect == Dialect::C {
+            return Err(FormatError::Invalid { what, offset: at });
+        }
+        Ok((at, text))
+    }
+
+    fn number<T>(
+        &mut self,
+        what: &'static str,
+        c: fn(&[u8]) -> Option<T>,
+        python: fn(&[u8]) -> Option<T>,
+    ) -> Result<T, FormatError> {
+        let (at, line) = self.line(what)?;
+        let parse = match self.dialect {
+            Dialect::C => c,
+            Dialect::Python => python,
         };
-        let line = self.reader.take(newline + 1, what)?;
-        Ok(&line[..newline])
+        parse(line).ok_or(FormatError::Invalid { what, offset: at })
     }
 
-    /// A 4-byte signed length (BINSTRING, LONG4), which the C unpickler refuses when negative.
+    fn u8(&mut self, what: &'static str) -> Result<u8, FormatError> {
+        Ok(self.input.read(1, what)?[0])
+    }
+
+    fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], FormatError> {
+        let bytes = self.input.read(N as u64, what)?;
+        let mut out = [0; N];
+        out.copy_from_slice(bytes);
+        Ok(out)
+    }
+
+    fn u16(&mut self, what: &'static str) -> Result<u16, FormatError> {
+        self.array(what).map(u16::from_le_bytes)
+    }
+
+    fn u32(&mut self, what: &'static str) -> Result<u32, FormatError> {
+        self.array(what).map(u32::from_le_bytes)
+    }
+
+    fn u64(&mut self, what: &'static str) -> Result<u64, FormatError> {
+        self.array(what).map(u64::from_le_bytes)
+    }
+
+    /// A 4-byte signed length (BINSTRING, LONG4), which both unpicklers refuse when negative.
     fn signed_length(&mut self, what: &'static str) -> Result<u64, FormatError> {
-        let offset = self.reader.offset();
-        let n = self.reader.u32(what)?.cast_signed();
+        let offset = self.input.offset() as u64;
+        let n = self.u32(what)?.cast_signed();
         u64::try_from(n).map_err(|_| FormatError::Invalid { what, offset })
     }
 
-    /// A text argument parsed by `parse`; a line that does not parse is invalid.
-    fn parsed_line<T: std::str::FromStr>(&mut self, what: &'static str) -> Result<T, FormatError> {
-        let offset = self.reader.offset();
-        let line = self.line(what)?;
-        std::str::from_utf8(line)
-            .ok()
-            .and_then(|text| text.trim().parse().ok())
-            .ok_or(FormatError::Invalid { what, offset })
+    /// An 8-byte length, which both unpicklers refuse above `sys.maxsize`.
+    fn length8(&mut self, what: &'static str) -> Result<u64, FormatError> {
+        let n = self.u64(what)?;
+        if i64::try_from(n).is_err() {
+            return Err(FormatError::TooLarge {
+                what,
+                size: n,
+                limit: i64::MAX as u64,
+            });
+        }
+        Ok(n)
+    }
+
+    /// A counted UTF-8 payload (`surrogatepass`).
+    fn unicode(&mut self, n: u64, what: &'static str) -> Result<Cow<'a, str>, FormatError> {
+        let at = self.input.offset() as u64;
+        utf8_surrogatepass(self.input.payload(n, what)?, at)
     }
 
     #[allow(clippy::too_many_lines)] // one arm per opcode reads best as one match
-    fn decode(&mut self) -> Result<Op<'a>, FormatError> {
+    fn decode(&mut self, opcode: u8, offset: usize) -> Result<Op<'a>, FormatError> {
         #[allow(clippy::wildcard_imports)] // the opcode table
         use code::*;
-        let offset = self.reader.offset();
-        let opcode = self.reader.u8("opcode")?;
-        let r = &mut self.reader;
         Ok(match opcode {
             MARK => Op::Mark,
-            STOP => Op::Stop,
+            STOP => {
+                self.input.stop();
+                Op::Stop
+            }
             POP => Op::Pop,
             POP_MARK => Op::PopMark,
             DUP => Op::Dup,
@@ -117,117 +196,110 @@ impl<'a> Decoder<'a> {
             READONLY_BUFFER => Op::ReadonlyBuffer,
             NEWTRUE => Op::NewTrue,
             NEWFALSE => Op::NewFalse,
-            INT => {
-                let at = r.offset();
-                match self.line("INT argument")? {
-                    b"00" => Op::Int(super::Int::Bool(false)),
-                    b"01" => Op::Int(super::Int::Bool(true)),
-                    line => Op::Int(decimal(line, at)?),
-                }
-            }
-            LONG => {
-                let at = r.offset();
-                let line = self.line("LONG argument")?;
-                Op::Long(decimal(line.strip_suffix(b"L").unwrap_or(line), at)?)
-            }
-            FLOAT => Op::Float(self.parsed_line("float")?),
-            BINFLOAT => Op::BinFloat(f64::from_be_bytes(r.array("BINFLOAT argument")?)),
-            BININT => Op::BinInt(r.u32("BININT argument")?.cast_signed()),
-            BININT1 => Op::BinInt1(r.u8("BININT1 argument")?),
-            BININT2 => Op::BinInt2(r.u16("BININT2 argument")?),
+            INT => Op::Int(self.number("INT argument", number::c_int, number::python_int)?),
+            LONG => Op::Long(self.number("LONG argument", number::c_long, number::python_long)?),
+            FLOAT => Op::Float(self.number("FLOAT argument", number::c_float, number::python_float)?),
+            BINFLOAT => Op::BinFloat(f64::from_be_bytes(self.array("BINFLOAT argument")?)),
+            BININT => Op::BinInt(self.u32("BININT argument")?.cast_signed()),
+            BININT1 => Op::BinInt1(self.u8("BININT1 argument")?),
+            BININT2 => Op::BinInt2(self.u16("BININT2 argument")?),
             LONG1 => {
-                let n = r.u8("LONG1 length")?;
-                Op::Long1(twos_complement(r.take(n.into(), "LONG1 argument")?))
+                let n = self.u8("LONG1 length")?;
+                Op::Long1(twos_complement(self.input.payload(n.into(), "LONG1 argument")?))
             }
             LONG4 => {
                 let n = self.signed_length("negative LONG4 length")?;
-                Op::Long4(twos_complement(self.reader.take_len(n, "LONG4 argument")?))
+                Op::Long4(twos_complement(self.input.payload(n, "LONG4 argument")?))
             }
             STRING => {
-                let at = r.offset();
-                let line = self.line("STRING argument")?;
-                Op::String(python_string_literal(line, at)?.into())
+                let (at, text) = self.text("STRING argument")?;
+                Op::String(python_string_literal(text, at)?.into())
             }
             BINSTRING => {
                 let n = self.signed_length("negative BINSTRING length")?;
-                Op::BinString(latin1(self.reader.take_len(n, "BINSTRING argument")?))
+                Op::BinString(latin1(self.input.payload(n, "BINSTRING argument")?))
             }
             SHORT_BINSTRING => {
-                let n = r.u8("SHORT_BINSTRING length")?;
-                Op::ShortBinString(latin1(r.take(n.into(), "SHORT_BINSTRING argument")?))
+                let n = self.u8("SHORT_BINSTRING length")?;
+                Op::ShortBinString(latin1(self.input.payload(n.into(), "SHORT_BINSTRING argument")?))
             }
-            UNICODE => Op::Unicode(raw_unicode_escape(self.line("UNICODE argument")?).into()),
+            UNICODE => {
+                let (at, text) = self.text("UNICODE argument")?;
+                Op::Unicode(raw_unicode_escape(text, at)?.into())
+            }
             BINUNICODE => {
-                let n = r.u32("BINUNICODE length")?;
-                let at = r.offset();
-                Op::BinUnicode(utf8(r.take_len(n.into(), "BINUNICODE argument")?, at)?)
+                let n = self.u32("BINUNICODE length")?;
+                Op::BinUnicode(self.unicode(n.into(), "BINUNICODE argument")?)
             }
             SHORT_BINUNICODE => {
-                let n = r.u8("SHORT_BINUNICODE length")?;
-                let at = r.offset();
-                Op::ShortBinUnicode(utf8(r.take(n.into(), "SHORT_BINUNICODE argument")?, at)?)
+                let n = self.u8("SHORT_BINUNICODE length")?;
+                Op::ShortBinUnicode(self.unicode(n.into(), "SHORT_BINUNICODE argument")?)
             }
             BINUNICODE8 => {
-                let n = r.u64("BINUNICODE8 length")?;
-                let at = r.offset();
-                Op::BinUnicode8(utf8(r.take_len(n, "BINUNICODE8 argument")?, at)?)
+                let n = self.length8("BINUNICODE8 length")?;
+                Op::BinUnicode8(self.unicode(n, "BINUNICODE8 argument")?)
             }
             BINBYTES => {
-                let n = r.u32("BINBYTES length")?;
-                Op::BinBytes(r.take_len(n.into(), "BINBYTES argument")?)
+                let n = self.u32("BINBYTES length")?;
+                Op::BinBytes(self.input.payload_into(n.into(), "BINBYTES argument")?)
             }
             SHORT_BINBYTES => {
-                let n = r.u8("SHORT_BINBYTES length")?;
-                Op::ShortBinBytes(r.take(n.into(), "SHORT_BINBYTES argument")?)
+                let n = self.u8("SHORT_BINBYTES length")?;
+                Op::ShortBinBytes(self.input.payload_into(n.into(), "SHORT_BINBYTES argument")?)
             }
             BINBYTES8 => {
-                let n = r.u64("BINBYTES8 length")?;
-                Op::BinBytes8(r.take_len(n, "BINBYTES8 argument")?)
+                let n = self.length8("BINBYTES8 length")?;
+                Op::BinBytes8(self.input.payload_into(n, "BINBYTES8 argument")?)
             }
             BYTEARRAY8 => {
-                let n = r.u64("BYTEARRAY8 length")?;
-                Op::ByteArray8(r.take_len(n, "BYTEARRAY8 argument")?)
+                let n = self.length8("BYTEARRAY8 length")?;
+                Op::ByteArray8(self.input.payload_into(n, "BYTEARRAY8 argument")?)
             }
-            GLOBAL | INST => {
-                let at = r.offset();
-                let module = utf8(self.line("module name")?, at)?;
-                let at = self.reader.offset();
-                let name = utf8(self.line("global name")?, at)?;
-                if opcode == GLOBAL {
-                    Op::Global { module, name }
-                } else {
-                    Op::Inst { module, name }
+            GLOBAL => {
+                let (at, module) = self.name("module name")?;
+                let module = utf8_strict(module, at)?;
+                let (at, name) = self.name("global name")?;
+                Op::Global {
+                    module,
+                    name: utf8_strict(name, at)?,
                 }
             }
-            GET => Op::Get(self.parsed_line("memo index")?),
-            PUT => Op::Put(self.parsed_line("memo index")?),
-            BINGET => Op::BinGet(r.u8("BINGET index")?),
-            BINPUT => Op::BinPut(r.u8("BINPUT index")?),
-            LONG_BINGET => Op::LongBinGet(r.u32("LONG_BINGET index")?),
-            LONG_BINPUT => Op::LongBinPut(r.u32("LONG_BINPUT index")?),
-            PROTO => Op::Proto(r.u8("PROTO version")?),
-            EXT1 => Op::Ext1(r.u8("EXT1 code")?),
-            EXT2 => Op::Ext2(r.u16("EXT2 code")?),
-            EXT4 => Op::Ext4(r.u32("EXT4 code")?),
+            INST => {
+                let (at, module) = self.name("module name")?;
+                let module = ascii(module, at)?;
+                let (at, name) = self.name("class name")?;
+                Op::Inst {
+                    module,
+                    name: ascii(name, at)?,
+                }
+            }
+            GET => Op::Get(self.number("memo index", number::c_memo_index, number::python_memo_index)?),
+            PUT => Op::Put(self.number("memo index", number::c_memo_index, number::python_memo_index)?),
+            BINGET => Op::BinGet(self.u8("BINGET index")?),
+            BINPUT => Op::BinPut(self.u8("BINPUT index")?),
+            LONG_BINGET => Op::LongBinGet(self.u32("LONG_BINGET index")?),
+            LONG_BINPUT => Op::LongBinPut(self.u32("LONG_BINPUT index")?),
+            PROTO => Op::Proto(self.u8("PROTO version")?),
+            EXT1 => Op::Ext1(self.u8("EXT1 code")?),
+            EXT2 => Op::Ext2(self.u16("EXT2 code")?),
+            EXT4 => Op::Ext4(self.u32("EXT4 code")?),
             FRAME => {
-                let n = r.u64("FRAME length")?;
+                let n = self.length8("FRAME length")?;
                 // The C unpickler reads the whole frame before decoding inside it, so a frame
-                // longer than the data is an error here, even if its opcodes would parse.
-                if n > r.left() as u64 {
-                    return Err(FormatError::Truncated {
-                        what: "FRAME",
-                        offset: r.offset(),
-                        needed: n,
-                        end: r.offset() + r.left() as u64,
-                    });
-                }
+                // longer than the data is an error there, even if its opcodes would parse.
+                self.input.frame(n)?;
                 Op::Frame(n)
             }
             PERSID => {
-                let at = r.offset();
-                Op::PersId(utf8(self.line("persistent id")?, at)?)
+                let (at, id) = self.text("persistent id")?;
+                Op::PersId(ascii(id, at)?)
             }
-            code => return Err(FormatError::UnknownOpcode { code, offset }),
+            code => {
+                return Err(FormatError::UnknownOpcode {
+                    code,
+                    offset: offset as u64,
+                });
+            }
         })
     }
 }
@@ -236,11 +308,16 @@ impl<'a> Iterator for Decoder<'a> {
     type Item = Result<Instruction<'a>, FormatError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.failed || !self.reader.any_left() {
+        if self.failed {
             return None;
         }
-        let offset = self.offset();
-        let decoded = self.decode().map(|op| Instruction { offset, op });
+        let decoded = match self.input.opcode() {
+            Ok(None) => return None,
+            Ok(Some((offset, opcode))) => self
+                .decode(opcode, offset)
+                .map(|op| Instruction { offset, op }),
+            Err(e) => Err(e),
+        };
         self.failed = decoded.is_err();
         Some(decoded)
     }
@@ -284,7 +361,7 @@ mod tests {
             python_string_literal(br"'a\x41\101\n'", 0).unwrap(),
             "aAA\n"
         );
-        assert_eq!(raw_unicode_escape(br"os\u0073"), "oss");
+        assert_eq!(raw_unicode_escape(br"os\u0073", 0).unwrap(), "oss");
         assert_eq!(ops(b"I01\n")[0], Ok(Op::Int(Int::Bool(true))));
         assert_eq!(ops(b"I-12\n")[0], Ok(Op::Int(Int::Small(-12))));
         assert_eq!(ops(b"I99999999999999999999999\n")[0], Ok(Op::Int(Int::Big)));
@@ -298,7 +375,7 @@ mod tests {
             &b"X\x05\x00\x00\x00ab"[..],
             b"cos\nsys",
             b"\x95\xff\x00\x00\x00\x00\x00\x00\x00N.",
-            b"\x8e\xff\xff\xff\xff\xff\xff\xff\xff",
+            b"\x8e\xff\xff\xff\xff\xff\xff\xff\x00",
         ] {
             let decoded = ops(data);
             assert_eq!(decoded.len(), 1, "{data:?}");

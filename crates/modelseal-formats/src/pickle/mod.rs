@@ -9,11 +9,15 @@
 
 pub mod code;
 mod decoder;
+mod dialect;
+mod input;
+mod number;
 mod op;
 mod text;
 
 pub use code::is_opcode;
 pub use decoder::Decoder;
+pub use dialect::{Dialect, Source};
 pub use op::{Instruction, Int, Op};
 
 /// The highest pickle protocol CPython writes and reads (5, Python 3.8+).

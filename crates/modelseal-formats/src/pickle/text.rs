@@ -1,12 +1,14 @@
 //! The text encodings pickle arguments use: Latin-1 byte strings, UTF-8 with surrogates,
-//! quoted Python literals (STRING), `raw-unicode-escape` (UNICODE) and decimal integers.
+//! quoted Python literals (STRING), `raw-unicode-escape` (UNICODE) and two's-complement longs.
 
 use std::borrow::Cow;
 
 use super::op::Int;
 use crate::FormatError;
 
-/// A byte string as Python 3 loads it by default (`encoding="latin1"` keeps every byte).
+/// A Python 2 byte string (STRING, BINSTRING, SHORT_BINSTRING) as `encoding="latin1"` loads
+/// it: every byte kept. (`pickle.load`'s default, ASCII, refuses what latin1 would keep, and
+/// `torch.load`'s UTF-8 reads non-ASCII bytes differently; neither changes an ASCII name.)
 pub(super) fn latin1(bytes: &[u8]) -> Cow<'_, str> {
     if bytes.is_ascii() {
         Cow::Borrowed(std::str::from_utf8(bytes).unwrap_or_default())
@@ -15,70 +17,77 @@ pub(super) fn latin1(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
-/// UTF-8 with `surrogatepass`, as the C unpickler decodes: lone surrogates become U+FFFD here
-/// (they cannot name an importable module anyway); other invalid UTF-8 is an error.
-pub(super) fn utf8(bytes: &[u8], offset: u64) -> Result<Cow<'_, str>, FormatError> {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(Cow::Borrowed(s)),
-        Err(_)
-            if bytes
-                .windows(3)
-                .any(|w| w[0] == 0xed && (0xa0..=0xbf).contains(&w[1])) =>
-        {
-            Ok(String::from_utf8_lossy(bytes))
-        }
-        Err(_) => Err(FormatError::Invalid {
+/// UTF-8 with `surrogatepass` (BINUNICODE and friends): an encoded lone surrogate is
+/// accepted as the loader accepts it, and becomes U+FFFD here (a Rust string cannot hold it,
+/// and it cannot name an importable module); any other invalid UTF-8 is an error.
+pub(super) fn utf8_surrogatepass(bytes: &[u8], offset: u64) -> Result<Cow<'_, str>, FormatError> {
+    let Err(first) = std::str::from_utf8(bytes) else {
+        return Ok(Cow::Borrowed(std::str::from_utf8(bytes).unwrap_or_default()));
+    };
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    let mut error = Some(first);
+    while let Some(e) = error {
+        let (valid, tail) = rest.split_at(e.valid_up_to());
+        out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+        let [0xed, 0xa0..=0xbf, 0x80..=0xbf, after @ ..] = tail else {
+            return Err(FormatError::Invalid {
+                what: "invalid UTF-8",
+                offset,
+            });
+        };
+        out.push(char::REPLACEMENT_CHARACTER);
+        rest = after;
+        error = std::str::from_utf8(rest).err();
+    }
+    out.push_str(std::str::from_utf8(rest).unwrap_or_default());
+    Ok(Cow::Owned(out))
+}
+
+/// Strict UTF-8 (GLOBAL's module and name).
+pub(super) fn utf8_strict(bytes: &[u8], offset: u64) -> Result<Cow<'_, str>, FormatError> {
+    std::str::from_utf8(bytes)
+        .map(Cow::Borrowed)
+        .map_err(|_| FormatError::Invalid {
             what: "invalid UTF-8",
             offset,
-        }),
+        })
+}
+
+/// Strict ASCII (INST's module and name, PERSID's id).
+pub(super) fn ascii(bytes: &[u8], offset: u64) -> Result<Cow<'_, str>, FormatError> {
+    if bytes.is_ascii() {
+        Ok(latin1(bytes))
+    } else {
+        Err(FormatError::Invalid {
+            what: "non-ASCII text",
+            offset,
+        })
     }
 }
 
-/// A decimal integer line (INT, LONG); too large for `i64` is [`Int::Big`], not an error.
-pub(super) fn decimal(line: &[u8], offset: u64) -> Result<Int, FormatError> {
-    let invalid = FormatError::Invalid {
-        what: "int",
-        offset,
-    };
-    let text = std::str::from_utf8(line)
-        .map_err(|_| invalid.clone())?
-        .trim();
-    if text.is_empty()
-        || !text
-            .trim_start_matches(['-', '+'])
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-    {
-        return Err(invalid);
-    }
-    Ok(text.parse().map_or(Int::Big, Int::Small))
-}
-
-/// A little-endian two's-complement integer (LONG1, LONG4).
+/// A little-endian two's-complement integer (LONG1, LONG4), however many sign bytes pad it.
 pub(super) fn twos_complement(bytes: &[u8]) -> Int {
-    if bytes.len() > 8 {
+    let negative = bytes.last().is_some_and(|b| b & 0x80 != 0);
+    let pad = if negative { 0xff } else { 0 };
+    let (low, high) = bytes.split_at(bytes.len().min(8));
+    let fits = high.iter().all(|b| *b == pad) && (high.is_empty() || (low[7] & 0x80 != 0) == negative);
+    if !fits {
         return Int::Big;
     }
-    let mut buf = [0u8; 8];
-    buf[..bytes.len()].copy_from_slice(bytes);
-    if bytes.last().is_some_and(|b| b & 0x80 != 0) {
-        for b in &mut buf[bytes.len()..] {
-            *b = 0xff;
-        }
-    }
+    let mut buf = [pad; 8];
+    buf[..low.len()].copy_from_slice(low);
     Int::Small(i64::from_le_bytes(buf))
 }
 
-/// The STRING argument: a Python `repr` of a byte string, quoted with `'` or `"`, with
-/// backslash escapes.
+/// The STRING argument (the line without its newline): a Python `repr` of a byte string,
+/// quoted with `'` or `"`, decoded with `PyBytes_DecodeEscape` (`codecs.escape_decode`).
 pub(super) fn python_string_literal(line: &[u8], offset: u64) -> Result<String, FormatError> {
+    let invalid = |what| FormatError::Invalid { what, offset };
     let quoted =
         line.len() >= 2 && (line[0] == b'\'' || line[0] == b'"') && line[line.len() - 1] == line[0];
     if !quoted {
-        return Err(FormatError::Invalid {
-            what: "the STRING opcode argument must be quoted",
-            offset,
-        });
+        return Err(invalid("the STRING opcode argument must be quoted"));
     }
     let body = &line[1..line.len() - 1];
     let mut out = Vec::with_capacity(body.len());
@@ -86,30 +95,30 @@ pub(super) fn python_string_literal(line: &[u8], offset: u64) -> Result<String, 
     while i < body.len() {
         let b = body[i];
         i += 1;
-        if b != b'\\' || i >= body.len() {
+        if b != b'\\' {
             out.push(b);
             continue;
         }
-        let e = body[i];
+        let Some(&e) = body.get(i) else {
+            return Err(invalid("trailing \\ in a STRING argument"));
+        };
         i += 1;
         match e {
-            b'n' => out.push(b'\n'),
-            b't' => out.push(b'\t'),
-            b'r' => out.push(b'\r'),
-            b'a' => out.push(7),
+            b'\n' => {}
+            b'\\' | b'\'' | b'"' => out.push(e),
             b'b' => out.push(8),
             b'f' => out.push(12),
+            b't' => out.push(b'\t'),
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
             b'v' => out.push(11),
-            b'\n' => {}
+            b'a' => out.push(7),
             b'x' => {
-                let hex = body.get(i..i + 2).and_then(|h| std::str::from_utf8(h).ok());
-                let value = hex.and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or(
-                    FormatError::Invalid {
-                        what: "\\x escape",
-                        offset,
-                    },
-                )?;
-                out.push(value);
+                let hex = |at: usize| body.get(at).and_then(|d| char::from(*d).to_digit(16));
+                let (Some(high), Some(low)) = (hex(i), hex(i + 1)) else {
+                    return Err(invalid("\\x escape"));
+                };
+                out.push((high * 16 + low).to_le_bytes()[0]);
                 i += 2;
             }
             b'0'..=b'7' => {
@@ -123,35 +132,56 @@ pub(super) fn python_string_literal(line: &[u8], offset: u64) -> Result<String, 
                         _ => break,
                     }
                 }
-                out.push((value & 0xff) as u8);
+                // Above \377 the byte wraps (CPython only warns).
+                out.push(value.to_le_bytes()[0]);
             }
-            other => out.extend_from_slice(&[b'\\', other]),
+            _ => {
+                // An unknown escape keeps its backslash; the next byte is read as usual.
+                out.push(b'\\');
+                i -= 1;
+            }
         }
     }
     Ok(latin1(&out).into_owned())
 }
 
-/// `raw-unicode-escape`: `\uXXXX` and `\UXXXXXXXX` escapes, every other byte is Latin-1.
-pub(super) fn raw_unicode_escape(line: &[u8]) -> String {
+/// `raw-unicode-escape` (UNICODE, the line without its newline): `\uXXXX` and
+/// `\UXXXXXXXX` after an odd number of backslashes, every other byte Latin-1. A short or
+/// non-hex escape, or one past U+10FFFF, is an error; a lone surrogate becomes U+FFFD.
+pub(super) fn raw_unicode_escape(line: &[u8], offset: u64) -> Result<String, FormatError> {
+    let invalid = |what| FormatError::Invalid { what, offset };
     let mut out = String::with_capacity(line.len());
     let mut i = 0;
     while i < line.len() {
-        if line[i] == b'\\' && i + 1 < line.len() && (line[i + 1] == b'u' || line[i + 1] == b'U') {
-            let width = if line[i + 1] == b'u' { 4 } else { 8 };
-            let digits = line
-                .get(i + 2..i + 2 + width)
-                .and_then(|d| std::str::from_utf8(d).ok());
-            if let Some(c) = digits
-                .and_then(|d| u32::from_str_radix(d, 16).ok())
-                .and_then(char::from_u32)
-            {
-                out.push(c);
-                i += 2 + width;
+        if line[i] != b'\\' {
+            out.push(char::from(line[i]));
+            i += 1;
+            continue;
+        }
+        let run = line[i..].iter().take_while(|b| **b == b'\\').count();
+        i += run;
+        let width = match line.get(i) {
+            Some(b'u') if run % 2 == 1 => 4,
+            Some(b'U') if run % 2 == 1 => 8,
+            _ => {
+                out.extend(std::iter::repeat_n('\\', run));
                 continue;
             }
-        }
-        out.push(char::from(line[i]));
+        };
+        out.extend(std::iter::repeat_n('\\', run - 1));
         i += 1;
+        let mut code = 0u32;
+        for _ in 0..width {
+            let Some(value) = line.get(i).and_then(|d| char::from(*d).to_digit(16)) else {
+                return Err(invalid("truncated \\uXXXX escape"));
+            };
+            code = (code << 4) | value;
+            i += 1;
+        }
+        if code > 0x10_ffff {
+            return Err(invalid("\\Uxxxxxxxx out of range"));
+        }
+        out.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
     }
-    out
+    Ok(out)
 }
