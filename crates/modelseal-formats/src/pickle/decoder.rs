@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use super::code;
 use super::dialect::{Dialect, Source};
 use super::input::Input;
-use super::number;
+use super::number::{self, BadIndex};
 use super::op::{Instruction, Op};
 use super::text::{
     ascii, latin1, python_string_literal, raw_unicode_escape, twos_complement, utf8_strict,
@@ -103,6 +103,26 @@ impl<'a> Decoder<'a> {
             Dialect::Python => python,
         };
         parse(line).ok_or(FormatError::Invalid { what, offset: at })
+    }
+
+    fn memo_index(
+        &mut self,
+        c: fn(&[u8]) -> Result<u64, BadIndex>,
+    ) -> Result<u64, FormatError> {
+        let what = "memo index";
+        let (at, line) = self.line(what)?;
+        let parsed = match self.dialect {
+            Dialect::C => c(line),
+            Dialect::Python => number::python_memo_index(line),
+        };
+        parsed.map_err(|bad| match bad {
+            BadIndex::Invalid => FormatError::Invalid { what, offset: at },
+            BadIndex::Huge => FormatError::TooLarge {
+                what,
+                size: u64::MAX,
+                limit: u64::MAX,
+            },
+        })
     }
 
     fn u8(&mut self, what: &'static str) -> Result<u8, FormatError> {
@@ -273,8 +293,8 @@ impl<'a> Decoder<'a> {
                     name: ascii(name, at)?,
                 }
             }
-            GET => Op::Get(self.number("memo index", number::c_memo_index, number::python_memo_index)?),
-            PUT => Op::Put(self.number("memo index", number::c_memo_index, number::python_memo_index)?),
+            GET => Op::Get(self.memo_index(number::c_get_index)?),
+            PUT => Op::Put(self.memo_index(number::c_put_index)?),
             BINGET => Op::BinGet(self.u8("BINGET index")?),
             BINPUT => Op::BinPut(self.u8("BINPUT index")?),
             LONG_BINGET => Op::LongBinGet(self.u32("LONG_BINGET index")?),

@@ -225,19 +225,40 @@ pub(super) fn python_long(line: &[u8]) -> Option<Int> {
     py_bytes_int(text.strip_suffix(b"L").unwrap_or(text), 0)
 }
 
-/// A GET/PUT index in the C unpickler: base 10, and a `Py_ssize_t` that is not negative
-/// (a negative GET finds nothing and a negative PUT is refused).
-pub(super) fn c_memo_index(line: &[u8]) -> Option<u64> {
-    if line.len() < 2 {
-        return None;
-    }
-    index(py_long(c_str(line), 10)?)
+/// Why a GET/PUT index is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum BadIndex {
+    /// Not a number, or negative: the loader raises.
+    Invalid,
+    /// A valid index of the Python unpickler's dict memo past `u64`, which no real pickle
+    /// writes and this decoder does not represent.
+    Huge,
 }
 
-/// A GET/PUT index in the Python unpickler (`int(line[:-1])`). Its memo is a dict, so an
-/// index past `u64` is valid there; it is refused here (no real pickle writes one).
-pub(super) fn python_memo_index(line: &[u8]) -> Option<u64> {
-    index(py_bytes_int(chop(line), 10)?)
+/// The largest PUT index the C unpickler can grow its memo array to: it resizes to twice
+/// the index, and `PyMem_RESIZE` refuses more than `PY_SSIZE_T_MAX` bytes of pointers.
+const C_MAX_PUT: u64 = (i64::MAX as u64 / 8) / 2;
+
+/// A GET index in the C unpickler: base 10, and a `Py_ssize_t` that is not negative (a
+/// negative GET finds nothing).
+pub(super) fn c_get_index(line: &[u8]) -> Result<u64, BadIndex> {
+    if line.len() < 2 {
+        return Err(BadIndex::Invalid);
+    }
+    index(py_long(c_str(line), 10).ok_or(BadIndex::Invalid)?).ok_or(BadIndex::Invalid)
+}
+
+/// A PUT index in the C unpickler: as GET, and one its memo array can grow to.
+pub(super) fn c_put_index(line: &[u8]) -> Result<u64, BadIndex> {
+    c_get_index(line).and_then(|i| if i <= C_MAX_PUT { Ok(i) } else { Err(BadIndex::Invalid) })
+}
+
+/// A GET/PUT index in the Python unpickler (`int(line[:-1])`).
+pub(super) fn python_memo_index(line: &[u8]) -> Result<u64, BadIndex> {
+    match py_bytes_int(chop(line), 10).ok_or(BadIndex::Invalid)? {
+        Int::Big if !chop(line).contains(&b'-') => Err(BadIndex::Huge),
+        value => index(value).ok_or(BadIndex::Invalid),
+    }
 }
 
 fn index(value: Int) -> Option<u64> {
@@ -250,7 +271,12 @@ fn index(value: Int) -> Option<u64> {
 /// The float syntax of `PyOS_string_to_double` (no whitespace, no underscores): Rust's own
 /// grammar is the same, and both round correctly.
 fn float_literal(text: &[u8]) -> Option<f64> {
-    std::str::from_utf8(text).ok()?.parse().ok()
+    // Rust takes no sign before `nan`; CPython gives `-nan` its sign bit.
+    match text {
+        [b'-', rest @ ..] if rest.eq_ignore_ascii_case(b"nan") => Some(-f64::NAN),
+        [b'+', rest @ ..] if rest.eq_ignore_ascii_case(b"nan") => Some(f64::NAN),
+        _ => std::str::from_utf8(text).ok()?.parse().ok(),
+    }
 }
 
 /// Whether `text` spells an infinity (so an infinite result is not an overflow).
@@ -269,7 +295,7 @@ pub(super) fn c_float(line: &[u8]) -> Option<f64> {
     let s = c_str(line);
     let text = s.strip_suffix(b"\n").unwrap_or(s);
     let value = float_literal(text)?;
-    (value.is_finite() || spells_infinity(text)).then_some(value)
+    (!value.is_infinite() || spells_infinity(text)).then_some(value)
 }
 
 /// FLOAT in the Python unpickler: `float(line[:-1])`, which strips whitespace, accepts
@@ -348,10 +374,12 @@ mod tests {
         assert_eq!(c_long(b"12L\n"), Some(Int::Small(12)));
         assert_eq!(c_long(b"L\n"), None);
         assert_eq!(python_long(b"-0b101L\n"), Some(Int::Small(-5)));
-        assert_eq!(c_memo_index(b" 1_0 \n"), Some(10));
-        assert_eq!(c_memo_index(b"-1\n"), None);
-        assert_eq!(c_memo_index(b"0x1\n"), None);
-        assert_eq!(python_memo_index(b"7"), None, "readline()[:-1] drops the 7");
+        assert_eq!(c_get_index(b" 1_0 \n"), Ok(10));
+        assert_eq!(c_get_index(b"-1\n"), Err(BadIndex::Invalid));
+        assert_eq!(c_get_index(b"0x1\n"), Err(BadIndex::Invalid));
+        assert_eq!(c_put_index(b"9223372036854775807\n"), Err(BadIndex::Invalid));
+        assert_eq!(python_memo_index(b"7"), Err(BadIndex::Invalid), "readline()[:-1] drops the 7");
+        assert_eq!(python_memo_index(b"99999999999999999999\n"), Err(BadIndex::Huge));
         assert_eq!(c_float(b"1.5\n"), Some(1.5));
         assert_eq!(c_float(b" 1.5\n"), None);
         assert_eq!(c_float(b"1e999\n"), None, "OverflowError");
