@@ -1,6 +1,9 @@
-//! Pickle opcodes, decoded exactly as CPython's C unpickler (`Modules/_pickle.c`) reads them:
-//! every opcode of protocols 0–5 is accepted whatever the declared protocol, text arguments end
-//! at `\n`, and binary lengths are little-endian.
+//! Pickle opcodes, decoded exactly as CPython's unpicklers read them: the C one
+//! (`Modules/_pickle.c`) by default, or the pure-Python one (`Lib/pickle.py`), from bytes or
+//! from a file object ([`Dialect`], [`Source`], [`Reading`]). Every opcode of protocols 0–5 is
+//! accepted whatever the declared protocol, text arguments end at `\n`, binary lengths are
+//! little-endian, and every argument is parsed by the rules of the chosen unpickler —
+//! `scripts/pickle-differential.py` checks that against CPython case by case.
 //!
 //! This is decoding only: [`Decoder`] turns bytes into typed [`Instruction`]s and never builds
 //! a value or judges one. Running them (the stack, the memo, what gets imported and called) is
@@ -13,12 +16,14 @@ mod dialect;
 mod input;
 mod number;
 mod op;
+mod reading;
 mod text;
 
 pub use code::is_opcode;
 pub use decoder::Decoder;
 pub use dialect::{Dialect, Source};
 pub use op::{Instruction, Int, Op};
+pub use reading::{Reading, divergent_readings};
 
 /// The highest pickle protocol CPython writes and reads (5, Python 3.8+).
 pub const HIGHEST_PROTOCOL: u8 = 5;
