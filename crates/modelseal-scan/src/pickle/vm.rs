@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use modelseal_formats::FormatError;
-use modelseal_formats::pickle::{Decoder, HIGHEST_PROTOCOL, Instruction, Int, Op};
+use modelseal_formats::pickle::{
+    HIGHEST_PROTOCOL, Instruction, Int, Op, Reading, divergent_readings,
+};
 
 use super::compat::python3_name;
 
@@ -712,7 +714,13 @@ fn loader_message(error: &FormatError) -> String {
 }
 
 /// Runs one stream from `start`; returns its report and whether it reached STOP.
-fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) -> (Stream, bool) {
+fn run_stream(
+    data: &[u8],
+    start: usize,
+    analysis: &mut Analysis,
+    joblib: bool,
+    reading: Reading,
+) -> (Stream, bool) {
     let mut machine = Machine {
         analysis,
         stack: Vec::new(),
@@ -723,7 +731,7 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
         nodes: Vec::new(),
         children: 0,
     };
-    let mut decoder = Decoder::new(data, start);
+    let mut decoder = reading.decoder(data, start);
     let mut opcodes = 0;
     let mut error = None;
     let mut stopped = false;
@@ -774,7 +782,7 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
                 // joblib reads an object array with plain `pickle.load`: no arrays inside it
                 // (and no recursion for a hostile file to nest).
                 let (nested, nested_stopped) =
-                    run_stream(data, decoder.offset(), machine.analysis, false);
+                    run_stream(data, decoder.offset(), machine.analysis, false, reading);
                 let end = nested.end;
                 machine.analysis.kept += Cost::STREAM;
                 machine.analysis.streams.push(nested);
@@ -836,33 +844,49 @@ pub fn analyze(data: &[u8]) -> Analysis {
 
 /// [`analyze`] under a memory budget of `budget` bytes instead of [`MEMORY_BUDGET`].
 pub fn analyze_with_budget(data: &[u8], budget: usize) -> Analysis {
-    let mut analysis = analyze_as(data, true, budget);
+    let mut analysis = analyze_as(data, true, Reading::LOADS, budget);
     if analysis.joblib_arrays > 0 && analysis.too_complex.is_none() {
         // The second reading gets what the first left, so both together stay in budget.
-        let plain = analyze_as(data, false, budget.saturating_sub(analysis.kept));
-        analysis.too_complex = plain.too_complex;
-        analysis.kept += plain.kept;
-        let offset = analysis.globals.len();
-        analysis.globals.extend(plain.globals);
-        analysis
-            .events
-            .extend(plain.events.into_iter().map(|e| match e {
-                Event::MutatesGlobal {
-                    offset: at,
-                    global,
-                    opcode,
-                } => Event::MutatesGlobal {
-                    offset: at,
-                    global: global + offset,
-                    opcode,
-                },
-                other => other,
-            }));
+        let plain = analyze_as(data, false, Reading::LOADS, budget.saturating_sub(analysis.kept));
+        merge_reading(&mut analysis, plain);
+    }
+    // A stream that `pickle.load(file)`, `torch.load` or the Python unpickler would decode
+    // differently from `pickle.loads` (a frame's last opcode straddling its end, a STOP
+    // inside a frame, a number one dialect refuses): what each other reading imports and
+    // calls counts too.
+    for reading in divergent_readings(data, 0) {
+        if analysis.too_complex.is_some() {
+            break;
+        }
+        let other = analyze_as(data, false, reading, budget.saturating_sub(analysis.kept));
+        merge_reading(&mut analysis, other);
     }
     analysis
 }
 
-fn analyze_as(data: &[u8], joblib: bool, budget: usize) -> Analysis {
+/// Adds what another reading of the same input imports and calls to `analysis`.
+fn merge_reading(analysis: &mut Analysis, other: Analysis) {
+    analysis.too_complex = analysis.too_complex.or(other.too_complex);
+    analysis.kept += other.kept;
+    let offset = analysis.globals.len();
+    analysis.globals.extend(other.globals);
+    analysis
+        .events
+        .extend(other.events.into_iter().map(|e| match e {
+            Event::MutatesGlobal {
+                offset: at,
+                global,
+                opcode,
+            } => Event::MutatesGlobal {
+                offset: at,
+                global: global + offset,
+                opcode,
+            },
+            other => other,
+        }));
+}
+
+fn analyze_as(data: &[u8], joblib: bool, reading: Reading, budget: usize) -> Analysis {
     let mut analysis = Analysis {
         budget,
         ..Analysis::default()
@@ -877,7 +901,7 @@ fn analyze_as(data: &[u8], joblib: bool, budget: usize) -> Analysis {
                 budget: budget.saturating_sub(analysis.kept),
                 ..Analysis::default()
             };
-            let (stream, stopped) = run_stream(data, pos, &mut scratch, joblib);
+            let (stream, stopped) = run_stream(data, pos, &mut scratch, joblib, reading);
             if scratch.too_complex.is_some() {
                 analysis.too_complex = scratch.too_complex;
                 break;
@@ -887,7 +911,7 @@ fn analyze_as(data: &[u8], joblib: bool, budget: usize) -> Analysis {
                 break;
             }
         }
-        let (stream, stopped) = run_stream(data, pos, &mut analysis, joblib);
+        let (stream, stopped) = run_stream(data, pos, &mut analysis, joblib, reading);
         let end = stream.end;
         analysis.kept += Cost::STREAM;
         analysis.streams.push(stream);
