@@ -105,10 +105,7 @@ impl<'a> Decoder<'a> {
         parse(line).ok_or(FormatError::Invalid { what, offset: at })
     }
 
-    fn memo_index(
-        &mut self,
-        c: fn(&[u8]) -> Result<u64, BadIndex>,
-    ) -> Result<u64, FormatError> {
+    fn memo_index(&mut self, c: fn(&[u8]) -> Result<u64, BadIndex>) -> Result<u64, FormatError> {
         let what = "memo index";
         let (at, line) = self.line(what)?;
         let parsed = match self.dialect {
@@ -218,14 +215,18 @@ impl<'a> Decoder<'a> {
             NEWFALSE => Op::NewFalse,
             INT => Op::Int(self.number("INT argument", number::c_int, number::python_int)?),
             LONG => Op::Long(self.number("LONG argument", number::c_long, number::python_long)?),
-            FLOAT => Op::Float(self.number("FLOAT argument", number::c_float, number::python_float)?),
+            FLOAT => {
+                Op::Float(self.number("FLOAT argument", number::c_float, number::python_float)?)
+            }
             BINFLOAT => Op::BinFloat(f64::from_be_bytes(self.array("BINFLOAT argument")?)),
             BININT => Op::BinInt(self.u32("BININT argument")?.cast_signed()),
             BININT1 => Op::BinInt1(self.u8("BININT1 argument")?),
             BININT2 => Op::BinInt2(self.u16("BININT2 argument")?),
             LONG1 => {
                 let n = self.u8("LONG1 length")?;
-                Op::Long1(twos_complement(self.input.payload(n.into(), "LONG1 argument")?))
+                Op::Long1(twos_complement(
+                    self.input.payload(n.into(), "LONG1 argument")?,
+                ))
             }
             LONG4 => {
                 let n = self.signed_length("negative LONG4 length")?;
@@ -241,7 +242,9 @@ impl<'a> Decoder<'a> {
             }
             SHORT_BINSTRING => {
                 let n = self.u8("SHORT_BINSTRING length")?;
-                Op::ShortBinString(latin1(self.input.payload(n.into(), "SHORT_BINSTRING argument")?))
+                Op::ShortBinString(latin1(
+                    self.input.payload(n.into(), "SHORT_BINSTRING argument")?,
+                ))
             }
             UNICODE => {
                 let (at, text) = self.text("UNICODE argument")?;
@@ -265,7 +268,10 @@ impl<'a> Decoder<'a> {
             }
             SHORT_BINBYTES => {
                 let n = self.u8("SHORT_BINBYTES length")?;
-                Op::ShortBinBytes(self.input.payload_into(n.into(), "SHORT_BINBYTES argument")?)
+                Op::ShortBinBytes(
+                    self.input
+                        .payload_into(n.into(), "SHORT_BINBYTES argument")?,
+                )
             }
             BINBYTES8 => {
                 let n = self.length8("BINBYTES8 length")?;
@@ -430,6 +436,40 @@ mod tests {
         assert!(decoder.next().is_none(), "decoding ends at the first error");
         decoder.seek(0);
         assert_eq!(decoder.next().unwrap().unwrap().op, Op::None);
+    }
+
+    #[test]
+    fn every_reading_stays_within_arbitrary_input() {
+        use super::super::{Dialect, Source};
+        // Opcode-heavy noise (frames, lines, counted arguments) under every reading.
+        let alphabet = b"\x95\x80\x04XCB\x8cVIgpS.(\n\x00\x01\x02\xffa0N";
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for round in 0..2000 {
+            let len = round % 97;
+            let data: Vec<u8> = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    alphabet[usize::try_from(state % alphabet.len() as u64).unwrap()]
+                })
+                .collect();
+            for (dialect, source) in [
+                (Dialect::C, Source::Bytes),
+                (Dialect::C, Source::File),
+                (Dialect::C, Source::BufferedFile { buffer_size: 3 }),
+                (Dialect::C, Source::BufferedFile { buffer_size: 16 }),
+                (Dialect::Python, Source::Bytes),
+            ] {
+                let mut decoder = Decoder::with(&data, 0, dialect, source);
+                while let Some(decoded) = decoder.next() {
+                    assert!(decoder.offset() <= data.len());
+                    if let Ok(instruction) = decoded {
+                        assert!(instruction.offset < data.len());
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -62,11 +62,7 @@ impl<'a> Input<'a> {
     pub(super) fn new(data: &'a [u8], position: usize, dialect: Dialect, source: Source) -> Self {
         let position = position.min(data.len());
         let contiguous = dialect == Dialect::C && source == Source::Bytes;
-        let buf_len = if contiguous {
-            data.len() - position
-        } else {
-            0
-        };
+        let buf_len = if contiguous { data.len() - position } else { 0 };
         Input {
             data,
             dialect,
@@ -267,12 +263,22 @@ impl<'a> Input<'a> {
             return Ok(&buffered[..=newline]);
         }
         if !self.has_file() {
-            return Err(truncated(what, start, buffered.len() as u64 + 1, self.data.len()));
+            return Err(truncated(
+                what,
+                start,
+                buffered.len() as u64 + 1,
+                self.data.len(),
+            ));
         }
         let got = self.fill(None);
         let line = &self.data[self.buf_start..self.buf_start + got];
         if line.last() != Some(&b'\n') {
-            return Err(truncated(what, self.buf_start, got as u64 + 1, self.data.len()));
+            return Err(truncated(
+                what,
+                self.buf_start,
+                got as u64 + 1,
+                self.data.len(),
+            ));
         }
         self.next = got;
         Ok(line)

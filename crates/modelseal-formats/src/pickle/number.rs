@@ -188,11 +188,13 @@ pub(super) fn c_int(line: &[u8]) -> Option<Int> {
     }
     let s = c_str(line);
     match strtol(s) {
-        (Some(x), end) if end == s.len() || s[end] == b'\n' => Some(if line.len() == 3 && (x == 0 || x == 1) {
-            Int::Bool(x == 1)
-        } else {
-            Int::Small(x)
-        }),
+        (Some(x), end) if end == s.len() || s[end] == b'\n' => {
+            Some(if line.len() == 3 && (x == 0 || x == 1) {
+                Int::Bool(x == 1)
+            } else {
+                Int::Small(x)
+            })
+        }
         _ => py_long(s, 0),
     }
 }
@@ -250,7 +252,13 @@ pub(super) fn c_get_index(line: &[u8]) -> Result<u64, BadIndex> {
 
 /// A PUT index in the C unpickler: as GET, and one its memo array can grow to.
 pub(super) fn c_put_index(line: &[u8]) -> Result<u64, BadIndex> {
-    c_get_index(line).and_then(|i| if i <= C_MAX_PUT { Ok(i) } else { Err(BadIndex::Invalid) })
+    c_get_index(line).and_then(|i| {
+        if i <= C_MAX_PUT {
+            Ok(i)
+        } else {
+            Err(BadIndex::Invalid)
+        }
+    })
 }
 
 /// A GET/PUT index in the Python unpickler (`int(line[:-1])`).
@@ -346,8 +354,16 @@ mod tests {
         assert_eq!(c_int(b"012\n"), Some(Int::Small(10)), "strtol reads octal");
         assert_eq!(c_int(b"+1\n"), Some(Int::Bool(true)));
         assert_eq!(c_int(b" 0\n"), Some(Int::Bool(false)));
-        assert_eq!(c_int(b"\0\0\n"), Some(Int::Bool(false)), "a NUL ends the C string");
-        assert_eq!(c_int(b"1_000\n"), Some(Int::Small(1000)), "PyLong takes underscores");
+        assert_eq!(
+            c_int(b"\0\0\n"),
+            Some(Int::Bool(false)),
+            "a NUL ends the C string"
+        );
+        assert_eq!(
+            c_int(b"1_000\n"),
+            Some(Int::Small(1000)),
+            "PyLong takes underscores"
+        );
         assert_eq!(c_int(b"0x1f\n"), Some(Int::Small(31)));
         assert_eq!(c_int(b"0o17\n"), Some(Int::Small(15)));
         assert_eq!(c_int(b"019\n"), None);
@@ -355,7 +371,11 @@ mod tests {
         assert_eq!(c_int(b"99999999999999999999\n"), Some(Int::Big));
         assert_eq!(c_int(b"0777777777777777777777777\n"), None);
         let zeros = [b"0".repeat(5000), b"\n".to_vec()].concat();
-        assert_eq!(c_int(&zeros), Some(Int::Small(0)), "strtol has no digit limit");
+        assert_eq!(
+            c_int(&zeros),
+            Some(Int::Small(0)),
+            "strtol has no digit limit"
+        );
     }
 
     #[test]
@@ -377,9 +397,19 @@ mod tests {
         assert_eq!(c_get_index(b" 1_0 \n"), Ok(10));
         assert_eq!(c_get_index(b"-1\n"), Err(BadIndex::Invalid));
         assert_eq!(c_get_index(b"0x1\n"), Err(BadIndex::Invalid));
-        assert_eq!(c_put_index(b"9223372036854775807\n"), Err(BadIndex::Invalid));
-        assert_eq!(python_memo_index(b"7"), Err(BadIndex::Invalid), "readline()[:-1] drops the 7");
-        assert_eq!(python_memo_index(b"99999999999999999999\n"), Err(BadIndex::Huge));
+        assert_eq!(
+            c_put_index(b"9223372036854775807\n"),
+            Err(BadIndex::Invalid)
+        );
+        assert_eq!(
+            python_memo_index(b"7"),
+            Err(BadIndex::Invalid),
+            "readline()[:-1] drops the 7"
+        );
+        assert_eq!(
+            python_memo_index(b"99999999999999999999\n"),
+            Err(BadIndex::Huge)
+        );
         assert_eq!(c_float(b"1.5\n"), Some(1.5));
         assert_eq!(c_float(b" 1.5\n"), None);
         assert_eq!(c_float(b"1e999\n"), None, "OverflowError");

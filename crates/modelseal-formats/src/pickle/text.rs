@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use super::op::Int;
 use crate::FormatError;
 
-/// A Python 2 byte string (STRING, BINSTRING, SHORT_BINSTRING) as `encoding="latin1"` loads
+/// A Python 2 byte string (STRING, BINSTRING, `SHORT_BINSTRING`) as `encoding="latin1"` loads
 /// it: every byte kept. (`pickle.load`'s default, ASCII, refuses what latin1 would keep, and
 /// `torch.load`'s UTF-8 reads non-ASCII bytes differently; neither changes an ASCII name.)
 pub(super) fn latin1(bytes: &[u8]) -> Cow<'_, str> {
@@ -22,7 +22,9 @@ pub(super) fn latin1(bytes: &[u8]) -> Cow<'_, str> {
 /// and it cannot name an importable module); any other invalid UTF-8 is an error.
 pub(super) fn utf8_surrogatepass(bytes: &[u8], offset: u64) -> Result<Cow<'_, str>, FormatError> {
     let Err(first) = std::str::from_utf8(bytes) else {
-        return Ok(Cow::Borrowed(std::str::from_utf8(bytes).unwrap_or_default()));
+        return Ok(Cow::Borrowed(
+            std::str::from_utf8(bytes).unwrap_or_default(),
+        ));
     };
     let mut out = String::with_capacity(bytes.len());
     let mut rest = bytes;
@@ -71,7 +73,8 @@ pub(super) fn twos_complement(bytes: &[u8]) -> Int {
     let negative = bytes.last().is_some_and(|b| b & 0x80 != 0);
     let pad = if negative { 0xff } else { 0 };
     let (low, high) = bytes.split_at(bytes.len().min(8));
-    let fits = high.iter().all(|b| *b == pad) && (high.is_empty() || (low[7] & 0x80 != 0) == negative);
+    let fits =
+        high.iter().all(|b| *b == pad) && (high.is_empty() || (low[7] & 0x80 != 0) == negative);
     if !fits {
         return Int::Big;
     }

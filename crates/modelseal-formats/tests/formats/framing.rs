@@ -6,9 +6,7 @@
 //! frame's last bytes are skipped. `pickle.loads` of the same bytes reads on contiguously.
 //! `scripts/scan-corpus/stream.py` writes the same shapes, proven under `pickle.load`.
 
-use modelseal_formats::pickle::{
-    Decoder, Dialect, Op, Reading, Source, divergent_readings,
-};
+use modelseal_formats::pickle::{Decoder, Dialect, Op, Reading, Source, divergent_readings};
 
 /// The C unpickler's `PREFETCH`: a frame this long is always `read`, never peeked.
 const PREFETCH: usize = 128 * 1024;
@@ -71,7 +69,10 @@ fn globals(decoder: Decoder<'_>) -> (Vec<String>, bool) {
 fn frame_straddled_at_the_128k_prefetch_boundary_is_decoded_as_pickle_load_reads_it() {
     let data = straddled_string(PREFETCH);
     let (bytes, stopped) = globals(Decoder::new(&data, 0));
-    assert!(bytes.is_empty() && stopped, "pickle.loads sees data only: {bytes:?}");
+    assert!(
+        bytes.is_empty() && stopped,
+        "pickle.loads sees data only: {bytes:?}"
+    );
     for source in [
         Source::OPEN,
         Source::File,
@@ -82,8 +83,14 @@ fn frame_straddled_at_the_128k_prefetch_boundary_is_decoded_as_pickle_load_reads
         assert!(stopped);
     }
     // A buffer that holds the whole file peeks the frame and reads on contiguously.
-    let whole = Source::BufferedFile { buffer_size: 1 << 20 };
-    assert!(globals(Decoder::with(&data, 0, Dialect::C, whole)).0.is_empty());
+    let whole = Source::BufferedFile {
+        buffer_size: 1 << 20,
+    };
+    assert!(
+        globals(Decoder::with(&data, 0, Dialect::C, whole))
+            .0
+            .is_empty()
+    );
     assert_eq!(
         divergent_readings(&data, 0),
         [
@@ -131,7 +138,10 @@ fn line_straddling_a_frame_end_is_read_from_the_file_position() {
     ]
     .concat();
     assert_eq!(globals(Decoder::new(&data, 0)).0, ["buos.system"]);
-    assert_eq!(globals(Reading::LOAD_FILE.decoder(&data, 0)).0, ["os.system"]);
+    assert_eq!(
+        globals(Reading::LOAD_FILE.decoder(&data, 0)).0,
+        ["os.system"]
+    );
 }
 
 #[test]
@@ -166,14 +176,24 @@ fn stop_inside_a_frame_moves_the_next_load_to_the_frame_end() {
     // The frame must end after STOP: put STOP as the frame's first extra byte.
     body.push(b'.');
     body.extend_from_slice(&second_by_bytes[..second_by_bytes.len() - 1]);
-    let data = [b"\x80\x04".to_vec(), frame(PREFETCH), body, PAYLOAD.to_vec()].concat();
+    let data = [
+        b"\x80\x04".to_vec(),
+        frame(PREFETCH),
+        body,
+        PAYLOAD.to_vec(),
+    ]
+    .concat();
     let mut file = Reading::LOAD_FILE.decoder(&data, 0);
     for decoded in file.by_ref() {
         if decoded.unwrap().op == Op::Stop {
             break;
         }
     }
-    assert_eq!(file.offset(), 2 + 9 + PREFETCH, "the next load starts at the frame's end");
+    assert_eq!(
+        file.offset(),
+        2 + 9 + PREFETCH,
+        "the next load starts at the frame's end"
+    );
     let mut bytes = Decoder::new(&data, 0);
     for decoded in bytes.by_ref() {
         if decoded.unwrap().op == Op::Stop {

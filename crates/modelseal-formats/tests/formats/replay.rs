@@ -4,6 +4,7 @@
 //! own index, so a GET proves which index both sides used).
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use modelseal_formats::pickle::{Decoder, Dialect, Int, Op, Source};
 use serde_json::{Value as Json, json};
@@ -24,7 +25,7 @@ enum Value {
 #[derive(Debug)]
 pub enum Failure {
     Error(String),
-    Unsupported(u8),
+    Unsupported,
 }
 
 fn int_json(i: Int) -> Json {
@@ -48,14 +49,17 @@ fn to_json(value: &Value) -> Json {
                 .iter()
                 .map(|item| match item {
                     Value::Str(s) => Some(format!("s:{s}")),
-                    Value::Bytes(b) => Some(format!(
-                        "b:{}",
-                        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
-                    )),
+                    Value::Bytes(b) => Some(b.iter().fold("b:".to_owned(), |mut out, x| {
+                        let _ = write!(out, "{x:02x}");
+                        out
+                    })),
                     _ => None,
                 })
                 .collect();
-            items.map_or_else(|| json!({ "other": "list" }), |items| json!({ "list": items }))
+            items.map_or_else(
+                || json!({ "other": "list" }),
+                |items| json!({ "list": items }),
+            )
         }
     }
 }
@@ -70,7 +74,10 @@ pub fn replay(data: &[u8], dialect: Dialect, source: Source) -> Result<Json, Fai
         let op = instruction.op;
         let push = match op {
             Op::Stop => {
-                let top = stack.pop().flatten().ok_or_else(|| fail("empty stack at STOP"))?;
+                let top = stack
+                    .pop()
+                    .flatten()
+                    .ok_or_else(|| fail("empty stack at STOP"))?;
                 return Ok(to_json(&top));
             }
             Op::Proto(_) | Op::Frame(_) => None,
@@ -104,7 +111,10 @@ pub fn replay(data: &[u8], dialect: Dialect, source: Source) -> Result<Json, Fai
                 Some(Value::Global(module.into_owned(), name.into_owned()))
             }
             Op::Inst { module, name } => {
-                let mark = stack.iter().rposition(Option::is_none).ok_or_else(|| fail("no mark"))?;
+                let mark = stack
+                    .iter()
+                    .rposition(Option::is_none)
+                    .ok_or_else(|| fail("no mark"))?;
                 stack.truncate(mark);
                 Some(Value::Global(module.into_owned(), name.into_owned()))
             }
@@ -117,7 +127,10 @@ pub fn replay(data: &[u8], dialect: Dialect, source: Source) -> Result<Json, Fai
                 None
             }
             Op::Appends => {
-                let mark = stack.iter().rposition(Option::is_none).ok_or_else(|| fail("no mark"))?;
+                let mark = stack
+                    .iter()
+                    .rposition(Option::is_none)
+                    .ok_or_else(|| fail("no mark"))?;
                 let items: Vec<Value> = stack.drain(mark..).flatten().collect();
                 match stack.last_mut() {
                     Some(Some(Value::List(list))) => list.extend(items),
@@ -131,7 +144,7 @@ pub fn replay(data: &[u8], dialect: Dialect, source: Source) -> Result<Json, Fai
                 None
             }
             Op::Get(i) => Some(memo.get(&i).cloned().ok_or_else(|| fail("memo miss"))?),
-            other => return Err(Failure::Unsupported(other.code())),
+            _ => return Err(Failure::Unsupported),
         };
         if let Some(value) = push {
             stack.push(Some(value));

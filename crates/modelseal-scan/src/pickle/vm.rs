@@ -847,7 +847,12 @@ pub fn analyze_with_budget(data: &[u8], budget: usize) -> Analysis {
     let mut analysis = analyze_as(data, true, Reading::LOADS, budget);
     if analysis.joblib_arrays > 0 && analysis.too_complex.is_none() {
         // The second reading gets what the first left, so both together stay in budget.
-        let plain = analyze_as(data, false, Reading::LOADS, budget.saturating_sub(analysis.kept));
+        let plain = analyze_as(
+            data,
+            false,
+            Reading::LOADS,
+            budget.saturating_sub(analysis.kept),
+        );
         merge_reading(&mut analysis, plain);
     }
     // A stream that `pickle.load(file)`, `torch.load` or the Python unpickler would decode
