@@ -7,6 +7,7 @@ pub mod keras;
 pub mod numpy;
 pub mod onnx;
 pub mod pickle;
+pub mod pickle_view;
 pub mod safetensors;
 pub mod tar;
 pub mod template;
@@ -68,6 +69,10 @@ pub fn scan_bytes(data: &[u8], ctx: &mut Context<'_>) -> Format {
             zip::scan(std::io::Cursor::new(data), data.len() as u64, ctx);
         }
         Format::Other => {}
+    }
+    if format != Format::Pickle {
+        // Whatever else it is, pickle.load runs it if its opcodes decode.
+        pickle_view::scan(data, format, ctx);
     }
     format
 }

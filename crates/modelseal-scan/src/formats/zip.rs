@@ -17,7 +17,9 @@ pub use modelseal_formats::zip::{END_RECORD_SEARCH, find_end_record as end_recor
 use crate::sniff::{Format, sniff};
 use crate::{Context, RuleId, Severity};
 
-use super::scan_bytes;
+use super::pickle_view::{self, Extent};
+use super::{pickle, scan_bytes};
+use crate::budget::read_held;
 
 /// Scans the zip archive readable from `reader` (`len` bytes).
 pub fn scan<R: Read + Seek>(mut reader: R, len: u64, ctx: &mut Context<'_>) {
@@ -139,29 +141,36 @@ fn scan_member<R: Read + Seek>(
         ctx.absorb(inner);
         return;
     }
-    if sniff(&head, member.uncompressed_size) == Format::Other {
-        // Tensor data and the like: nothing to run, nothing more to read.
-        return;
+    let format = sniff(&head, member.uncompressed_size);
+    // PyTorch unpickles `data.pkl` (and TorchScript its other `.pkl` members) whatever
+    // their first bytes look like.
+    let is_pickle_member = name.ends_with(".pkl");
+    if format == Format::Other && !is_pickle_member {
+        // Tensor data and the like: nothing to run, nothing more to read, unless its start
+        // also decodes as a pickle that goes on.
+        match pickle_view::extent(&head, member.uncompressed_size) {
+            Extent::NotPickle => return,
+            Extent::Ends(end) => {
+                let mut inner = enter(ctx, &name, torchscript);
+                pickle_view::scan_prefix(&head[..end.min(head.len())], format, &mut inner);
+                ctx.absorb(inner);
+                return;
+            }
+            Extent::NeedsMore => {}
+        }
     }
     let limit = ctx.limits.max_member_bytes;
-    let mut bytes = head;
-    let read = (&mut data)
-        .take(limit.saturating_sub(bytes.len() as u64) + 1)
-        .read_to_end(&mut bytes);
+    let read = read_held(&mut data, head, limit, &ctx.budget);
     let mut inner = enter(ctx, &name, torchscript);
     match read {
         Err(e) => report_io_error(&mut inner, &name, &e),
-        Ok(_) if bytes.len() as u64 > limit => {
-            inner.report(
-                RuleId::ArchiveMemberTooLarge,
-                Severity::High,
-                None,
-                format!("entry expands beyond {limit} bytes; it was not scanned"),
-                Some(name.clone()),
-            );
-        }
-        Ok(_) => {
-            scan_bytes(&bytes, &mut inner);
+        Ok(held) => {
+            inner.report_cut(held.cut, &format!("entry {name:?}"), limit);
+            if is_pickle_member {
+                pickle::scan(&held.data, pickle::Container::Raw, &mut inner);
+            } else {
+                scan_bytes(&held.data, &mut inner);
+            }
         }
     }
     ctx.absorb(inner);

@@ -14,6 +14,7 @@ fn findings(data: &[u8]) -> Vec<(RuleId, Severity)> {
         max_member_bytes: 1 << 20,
         max_depth: 4,
         max_raw_bytes: 1 << 20,
+        max_total_bytes: 16 << 20,
     };
     let mut ctx = Context::new(Path::new("test"), &policy, &limits);
     scan_bytes(data, &mut ctx);
