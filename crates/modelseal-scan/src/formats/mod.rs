@@ -1,6 +1,7 @@
 //! One module per format; [`scan_bytes`] dispatches on content.
 
 pub mod compressed;
+pub mod distcp;
 pub mod gguf;
 pub mod hdf5;
 pub mod keras;

@@ -21,8 +21,26 @@ use super::pickle_view::{self, Extent};
 use super::{pickle, scan_bytes};
 use crate::budget::read_held;
 
-/// Scans the zip archive readable from `reader` (`len` bytes).
+/// Scans the zip archive readable from `reader` (`len` bytes): several zips back to back
+/// (a `torch.distributed.checkpoint` shard) are each scanned as the archive they are.
 pub fn scan<R: Read + Seek>(mut reader: R, len: u64, ctx: &mut Context<'_>) {
+    if let Some(blobs) = super::distcp::split(&mut reader, len) {
+        for (start, blob_len) in blobs {
+            let mut inner = ctx.enter(&format!("<torch.save at {start}>"));
+            scan_one(
+                super::distcp::Window::new(&mut reader, start, blob_len),
+                blob_len,
+                &mut inner,
+            );
+            ctx.absorb(inner);
+        }
+        return;
+    }
+    scan_one(reader, len, ctx);
+}
+
+/// Scans one zip archive, `len` bytes from `reader`'s start.
+fn scan_one<R: Read + Seek>(mut reader: R, len: u64, ctx: &mut Context<'_>) {
     let directory =
         match format::read_central_directory(&mut reader, len, ctx.limits.max_member_bytes) {
             Ok(directory) => directory,
