@@ -342,7 +342,11 @@ fn scan_open(
         Format::Zip if len <= SMALL_ARCHIVE => {
             let held = read_held(reader, head, len, &ctx.budget).map_err(read_error)?;
             if held.cut == Cut::Complete {
-                zip::scan(std::io::Cursor::new(&held.data[..]), held.data.len() as u64, ctx);
+                zip::scan(
+                    std::io::Cursor::new(&held.data[..]),
+                    held.data.len() as u64,
+                    ctx,
+                );
             } else {
                 ctx.report_cut(held.cut, "the archive", len);
             }
@@ -418,9 +422,7 @@ fn report_unread(data: &[u8], len: u64, format: Format, ctx: &mut Context<'_>) {
             .any(|f| f.location.member.is_none() && f.rule_id == rule)
     };
     let cut = match format {
-        Format::Pickle => {
-            top_level(RuleId::PickleMalformed) || top_level(RuleId::PickleTooComplex)
-        }
+        Format::Pickle => top_level(RuleId::PickleMalformed) || top_level(RuleId::PickleTooComplex),
         // An array of numbers is data past its header; an object array is a pickle.
         Format::Numpy => top_level(RuleId::NumpyObjectArray),
         // The protobuf and the JSON hold no code; what they point at is in the read part

@@ -88,6 +88,15 @@ fn lzma_streams(
             Format::Xz => lzma_rs::xz_decompress(&mut input, &mut out),
             _ => lzma_rs::lzma_decompress(&mut input, &mut out),
         };
+        // lzma-rs insists a stream end the input; LZMAFile reads on into the next one.
+        let decoded = match decoded {
+            Err(lzma_rs::error::Error::XzError(message))
+                if message.starts_with("Unexpected data after last XZ block") =>
+            {
+                Ok(())
+            }
+            other => other,
+        };
         match decoded {
             Ok(()) if input.position() > before.0 => first = false,
             Ok(()) => break,

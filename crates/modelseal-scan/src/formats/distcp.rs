@@ -8,24 +8,26 @@ use std::io::{Read, Seek, SeekFrom};
 
 /// Most blobs walked in one file (a shard holds one per tensor or object written).
 const MAX_BLOBS: usize = 1 << 16;
-/// Most records walked in one blob.
-const MAX_RECORDS: usize = 1 << 16;
 
 /// The byte ranges `(start, length)` of the zips that make up `reader` (`len` bytes) back to
 /// back from its first byte to its last, when there are at least two; `None` for anything else
-/// (one zip, a zip with bytes around it, records this walk does not follow).
+/// (one zip, a zip with bytes in front, records this walk does not follow). Walked from the
+/// end: each zip's end record gives its central directory's size and its offset from the
+/// zip's own start, so where it starts, which is where the one before it ends. torch.save
+/// writes its members with data descriptors, so the local headers carry no sizes to walk by.
 pub fn split<R: Read + Seek>(reader: &mut R, len: u64) -> Option<Vec<(u64, u64)>> {
     let mut blobs = Vec::new();
-    let mut start = 0;
-    while start < len {
+    let mut end = len;
+    while end > 0 {
         if blobs.len() >= MAX_BLOBS {
             return None;
         }
-        let end = blob_end(reader, start, len)?;
+        let start = blob_start(reader, end)?;
         blobs.push((start, end - start));
-        start = end;
+        end = start;
     }
     let _ = reader.seek(SeekFrom::Start(0));
+    blobs.reverse();
     (blobs.len() >= 2).then_some(blobs)
 }
 
@@ -36,78 +38,49 @@ fn read_at<R: Read + Seek, const N: usize>(reader: &mut R, at: u64) -> Option<[u
     Some(buf)
 }
 
-fn u16_at(b: &[u8], at: usize) -> u64 {
-    u64::from(u16::from_le_bytes([b[at], b[at + 1]]))
-}
-
 fn u32_at(b: &[u8], at: usize) -> u64 {
     u64::from(u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]))
 }
 
-/// Where the zip starting at `start` ends: after its local entries, central directory, zip64
-/// records and end record (with its comment).
-fn blob_end<R: Read + Seek>(reader: &mut R, start: u64, len: u64) -> Option<u64> {
-    let mut at = start;
-    for _ in 0..MAX_RECORDS {
-        let signature: [u8; 4] = read_at(reader, at)?;
-        let next = match &signature {
-            b"PK\x03\x04" => {
-                let h: [u8; 30] = read_at(reader, at)?;
-                if u16_at(&h, 6) & 0x08 != 0 {
-                    return None; // sizes in a data descriptor: not what torch.save writes
-                }
-                let (name, extra) = (u16_at(&h, 26), u16_at(&h, 28));
-                let mut size = u32_at(&h, 18);
-                if size == 0xFFFF_FFFF {
-                    size = zip64_compressed_size(reader, at + 30 + name, extra)?;
-                }
-                at.checked_add(30 + name + extra)?.checked_add(size)?
-            }
-            b"PK\x01\x02" => {
-                let h: [u8; 46] = read_at(reader, at)?;
-                at + 46 + u16_at(&h, 28) + u16_at(&h, 30) + u16_at(&h, 32)
-            }
-            b"PK\x06\x06" => {
-                let h: [u8; 12] = read_at(reader, at)?;
-                let size = u64::from_le_bytes(h[4..12].try_into().ok()?);
-                at.checked_add(12)?.checked_add(size)?
-            }
-            b"PK\x06\x07" => at + 20,
-            b"PK\x05\x06" => {
-                let h: [u8; 22] = read_at(reader, at)?;
-                let end = at + 22 + u16_at(&h, 20);
-                return (end <= len).then_some(end);
-            }
-            _ => return None,
-        };
-        if next > len {
-            return None;
-        }
-        at = next;
-    }
-    None
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(bytes)
 }
 
-/// The compressed size from a local header's zip64 extra field (uncompressed size first,
-/// then compressed, when both are saturated, as miniz writes them).
-fn zip64_compressed_size<R: Read + Seek>(reader: &mut R, at: u64, extra: u64) -> Option<u64> {
-    let mut buf = vec![0u8; usize::try_from(extra).ok()?];
-    reader.seek(SeekFrom::Start(at)).ok()?;
-    reader.read_exact(&mut buf).ok()?;
-    let mut pos = 0;
-    while pos + 4 <= buf.len() {
-        let id = u16_at(&buf, pos);
-        let size = usize::try_from(u16_at(&buf, pos + 2)).ok()?;
-        let body = buf.get(pos + 4..pos + 4 + size)?;
-        if id == 1 {
-            return body
-                .get(8..16)
-                .and_then(|b| b.try_into().ok())
-                .map(u64::from_le_bytes);
-        }
-        pos += 4 + size;
+/// Where the zip that ends at `end` (with an end record without comment, as torch.save
+/// writes it) starts, checked to hold a local header there.
+fn blob_start<R: Read + Seek>(reader: &mut R, end: u64) -> Option<u64> {
+    let record_at = end.checked_sub(22)?;
+    let record: [u8; 22] = read_at(reader, record_at)?;
+    if &record[..4] != b"PK\x05\x06" || record[20..22] != [0, 0] {
+        return None;
     }
-    None
+    let (mut size, mut offset) = (u32_at(&record, 12), u32_at(&record, 16));
+    let mut directory_end = record_at;
+    // miniz (torch.save) writes zip64 end records whenever it may need them; the central
+    // directory then ends where they start, and their sizes are the ones to trust.
+    let zip64 = record_at
+        .checked_sub(20 + 56)
+        .and_then(|at| {
+            Some((
+                at,
+                read_at::<R, 20>(reader, at + 56)?,
+                read_at::<R, 56>(reader, at)?,
+            ))
+        })
+        .filter(|(_, locator, record)| {
+            &locator[..4] == b"PK\x06\x07" && &record[..4] == b"PK\x06\x06"
+        });
+    if let Some((at, _, record)) = zip64 {
+        (size, offset) = (u64_at(&record, 40), u64_at(&record, 48));
+        directory_end = at;
+    } else if size == 0xFFFF_FFFF || offset == 0xFFFF_FFFF {
+        return None;
+    }
+    let start = directory_end.checked_sub(size)?.checked_sub(offset)?;
+    let local: [u8; 4] = read_at(reader, start)?;
+    (&local == b"PK\x03\x04").then_some(start)
 }
 
 /// `len` bytes of `inner` from `start`, as a reader of its own (offsets from 0).
@@ -152,8 +125,9 @@ impl<R: Read + Seek> Seek for Window<'_, R> {
             SeekFrom::End(d) => self.len.checked_add_signed(d),
             SeekFrom::Current(d) => self.pos.checked_add_signed(d),
         };
-        let target = target
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before 0"))?;
+        let target = target.ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before 0")
+        })?;
         self.pos = target;
         Ok(target)
     }

@@ -264,7 +264,9 @@ fn attribute_proto(data: &[u8], depth: u32, ctx: &mut Context<'_>) -> bool {
     ok
 }
 
-/// `TensorProto`: `external_data` (14) entries `{key: "location", value: path}`. A string
+/// `TensorProto`: `external_data` (13) entries `{key: "location", value: path}`. (Field 14
+/// is `data_location`, a varint: reading external data from 14 made the rule never fire on
+/// a file the onnx library wrote.) A string
 /// field written twice is read as protobuf reads it (the last one wins); every value written
 /// is checked, so neither reading escapes unseen.
 fn tensor_proto(data: &[u8], ctx: &mut Context<'_>) -> bool {
@@ -274,7 +276,7 @@ fn tensor_proto(data: &[u8], ctx: &mut Context<'_>) -> bool {
     for field in fields(data) {
         match field {
             Ok((8, Field::Bytes(n))) => name = String::from_utf8_lossy(n).into_owned(),
-            Ok((14, Field::Bytes(entry))) => {
+            Ok((13, Field::Bytes(entry))) => {
                 if last_string_field(entry, 1).as_deref() == Some("location") {
                     locations.extend(all_string_fields(entry, 2));
                 }

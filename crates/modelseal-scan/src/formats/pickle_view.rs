@@ -111,9 +111,12 @@ pub fn scan_prefix(view: &[u8], format: Format, ctx: &mut Context<'_>) {
     let mut inner = ctx.enter("<pickle view>");
     pickle::scan(view, Container::DataFollows, &mut inner);
     // That reading's decoding errors are not news: the other format's bytes follow it.
-    inner
-        .findings
-        .retain(|f| !matches!(f.rule_id, RuleId::PickleMalformed | RuleId::PickleTrailingData));
+    inner.findings.retain(|f| {
+        !matches!(
+            f.rule_id,
+            RuleId::PickleMalformed | RuleId::PickleTrailingData
+        )
+    });
     ctx.absorb(inner);
 }
 
