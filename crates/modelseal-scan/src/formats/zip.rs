@@ -127,6 +127,15 @@ fn scan_member<R: Read + Seek>(
             ),
             Some(name.clone()),
         ),
+        Ok(local) if local.disagrees_with(member) => ctx.report(
+            RuleId::ZipHeaderMismatch,
+            Severity::High,
+            Some(header_start),
+            format!(
+                "entry {name:?} has another size, CRC-32 or compression method in its local header than in the central directory: PyTorch and zipfile read one, streaming readers the other"
+            ),
+            Some(name.clone()),
+        ),
         Ok(_) => {}
     }
     if member.is_dir() {

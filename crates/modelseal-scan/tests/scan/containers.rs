@@ -233,9 +233,7 @@ fn stored_zip(name: &str, data: &[u8]) -> Vec<u8> {
     let mut z = zip::ZipWriter::new(&mut buf);
     z.start_file(
         name,
-        zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Stored)
-            .large_file(true),
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored),
     )
     .unwrap();
     z.write_all(data).unwrap();
@@ -504,5 +502,23 @@ fn onnx_external_data_written_by_the_onnx_library_is_found() {
     assert_eq!(
         top_of_file(&corpus("onnx/initializer-inside.onnx"), &options),
         None
+    );
+}
+
+/// A local header stating another size than the central directory: PyTorch (miniz) and
+/// Python's zipfile read the central directory's, streaming readers the local header's, so
+/// the two see different bytes. Only the name was compared.
+#[test]
+fn a_local_header_stating_another_size_than_the_central_directory_is_reported() {
+    let mut z = stored_zip("archive/data.pkl", b"\x80\x02K\x01.");
+    assert_eq!(&z[..4], b"PK\x03\x04");
+    let honest = scan_with(&z, &small_limits());
+    assert!(honest.is_empty(), "{honest:?}");
+    z[18..22].copy_from_slice(&3u32.to_le_bytes()); // compressed size
+    z[22..26].copy_from_slice(&3u32.to_le_bytes()); // uncompressed size
+    assert!(
+        scan_with(&z, &small_limits())
+            .iter()
+            .any(|(r, s)| *r == RuleId::ZipHeaderMismatch && *s == Severity::High)
     );
 }
