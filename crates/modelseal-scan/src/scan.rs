@@ -340,15 +340,15 @@ fn scan_open(
         // A small archive is read whole (its central directory and members sit close together);
         // a large one is read in place, only where its pickles are.
         Format::Zip if len <= SMALL_ARCHIVE => {
-            let held = read_held(reader, head, len, &ctx.budget).map_err(read_error)?;
-            if held.cut == Cut::Complete {
+            let loaded = read_held(reader, head, len, &ctx.budget).map_err(read_error)?;
+            if loaded.cut == Cut::Complete {
                 zip::scan(
-                    std::io::Cursor::new(&held.data[..]),
-                    held.data.len() as u64,
+                    std::io::Cursor::new(&loaded.data[..]),
+                    loaded.data.len() as u64,
                     ctx,
                 );
             } else {
-                ctx.report_cut(held.cut, "the archive", len);
+                ctx.report_cut(loaded.cut, "the archive", len);
             }
         }
         Format::Zip => {
@@ -358,11 +358,11 @@ fn scan_open(
             // Only the header: the tensors are data.
             let header_len = u64::from_le_bytes(head[..8].try_into().unwrap_or_default());
             let want = 8u64.saturating_add(header_len).min(len).min(limit);
-            let held = read_held(reader, head, want, &ctx.budget).map_err(read_error)?;
-            if held.cut == Cut::OverBudget {
-                ctx.report_cut(held.cut, "the safetensors header", want);
+            let loaded = read_held(reader, head, want, &ctx.budget).map_err(read_error)?;
+            if loaded.cut == Cut::OverBudget {
+                ctx.report_cut(loaded.cut, "the safetensors header", want);
             }
-            safetensors::scan(&held.data, len, ctx);
+            safetensors::scan(&loaded.data, len, ctx);
         }
         Format::Gguf => {
             // Only the header, grown from the sniffed 64 KiB as far as it needs, up to the
@@ -398,13 +398,14 @@ fn scan_open(
         }
         Format::Other => {}
         _ => {
-            let held = read_held(reader, head, len.min(limit), &ctx.budget).map_err(read_error)?;
-            if held.cut == Cut::OverBudget {
-                ctx.report_cut(held.cut, "the file", len);
+            let loaded =
+                read_held(reader, head, len.min(limit), &ctx.budget).map_err(read_error)?;
+            if loaded.cut == Cut::OverBudget {
+                ctx.report_cut(loaded.cut, "the file", len);
             }
-            scan_bytes(&held.data, ctx);
-            if (held.data.len() as u64) < len {
-                report_unread(&held.data, len, format, ctx);
+            scan_bytes(&loaded.data, ctx);
+            if (loaded.data.len() as u64) < len {
+                report_unread(&loaded.data, len, format, ctx);
             }
         }
     }
@@ -472,21 +473,21 @@ fn scan_pickle_view(
     let cap = len.min(ctx.limits.max_raw_bytes);
     let mut want = (head.len() as u64).saturating_mul(4);
     reader.seek(SeekFrom::Start(0))?;
-    let mut held = read_held(&mut *reader, Vec::new(), want.min(cap), &ctx.budget)?;
+    let mut loaded = read_held(&mut *reader, Vec::new(), want.min(cap), &ctx.budget)?;
     loop {
-        match extent(&held.data, len) {
+        match extent(&loaded.data, len) {
             Extent::NotPickle => return Ok(()),
             Extent::Ends(end) => {
-                pickle_view::scan_prefix(&held.data[..end.min(held.data.len())], format, ctx);
+                pickle_view::scan_prefix(&loaded.data[..end.min(loaded.data.len())], format, ctx);
                 return Ok(());
             }
-            Extent::NeedsMore if held.cut == Cut::OverLimit && want < cap => {
+            Extent::NeedsMore if loaded.cut == Cut::OverLimit && want < cap => {
                 want = want.saturating_mul(4);
-                let so_far = held.data.len() as u64;
-                drop(held);
+                let so_far = loaded.data.len() as u64;
+                drop(loaded);
                 reader.seek(SeekFrom::Start(0))?;
-                held = read_held(&mut *reader, Vec::new(), want.min(cap), &ctx.budget)?;
-                if held.data.len() as u64 <= so_far && held.cut == Cut::Complete {
+                loaded = read_held(&mut *reader, Vec::new(), want.min(cap), &ctx.budget)?;
+                if loaded.data.len() as u64 <= so_far && loaded.cut == Cut::Complete {
                     break; // the file shrank while being read
                 }
             }
@@ -495,10 +496,10 @@ fn scan_pickle_view(
     }
     // The reading goes on past all that could be read: scan what was, and say the rest was
     // not seen.
-    pickle_view::scan_prefix(&held.data, format, ctx);
-    let read = held.data.len();
-    if held.cut == Cut::OverBudget {
-        ctx.report_cut(held.cut, "the file read as a pickle", cap);
+    pickle_view::scan_prefix(&loaded.data, format, ctx);
+    let read = loaded.data.len();
+    if loaded.cut == Cut::OverBudget {
+        ctx.report_cut(loaded.cut, "the file read as a pickle", cap);
     } else {
         ctx.report(
             RuleId::FileTooLarge,

@@ -341,8 +341,8 @@ fn outside_through_links(model: &std::path::Path, location: &str) -> bool {
         dir
     };
     let (Ok(base), Ok(target)) = (
-        std::fs::canonicalize(dir),
-        std::fs::canonicalize(dir.join(location)),
+        modelseal_fs::canonicalize(dir),
+        modelseal_fs::canonicalize(&dir.join(location)),
     ) else {
         return false;
     };

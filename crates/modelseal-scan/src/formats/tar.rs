@@ -1,4 +1,4 @@
-//! Tar archives (PyTorch's legacy `tar` checkpoint format, NeMo archives): every entry that
+//! Tar archives (PyTorch's legacy `tar` checkpoint format, `NeMo` archives): every entry that
 //! Python's `tarfile` hands out as a file is scanned, as `tarfile` reads it (pax headers that
 //! rename or resize an entry applied, GNU sparse entries expanded).
 

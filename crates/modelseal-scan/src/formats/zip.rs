@@ -97,47 +97,7 @@ fn scan_member<R: Read + Seek>(
 ) {
     let name = member.name_lossy();
     let header_start = member.local_header_offset;
-    if name.starts_with('/') || name.split(['/', '\\']).any(|c| c == "..") {
-        ctx.report(
-            RuleId::ZipPathTraversal,
-            Severity::High,
-            Some(header_start),
-            format!("entry name {name:?} escapes the extraction directory"),
-            Some(name.clone()),
-        );
-    }
-    // PyTorch reads the central directory, other tools the local headers: a disagreement
-    // shows different content to different readers.
-    let local = format::read_local_header(reader, member);
-    match &local {
-        Err(_) => ctx.report(
-            RuleId::ZipHeaderMismatch,
-            Severity::High,
-            Some(header_start),
-            format!("entry {name:?} has no valid local header where the central directory points"),
-            Some(name.clone()),
-        ),
-        Ok(local) if local.name != member.name => ctx.report(
-            RuleId::ZipHeaderMismatch,
-            Severity::High,
-            Some(header_start),
-            format!(
-                "entry is named {name:?} in the central directory but {:?} in its local header",
-                String::from_utf8_lossy(&local.name)
-            ),
-            Some(name.clone()),
-        ),
-        Ok(local) if local.disagrees_with(member) => ctx.report(
-            RuleId::ZipHeaderMismatch,
-            Severity::High,
-            Some(header_start),
-            format!(
-                "entry {name:?} has another size, CRC-32 or compression method in its local header than in the central directory: PyTorch and zipfile read one, streaming readers the other"
-            ),
-            Some(name.clone()),
-        ),
-        Ok(_) => {}
-    }
+    let local = check_headers(reader, member, &name, ctx);
     if member.is_dir() {
         return;
     }
@@ -171,7 +131,9 @@ fn scan_member<R: Read + Seek>(
     let format = sniff(&head, member.uncompressed_size);
     // PyTorch unpickles `data.pkl` (and TorchScript its other `.pkl` members) whatever
     // their first bytes look like.
-    let is_pickle_member = name.ends_with(".pkl");
+    let is_pickle_member = std::path::Path::new(&name)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("pkl"));
     if format == Format::Other && !is_pickle_member {
         // Tensor data and the like: nothing to run, nothing more to read, unless its start
         // also decodes as a pickle that goes on.
@@ -191,16 +153,69 @@ fn scan_member<R: Read + Seek>(
     let mut inner = enter(ctx, &name, torchscript);
     match read {
         Err(e) => report_io_error(&mut inner, &name, &e),
-        Ok(held) => {
-            inner.report_cut(held.cut, &format!("entry {name:?}"), limit);
-            if is_pickle_member {
-                pickle::scan(&held.data, pickle::Container::Raw, &mut inner);
+        Ok(member_bytes) => {
+            inner.report_cut(member_bytes.cut, &format!("entry {name:?}"), limit);
+            if is_pickle_member && format != Format::Pickle {
+                pickle::scan(&member_bytes.data, pickle::Container::Raw, &mut inner);
             } else {
-                scan_bytes(&held.data, &mut inner);
+                scan_bytes(&member_bytes.data, &mut inner);
             }
         }
     }
     ctx.absorb(inner);
+}
+
+/// Checks a member's name and its local header against the central directory; the local
+/// header, to read the member through.
+fn check_headers<R: Read + Seek>(
+    reader: &mut R,
+    member: &Member,
+    name: &str,
+    ctx: &mut Context<'_>,
+) -> Result<format::LocalHeader, FormatError> {
+    let header_start = member.local_header_offset;
+    if name.starts_with('/') || name.split(['/', '\\']).any(|c| c == "..") {
+        ctx.report(
+            RuleId::ZipPathTraversal,
+            Severity::High,
+            Some(header_start),
+            format!("entry name {name:?} escapes the extraction directory"),
+            Some(name.to_owned()),
+        );
+    }
+    // PyTorch reads the central directory, other tools the local headers: a disagreement
+    // shows different content to different readers.
+    let local = format::read_local_header(reader, member);
+    match &local {
+        Err(_) => ctx.report(
+            RuleId::ZipHeaderMismatch,
+            Severity::High,
+            Some(header_start),
+            format!("entry {name:?} has no valid local header where the central directory points"),
+            Some(name.to_owned()),
+        ),
+        Ok(local) if local.name != member.name => ctx.report(
+            RuleId::ZipHeaderMismatch,
+            Severity::High,
+            Some(header_start),
+            format!(
+                "entry is named {name:?} in the central directory but {:?} in its local header",
+                String::from_utf8_lossy(&local.name)
+            ),
+            Some(name.to_owned()),
+        ),
+        Ok(local) if local.disagrees_with(member) => ctx.report(
+            RuleId::ZipHeaderMismatch,
+            Severity::High,
+            Some(header_start),
+            format!(
+                "entry {name:?} has another size, CRC-32 or compression method in its local header than in the central directory: PyTorch and zipfile read one, streaming readers the other"
+            ),
+            Some(name.to_owned()),
+        ),
+        Ok(_) => {}
+    }
+    local
 }
 
 /// The context of one member of this archive.
