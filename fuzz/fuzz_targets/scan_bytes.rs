@@ -10,7 +10,12 @@ use modelseal_scan::{Context, Limits, Policy, formats::scan_bytes};
 
 fuzz_target!(|data: &[u8]| {
     let policy = Policy::builtin();
-    let limits = Limits { max_member_bytes: 1 << 20, max_depth: 4, max_raw_bytes: 1 << 20 };
+    let limits = Limits {
+        max_member_bytes: 1 << 20,
+        max_depth: 4,
+        max_raw_bytes: 1 << 20,
+        max_total_bytes: 4 << 20,
+    };
     let mut ctx = Context::new(Path::new("fuzz"), &policy, &limits);
     scan_bytes(data, &mut ctx);
 });

@@ -2,9 +2,11 @@
 //! the limits, and a place to put findings.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use modelseal_report::RuleId;
 
+use crate::budget::{Budget, Cut};
 use crate::{Finding, Location, Policy, Severity};
 
 /// Limits that keep hostile archives from exhausting memory or recursion.
@@ -16,6 +18,9 @@ pub struct Limits {
     pub max_depth: u32,
     /// Most bytes read from the start of a raw (non-archive) file.
     pub max_raw_bytes: u64,
+    /// Most bytes one scan holds in memory at once, across nested archives and parallel
+    /// workers (one shared [`Budget`]): what does not fit is reported, never skipped.
+    pub max_total_bytes: u64,
 }
 
 impl Default for Limits {
@@ -24,6 +29,7 @@ impl Default for Limits {
             max_member_bytes: 1 << 30,
             max_depth: 8,
             max_raw_bytes: 1 << 30,
+            max_total_bytes: 2 << 30,
         }
     }
 }
@@ -49,11 +55,25 @@ pub struct Context<'a> {
     pub torchscript: bool,
     /// The findings reported here so far.
     pub findings: Vec<Finding>,
+    /// The memory budget this scan shares with every other file, member and worker.
+    pub budget: Arc<Budget>,
 }
 
 impl<'a> Context<'a> {
-    /// The context for the top of `file`, outside any archive.
+    /// The context for the top of `file`, outside any archive, with a budget of its own
+    /// ([`Limits::max_total_bytes`]).
     pub fn new(file: &'a Path, policy: &'a Policy, limits: &'a Limits) -> Self {
+        Self::with_budget(file, policy, limits, Budget::new(limits.max_total_bytes))
+    }
+
+    /// The context for the top of `file`, holding memory under `budget` (shared with the
+    /// rest of the scan).
+    pub fn with_budget(
+        file: &'a Path,
+        policy: &'a Policy,
+        limits: &'a Limits,
+        budget: Arc<Budget>,
+    ) -> Self {
         Context {
             file,
             member: None,
@@ -62,6 +82,7 @@ impl<'a> Context<'a> {
             depth: 0,
             torchscript: false,
             findings: Vec::new(),
+            budget,
         }
     }
 
@@ -83,12 +104,40 @@ impl<'a> Context<'a> {
             // some other loader.
             torchscript: false,
             findings: Vec::new(),
+            budget: Arc::clone(&self.budget),
         }
     }
 
     /// Takes the findings of a member's context back into this one.
     pub fn absorb(&mut self, inner: Context<'_>) {
         self.findings.extend(inner.findings);
+    }
+
+    /// Reports a budgeted read of `what` that stopped early: the rest was not scanned, so it
+    /// is never passed as clean (high). Nothing when the read was complete.
+    pub fn report_cut(&mut self, cut: Cut, what: &str, limit: u64) {
+        match cut {
+            Cut::Complete => {}
+            Cut::OverLimit => self.report(
+                RuleId::ArchiveMemberTooLarge,
+                Severity::High,
+                None,
+                format!("{what} expands beyond {limit} bytes; only its start was scanned"),
+                None,
+            ),
+            Cut::OverBudget => {
+                let total = self.budget.limit();
+                self.report(
+                    RuleId::ScanBudgetExhausted,
+                    Severity::High,
+                    None,
+                    format!(
+                        "{what} does not fit in the scan's memory budget ({total} bytes across nested archives and workers); only its start was scanned"
+                    ),
+                    None,
+                );
+            }
+        }
     }
 
     /// Records a finding at the current member, at `offset` inside it when known; `evidence`

@@ -8,6 +8,7 @@
 
 #![warn(missing_docs, unreachable_pub)]
 #![cfg_attr(test, allow(clippy::disallowed_methods))] // tests build fixtures with std::fs
+pub mod budget;
 mod context;
 mod finding;
 pub mod formats;

@@ -63,10 +63,20 @@ fn status_changed(_meta: &std::fs::Metadata) -> Option<(i64, i64)> {
 /// Scans each listed file (in parallel, in the order given); a file that cannot be read is a
 /// [`crate::FileReport`] with an error, never left out.
 pub fn scan_listed(files: &[ListedFile], options: &ScanOptions) -> ScanReport {
+    // One memory budget for every file, member and worker of this scan.
+    let budget = crate::budget::Budget::new(options.limits.max_total_bytes);
     let files = files
         .par_iter()
         .with_max_len(1)
-        .map(|file| scan_file_as(&file.name, &file.path, file.hashed.as_ref(), options))
+        .map(|file| {
+            scan_file_as(
+                &file.name,
+                &file.path,
+                file.hashed.as_ref(),
+                options,
+                &budget,
+            )
+        })
         .collect();
     ScanReport { files }
 }

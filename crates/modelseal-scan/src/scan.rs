@@ -9,6 +9,8 @@ use modelseal_fs::{FsError, Op, SpecialFiles, Symlinks, Walker, open_regular};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::budget::{Budget, Cut, read_held};
+use crate::formats::pickle_view::{self, Extent};
 use crate::formats::{gguf, keras, safetensors, scan_bytes, zip};
 use crate::listed::HashedFile;
 use crate::sniff::{Format, sniff};
@@ -161,11 +163,13 @@ pub fn scan_paths(paths: &[PathBuf], options: &ScanOptions) -> Result<ScanReport
                 .fold(0, u64::saturating_add),
         );
     }
+    // One memory budget for every file, member and worker of this scan.
+    let budget = Budget::new(options.limits.max_total_bytes);
     let reports = files
         .par_iter()
         .with_max_len(1)
         .map(|(path, aliases)| {
-            let mut report = scan_file(path, options);
+            let mut report = scan_file_as(path, path, None, options, &budget);
             report.aliases.clone_from(aliases);
             if let Some(progress) = &options.progress {
                 progress.advance(size_of(path));
@@ -215,7 +219,8 @@ fn once_each(mut entries: Vec<modelseal_fs::Entry>) -> Vec<(PathBuf, Vec<PathBuf
 
 /// Scans one file.
 pub fn scan_file(path: &Path, options: &ScanOptions) -> FileReport {
-    scan_file_as(path, path, None, options)
+    let budget = Budget::new(options.limits.max_total_bytes);
+    scan_file_as(path, path, None, options, &budget)
 }
 
 /// Why a file was not scanned.
@@ -232,8 +237,14 @@ pub(crate) fn scan_file_as(
     path: &Path,
     hashed: Option<&HashedFile>,
     options: &ScanOptions,
+    budget: &std::sync::Arc<Budget>,
 ) -> FileReport {
-    let mut ctx = Context::new(name, &options.policy, &options.limits);
+    let mut ctx = Context::with_budget(
+        name,
+        &options.policy,
+        &options.limits,
+        std::sync::Arc::clone(budget),
+    );
     let (format, bytes, error, changed) = match scan_into(path, hashed, &mut ctx) {
         Ok((format, bytes)) => (format.name(), bytes, None, false),
         Err(Unscanned::Unreadable(e)) => ("unreadable", 0, Some(e.to_string()), false),
@@ -303,12 +314,42 @@ fn scan_open(
         .map_err(read_error)?;
     let format = sniff(&head, len);
     let limit = ctx.limits.max_raw_bytes;
+    // Formats read here in place (not through `scan_bytes`, which reads every file also as
+    // the pickle `pickle.load` would run) are read that way too, first.
+    if !matches!(
+        format,
+        Format::Pickle
+            | Format::Tar
+            | Format::Numpy
+            | Format::Json
+            | Format::Onnx
+            | Format::Gzip
+            | Format::Bzip2
+            | Format::Xz
+            | Format::Lzma
+            | Format::Zlib
+            | Format::Lz4
+            | Format::JoblibZfile
+    ) {
+        scan_pickle_view(&head, &mut reader, len, format, ctx).map_err(read_error)?;
+        reader
+            .seek(SeekFrom::Start(head.len() as u64))
+            .map_err(read_error)?;
+    }
     match format {
         // A small archive is read whole (its central directory and members sit close together);
         // a large one is read in place, only where its pickles are.
         Format::Zip if len <= SMALL_ARCHIVE => {
-            let data = read_prefix(head, reader, len).map_err(read_error)?;
-            zip::scan(std::io::Cursor::new(&data[..]), data.len() as u64, ctx);
+            let loaded = read_held(reader, head, len, &ctx.budget).map_err(read_error)?;
+            if loaded.cut == Cut::Complete {
+                zip::scan(
+                    std::io::Cursor::new(&loaded.data[..]),
+                    loaded.data.len() as u64,
+                    ctx,
+                );
+            } else {
+                ctx.report_cut(loaded.cut, "the archive", len);
+            }
         }
         Format::Zip => {
             zip::scan(rewind(reader).map_err(read_error)?, len, ctx);
@@ -317,8 +358,11 @@ fn scan_open(
             // Only the header: the tensors are data.
             let header_len = u64::from_le_bytes(head[..8].try_into().unwrap_or_default());
             let want = 8u64.saturating_add(header_len).min(len).min(limit);
-            let data = read_prefix(head, reader, want).map_err(read_error)?;
-            safetensors::scan(&data, len, ctx);
+            let loaded = read_held(reader, head, want, &ctx.budget).map_err(read_error)?;
+            if loaded.cut == Cut::OverBudget {
+                ctx.report_cut(loaded.cut, "the safetensors header", want);
+            }
+            safetensors::scan(&loaded.data, len, ctx);
         }
         Format::Gguf => {
             // Only the header, grown from the sniffed 64 KiB as far as it needs, up to the
@@ -354,20 +398,124 @@ fn scan_open(
         }
         Format::Other => {}
         _ => {
-            if len > limit {
-                ctx.report(
-                    RuleId::FileTooLarge,
-                    Severity::Medium,
-                    None,
-                    format!("the file is {len} bytes; only the first {limit} were scanned"),
-                    None,
-                );
+            let loaded =
+                read_held(reader, head, len.min(limit), &ctx.budget).map_err(read_error)?;
+            if loaded.cut == Cut::OverBudget {
+                ctx.report_cut(loaded.cut, "the file", len);
             }
-            let data = read_prefix(head, reader, len.min(limit)).map_err(read_error)?;
-            scan_bytes(&data, ctx);
+            scan_bytes(&loaded.data, ctx);
+            if (loaded.data.len() as u64) < len {
+                report_unread(&loaded.data, len, format, ctx);
+            }
         }
     }
     Ok((format, len))
+}
+
+/// A raw file read only in part: high when what a loader runs continues past what was read
+/// (a pickle cut in the middle, whose payload may sit in the unread part), medium when only
+/// data follows its last complete stream.
+fn report_unread(data: &[u8], len: u64, format: Format, ctx: &mut Context<'_>) {
+    let read = data.len();
+    let top_level = |rule: RuleId| {
+        ctx.findings
+            .iter()
+            .any(|f| f.location.member.is_none() && f.rule_id == rule)
+    };
+    let cut = match format {
+        Format::Pickle => top_level(RuleId::PickleMalformed) || top_level(RuleId::PickleTooComplex),
+        // An array of numbers is data past its header; an object array is a pickle.
+        Format::Numpy => top_level(RuleId::NumpyObjectArray),
+        // The protobuf and the JSON hold no code; what they point at is in the read part
+        // or not, and a model that large is not unusual.
+        Format::Onnx | Format::Json => false,
+        _ => true,
+    };
+    let (severity, message) = if cut {
+        (
+            Severity::High,
+            format!(
+                "the file is {len} bytes; only the first {read} were scanned, and what a loader runs continues past them"
+            ),
+        )
+    } else {
+        (
+            Severity::Medium,
+            format!(
+                "the file is {len} bytes; only the first {read} were scanned (its pickles end inside them)"
+            ),
+        )
+    };
+    ctx.report(RuleId::FileTooLarge, severity, None, message, None);
+}
+
+/// Reads the file from its start as far as a `pickle.load` of it would (at most
+/// [`crate::Limits::max_raw_bytes`]) and scans that reading.
+fn scan_pickle_view(
+    head: &[u8],
+    reader: &mut BufReader<File>,
+    len: u64,
+    format: Format,
+    ctx: &mut Context<'_>,
+) -> std::io::Result<()> {
+    if (head.len() as u64) < len && extent(head, len) != Extent::NeedsMore {
+        if let Extent::Ends(end) = extent(head, len) {
+            pickle_view::scan_prefix(&head[..end.min(head.len())], format, ctx);
+        }
+        return Ok(());
+    }
+    if (head.len() as u64) >= len {
+        pickle_view::scan(head, format, ctx);
+        return Ok(());
+    }
+    // An opcode's argument runs past the sniffed bytes: read on, growing, as the loader
+    // would, within the raw-file limit and the scan's budget.
+    let cap = len.min(ctx.limits.max_raw_bytes);
+    let mut want = (head.len() as u64).saturating_mul(4);
+    reader.seek(SeekFrom::Start(0))?;
+    let mut loaded = read_held(&mut *reader, Vec::new(), want.min(cap), &ctx.budget)?;
+    loop {
+        match extent(&loaded.data, len) {
+            Extent::NotPickle => return Ok(()),
+            Extent::Ends(end) => {
+                pickle_view::scan_prefix(&loaded.data[..end.min(loaded.data.len())], format, ctx);
+                return Ok(());
+            }
+            Extent::NeedsMore if loaded.cut == Cut::OverLimit && want < cap => {
+                want = want.saturating_mul(4);
+                let so_far = loaded.data.len() as u64;
+                drop(loaded);
+                reader.seek(SeekFrom::Start(0))?;
+                loaded = read_held(&mut *reader, Vec::new(), want.min(cap), &ctx.budget)?;
+                if loaded.data.len() as u64 <= so_far && loaded.cut == Cut::Complete {
+                    break; // the file shrank while being read
+                }
+            }
+            Extent::NeedsMore => break,
+        }
+    }
+    // The reading goes on past all that could be read: scan what was, and say the rest was
+    // not seen.
+    pickle_view::scan_prefix(&loaded.data, format, ctx);
+    let read = loaded.data.len();
+    if loaded.cut == Cut::OverBudget {
+        ctx.report_cut(loaded.cut, "the file read as a pickle", cap);
+    } else {
+        ctx.report(
+            RuleId::FileTooLarge,
+            Severity::High,
+            None,
+            format!(
+                "the file also reads as a pickle whose opcodes run past the first {read} bytes scanned (of {len})"
+            ),
+            None,
+        );
+    }
+    Ok(())
+}
+
+fn extent(data: &[u8], len: u64) -> Extent {
+    pickle_view::extent(data, len)
 }
 
 /// The file read from its start again, through a fresh buffer.

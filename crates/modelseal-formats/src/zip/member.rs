@@ -23,8 +23,30 @@ pub struct LocalHeader {
     pub flags: u16,
     /// The compression method, which should match the central directory's.
     pub method: u16,
+    /// The CRC-32, compressed and uncompressed sizes as the local header states them (zero
+    /// when a data descriptor follows the data, `0xFFFFFFFF` when a zip64 extra holds them).
+    /// PyTorch and Python's zipfile trust the central directory; streaming readers these.
+    pub stated: (u32, u32, u32),
     /// Where the member's (compressed) data starts in the file.
     pub data_offset: u64,
+}
+
+impl LocalHeader {
+    /// Whether the local header states a CRC-32, size or method other than the central
+    /// directory's, where it states them at all (no data descriptor, no zip64 sizes): a
+    /// reader of local headers would then read other bytes than one of the central directory.
+    pub fn disagrees_with(&self, member: &Member) -> bool {
+        if self.method != member.method {
+            return true;
+        }
+        let (crc, compressed, uncompressed) = self.stated;
+        if self.flags & 0x08 != 0 || compressed == u32::MAX || uncompressed == u32::MAX {
+            return false;
+        }
+        crc != member.crc32
+            || u64::from(compressed) != member.compressed_size
+            || u64::from(uncompressed) != member.uncompressed_size
+    }
 }
 
 /// Reads the local header `member` points to.
@@ -48,7 +70,12 @@ pub fn read_local_header<R: Read + Seek>(
     let _needed = header.u16("version needed")?;
     let flags = header.u16("general purpose flags")?;
     let method = header.u16("compression method")?;
-    header.skip(4 + 4 + 4 + 4, "time, CRC-32 and sizes")?;
+    header.skip(4, "time")?;
+    let stated = (
+        header.u32("CRC-32")?,
+        header.u32("compressed size")?,
+        header.u32("uncompressed size")?,
+    );
     let name_len = header.u16("name length")?;
     let extra_len = header.u16("extra field length")?;
     header.expect_empty("local header")?;
@@ -66,6 +93,7 @@ pub fn read_local_header<R: Read + Seek>(
         name,
         flags,
         method,
+        stated,
         data_offset,
     })
 }

@@ -1,12 +1,14 @@
 //! One module per format; [`scan_bytes`] dispatches on content.
 
 pub mod compressed;
+pub mod distcp;
 pub mod gguf;
 pub mod hdf5;
 pub mod keras;
 pub mod numpy;
 pub mod onnx;
 pub mod pickle;
+pub mod pickle_view;
 pub mod safetensors;
 pub mod tar;
 pub mod template;
@@ -68,6 +70,10 @@ pub fn scan_bytes(data: &[u8], ctx: &mut Context<'_>) -> Format {
             zip::scan(std::io::Cursor::new(data), data.len() as u64, ctx);
         }
         Format::Other => {}
+    }
+    if format != Format::Pickle {
+        // Whatever else it is, pickle.load runs it if its opcodes decode.
+        pickle_view::scan(data, format, ctx);
     }
     format
 }

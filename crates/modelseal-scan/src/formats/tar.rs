@@ -1,10 +1,22 @@
-//! Tar archives (PyTorch's legacy `tar` checkpoint format): every regular entry is scanned.
-
-use std::io::Read;
+//! Tar archives (PyTorch's legacy `tar` checkpoint format, `NeMo` archives): every entry that
+//! Python's `tarfile` hands out as a file is scanned, as `tarfile` reads it (pax headers that
+//! rename or resize an entry applied, GNU sparse entries expanded).
 
 use crate::{Context, RuleId, Severity};
 
 use super::scan_bytes;
+use crate::budget::read_held;
+
+/// Whether Python's `tarfile` extracts an entry of this type as a regular file: REGTYPE and
+/// AREGTYPE (`0`, NUL), CONTTYPE (`7`), GNU sparse (`S`), and every type it does not know
+/// (`tarfile` treats those as regular too). Links, devices, directories and the pax / GNU
+/// long-name headers are not (the `tar` crate applies the latter to the next entry, as
+/// `tarfile` does).
+fn tarfile_reads_as_file(kind: tar::EntryType) -> bool {
+    // tarfile's SUPPORTED_TYPES that are not REGULAR_TYPES ('X' is Solaris's pax header).
+    const NOT_FILES: &[u8] = b"123456LKxgX";
+    !NOT_FILES.contains(&kind.as_byte())
+}
 
 /// Scans every regular entry of the tar archive in `data` as a member, each up to
 /// [`crate::Limits::max_member_bytes`].
@@ -51,32 +63,25 @@ pub fn scan(data: &[u8], ctx: &mut Context<'_>) {
                 Some(name.clone()),
             );
         }
-        if !entry.header().entry_type().is_file() {
+        if !tarfile_reads_as_file(entry.header().entry_type()) {
             continue;
         }
-        let mut content = Vec::new();
-        if let Err(e) = (&mut entry).take(limit + 1).read_to_end(&mut content) {
-            ctx.report(
-                RuleId::TarUnreadable,
-                Severity::High,
-                None,
-                format!("entry {name:?} cannot be read: {e}"),
-                Some(name),
-            );
-            continue;
-        }
+        let held = match read_held(&mut entry, Vec::new(), limit, &ctx.budget) {
+            Ok(held) => held,
+            Err(e) => {
+                ctx.report(
+                    RuleId::TarUnreadable,
+                    Severity::High,
+                    None,
+                    format!("entry {name:?} cannot be read: {e}"),
+                    Some(name),
+                );
+                continue;
+            }
+        };
         let mut inner = ctx.enter(&name);
-        if content.len() as u64 > limit {
-            inner.report(
-                RuleId::ArchiveMemberTooLarge,
-                Severity::High,
-                None,
-                format!("entry is larger than {limit} bytes; not scanned"),
-                None,
-            );
-        } else {
-            scan_bytes(&content, &mut inner);
-        }
+        inner.report_cut(held.cut, "the entry", limit);
+        scan_bytes(&held.data, &mut inner);
         ctx.absorb(inner);
     }
 }

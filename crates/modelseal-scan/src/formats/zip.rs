@@ -17,10 +17,30 @@ pub use modelseal_formats::zip::{END_RECORD_SEARCH, find_end_record as end_recor
 use crate::sniff::{Format, sniff};
 use crate::{Context, RuleId, Severity};
 
-use super::scan_bytes;
+use super::pickle_view::{self, Extent};
+use super::{pickle, scan_bytes};
+use crate::budget::read_held;
 
-/// Scans the zip archive readable from `reader` (`len` bytes).
+/// Scans the zip archive readable from `reader` (`len` bytes): several zips back to back
+/// (a `torch.distributed.checkpoint` shard) are each scanned as the archive they are.
 pub fn scan<R: Read + Seek>(mut reader: R, len: u64, ctx: &mut Context<'_>) {
+    if let Some(blobs) = super::distcp::split(&mut reader, len) {
+        for (start, blob_len) in blobs {
+            let mut inner = ctx.enter(&format!("<torch.save at {start}>"));
+            scan_one(
+                super::distcp::Window::new(&mut reader, start, blob_len),
+                blob_len,
+                &mut inner,
+            );
+            ctx.absorb(inner);
+        }
+        return;
+    }
+    scan_one(reader, len, ctx);
+}
+
+/// Scans one zip archive, `len` bytes from `reader`'s start.
+fn scan_one<R: Read + Seek>(mut reader: R, len: u64, ctx: &mut Context<'_>) {
     let directory =
         match format::read_central_directory(&mut reader, len, ctx.limits.max_member_bytes) {
             Ok(directory) => directory,
@@ -77,38 +97,7 @@ fn scan_member<R: Read + Seek>(
 ) {
     let name = member.name_lossy();
     let header_start = member.local_header_offset;
-    if name.starts_with('/') || name.split(['/', '\\']).any(|c| c == "..") {
-        ctx.report(
-            RuleId::ZipPathTraversal,
-            Severity::High,
-            Some(header_start),
-            format!("entry name {name:?} escapes the extraction directory"),
-            Some(name.clone()),
-        );
-    }
-    // PyTorch reads the central directory, other tools the local headers: a disagreement
-    // shows different content to different readers.
-    let local = format::read_local_header(reader, member);
-    match &local {
-        Err(_) => ctx.report(
-            RuleId::ZipHeaderMismatch,
-            Severity::High,
-            Some(header_start),
-            format!("entry {name:?} has no valid local header where the central directory points"),
-            Some(name.clone()),
-        ),
-        Ok(local) if local.name != member.name => ctx.report(
-            RuleId::ZipHeaderMismatch,
-            Severity::High,
-            Some(header_start),
-            format!(
-                "entry is named {name:?} in the central directory but {:?} in its local header",
-                String::from_utf8_lossy(&local.name)
-            ),
-            Some(name.clone()),
-        ),
-        Ok(_) => {}
-    }
+    let local = check_headers(reader, member, &name, ctx);
     if member.is_dir() {
         return;
     }
@@ -139,32 +128,94 @@ fn scan_member<R: Read + Seek>(
         ctx.absorb(inner);
         return;
     }
-    if sniff(&head, member.uncompressed_size) == Format::Other {
-        // Tensor data and the like: nothing to run, nothing more to read.
-        return;
+    let format = sniff(&head, member.uncompressed_size);
+    // PyTorch unpickles `data.pkl` (and TorchScript its other `.pkl` members) whatever
+    // their first bytes look like.
+    let is_pickle_member = std::path::Path::new(&name)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("pkl"));
+    if format == Format::Other && !is_pickle_member {
+        // Tensor data and the like: nothing to run, nothing more to read, unless its start
+        // also decodes as a pickle that goes on.
+        match pickle_view::extent(&head, member.uncompressed_size) {
+            Extent::NotPickle => return,
+            Extent::Ends(end) => {
+                let mut inner = enter(ctx, &name, torchscript);
+                pickle_view::scan_prefix(&head[..end.min(head.len())], format, &mut inner);
+                ctx.absorb(inner);
+                return;
+            }
+            Extent::NeedsMore => {}
+        }
     }
     let limit = ctx.limits.max_member_bytes;
-    let mut bytes = head;
-    let read = (&mut data)
-        .take(limit.saturating_sub(bytes.len() as u64) + 1)
-        .read_to_end(&mut bytes);
+    let read = read_held(&mut data, head, limit, &ctx.budget);
     let mut inner = enter(ctx, &name, torchscript);
     match read {
         Err(e) => report_io_error(&mut inner, &name, &e),
-        Ok(_) if bytes.len() as u64 > limit => {
-            inner.report(
-                RuleId::ArchiveMemberTooLarge,
-                Severity::High,
-                None,
-                format!("entry expands beyond {limit} bytes; it was not scanned"),
-                Some(name.clone()),
-            );
-        }
-        Ok(_) => {
-            scan_bytes(&bytes, &mut inner);
+        Ok(member_bytes) => {
+            inner.report_cut(member_bytes.cut, &format!("entry {name:?}"), limit);
+            if is_pickle_member && format != Format::Pickle {
+                pickle::scan(&member_bytes.data, pickle::Container::Raw, &mut inner);
+            } else {
+                scan_bytes(&member_bytes.data, &mut inner);
+            }
         }
     }
     ctx.absorb(inner);
+}
+
+/// Checks a member's name and its local header against the central directory; the local
+/// header, to read the member through.
+fn check_headers<R: Read + Seek>(
+    reader: &mut R,
+    member: &Member,
+    name: &str,
+    ctx: &mut Context<'_>,
+) -> Result<format::LocalHeader, FormatError> {
+    let header_start = member.local_header_offset;
+    if name.starts_with('/') || name.split(['/', '\\']).any(|c| c == "..") {
+        ctx.report(
+            RuleId::ZipPathTraversal,
+            Severity::High,
+            Some(header_start),
+            format!("entry name {name:?} escapes the extraction directory"),
+            Some(name.to_owned()),
+        );
+    }
+    // PyTorch reads the central directory, other tools the local headers: a disagreement
+    // shows different content to different readers.
+    let local = format::read_local_header(reader, member);
+    match &local {
+        Err(_) => ctx.report(
+            RuleId::ZipHeaderMismatch,
+            Severity::High,
+            Some(header_start),
+            format!("entry {name:?} has no valid local header where the central directory points"),
+            Some(name.to_owned()),
+        ),
+        Ok(local) if local.name != member.name => ctx.report(
+            RuleId::ZipHeaderMismatch,
+            Severity::High,
+            Some(header_start),
+            format!(
+                "entry is named {name:?} in the central directory but {:?} in its local header",
+                String::from_utf8_lossy(&local.name)
+            ),
+            Some(name.to_owned()),
+        ),
+        Ok(local) if local.disagrees_with(member) => ctx.report(
+            RuleId::ZipHeaderMismatch,
+            Severity::High,
+            Some(header_start),
+            format!(
+                "entry {name:?} has another size, CRC-32 or compression method in its local header than in the central directory: PyTorch and zipfile read one, streaming readers the other"
+            ),
+            Some(name.to_owned()),
+        ),
+        Ok(_) => {}
+    }
+    local
 }
 
 /// The context of one member of this archive.

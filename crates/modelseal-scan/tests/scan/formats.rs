@@ -14,6 +14,7 @@ fn findings(data: &[u8]) -> Vec<(RuleId, Severity)> {
         max_member_bytes: 1 << 20,
         max_depth: 4,
         max_raw_bytes: 1 << 20,
+        max_total_bytes: 16 << 20,
     };
     let mut ctx = Context::new(Path::new("test"), &policy, &limits);
     scan_bytes(data, &mut ctx);
@@ -204,7 +205,8 @@ fn pb_bytes(field: u64, data: &[u8]) -> Vec<u8> {
 fn onnx_model(domain: &str, location: &str) -> Vec<u8> {
     let node = [pb_bytes(4, b"Add"), pb_bytes(7, domain.as_bytes())].concat();
     let entry = [pb_bytes(1, b"location"), pb_bytes(2, location.as_bytes())].concat();
-    let tensor = [pb_bytes(8, b"weights"), pb_bytes(14, &entry)].concat();
+    // external_data is TensorProto field 13 (14 is data_location).
+    let tensor = [pb_bytes(8, b"weights"), pb_bytes(13, &entry)].concat();
     let graph = [pb_bytes(1, &node), pb_bytes(5, &tensor)].concat();
     let opset = [pb_bytes(1, b""), vec![0x10, 17]].concat();
     [vec![0x08, 8], pb_bytes(8, &opset), pb_bytes(7, &graph)].concat()
