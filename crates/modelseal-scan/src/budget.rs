@@ -4,14 +4,17 @@
 //! archive and each worker take the full member limit: a 1 MB zip of nested zips took 8.4 GB.
 
 use std::io::Read;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 /// The bytes a scan may hold in memory at once, and how many it holds now.
 #[derive(Debug)]
 pub struct Budget {
     limit: u64,
     held: AtomicU64,
+    /// Signalled whenever bytes are given back, for a file's first read waiting its turn.
+    released: (Mutex<()>, Condvar),
 }
 
 impl Budget {
@@ -20,6 +23,7 @@ impl Budget {
         Arc::new(Budget {
             limit,
             held: AtomicU64::new(0),
+            released: (Mutex::new(()), Condvar::new()),
         })
     }
 
@@ -59,6 +63,34 @@ impl Reservation {
         }
     }
 
+    /// Takes `bytes` for a reservation that holds nothing yet, waiting while other files
+    /// hold the room (they never wait themselves, so they give it back); false at once when
+    /// `bytes` exceeds the whole budget. Only a worker that holds nothing else of the budget
+    /// may wait (the first read of a file): one that waited while holding could deadlock.
+    pub fn grow_waiting(&mut self, bytes: u64) -> bool {
+        if self.bytes != 0 || bytes > self.budget.limit {
+            return self.grow(bytes);
+        }
+        let budget = Arc::clone(&self.budget);
+        let (lock, released) = &budget.released;
+        loop {
+            if self.grow(bytes) {
+                return true;
+            }
+            let Ok(guard) = lock.lock() else {
+                return false;
+            };
+            // A timeout, not only the signal: a release between the failed take and this
+            // wait would otherwise be missed.
+            if released
+                .wait_timeout(guard, Duration::from_millis(50))
+                .is_err()
+            {
+                return false;
+            }
+        }
+    }
+
     /// Takes `bytes` more; false (and nothing taken) when the budget has no room.
     pub fn grow(&mut self, bytes: u64) -> bool {
         let taken = self.budget.take(bytes);
@@ -71,7 +103,10 @@ impl Reservation {
 
 impl Drop for Reservation {
     fn drop(&mut self) {
-        self.budget.held.fetch_sub(self.bytes, Ordering::AcqRel);
+        if self.bytes > 0 {
+            self.budget.held.fetch_sub(self.bytes, Ordering::AcqRel);
+            self.budget.released.1.notify_all();
+        }
     }
 }
 
@@ -181,6 +216,39 @@ pub fn read_held(
     }
 }
 
+/// Reads the first `want` bytes of a file (after `start`, already read from it) for a
+/// worker that holds nothing else of the budget: the whole `want` is reserved first, waiting
+/// while other files hold the room, so that files scanned side by side take turns instead of
+/// failing each other.
+pub fn read_held_first(
+    reader: impl Read,
+    start: Vec<u8>,
+    want: u64,
+    budget: &Arc<Budget>,
+) -> std::io::Result<Held> {
+    let mut reservation = Reservation::new(budget);
+    if !reservation.grow_waiting(want.max(start.len() as u64)) {
+        return Ok(Held {
+            data: Vec::new(),
+            cut: Cut::OverBudget,
+            _reservation: reservation,
+        });
+    }
+    let mut data = start;
+    if (data.len() as u64) < want {
+        reader
+            .take(want - data.len() as u64)
+            .read_to_end(&mut data)?;
+    } else {
+        data.truncate(usize::try_from(want).unwrap_or(usize::MAX));
+    }
+    Ok(Held {
+        data,
+        cut: Cut::Complete,
+        _reservation: reservation,
+    })
+}
+
 /// [`read_held`] that keeps what was read before an error (a damaged compressed stream's
 /// start is still scanned).
 pub fn read_held_partial(
@@ -267,5 +335,24 @@ mod tests {
         assert!(held.data.len() <= 20);
         drop(held);
         assert_eq!(small.held(), 0);
+    }
+
+    /// A file's first read waits for the room another file gives back, instead of failing.
+    #[test]
+    fn a_first_read_waits_for_room_given_back() {
+        let budget = Budget::new(10);
+        let mut other = Reservation::new(&budget);
+        assert!(other.grow(8));
+        let waiter = {
+            let budget = Arc::clone(&budget);
+            std::thread::spawn(move || read_held_first(&[1u8; 6][..], Vec::new(), 6, &budget))
+        };
+        std::thread::sleep(Duration::from_millis(100));
+        drop(other);
+        let held = waiter.join().unwrap().unwrap();
+        assert_eq!((held.data.len(), held.cut), (6, Cut::Complete));
+        // More than the whole budget never waits.
+        let held = read_held_first(&[1u8; 20][..], Vec::new(), 20, &budget).unwrap();
+        assert_eq!(held.cut, Cut::OverBudget);
     }
 }

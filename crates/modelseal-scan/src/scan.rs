@@ -9,7 +9,7 @@ use modelseal_fs::{FsError, Op, SpecialFiles, Symlinks, Walker, open_regular};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::budget::{Budget, Cut, read_held};
+use crate::budget::{Budget, Cut, read_held_first};
 use crate::formats::pickle_view::{self, Extent};
 use crate::formats::{gguf, keras, safetensors, scan_bytes, zip};
 use crate::listed::HashedFile;
@@ -340,7 +340,7 @@ fn scan_open(
         // A small archive is read whole (its central directory and members sit close together);
         // a large one is read in place, only where its pickles are.
         Format::Zip if len <= SMALL_ARCHIVE => {
-            let loaded = read_held(reader, head, len, &ctx.budget).map_err(read_error)?;
+            let loaded = read_held_first(reader, head, len, &ctx.budget).map_err(read_error)?;
             if loaded.cut == Cut::Complete {
                 zip::scan(
                     std::io::Cursor::new(&loaded.data[..]),
@@ -358,7 +358,7 @@ fn scan_open(
             // Only the header: the tensors are data.
             let header_len = u64::from_le_bytes(head[..8].try_into().unwrap_or_default());
             let want = 8u64.saturating_add(header_len).min(len).min(limit);
-            let loaded = read_held(reader, head, want, &ctx.budget).map_err(read_error)?;
+            let loaded = read_held_first(reader, head, want, &ctx.budget).map_err(read_error)?;
             if loaded.cut == Cut::OverBudget {
                 ctx.report_cut(loaded.cut, "the safetensors header", want);
             }
@@ -399,7 +399,7 @@ fn scan_open(
         Format::Other => {}
         _ => {
             let loaded =
-                read_held(reader, head, len.min(limit), &ctx.budget).map_err(read_error)?;
+                read_held_first(reader, head, len.min(limit), &ctx.budget).map_err(read_error)?;
             if loaded.cut == Cut::OverBudget {
                 ctx.report_cut(loaded.cut, "the file", len);
             }
@@ -471,9 +471,10 @@ fn scan_pickle_view(
     // An opcode's argument runs past the sniffed bytes: read on, growing, as the loader
     // would, within the raw-file limit and the scan's budget.
     let cap = len.min(ctx.limits.max_raw_bytes);
-    let mut want = (head.len() as u64).saturating_mul(4);
+    let mut want = (head.len() as u64).saturating_mul(4).min(cap);
     reader.seek(SeekFrom::Start(0))?;
-    let mut loaded = read_held(&mut *reader, Vec::new(), want.min(cap), &ctx.budget)?;
+    // This worker holds nothing else of the budget here: it may wait its turn.
+    let mut loaded = read_held_first(&mut *reader, Vec::new(), want, &ctx.budget)?;
     loop {
         match extent(&loaded.data, len) {
             Extent::NotPickle => return Ok(()),
@@ -481,15 +482,15 @@ fn scan_pickle_view(
                 pickle_view::scan_prefix(&loaded.data[..end.min(loaded.data.len())], format, ctx);
                 return Ok(());
             }
-            Extent::NeedsMore if loaded.cut == Cut::OverLimit && want < cap => {
-                want = want.saturating_mul(4);
-                let so_far = loaded.data.len() as u64;
+            Extent::NeedsMore
+                if loaded.cut == Cut::Complete
+                    && loaded.data.len() as u64 == want
+                    && want < cap =>
+            {
+                want = want.saturating_mul(4).min(cap);
                 drop(loaded);
                 reader.seek(SeekFrom::Start(0))?;
-                loaded = read_held(&mut *reader, Vec::new(), want.min(cap), &ctx.budget)?;
-                if loaded.data.len() as u64 <= so_far && loaded.cut == Cut::Complete {
-                    break; // the file shrank while being read
-                }
+                loaded = read_held_first(&mut *reader, Vec::new(), want, &ctx.budget)?;
             }
             Extent::NeedsMore => break,
         }
