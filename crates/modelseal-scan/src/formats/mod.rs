@@ -3,6 +3,7 @@
 pub mod compressed;
 pub mod gguf;
 pub mod hdf5;
+pub mod jinja;
 pub mod keras;
 pub mod numpy;
 pub mod onnx;
