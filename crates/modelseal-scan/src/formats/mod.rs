@@ -11,6 +11,8 @@ pub mod pickle;
 pub mod safetensors;
 pub mod tar;
 pub mod template;
+pub mod torch_package;
+pub mod torchscript;
 pub mod zip;
 
 use crate::sniff::{Format, sniff};

@@ -44,6 +44,8 @@ pub fn scan<R: Read + Seek>(mut reader: R, len: u64, ctx: &mut Context<'_>) {
     for member in &directory.members {
         scan_member(&mut reader, member, torchscript, ctx);
     }
+    super::torchscript::check(&mut reader, &directory, ctx);
+    super::torch_package::check(&mut reader, &directory, ctx);
     let first_local_header = directory.first_local_header().unwrap_or(0);
     if first_local_header > 0 && first_local_header < len {
         report_prefix(&mut reader, first_local_header, ctx);
