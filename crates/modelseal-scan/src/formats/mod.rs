@@ -1,6 +1,7 @@
 //! One module per format; [`scan_bytes`] dispatches on content.
 
 pub mod compressed;
+pub mod config;
 pub mod gguf;
 pub mod hdf5;
 pub mod jinja;
@@ -63,6 +64,10 @@ pub fn scan_bytes(data: &[u8], ctx: &mut Context<'_>) -> Format {
             if let Ok(document) = serde_json::from_slice::<serde_json::Value>(data) {
                 template::check_document(&document, ctx);
                 keras::check_document(&document, "config", ctx);
+                config::check_json(&document, ctx);
+            } else {
+                // `{{ ... }}` / `{% ... %}`: a template file, not JSON.
+                config::scan_by_name(data, ctx);
             }
         }
         Format::Hdf5 => keras::scan_h5(std::io::Cursor::new(data), data.len() as u64, ctx),
@@ -70,7 +75,7 @@ pub fn scan_bytes(data: &[u8], ctx: &mut Context<'_>) -> Format {
         Format::Other if zip::end_record(data).is_some() => {
             zip::scan(std::io::Cursor::new(data), data.len() as u64, ctx);
         }
-        Format::Other => {}
+        Format::Other => config::scan_by_name(data, ctx),
     }
     format
 }

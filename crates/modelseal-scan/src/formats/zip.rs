@@ -141,7 +141,7 @@ fn scan_member<R: Read + Seek>(
         ctx.absorb(inner);
         return;
     }
-    if sniff(&head, member.uncompressed_size) == Format::Other {
+    if sniff(&head, member.uncompressed_size) == Format::Other && !super::config::wants(&name) {
         // Tensor data and the like: nothing to run, nothing more to read.
         return;
     }
