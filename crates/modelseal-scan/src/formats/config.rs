@@ -1,6 +1,6 @@
 //! Configs that make a loader import and call code by name:
 //!
-//! - Hydra/OmegaConf `_target_` (NeMo's `model_config.yaml` in a `.nemo` tar, any YAML
+//! - Hydra/OmegaConf `_target_` (`NeMo`'s `model_config.yaml` in a `.nemo` tar, any YAML
 //!   config): `hydra.utils.instantiate` imports the dotted name and calls it with the node's
 //!   other keys (`_args_` positionally; `_partial_` returns it for a later call). A target
 //!   outside [`TARGET_PACKAGES`] and the policy's allowlist is critical (`os.system` with
@@ -21,7 +21,7 @@ use serde_yaml_ng::Value as Yaml;
 use crate::{Context, RuleId, Severity, Verdict};
 
 /// Packages whose callables a Hydra config may instantiate without a finding above low: the
-/// modelling classes of PyTorch and NeMo. Anything else needs the policy's allowlist
+/// modelling classes of PyTorch and `NeMo`. Anything else needs the policy's allowlist
 /// (`[allow] globals = ["mypkg.models.*"]` in a `--policy` file).
 pub const TARGET_PACKAGES: &[&str] = &[
     "torch.nn",
@@ -64,10 +64,14 @@ const MAX_REMOTE_CODE_BYTES: u64 = 16 << 20;
 
 /// Whether a file or member of this name is read for its text (YAML configs, templates).
 pub fn wants(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    [".yaml", ".yml", ".jinja", ".jinja2", ".j2"]
-        .iter()
-        .any(|ext| lower.ends_with(ext))
+    has_extension(name, &["yaml", "yml", "jinja", "jinja2", "j2"])
+}
+
+/// Whether `name` ends with `.` and one of `extensions`, in any case.
+fn has_extension(name: &str, extensions: &[&str]) -> bool {
+    Path::new(name)
+        .extension()
+        .is_some_and(|ext| extensions.iter().any(|e| ext.eq_ignore_ascii_case(e)))
 }
 
 /// Scans a file the content sniffing did not recognise, by its name: YAML configs and Jinja
@@ -78,7 +82,7 @@ pub fn scan_by_name(data: &[u8], ctx: &mut Context<'_>) {
         .clone()
         .unwrap_or_else(|| ctx.file.to_string_lossy().into_owned());
     let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+    if has_extension(&lower, &["yaml", "yml"]) {
         check_yaml(data, ctx);
     } else if wants(&lower) {
         super::template::check_file(data, ctx);
@@ -294,13 +298,13 @@ mod tests {
 
     #[test]
     fn yaml_alias_bomb_is_bounded() {
+        use std::fmt::Write as _;
         let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
         for level in 1..12 {
             let prev = (b'a' + (level - 1)) as char;
             let this = (b'a' + level) as char;
-            bomb.push_str(&format!(
-                "{this}: &{this} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
-            ));
+            let refs = vec![format!("*{prev}"); 9].join(", ");
+            writeln!(bomb, "{this}: &{this} [{refs}]").unwrap();
         }
         bomb.push_str("t:\n  _target_: os.system\n");
         let found = yaml(&bomb);

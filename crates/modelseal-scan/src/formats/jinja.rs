@@ -22,8 +22,7 @@ pub enum Token {
 pub fn tokenize(template: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
     let mut rest = template;
-    loop {
-        let Some(start) = rest.find('{') else { break };
+    while let Some(start) = rest.find('{') {
         let after = &rest[start + 1..];
         match after.chars().next() {
             Some('#') => {
@@ -195,20 +194,17 @@ fn string_literal(text: &str) -> (String, usize) {
         let hex = text
             .get(after..after + width)
             .filter(|h| h.chars().all(|d| d.is_ascii_hexdigit()));
-        match hex
+        if let Some(decoded) = hex
             .and_then(|h| u32::from_str_radix(h, 16).ok())
             .and_then(char::from_u32)
         {
-            Some(decoded) => {
-                value.push(decoded);
-                for _ in 0..width {
-                    chars.next();
-                }
+            value.push(decoded);
+            for _ in 0..width {
+                chars.next();
             }
-            None => {
-                value.push('\\');
-                value.push(escape);
-            }
+        } else {
+            value.push('\\');
+            value.push(escape);
         }
     }
     (value, text.len())

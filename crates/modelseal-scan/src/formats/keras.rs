@@ -13,9 +13,9 @@
 //!   (CVE-2025-8747, CVE-2025-9906), checked here for the loaders that do not.
 //!
 //! - a layer that loads another model format: `TorchModuleWrapper` keeps `torch.save` bytes
-//!   (base64) in its config and `torch.load`s them (safe_mode=False); any config string that
+//!   (base64) in its config and `torch.load`s them (`safe_mode=False`); any config string that
 //!   decodes from base64 to a pickle or an archive is scanned as the nested file it is;
-//!   `TFSMLayer` loads a TensorFlow SavedModel from a path outside the file (safe_mode=False).
+//!   `TFSMLayer` loads a TensorFlow `SavedModel` from a path outside the file (`safe_mode=False`).
 //!
 //! The rules apply to any JSON document, whatever its name: a Keras object is recognised by
 //! its `class_name` key.

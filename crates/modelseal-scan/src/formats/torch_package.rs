@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 use std::io::{Read, Seek};
 
-use modelseal_formats::zip::{CentralDirectory, read_member};
+use modelseal_formats::zip::{CentralDirectory, Member, read_member};
 
 use crate::sniff::{Format, sniff};
 use crate::{Context, RuleId, Severity};
@@ -21,7 +21,7 @@ const EXTERN_MODULES: &str = ".data/extern_modules";
 
 /// Checks the shipped modules of a `torch.package` archive (nothing for other zips).
 pub fn check<R: Read + Seek>(reader: &mut R, directory: &CentralDirectory, ctx: &mut Context<'_>) {
-    let names: Vec<String> = directory.members.iter().map(|m| m.name_lossy()).collect();
+    let names: Vec<String> = directory.members.iter().map(Member::name_lossy).collect();
     let Some(prefix) = names.iter().find_map(|n| {
         n.strip_suffix(EXTERN_MODULES)
             .filter(|p| p.is_empty() || p.ends_with('/'))
@@ -91,7 +91,12 @@ fn pickle_imports<R: Read + Seek>(
         }
         let name = member.name_lossy();
         // Storages and shipped sources are not pickles.
-        if name.contains("/.data/") || name.starts_with(".data/") || name.ends_with(".py") {
+        if name.contains("/.data/")
+            || name.starts_with(".data/")
+            || std::path::Path::new(&name)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("py"))
+        {
             continue;
         }
         // Unreadable members are reported by the zip scanner.

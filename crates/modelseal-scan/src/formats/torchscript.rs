@@ -68,8 +68,10 @@ const MAX_SOURCE_BYTES: u64 = 64 << 20;
 pub fn check<R: Read + Seek>(reader: &mut R, directory: &CentralDirectory, ctx: &mut Context<'_>) {
     for member in &directory.members {
         let name = member.name_lossy();
-        let is_source =
-            name.ends_with(".py") && name.split('/').rev().skip(1).any(|part| part == "code");
+        let is_source = std::path::Path::new(&name)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("py"))
+            && name.split('/').rev().skip(1).any(|part| part == "code");
         if !is_source || member.is_dir() {
             continue;
         }
