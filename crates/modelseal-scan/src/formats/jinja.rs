@@ -166,6 +166,24 @@ fn string_literal(text: &str) -> (String, usize) {
             value.extend(decoded);
             continue;
         }
+        if escape == 'N' {
+            // `\N{LOW LINE}`: a character by its Unicode name.
+            let after = j + escape.len_utf8();
+            let named = text[after..]
+                .strip_prefix('{')
+                .and_then(|rest| rest.split_once('}'))
+                .map(|(name, _)| name);
+            if let Some(name) = named {
+                value.extend(char_named(name));
+                for _ in 0..name.chars().count() + 2 {
+                    chars.next();
+                }
+            } else {
+                value.push('\\');
+                value.push(escape);
+            }
+            continue;
+        }
         let width = match escape {
             'x' => 2,
             'u' => 4,
@@ -210,6 +228,36 @@ fn string_literal(text: &str) -> (String, usize) {
     (value, text.len())
 }
 
+/// The characters a name can be spelled with, by their Unicode names (`LOW LINE`,
+/// `LATIN SMALL LETTER C`, `DIGIT ONE`, `FULL STOP`); other names decode to nothing.
+fn char_named(name: &str) -> Option<char> {
+    const DIGITS: [&str; 10] = [
+        "ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE",
+    ];
+    let name = name.trim().to_ascii_uppercase();
+    match name.as_str() {
+        "LOW LINE" => return Some('_'),
+        "FULL STOP" => return Some('.'),
+        _ => {}
+    }
+    let letter = |prefix: &str| {
+        name.strip_prefix(prefix)
+            .filter(|rest| rest.len() == 1)
+            .and_then(|rest| rest.chars().next())
+    };
+    if let Some(c) = letter("LATIN SMALL LETTER ") {
+        return Some(c.to_ascii_lowercase());
+    }
+    if let Some(c) = letter("LATIN CAPITAL LETTER ") {
+        return Some(c);
+    }
+    let digit = name.strip_prefix("DIGIT ")?;
+    DIGITS
+        .iter()
+        .position(|d| *d == digit)
+        .and_then(|i| char::from_digit(u32::try_from(i).ok()?, 10))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,6 +277,10 @@ mod tests {
 
     #[test]
     fn strings_are_decoded_as_jinja_does() {
+        assert_eq!(
+            names(r"{{ '\N{LOW LINE}\N{latin small letter c}\N{DIGIT ONE}\N{SNOWMAN}' }}"),
+            vec![Token::Str("_c1".into())]
+        );
         assert_eq!(
             names(r"{{ '\x5f\u005f\U0000005f\137' ~ 'a\'b' }}"),
             vec![

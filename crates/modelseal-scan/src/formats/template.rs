@@ -61,6 +61,11 @@ const GADGETS: &[&str] = &[
     "self",
     "request",
     "config",
+    // Functions whose `|string` spells `_` (`<function raise_exception at ...>`).
+    "raise_exception",
+    "strftime_now",
+    "range",
+    "dict",
 ];
 
 /// Checks one template; `origin` names where it came from (a GGUF key, a JSON field, a file).
@@ -116,10 +121,13 @@ fn internal_name(tokens: &[Token]) -> Option<String> {
 /// subscripts, variables set in one tag and used in another); and every `'…'|format(…)`
 /// evaluated (`%c` of numbers builds any name).
 fn assemblies(tokens: &[Token]) -> Vec<String> {
+    // String literals, and keyword-argument names (`dict(__cla=1)|first` spells `__cla`).
     let literals: Vec<&str> = tokens
         .iter()
-        .filter_map(|t| match t {
+        .enumerate()
+        .filter_map(|(i, t)| match t {
             Token::Str(s) => Some(s.as_str()),
+            Token::Name(n) if is_keyword_argument(tokens, i) => Some(n.as_str()),
             _ => None,
         })
         .collect();
@@ -138,6 +146,13 @@ fn assemblies(tokens: &[Token]) -> Vec<String> {
     // Characters built from numbers outside `format` (`95|string`... `[95]|map('chr')` is not
     // Jinja, but a name of ordinals next to `_` literals may be): keep the literals with digits.
     out
+}
+
+/// A name between `(` or `,` and `=`: a keyword argument.
+fn is_keyword_argument(tokens: &[Token], i: usize) -> bool {
+    let before = i.checked_sub(1).and_then(|p| tokens.get(p));
+    matches!(before, Some(Token::Op(op)) if op == "(" || op == ",")
+        && matches!(tokens.get(i + 1), Some(Token::Op(op)) if op == "=")
 }
 
 /// Every `<string literal> | format ( args )` evaluated the way Python's `%` does for `%s`,
@@ -194,9 +209,21 @@ fn percent_format(fmt: &str, args: &[&Token]) -> String {
     out
 }
 
-/// `|attr(…)` whose argument is anything but one plain string literal.
+/// `|attr(…)` whose argument is anything but one plain string literal, or a subscript of a
+/// string literal with a computed key (Jinja's subscript falls back to attributes, and a
+/// literal's attributes are the way to `__class__`).
 fn computed_attribute(tokens: &[Token]) -> Option<String> {
     for (i, token) in tokens.iter().enumerate() {
+        if let Token::Str(_) = token
+            && matches!(tokens.get(i + 1), Some(Token::Op(op)) if op == "[")
+            && !matches!(tokens.get(i + 2), Some(Token::Int(_) | Token::Op(_)))
+            && !matches!(
+                (tokens.get(i + 2), tokens.get(i + 3)),
+                (Some(Token::Str(_)), Some(Token::Op(close))) if close == "]"
+            )
+        {
+            return Some("'…'[<expression>]".to_owned());
+        }
         let is_attr = matches!(token, Token::Name(n) if n == "attr")
             && matches!(i.checked_sub(1).and_then(|p| tokens.get(p)), Some(Token::Op(op)) if op == "|");
         if !is_attr {
@@ -340,6 +367,23 @@ mod tests {
             rule("{{ x|attr(name) }}"),
             Some(RuleId::ChatTemplatePythonInternals)
         );
+        for template in [
+            "{{ ''|attr('\\N{LOW LINE}\\N{LOW LINE}class\\N{LOW LINE}\\N{LOW LINE}') }}",
+            "{{ x|attr(dict(__cla=1)|first ~ dict(ss__=1)|first) }}",
+            "{% set u = (raise_exception|string)[18] %}{{ ''[u ~ u ~ 'class' ~ u ~ u] }}",
+        ] {
+            assert_eq!(
+                rule(template),
+                Some(RuleId::ChatTemplatePythonInternals),
+                "{template}"
+            );
+        }
+        assert_eq!(
+            rule("{{ (strftime_now|string)[0] }}"),
+            Some(RuleId::ChatTemplateGadget)
+        );
+        // Subscripts of literals by literals are ordinary.
+        assert_eq!(rule("{{ 'abc'[0] ~ 'abc'[1:] ~ {'a': 1}['a'] }}"), None);
     }
 
     #[test]
