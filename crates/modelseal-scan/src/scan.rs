@@ -396,7 +396,7 @@ fn scan_open(
             // Only the root attributes (the Keras config) are read; the weights are data.
             keras::scan_h5(rewind(reader).map_err(read_error)?, len, ctx);
         }
-        Format::Other => {}
+        Format::Other if !crate::formats::config::wants(&path.to_string_lossy()) => {}
         _ => {
             let loaded =
                 read_held_first(reader, head, len.min(limit), &ctx.budget).map_err(read_error)?;

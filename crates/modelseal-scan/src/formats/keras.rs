@@ -12,6 +12,11 @@
 //!   `get_file`, `load_model`, ...): the list Keras itself refuses since 3.11
 //!   (CVE-2025-8747, CVE-2025-9906), checked here for the loaders that do not.
 //!
+//! - a layer that loads another model format: `TorchModuleWrapper` keeps `torch.save` bytes
+//!   (base64) in its config and `torch.load`s them (`safe_mode=False`); any config string that
+//!   decodes from base64 to a pickle or an archive is scanned as the nested file it is;
+//!   `TFSMLayer` loads a TensorFlow `SavedModel` from a path outside the file (`safe_mode=False`).
+//!
 //! The rules apply to any JSON document, whatever its name: a Keras object is recognised by
 //! its `class_name` key.
 
@@ -20,6 +25,7 @@ use std::io::{Read, Seek};
 use serde_json::Value;
 
 use super::hdf5::{self, Hdf5Error};
+use crate::sniff::Format;
 use crate::{Context, RuleId, Severity, Verdict};
 
 /// Packages Keras (3.9 and later) imports modelling objects from.
@@ -48,6 +54,42 @@ const NON_MODELLING_APIS: &[&str] = &[
 
 /// Deepest nesting followed (`serde_json` itself stops at 128).
 const MAX_DEPTH: usize = 128;
+
+/// Shortest string worth decoding as an embedded file (a pickle of one global is longer).
+const MIN_EMBEDDED_BASE64: usize = 24;
+
+/// Scans a config string that is base64 of a file a loader reads (`TorchModuleWrapper`'s
+/// `torch.save` bytes, a pickle): the nested scan reports what loading it runs, and a finding
+/// says where it is and that the layer deserializes it.
+fn scan_embedded(text: &str, origin: &str, path: &str, layer: Option<&str>, ctx: &mut Context<'_>) {
+    use base64::Engine as _;
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(text.trim()) else {
+        return;
+    };
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let format = crate::sniff::sniff(head, bytes.len() as u64);
+    if !matches!(
+        format,
+        Format::Pickle | Format::Zip | Format::Numpy | Format::Tar | Format::Hdf5
+    ) {
+        return;
+    }
+    let where_ = format!("{origin}{path}");
+    let layer = layer.map_or_else(|| "a layer".to_owned(), |l| format!("layer {l:?}"));
+    ctx.report(
+        RuleId::KerasEmbeddedModel,
+        Severity::Medium,
+        None,
+        format!(
+            "{where_}: {layer} embeds a {} file (base64) that is deserialized when the model is loaded with safe_mode=False (TorchModuleWrapper calls torch.load on it); it is scanned as a nested file",
+            format.name()
+        ),
+        Some(where_.clone()),
+    );
+    let mut inner = ctx.enter(&format!("{where_} (base64)"));
+    super::scan_bytes(&bytes, &mut inner);
+    ctx.absorb(inner);
+}
 
 /// Checks every Keras object in a JSON document. `origin` names where the JSON came from.
 pub fn check_document(document: &Value, origin: &str, ctx: &mut Context<'_>) {
@@ -96,6 +138,9 @@ fn walk(
                 walk(&inner, origin, path, layer, depth + 1, ctx);
             }
         }
+        Value::String(text) if text.len() >= MIN_EMBEDDED_BASE64 => {
+            scan_embedded(text, origin, path, layer, ctx);
+        }
         _ => {}
     }
 }
@@ -135,6 +180,21 @@ fn check_object(
                 "{where_}: {layer} carries marshalled Python bytecode that runs when the model is loaded (safe_mode=False, or Keras/tf.keras without safe mode)"
             ),
             Some(where_.clone()),
+        );
+    }
+    if class_name == "TFSMLayer" {
+        let filepath = config
+            .and_then(|c| c.get("filepath"))
+            .and_then(Value::as_str)
+            .unwrap_or("?");
+        ctx.report(
+            RuleId::KerasExternalModel,
+            Severity::High,
+            None,
+            format!(
+                "{where_}: a TFSMLayer loads the TensorFlow SavedModel at {filepath:?} when the model is loaded (safe_mode=False): a graph from outside this file, which this scan has not seen, runs"
+            ),
+            Some(filepath.to_owned()),
         );
     }
     let Some(module) = object.get("module").and_then(Value::as_str) else {
@@ -296,6 +356,37 @@ mod tests {
         assert_eq!(
             rules(get_file),
             vec![(RuleId::KerasUnsafeFunction, Severity::Critical)]
+        );
+    }
+
+    #[test]
+    fn keras_torch_module_wrapper_with_malicious_torch_save_bytes() {
+        use base64::Engine as _;
+        // A protocol-2 pickle calling os.system, as torch.save would write an object whose
+        // __reduce__ returns it.
+        let pickle =
+            b"\x80\x02cposix\nsystem\nq\x00X\x0c\x00\x00\x00touch CANARYq\x01\x85q\x02Rq\x03.";
+        let b64 = base64::engine::general_purpose::STANDARD.encode(pickle);
+        let config = format!(
+            r#"{{"module": "keras.layers", "class_name": "TorchModuleWrapper", "config": {{"name": "w", "module": "{b64}"}}}}"#
+        );
+        let found = rules(&config);
+        assert!(
+            found.contains(&(RuleId::KerasEmbeddedModel, Severity::Medium)),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&(RuleId::PickleDangerousGlobal, Severity::Critical)),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn keras_tfsm_layer_loads_an_outside_saved_model() {
+        let config = r#"{"module": "keras.layers", "class_name": "TFSMLayer", "config": {"name": "t", "filepath": "/tmp/evil"}}"#;
+        assert_eq!(
+            rules(config),
+            vec![(RuleId::KerasExternalModel, Severity::High)]
         );
     }
 

@@ -1,9 +1,11 @@
 //! One module per format; [`scan_bytes`] dispatches on content.
 
 pub mod compressed;
+pub mod config;
 pub mod distcp;
 pub mod gguf;
 pub mod hdf5;
+pub mod jinja;
 pub mod keras;
 pub mod numpy;
 pub mod onnx;
@@ -12,6 +14,8 @@ pub mod pickle_view;
 pub mod safetensors;
 pub mod tar;
 pub mod template;
+pub mod torch_package;
+pub mod torchscript;
 pub mod zip;
 
 use crate::sniff::{Format, sniff};
@@ -62,6 +66,10 @@ pub fn scan_bytes(data: &[u8], ctx: &mut Context<'_>) -> Format {
             if let Ok(document) = serde_json::from_slice::<serde_json::Value>(data) {
                 template::check_document(&document, ctx);
                 keras::check_document(&document, "config", ctx);
+                config::check_json(&document, ctx);
+            } else {
+                // `{{ ... }}` / `{% ... %}`: a template file, not JSON.
+                config::scan_by_name(data, ctx);
             }
         }
         Format::Hdf5 => keras::scan_h5(std::io::Cursor::new(data), data.len() as u64, ctx),
@@ -69,7 +77,7 @@ pub fn scan_bytes(data: &[u8], ctx: &mut Context<'_>) -> Format {
         Format::Other if zip::end_record(data).is_some() => {
             zip::scan(std::io::Cursor::new(data), data.len() as u64, ctx);
         }
-        Format::Other => {}
+        Format::Other => config::scan_by_name(data, ctx),
     }
     if format != Format::Pickle {
         // Whatever else it is, pickle.load runs it if its opcodes decode.

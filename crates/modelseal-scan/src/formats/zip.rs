@@ -64,6 +64,8 @@ fn scan_one<R: Read + Seek>(mut reader: R, len: u64, ctx: &mut Context<'_>) {
     for member in &directory.members {
         scan_member(&mut reader, member, torchscript, ctx);
     }
+    super::torchscript::check(&mut reader, &directory, ctx);
+    super::torch_package::check(&mut reader, &directory, ctx);
     let first_local_header = directory.first_local_header().unwrap_or(0);
     if first_local_header > 0 && first_local_header < len {
         report_prefix(&mut reader, first_local_header, ctx);
@@ -134,7 +136,7 @@ fn scan_member<R: Read + Seek>(
     let is_pickle_member = std::path::Path::new(&name)
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("pkl"));
-    if format == Format::Other && !is_pickle_member {
+    if format == Format::Other && !is_pickle_member && !super::config::wants(&name) {
         // Tensor data and the like: nothing to run, nothing more to read, unless its start
         // also decodes as a pickle that goes on.
         match pickle_view::extent(&head, member.uncompressed_size) {
