@@ -94,6 +94,13 @@ PACKS = {
             ("transformers.generation", True),
             ("transformers.utils.generic", False),
             ("transformers.utils.quantization_config", False),
+            ("transformers.activations", False),
+            ("transformers.pytorch_utils", False),
+            ("transformers.cache_utils", False),
+            ("transformers.modeling_outputs", False),
+            ("transformers.modeling_layers", False),
+            ("transformers.tokenization_utils_tokenizers", False),
+            ("transformers.tokenization_python", False),
             ("transformers.models", True),
         ],
         "public_of": ["transformers"],
@@ -180,7 +187,8 @@ PACKS = {
     },
 }
 
-HELPER = re.compile(r"(^_rebuild|rebuild_|reconstruct$|unpickle|^_new_|_ctor$)")
+# `newObj` is Cython's `cls.__new__(cls)` helper (scikit-learn's trees and distance metrics).
+HELPER = re.compile(r"(^_rebuild|rebuild_|reconstruct$|unpickle|^_new_|_ctor$|^newObj$)")
 # stdlib bases whose instances run threads or processes, or own files, sockets or loggers.
 RISKY_BASE_MODULES = {"threading", "multiprocessing", "subprocess", "socket", "socketserver",
                       "io", "_io", "logging", "concurrent", "asyncio", "queue", "tempfile",

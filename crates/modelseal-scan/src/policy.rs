@@ -659,6 +659,9 @@ mod tests {
             "xgboost.core.Booster",
             "xgboost.sklearn.XGBClassifier",
             "catboost.core.CatBoostClassifier",
+            "transformers.activations.NewGELUActivation",
+            "sklearn.neighbors._kd_tree.newObj",
+            "sklearn.metrics._dist_metrics.newObj",
         ] {
             assert_eq!(verdict(q), Verdict::Safe, "{q}");
         }
