@@ -1,6 +1,6 @@
 //! Which Python globals a model may name. Allowlist first: a global is safe only when it is on
 //! the list below (Python data types and the reconstruction helpers every checkpoint names), on
-//! a shipped allowlist pack generated from the real libraries ([`packs`]), or on the user's
+//! a shipped allowlist pack generated from the real libraries (`crates/modelseal-scan/packs`), or on the user's
 //! policy files. Known-dangerous callables are named so that reports say what they do;
 //! everything else is unknown, and unknown code that a load would run is a high finding.
 
@@ -759,6 +759,22 @@ mod tests {
             names.push(name);
         }
         assert_eq!(shipped_info().len(), names.len());
+    }
+
+    #[test]
+    fn user_packs_in_the_shipped_format_extend_the_policy() {
+        let mut p = Policy::builtin();
+        assert_eq!(p.classify("mylib.layers", "Attention"), Verdict::Unknown);
+        p.extend_from_toml(
+            "[pack]\nname = \"mylib\"\ncommand = \"gen\"\nversions = { mylib = \"1.0\" }\n\
+             [allow]\nglobals = [\"mylib.layers.Attention\"]\n[deny]\nglobals = [\"mylib.run\"]\n",
+        )
+        .unwrap();
+        assert_eq!(p.classify("mylib.layers", "Attention"), Verdict::Safe);
+        assert!(matches!(p.classify("mylib", "run"), Verdict::Dangerous(_)));
+        // A shipped pack is itself a valid --policy file.
+        let (_, torch) = shipped_sources().next().unwrap();
+        Policy::builtin().extend_from_toml(torch).unwrap();
     }
 
     #[test]
