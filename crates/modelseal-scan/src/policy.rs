@@ -1,12 +1,16 @@
 //! Which Python globals a model may name. Allowlist first: a global is safe only when it is on
-//! the list below (what PyTorch, NumPy, scikit-learn, XGBoost, LightGBM and joblib write for
-//! ordinary models, as seen in the corpus `scripts/make-scan-corpus.py` builds) or on the
-//! user's policy file. Known-dangerous callables are named so that reports say what they do;
+//! the list below (Python data types and the reconstruction helpers every checkpoint names), on
+//! a shipped allowlist pack generated from the real libraries (`crates/modelseal-scan/packs`), or on the user's
+//! policy files. Known-dangerous callables are named so that reports say what they do;
 //! everything else is unknown, and unknown code that a load would run is a high finding.
+
+mod packs;
 
 use std::collections::BTreeSet;
 
 use serde::Deserialize;
+
+pub use packs::{PackInfo, shipped_info, shipped_sources};
 
 /// What a global is, by policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -352,42 +356,21 @@ const SAFE_GLOBALS: &[&str] = &[
     "joblib.numpy_pickle_compat.ZNDArrayWrapper",
 ];
 
-/// Packages whose *classes* (CamelCase final component) are safe to instantiate: estimator and
-/// module classes only store their parameters; code they run comes from other globals, which
-/// are checked on their own.
-const SAFE_CLASS_PACKAGES: &[&str] = &[
-    "sklearn",
-    "xgboost",
-    "lightgbm",
-    "torch.nn.modules",
-    "torch.optim",
+/// `pathlib`'s path classes: constructing a path touches nothing, so pickled paths (training
+/// arguments, configs) are data. Their methods (`Path.write_text`, `Path.unlink`, `Path.open`)
+/// are reached as dotted names and stay dangerous with the rest of `pathlib`.
+/// (`scripts/make-allowlist-packs.py` reads this list so packs judge re-exports alike.)
+const PATHLIB_CLASSES: &[&str] = &[
+    "PurePath",
+    "PurePosixPath",
+    "PureWindowsPath",
+    "Path",
+    "PosixPath",
+    "WindowsPath",
 ];
 
-/// NumPy scalar types and `numpy.dtypes` classes pickled by name.
-const NUMPY_SCALARS: &[&str] = &[
-    "bool_",
-    "int8",
-    "int16",
-    "int32",
-    "int64",
-    "uint8",
-    "uint16",
-    "uint32",
-    "uint64",
-    "float16",
-    "float32",
-    "float64",
-    "longdouble",
-    "complex64",
-    "complex128",
-    "clongdouble",
-    "str_",
-    "bytes_",
-    "void",
-    "datetime64",
-    "timedelta64",
-    "object_",
-];
+/// The modules Python has defined `pathlib`'s classes in (3.13 moved them to `pathlib._local`).
+const PATHLIB_MODULES: &[&str] = &["pathlib", "pathlib._local"];
 
 /// A user policy file (TOML):
 ///
@@ -400,6 +383,10 @@ const NUMPY_SCALARS: &[&str] = &[
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyFile {
+    /// Where a pack comes from (`[pack]`: name, generating command, library versions); shipped
+    /// packs have one, a user's file may.
+    #[serde(default)]
+    pub pack: Option<PackInfo>,
     /// Globals the user vouches for, on top of the built-in allowlist.
     #[serde(default)]
     pub allow: NameList,
@@ -481,28 +468,34 @@ impl Policy {
         }
         // Vetted exact names come before module-wide rules (joblib's array wrapper lives in
         // a module whose loaders are dangerous).
-        if SAFE_GLOBALS.contains(&qualified.as_str()) {
+        if SAFE_GLOBALS.contains(&qualified.as_str()) || is_pathlib_class(module, name) {
             return Verdict::Safe;
         }
         if let Some(category) = dangerous(module, name, &qualified) {
             return Verdict::Dangerous(category);
+        }
+        let packs = packs::shipped();
+        // A library's own module re-exporting `io.open` or `functools.partial` is no shelter;
+        // no allow entry overrides it.
+        if packs.deny.contains(&qualified) {
+            return Verdict::Dangerous("dangerous callable re-exported by a library");
         }
         if self.allow.contains(&qualified)
             || self
                 .allow_prefixes
                 .iter()
                 .any(|p| qualified.starts_with(p.as_str()))
-        {
-            return Verdict::Safe;
-        }
-        if is_safe_class(module, name)
-            || is_numpy_scalar(module, name)
-            || is_cython_unpickler(module, name)
+            || packs.allow.contains(&qualified)
         {
             return Verdict::Safe;
         }
         Verdict::Unknown
     }
+}
+
+/// `pathlib.PosixPath` and its siblings, named exactly (a dotted `Path.write_text` is not).
+fn is_pathlib_class(module: &str, name: &str) -> bool {
+    PATHLIB_MODULES.contains(&module) && PATHLIB_CLASSES.contains(&name)
 }
 
 pub(crate) fn in_module(module: &str, root: &str) -> bool {
@@ -525,39 +518,27 @@ fn dangerous(module: &str, name: &str, qualified: &str) -> Option<&'static str> 
             }
         }
     }
+    // ... and reaches whatever the module imported: `torch.nn.modules.module` + `torch.load`
+    // is `torch.load`; `transformers.trainer` + `shutil.rmtree` is `shutil.rmtree`.
+    let mut tail = name;
+    while let Some((walked_module, _)) = tail.rsplit_once('.') {
+        if DANGEROUS_GLOBALS.iter().any(|(q, _)| *q == tail) {
+            return Some("attribute walk to a dangerous callable");
+        }
+        if DANGEROUS_MODULES
+            .iter()
+            .any(|(m, _)| in_module(walked_module, m))
+        {
+            return Some("attribute walk to a dangerous module");
+        }
+        tail = match tail.split_once('.') {
+            Some((_, rest)) => rest,
+            None => break,
+        };
+    }
     // (The module path itself is imported, not walked: `numpy.random._pickle` is a real
     // module, not the `_pickle` accelerator, so module components are not checked here.)
     None
-}
-
-/// `sklearn.linear_model._logistic.LogisticRegression`: a class (CamelCase, no dunder) in a
-/// package whose classes are data holders.
-fn is_safe_class(module: &str, name: &str) -> bool {
-    SAFE_CLASS_PACKAGES.iter().any(|p| in_module(module, p))
-        && name.split('.').all(|part| {
-            part.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && !part.contains("__")
-        })
-}
-
-/// Cython's generated `__pyx_unpickle_<Class>` helpers (NumPy random generators, scikit-learn
-/// trees): they call `<Class>.__new__` and restore its state, nothing else.
-fn is_cython_unpickler(module: &str, name: &str) -> bool {
-    let trusted = SAFE_CLASS_PACKAGES
-        .iter()
-        .chain(&["numpy.random"])
-        .any(|p| in_module(module, p));
-    trusted
-        && name.strip_prefix("__pyx_unpickle_").is_some_and(|class| {
-            class.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-                && class.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        })
-}
-
-fn is_numpy_scalar(module: &str, name: &str) -> bool {
-    (module == "numpy" && NUMPY_SCALARS.contains(&name))
-        || (module == "numpy.dtypes"
-            && name.ends_with("DType")
-            && name.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 #[cfg(test)]
@@ -633,6 +614,201 @@ mod tests {
             p.classify("torch", "__builtins__"),
             Verdict::Dangerous(_)
         ));
+    }
+
+    #[test]
+    fn globals_of_real_environments_are_safe() {
+        for q in [
+            // every torch dtype pickled by name, storages, reconstruction helpers
+            "torch.uint16",
+            "torch.uint32",
+            "torch.uint64",
+            "torch.float8_e4m3fn",
+            "torch.float8_e5m2",
+            "torch.float8_e4m3fnuz",
+            "torch.bits8",
+            "torch.complex32",
+            "torch.UntypedStorage",
+            "torch.ComplexFloatStorage",
+            "torch._utils._rebuild_qtensor",
+            "torch.nn.modules.container.Sequential",
+            "torch.optim.lr_scheduler.StepLR",
+            "torch.distributed.checkpoint.metadata.Metadata",
+            "torch.distributed.checkpoint.metadata.TensorStorageMetadata",
+            "torchvision.models.resnet.ResNet",
+            "torchvision.models.resnet.BasicBlock",
+            "transformers.training_args.TrainingArguments",
+            "transformers.trainer_utils.IntervalStrategy",
+            "transformers.trainer_utils.SchedulerType",
+            "transformers.generation.configuration_utils.GenerationConfig",
+            "transformers.models.bert.configuration_bert.BertConfig",
+            "accelerate.utils.dataclasses.DistributedType",
+            "pandas.core.frame.DataFrame",
+            "pandas._libs.internals._unpickle_block",
+            "pandas.core.internals.managers.BlockManager",
+            "pandas.core.indexes.base._new_Index",
+            "scipy.sparse._csr.csr_matrix",
+            "numpy.ma.core._mareconstruct",
+            "numpy.ma.core.MaskedArray",
+            "numpy.rec.recarray",
+            "numpy.log1p",
+            "sklearn.tree._tree.Tree",
+            "sklearn.pipeline.Pipeline",
+            "lightgbm.basic.Booster",
+            "lightgbm.sklearn.LGBMClassifier",
+            "xgboost.core.Booster",
+            "xgboost.sklearn.XGBClassifier",
+            "catboost.core.CatBoostClassifier",
+            "transformers.activations.NewGELUActivation",
+            "sklearn.neighbors._kd_tree.newObj",
+            "sklearn.metrics._dist_metrics.newObj",
+        ] {
+            assert_eq!(verdict(q), Verdict::Safe, "{q}");
+        }
+    }
+
+    #[test]
+    fn pathlib_classes_are_data_and_its_functions_are_not() {
+        let p = Policy::builtin();
+        for class in [
+            "PosixPath",
+            "PurePosixPath",
+            "WindowsPath",
+            "PureWindowsPath",
+            "Path",
+        ] {
+            assert_eq!(p.classify("pathlib", class), Verdict::Safe, "{class}");
+            assert_eq!(
+                p.classify("pathlib._local", class),
+                Verdict::Safe,
+                "{class}"
+            );
+        }
+        for method in [
+            "Path.write_text",
+            "Path.write_bytes",
+            "Path.read_bytes",
+            "Path.unlink",
+            "Path.open",
+            "PosixPath.touch",
+            "Path.rmdir",
+        ] {
+            assert!(
+                matches!(p.classify("pathlib", method), Verdict::Dangerous(_)),
+                "{method}"
+            );
+        }
+        assert!(matches!(p.classify("pathlib", "os"), Verdict::Dangerous(_)));
+    }
+
+    /// Stdlib callables that the libraries really re-export under their own modules (found
+    /// by `scripts/make-allowlist-packs.py`) and names that only look like library ones.
+    const KNOWN_DANGEROUS_REEXPORTS: &[&str] = &[
+        "numpy.lib._datasource._open",
+        "sklearn.callback._transport.Listener",
+        "sklearn.callback._transport.Client",
+        "lightgbm.basic.NamedTemporaryFile",
+        "lightgbm.engine.attrgetter",
+        "pandas.core.common.partial",
+        "pandas.core.frame.StringIO",
+        "torch.optim.lr_scheduler.partial",
+        "accelerate.state.partial",
+    ];
+
+    #[test]
+    fn dangerous_callables_reexported_by_ml_libraries_are_dangerous() {
+        for q in KNOWN_DANGEROUS_REEXPORTS {
+            assert!(matches!(verdict(q), Verdict::Dangerous(_)), "{q}");
+        }
+        // Attribute walks from an admitted module to a re-exported module (protocol 4).
+        let p = Policy::builtin();
+        for (module, name) in [
+            ("transformers.training_args", "os.system"),
+            ("torch.nn.modules.module", "torch.load"),
+            ("pandas.core.frame", "StringIO"),
+        ] {
+            assert!(
+                matches!(p.classify(module, name), Verdict::Dangerous(_)),
+                "{module} {name}"
+            );
+        }
+        // No user allow entry makes them safe.
+        let mut p = Policy::builtin();
+        p.extend_from_toml("[allow]\nglobals = [\"numpy.lib._datasource._open\"]\n")
+            .unwrap();
+        assert!(matches!(
+            p.classify("numpy.lib._datasource", "_open"),
+            Verdict::Dangerous(_)
+        ));
+    }
+
+    #[test]
+    fn every_shipped_pack_parses_and_names_its_versions() {
+        let mut names = Vec::new();
+        for (name, text) in shipped_sources() {
+            let file: PolicyFile = toml::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let info = file.pack.unwrap_or_else(|| panic!("{name} has no [pack]"));
+            assert_eq!(info.name, name);
+            assert!(info.command.contains("scripts/make-allowlist-packs.py"));
+            assert!(
+                info.versions.contains_key(name),
+                "{name}: {:?}",
+                info.versions
+            );
+            assert!(!file.allow.globals.is_empty(), "{name} admits nothing");
+            names.push(name);
+        }
+        assert_eq!(shipped_info().len(), names.len());
+    }
+
+    #[test]
+    fn user_packs_in_the_shipped_format_extend_the_policy() {
+        let mut p = Policy::builtin();
+        assert_eq!(p.classify("mylib.layers", "Attention"), Verdict::Unknown);
+        p.extend_from_toml(
+            "[pack]\nname = \"mylib\"\ncommand = \"gen\"\nversions = { mylib = \"1.0\" }\n\
+             [allow]\nglobals = [\"mylib.layers.Attention\"]\n[deny]\nglobals = [\"mylib.run\"]\n",
+        )
+        .unwrap();
+        assert_eq!(p.classify("mylib.layers", "Attention"), Verdict::Safe);
+        assert!(matches!(p.classify("mylib", "run"), Verdict::Dangerous(_)));
+        // A shipped pack is itself a valid --policy file.
+        let (_, torch) = shipped_sources().next().unwrap();
+        Policy::builtin().extend_from_toml(torch).unwrap();
+    }
+
+    #[test]
+    fn no_shipped_pack_admits_a_dangerous_name() {
+        let packs = packs::shipped();
+        assert!(packs.allow.len() > 1000);
+        for q in &packs.allow {
+            let (module, name) = q.rsplit_once('.').unwrap();
+            assert_eq!(dangerous(module, name, q), None, "{q}");
+            assert!(!packs.deny.contains(q), "{q} is allowed and denied");
+            assert!(!q.contains(".*") && !q.contains('<'), "{q}");
+            assert!(
+                !KNOWN_DANGEROUS_REEXPORTS.contains(&q.as_str()),
+                "{q} is a dangerous re-export"
+            );
+            // However the pickle splits module and name, the denylist still sees it.
+            for (i, _) in q.match_indices('.') {
+                let module = &q[..i];
+                assert!(
+                    !DANGEROUS_MODULES.iter().any(|(m, _)| in_module(module, m)),
+                    "{q}"
+                );
+            }
+        }
+        for q in &packs.deny {
+            let (module, name) = q.rsplit_once('.').unwrap();
+            assert!(
+                matches!(
+                    Policy::builtin().classify(module, name),
+                    Verdict::Dangerous(_)
+                ),
+                "{q}"
+            );
+        }
     }
 
     #[test]

@@ -598,8 +598,8 @@ pub struct ScanArgs {
     /// [config: fail-on].
     #[arg(long, value_enum, default_value = "high")]
     pub fail_on: FailOn,
-    /// TOML policy extending the allowlist (`[allow] globals = [...]`) or denying more
-    /// [env: `MODELSEAL_POLICY`] [config: policy].
+    /// TOML policy or allowlist pack (`[allow] globals = [...]`, `[deny]`) added to the
+    /// built-in packs [env: `MODELSEAL_POLICY`] [config: policy].
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
     #[command(flatten)]
