@@ -43,13 +43,16 @@ pub(super) fn parse(spec: &str) -> Option<Spelled> {
         return by_char(kind);
     }
     let n: u64 = digits.parse().ok()?;
+    let sized = match kind {
+        'b' | '?' => n == 1,
+        'i' | 'u' => matches!(n, 1 | 2 | 4 | 8),
+        'f' => matches!(n, 2 | 4 | 8 | 16),
+        'c' => matches!(n, 8 | 16 | 32),
+        'M' | 'm' => n == 8,
+        _ => false,
+    };
     match kind {
-        'b' if n == 1 => Some(Spelled::Sized(1)),
-        'i' | 'u' if matches!(n, 1 | 2 | 4 | 8) => Some(Spelled::Sized(n)),
-        'f' if matches!(n, 2 | 4 | 8 | 16) => Some(Spelled::Sized(n)),
-        'c' if matches!(n, 8 | 16 | 32) => Some(Spelled::Sized(n)),
-        'M' | 'm' if n == 8 => Some(Spelled::Sized(8)),
-        '?' if n == 1 => Some(Spelled::Sized(1)),
+        _ if sized => Some(Spelled::Sized(n)),
         'S' | 'a' | 'V' => Some(Spelled::Flexible(n)),
         'U' => n.checked_mul(4).map(Spelled::Flexible),
         'O' if n == 8 => Some(Spelled::Object),
@@ -85,8 +88,9 @@ fn by_name(name: &str) -> Option<Spelled> {
         "float128" | "longdouble" | "longfloat" | "complex" | "complex128" | "cdouble"
         | "complex_" | "cfloat" => Spelled::Sized(16),
         "complex256" | "clongdouble" | "clongfloat" => Spelled::Sized(32),
-        "str" | "str_" | "unicode" | "unicode_" => Spelled::Flexible(0),
-        "bytes" | "bytes_" | "string_" | "void" => Spelled::Flexible(0),
+        "str" | "str_" | "unicode" | "unicode_" | "bytes" | "bytes_" | "string_" | "void" => {
+            Spelled::Flexible(0)
+        }
         "object" | "object_" | "O8" => Spelled::Object,
         _ => return None,
     })

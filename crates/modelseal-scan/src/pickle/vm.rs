@@ -658,3 +658,218 @@ pub(super) fn is_dotted_identifier(name: &str) -> bool {
             && chars.all(|c| c == '_' || c.is_alphanumeric())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use modelseal_formats::pickle::code;
+
+    use super::*;
+    use crate::pickle::{Analysis, Event, analyze, analyze_with_budget};
+
+    fn names(a: &Analysis) -> Vec<(String, bool, bool)> {
+        a.globals
+            .iter()
+            .map(|g| (format!("{}.{}", g.module, g.name), g.called, g.reached))
+            .collect()
+    }
+
+    #[test]
+    fn classic_reduce_is_a_call() {
+        let a = analyze(b"cos\nsystem\n(S'echo hi'\ntR.");
+        assert_eq!(names(&a), vec![("os.system".to_owned(), true, false)]);
+        assert!(a.streams[0].error.is_none());
+    }
+
+    #[test]
+    fn stack_global_names_assembled_through_the_memo() {
+        // protocol 4: 'os' memoized, fetched back, then STACK_GLOBAL
+        let data = b"\x80\x04\x8c\x02os\x94\x8c\x06system\x94h\x00h\x01\x93\x8c\x02id\x85R.";
+        let a = analyze(data);
+        assert_eq!(names(&a), vec![("os.system".to_owned(), true, false)]);
+    }
+
+    #[test]
+    fn an_unimportable_module_name_ends_the_stream() {
+        let analysis = analyze(b"class Net(Module):\n  x = 1\n");
+        assert!(analysis.globals.is_empty());
+        let error = analysis.streams[0].error.as_ref().unwrap();
+        assert!(error.1.contains("the import fails"), "{error:?}");
+        assert!(is_dotted_identifier("torch._utils"));
+        assert!(is_dotted_identifier("caf\u{e9}"));
+        assert!(!is_dotted_identifier("os "));
+        assert!(!is_dotted_identifier("a..b"));
+        assert!(!is_dotted_identifier("1abc"));
+    }
+
+    #[test]
+    fn globals_passed_to_calls_are_reached() {
+        // functools.partial(os.system, 'id')() via a nested REDUCE
+        let data = b"cfunctools\npartial\ncos\nsystem\nS'id'\n\x86R)R.";
+        let a = analyze(data);
+        assert_eq!(
+            names(&a),
+            vec![
+                ("functools.partial".to_owned(), true, false),
+                ("os.system".to_owned(), false, true)
+            ]
+        );
+        assert!(
+            a.events
+                .iter()
+                .any(|e| matches!(e, Event::DynamicCall { .. }))
+        );
+    }
+
+    #[test]
+    fn python2_names_are_remapped_below_protocol_3() {
+        let a = analyze(b"c__builtin__\neval\n(S'1'\ntR.");
+        assert_eq!(
+            a.globals[0].remapped,
+            Some(("builtins".to_owned(), "eval".to_owned()))
+        );
+        let a = analyze(b"\x80\x04c__builtin__\neval\n.");
+        assert_eq!(a.globals[0].remapped, None, "protocol 4 does not remap");
+    }
+
+    #[test]
+    fn build_on_a_global_is_a_mutation() {
+        let a = analyze(b"ctorch\nserialization\n}S'x'\nNsb.");
+        assert!(a.events.iter().any(|e| matches!(
+            e,
+            Event::MutatesGlobal {
+                opcode: code::BUILD,
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn execution_before_an_error_is_kept() {
+        let a = analyze(b"cos\nsystem\n(S'id'\ntR\xff");
+        assert!(a.globals[0].called);
+        assert!(a.streams[0].error.is_some());
+    }
+
+    #[test]
+    fn several_streams_are_all_analysed() {
+        let mut data = b"\x80\x02N.".to_vec();
+        data.extend_from_slice(b"\x80\x02cos\nsystem\n(S'id'\ntR.");
+        data.extend_from_slice(&[0x10, 0x00, 0xff, 0x13]);
+        let a = analyze(&data);
+        assert_eq!(a.streams.len(), 2);
+        assert!(a.globals[0].called);
+        assert_eq!(a.trailing_data, Some(data.len() - 4));
+    }
+
+    #[test]
+    fn mark_and_fence_semantics_follow_the_c_unpickler() {
+        // POP with an empty stack above a mark pops the mark (C behaviour), no error.
+        let a = analyze(b"N(0.");
+        assert!(a.streams[0].error.is_none());
+        // Popping below the mark is an underflow.
+        let a = analyze(b"N(t0R.");
+        assert!(a.streams[0].error.is_some());
+    }
+
+    #[test]
+    fn stack_global_with_non_strings_is_an_error() {
+        let a = analyze(b"\x80\x04NN\x93.");
+        assert_eq!(
+            a.streams[0].error.as_ref().map(|e| e.1.as_str()),
+            Some("STACK_GLOBAL requires str")
+        );
+    }
+
+    /// A 5 MB protocol-4 pickle whose body is `unit` repeated.
+    fn hostile(unit: &[u8]) -> Vec<u8> {
+        let mut data = b"\x80\x04".to_vec();
+        while data.len() < 5 << 20 {
+            data.extend_from_slice(unit);
+        }
+        data.push(code::STOP);
+        data
+    }
+
+    #[test]
+    fn a_pickle_of_millions_of_objects_stops_at_the_memory_budget() {
+        for (what, unit) in [
+            ("EMPTY_DICT", &b"}"[..]),
+            ("EMPTY_LIST+MEMOIZE", b"]\x94"),
+            ("nested lists", b"]("),
+            ("MARK", b"("),
+            ("DUP", b"N2"),
+            ("memo PUT at fresh indices", b"N\x94"),
+            (
+                "STACK_GLOBAL of memoized names",
+                b"\x8c\x02os\x94\x8c\x06system\x94h\x00h\x01\x93",
+            ),
+        ] {
+            let a = analyze_with_budget(&hostile(unit), 32 << 20);
+            let at = a
+                .too_complex
+                .unwrap_or_else(|| panic!("{what}: not stopped"));
+            assert!(at < 3 << 20, "{what}: stopped only at {at}");
+        }
+    }
+
+    #[test]
+    fn the_budget_is_shared_by_every_stream_of_a_file() {
+        // A million tiny streams, each cheap, must not add up past the budget unnoticed.
+        let data = b"\x80\x02N.".repeat(1 << 20);
+        assert!(analyze_with_budget(&data, 32 << 20).too_complex.is_some());
+    }
+
+    #[test]
+    fn chained_calls_do_not_grow_their_descriptions() {
+        let mut data = b"cos\nsystem\n".to_vec();
+        for _ in 0..10_000 {
+            data.extend_from_slice(b")R");
+        }
+        data.push(code::STOP);
+        let a = analyze(&data);
+        assert!(a.too_complex.is_none());
+        let longest = a
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::DynamicCall { callee, .. } => Some(callee.len()),
+                _ => None,
+            })
+            .max();
+        assert_eq!(longest, Some("the value returned by os.system".len()));
+    }
+
+    #[test]
+    fn an_ordinary_pickle_stays_well_inside_the_budget() {
+        // A dict of 100,000 str -> int entries (a vocabulary): a few MB of estimate.
+        let mut data = b"\x80\x04}\x94(".to_vec();
+        for i in 0..100_000u32 {
+            let key = format!("token{i}");
+            data.push(0x8c);
+            data.push(u8::try_from(key.len()).unwrap());
+            data.extend_from_slice(key.as_bytes());
+            data.push(b'J');
+            data.extend_from_slice(&i.to_le_bytes());
+        }
+        data.extend_from_slice(b"u.");
+        let a = analyze(&data);
+        assert!(a.too_complex.is_none());
+        assert!(a.streams[0].error.is_none());
+        assert!(analyze_with_budget(&data, 1 << 20).too_complex.is_some());
+    }
+
+    #[test]
+    fn stack_global_of_computed_names_is_a_dynamic_import() {
+        // builtins.str('os') computes the module name; STACK_GLOBAL imports os.system from it,
+        // and the import is called.
+        let data = b"\x80\x04\x8c\x08builtins\x8c\x03str\x93\x8c\x02os\x85R\x8c\x06system\x93\x8c\x02id\x85R.";
+        let a = analyze(data);
+        assert!(a.streams[0].error.is_none(), "{:?}", a.streams[0].error);
+        assert_eq!(a.dynamic_imports.len(), 1, "{:?}", a.dynamic_imports);
+        let import = &a.dynamic_imports[0];
+        assert_eq!(import.offset, 32);
+        assert!(import.called);
+        assert_eq!(import.module, "the value returned by builtins.str");
+        assert_eq!(import.name, "\"system\"");
+    }
+}
