@@ -52,13 +52,19 @@ def write(path, megabytes):
 
 
 def run(cmd):
-    """Wall time, peak RSS in bytes and exit code of one run of `cmd`."""
+    """Wall time, CPU time (user + system), peak RSS in bytes and exit code of one run."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "NO_COLOR": "1"})
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-    return wall, usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status)
+
+
+def ratio(base, value):
+    speed = base / value if value else float("inf")
+    return f"{speed:.1f}x faster" if speed >= 1 else f"{1 / speed:.1f}x slower"
 
 
 def main():
@@ -79,24 +85,24 @@ def main():
     rows = []
     for name, cmd in tools:
         if not os.path.exists(cmd[0]):
-            rows.append((name, None, None, "missing"))
+            rows.append((name, None, None, None, "missing"))
             continue
         results = [run(cmd) for _ in range(args.runs)]
-        rows.append((name, min(r[0] for r in results), max(r[1] for r in results),
-                     str(results[-1][2])))
+        rows.append((name, min(r[0] for r in results), min(r[1] for r in results),
+                     max(r[2] for r in results), str(results[-1][3])))
     print(f"data-heavy pickle: {size / (1 << 20):.1f} MiB, {count} records, protocol "
-          f"{pickle.DEFAULT_PROTOCOL}; best of {args.runs} runs each\n")
-    print("| tool | exit | wall time | peak RSS | time vs pickle.load | RSS vs pickle.load |")
-    print("|---|---|---|---|---|---|")
-    base_time, base_rss = rows[0][1], rows[0][2]
-    for name, wall, rss, code in rows:
+          f"{pickle.DEFAULT_PROTOCOL}; best of {args.runs} runs each; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
+    print("| tool | exit | wall time | CPU time | peak RSS | CPU time vs pickle.load "
+          "| wall vs pickle.load | RSS vs pickle.load |")
+    print("|---|---|---|---|---|---|---|---|")
+    _, base_wall, base_cpu, base_rss, _ = rows[0]
+    for name, wall, cpu, rss, code in rows:
         if wall is None:
-            print(f"| {name} | {code} | – | – | – | – |")
+            print(f"| {name} | {code} | – | – | – | – | – | – |")
             continue
-        speed = base_time / wall
-        ratio = f"{speed:.1f}x faster" if speed >= 1 else f"{1 / speed:.1f}x slower"
-        print(f"| {name} | {code} | {wall:.2f} s | {rss / (1 << 20):.0f} MiB | {ratio} "
-              f"| {rss / base_rss:.2f} |")
+        print(f"| {name} | {code} | {wall:.2f} s | {cpu:.2f} s | {rss / (1 << 20):.0f} MiB "
+              f"| {ratio(base_cpu, cpu)} | {ratio(base_wall, wall)} | {rss / base_rss:.2f} |")
     if not args.keep:
         os.remove(path)
         os.rmdir(tmp)

@@ -109,14 +109,18 @@ fn report_globals(analysis: &Analysis, ctx: &mut Context<'_>) {
         // Severity follows what the loader does with the global: called or handed to a call
         // runs it; only referenced (kept as data in the loaded object, e.g. a function stored
         // as module state) does not, but a dangerous callable handed to the caller stays high.
-        let used = s.called || s.reached;
+        let runs = s.called || s.reached;
         let (rule, severity, message) = match s.verdict {
             Verdict::Dangerous(category) => (
                 RuleId::PickleDangerousGlobal,
-                if used { Severity::Critical } else { Severity::High },
+                if runs {
+                    Severity::Critical
+                } else {
+                    Severity::High
+                },
                 format!("loading this pickle {how} {}{uses}: {category}", s.shown),
             ),
-            Verdict::Unknown if used => (
+            Verdict::Unknown if runs => (
                 RuleId::PickleUnknownCall,
                 Severity::High,
                 format!(
@@ -168,7 +172,11 @@ fn report_dynamic_imports(analysis: &Analysis, ctx: &mut Context<'_>) {
     // joblib replaces the wrappers it builds with arrays read from the file; a wrapper class
     // handed to a call (copyreg's reconstructors, __reduce__ tricks) makes one the scanner
     // does not follow.
-    for g in analysis.globals.iter().filter(|g| g.reached && is_joblib_wrapper(g)) {
+    for g in analysis
+        .globals
+        .iter()
+        .filter(|g| g.reached && is_joblib_wrapper(g))
+    {
         ctx.report(
             RuleId::PickleJoblibUnreadable,
             Severity::High,

@@ -51,20 +51,27 @@ fn read(m: &Machine<'_, '_>, wrapper: u32, state: Value) -> Result<Flow, &'stati
         return Err("the wrapper is made with constructor arguments");
     }
     let fields = fields(m, state)?;
-    let field = |key: &str| fields.iter().rev().find(|(k, _)| *k == key).map(|(_, v)| *v);
+    let field = |key: &str| {
+        fields
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
+    };
     let dtype = field("dtype").ok_or("the wrapper has no dtype")?;
-    match element(m, dtype, 0)? {
-        Element::Object => return Ok(Flow::NestedPickle),
-        Element::Sized(itemsize) => {
-            let count = count(m, field("shape").ok_or("the wrapper has no shape")?)?;
-            // joblib reads the padding byte whenever the attribute is not None, 0 included.
-            let aligned = !matches!(field("numpy_array_alignment_bytes"), None | Some(Value::None));
-            let bytes = count
-                .checked_mul(itemsize)
-                .ok_or("the array's size overflows")?;
-            Ok(Flow::SkipArray { bytes, aligned })
-        }
-    }
+    let Element::Sized(itemsize) = element(m, dtype, 0)? else {
+        return Ok(Flow::NestedPickle);
+    };
+    let count = count(m, field("shape").ok_or("the wrapper has no shape")?)?;
+    // joblib reads the padding byte whenever the attribute is not None, 0 included.
+    let aligned = !matches!(
+        field("numpy_array_alignment_bytes"),
+        None | Some(Value::None)
+    );
+    let bytes = count
+        .checked_mul(itemsize)
+        .ok_or("the array's size overflows")?;
+    Ok(Flow::SkipArray { bytes, aligned })
 }
 
 /// The wrapper's attributes after BUILD: a dict's items, or a `(state, slotstate)` tuple's.
@@ -157,7 +164,10 @@ fn element(m: &Machine<'_, '_>, dtype: Value, depth: usize) -> Result<Element, &
     // (version, byteorder, subarray, names, fields, elsize, alignment, flags)
     let item = |i: usize| state.as_ref().and_then(|s| s.get(i).copied());
     let nested = [item(2), item(4)];
-    if nested.iter().any(|v| !matches!(v, None | Some(Value::None))) {
+    if nested
+        .iter()
+        .any(|v| !matches!(v, None | Some(Value::None)))
+    {
         // A structured or subarray dtype: objects anywhere inside make it an object array.
         for value in nested.into_iter().flatten() {
             if holds_object(m, value, depth + 1)? {
@@ -206,7 +216,11 @@ fn holds_object(m: &Machine<'_, '_>, value: Value, depth: usize) -> Result<bool,
 
 /// `numpy.dtype` under the names NumPy 1 and 2 pickle it as.
 fn is_numpy_dtype(module: &str, name: &str) -> bool {
-    name == "dtype" && matches!(module, "numpy" | "numpy.core.multiarray" | "numpy._core.multiarray")
+    name == "dtype"
+        && matches!(
+            module,
+            "numpy" | "numpy.core.multiarray" | "numpy._core.multiarray"
+        )
 }
 
 fn tuple_items(m: &Machine<'_, '_>, value: Value) -> Option<Vec<Value>> {
@@ -233,4 +247,3 @@ fn count(m: &Machine<'_, '_>, shape: Value) -> Result<u64, &'static str> {
         _ => Err(UNREADABLE),
     })
 }
-

@@ -70,10 +70,10 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
                 decoder.seek(pos);
             }
         }
-        let Some(decoded) = decoder.next() else {
+        let Some(next) = decoder.next() else {
             break;
         };
-        let instruction = match decoded {
+        let instruction = match next {
             Ok(instruction) => instruction,
             Err(e) => {
                 error = Some((decoder.offset(), loader_message(&e)));
@@ -160,7 +160,10 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
                     .analysis
                     .events
                     .push(Event::JoblibUnreadable { offset: at, reason });
-                error = Some((at, format!("joblib reads an array here that the scanner cannot size: {reason}")));
+                error = Some((
+                    at,
+                    format!("joblib reads an array here that the scanner cannot size: {reason}"),
+                ));
                 break;
             }
             Err(message) => {
@@ -173,7 +176,10 @@ fn run_stream(data: &[u8], start: usize, analysis: &mut Analysis, joblib: bool) 
         error = Some((decoder.offset(), TRUNCATED.to_owned()));
     }
     let end = decoder.offset();
-    let file_end = framing.file_pos.or(framing.frame_end).map_or(end, |f| f.max(end));
+    let file_end = framing
+        .file_pos
+        .or(framing.frame_end)
+        .map_or(end, |f| f.max(end));
     Ran {
         stream: Stream {
             start,

@@ -129,6 +129,8 @@ pub(super) enum Kind {
 /// Sentinel for "no edge".
 const NIL: u32 = u32::MAX;
 
+// A node's flags, each read on its own hot path; a bitset would only hide them.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug)]
 struct Node {
     kind: Kind,
@@ -162,21 +164,21 @@ const KEEP_ALL_LIMIT: u16 = 64;
 /// The node arena of one stream.
 #[derive(Debug, Default)]
 pub(super) struct Nodes {
-    nodes: Vec<Node>,
-    free_nodes: Vec<u32>,
+    slots: Vec<Node>,
+    vacant: Vec<u32>,
     edges: Vec<Edge>,
-    free_edges: Vec<u32>,
+    vacant_edges: Vec<u32>,
 }
 
 impl Nodes {
     /// Nodes alive now.
     pub(super) fn live(&self) -> usize {
-        self.nodes.len() - self.free_nodes.len()
+        self.slots.len() - self.vacant.len()
     }
 
     /// Children kept now.
     pub(super) fn live_edges(&self) -> usize {
-        self.edges.len() - self.free_edges.len()
+        self.edges.len() - self.vacant_edges.len()
     }
 
     /// A new node; `keeps_all` nodes also keep strings, ints and data, up to a limit.
@@ -191,26 +193,28 @@ impl Nodes {
             complete: true,
             keeps_all,
         };
-        if let Some(id) = self.free_nodes.pop() {
-            self.nodes[id as usize] = node;
+        if let Some(id) = self.vacant.pop() {
+            self.slots[id as usize] = node;
             id
         } else {
-            self.nodes.push(node);
-            u32::try_from(self.nodes.len() - 1).unwrap_or(u32::MAX)
+            self.slots.push(node);
+            u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
         }
     }
 
     pub(super) fn kind(&self, id: u32) -> Kind {
-        self.nodes.get(id as usize).map_or(Kind::Container(Shape::Set), |n| n.kind)
+        self.slots
+            .get(id as usize)
+            .map_or(Kind::Container(Shape::Set), |n| n.kind)
     }
 
     pub(super) fn reached(&self, id: u32) -> bool {
-        self.nodes.get(id as usize).is_some_and(|n| n.reached)
+        self.slots.get(id as usize).is_some_and(|n| n.reached)
     }
 
     /// Marks `id` reached; returns whether it was not already.
     pub(super) fn set_reached(&mut self, id: u32) -> bool {
-        match self.nodes.get_mut(id as usize) {
+        match self.slots.get_mut(id as usize) {
             Some(n) if !n.reached => {
                 n.reached = true;
                 true
@@ -220,13 +224,13 @@ impl Nodes {
     }
 
     pub(super) fn set_aliased(&mut self, id: u32) {
-        if let Some(n) = self.nodes.get_mut(id as usize) {
+        if let Some(n) = self.slots.get_mut(id as usize) {
             n.aliased = true;
         }
     }
 
     pub(super) fn complete(&self, id: u32) -> bool {
-        self.nodes.get(id as usize).is_some_and(|n| n.complete)
+        self.slots.get(id as usize).is_some_and(|n| n.complete)
     }
 
     /// Whether `value` must be kept by a container that absorbs it.
@@ -234,7 +238,7 @@ impl Nodes {
         match value {
             Value::Global(_) | Value::Dynamic(_) | Value::Extension(_) => true,
             Value::Node(id) => self
-                .nodes
+                .slots
                 .get(id as usize)
                 .is_some_and(|n| n.aliased || n.tainted),
             Value::Data | Value::None | Value::Int(_) | Value::Str(_) => false,
@@ -245,7 +249,7 @@ impl Nodes {
     /// otherwise lets it go.
     pub(super) fn adopt(&mut self, parent: u32, value: Value) {
         let matters = self.matters(value);
-        let Some(node) = self.nodes.get_mut(parent as usize) else {
+        let Some(node) = self.slots.get_mut(parent as usize) else {
             self.release(value);
             return;
         };
@@ -261,14 +265,14 @@ impl Nodes {
             value,
             next: node.head,
         };
-        let id = if let Some(id) = self.free_edges.pop() {
+        let id = if let Some(id) = self.vacant_edges.pop() {
             self.edges[id as usize] = edge;
             id
         } else {
             self.edges.push(edge);
             u32::try_from(self.edges.len() - 1).unwrap_or(u32::MAX)
         };
-        if let Some(node) = self.nodes.get_mut(parent as usize) {
+        if let Some(node) = self.slots.get_mut(parent as usize) {
             node.head = id;
         }
     }
@@ -276,7 +280,7 @@ impl Nodes {
     /// The kept children of `id`, oldest first.
     pub(super) fn children(&self, id: u32) -> Vec<Value> {
         let mut out = Vec::new();
-        let mut edge = self.nodes.get(id as usize).map_or(NIL, |n| n.head);
+        let mut edge = self.slots.get(id as usize).map_or(NIL, |n| n.head);
         while let Some(e) = self.edges.get(edge as usize) {
             out.push(e.value);
             edge = e.next;
@@ -287,7 +291,7 @@ impl Nodes {
 
     /// Calls `f` on every kept child of `id` (any order).
     pub(super) fn for_each_child(&self, id: u32, mut f: impl FnMut(Value)) {
-        let mut edge = self.nodes.get(id as usize).map_or(NIL, |n| n.head);
+        let mut edge = self.slots.get(id as usize).map_or(NIL, |n| n.head);
         while let Some(e) = self.edges.get(edge as usize) {
             f(e.value);
             edge = e.next;
@@ -302,7 +306,7 @@ impl Nodes {
         };
         let mut work = vec![first];
         while let Some(id) = work.pop() {
-            let Some(node) = self.nodes.get_mut(id as usize) else {
+            let Some(node) = self.slots.get_mut(id as usize) else {
                 continue;
             };
             if node.aliased {
@@ -312,9 +316,9 @@ impl Nodes {
             // Marked shared so that releasing it again (a stale id) cannot free it twice.
             node.head = NIL;
             node.aliased = true;
-            self.free_nodes.push(id);
+            self.vacant.push(id);
             while let Some(e) = self.edges.get(edge as usize).copied() {
-                self.free_edges.push(edge);
+                self.vacant_edges.push(edge);
                 if let Value::Node(child) = e.value {
                     work.push(child);
                 }

@@ -20,7 +20,10 @@ pub(super) enum Flow {
     Stop,
     /// joblib: an array's raw bytes follow in the file (after an alignment byte and its
     /// padding when `aligned`).
-    SkipArray { bytes: u64, aligned: bool },
+    SkipArray {
+        bytes: u64,
+        aligned: bool,
+    },
     /// joblib: an object array follows in the file as a nested pickle stream.
     NestedPickle,
     /// joblib reads an array here that the scanner cannot size.
@@ -100,7 +103,10 @@ impl<'a, 'm> Machine<'a, 'm> {
         if self.stack.len() <= self.fence() {
             return Err(UNDERFLOW.to_owned());
         }
-        self.stack.last().copied().ok_or_else(|| UNDERFLOW.to_owned())
+        self.stack
+            .last()
+            .copied()
+            .ok_or_else(|| UNDERFLOW.to_owned())
     }
 
     /// Where the items above the last mark start; the mark is removed.
@@ -123,7 +129,10 @@ impl<'a, 'm> Machine<'a, 'm> {
 
     /// Marks everything reachable from `value` as handed to code.
     fn reach(&mut self, value: Value) {
-        if matches!(value, Value::Data | Value::None | Value::Int(_) | Value::Str(_)) {
+        if matches!(
+            value,
+            Value::Data | Value::None | Value::Int(_) | Value::Str(_)
+        ) {
             return;
         }
         let mut work = std::mem::take(&mut self.work);
@@ -570,7 +579,7 @@ impl<'a, 'm> Machine<'a, 'm> {
         Ok(())
     }
 
-    /// EMPTY_DICT, EMPTY_LIST, EMPTY_SET, EMPTY_TUPLE.
+    /// `EMPTY_DICT`, `EMPTY_LIST`, `EMPTY_SET`, `EMPTY_TUPLE`.
     fn empty(&mut self, shape: Shape) {
         let keeps_all = self.keeps_all(shape == Shape::Tuple, &[]);
         let node = self.make(Kind::Container(shape), keeps_all);
@@ -634,10 +643,10 @@ fn index(len: usize) -> u32 {
 /// What a callee is, for messages.
 pub(super) fn describe(analysis: &Analysis, callee: Callee) -> String {
     let origin = match callee.origin() {
-        Origin::Global(i) => analysis
-            .globals
-            .get(i as usize)
-            .map_or_else(|| "a global".to_owned(), |g| format!("{}.{}", g.module, g.name)),
+        Origin::Global(i) => analysis.globals.get(i as usize).map_or_else(
+            || "a global".to_owned(),
+            |g| format!("{}.{}", g.module, g.name),
+        ),
         Origin::Dynamic(_) => "a global whose name is computed at load time".to_owned(),
         Origin::Extension(code) => format!("extension code {code}"),
         Origin::Container => "a container".to_owned(),

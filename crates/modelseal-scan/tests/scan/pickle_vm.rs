@@ -178,7 +178,10 @@ fn stack_global_of_a_joined_module_name_is_a_critical_dynamic_import() {
         f.contains(&(RuleId::PickleDynamicImport, Severity::Critical)),
         "{f:?}"
     );
-    assert!(!f.iter().any(|(r, _)| *r == RuleId::PickleMalformed), "{f:?}");
+    assert!(
+        !f.iter().any(|(r, _)| *r == RuleId::PickleMalformed),
+        "{f:?}"
+    );
 }
 
 #[test]
@@ -215,14 +218,22 @@ fn a_computed_import_only_kept_is_high() {
     data.extend(s("system"));
     data.extend_from_slice(b"\x93.");
     let f = findings(&data);
-    assert!(f.contains(&(RuleId::PickleDynamicImport, Severity::High)), "{f:?}");
+    assert!(
+        f.contains(&(RuleId::PickleDynamicImport, Severity::High)),
+        "{f:?}"
+    );
 }
 
 #[test]
 fn a_dangerous_global_only_referenced_is_high_and_critical_once_called() {
     // Kept as data in the loaded object (module state), os.system does not run at load.
     let referenced = b"\x80\x02}X\x02\x00\x00\x00fncos\nsystem\ns.";
-    assert_eq!(worst(referenced), Some(Severity::High), "{:?}", findings(referenced));
+    assert_eq!(
+        worst(referenced),
+        Some(Severity::High),
+        "{:?}",
+        findings(referenced)
+    );
     let called = b"\x80\x02cos\nsystem\nX\x02\x00\x00\x00id\x85R.";
     assert_eq!(worst(called), Some(Severity::Critical));
     // Handed to a call (functools.partial(os.system)) is as bad as called.
@@ -235,5 +246,10 @@ fn a_global_stored_in_a_shared_container_later_handed_to_a_call_is_reached() {
     // The list is memoized before os.system is appended through its memo copy, then the memo
     // copy is handed to a call: sharing must not lose the taint.
     let data = b"\x80\x02]q\x00h\x00cos\nsystem\na0cfunctools\npartial\nh\x00\x85R.";
-    assert_eq!(worst(data), Some(Severity::Critical), "{:?}", findings(data));
+    assert_eq!(
+        worst(data),
+        Some(Severity::Critical),
+        "{:?}",
+        findings(data)
+    );
 }
