@@ -4,7 +4,7 @@
 //! other ways a pickle reaches code (BUILD on a global, mutating a global container, extension
 //! codes, calling a value that a call returned, importing a name computed at load time).
 //!
-//! Values are the compact ones of [`super::value`]: running a data-heavy pickle allocates
+//! Values are the compact ones of `super::value`: running a data-heavy pickle allocates
 //! nothing per float or string, and a container holds only what can reach code.
 
 use modelseal_formats::pickle::{HIGHEST_PROTOCOL, Instruction, Int, Op};
