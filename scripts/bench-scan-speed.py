@@ -53,11 +53,13 @@ def write(path, megabytes):
 
 def run(cmd):
     """Wall time, CPU time (user + system), peak RSS in bytes and exit code of one run."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "NO_COLOR": "1"})
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
+    # Output to a scratch file: modelseal refuses a stdout it cannot tell from a closed one.
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=out,
+                                env={**os.environ, "NO_COLOR": "1"})
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
     cpu = usage.ru_utime + usage.ru_stime
     return wall, cpu, usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status)
 
@@ -72,10 +74,19 @@ def main():
     parser.add_argument("--mb", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", help="write the pickle here and keep it")
+    parser.add_argument("--only", nargs="*", help="tools to run (first word of the name)")
+    parser.add_argument("--write", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.write:
+        print(*write(args.write, args.mb))
+        return
     tmp = tempfile.mkdtemp(prefix="bench-scan-speed-")
     path = args.keep or os.path.join(tmp, "data-heavy.pkl")
-    size, count = write(path, args.mb)
+    # Written by a child process: a child forked from a parent holding the records would
+    # start with the parent's peak RSS (ru_maxrss survives exec).
+    written = subprocess.run([sys.executable, __file__, "--mb", str(args.mb), "--write", path],
+                             check=True, capture_output=True, text=True).stdout.split()
+    size, count = int(written[0]), int(written[1])
     tools = [
         ("pickle.load (CPython %d.%d)" % sys.version_info[:2], [sys.executable, "-c", LOAD, path]),
         ("modelseal scan", [MODELSEAL, "scan", "-q", path]),
@@ -84,6 +95,8 @@ def main():
     ]
     rows = []
     for name, cmd in tools:
+        if args.only and name.split()[0] not in args.only:
+            continue
         if not os.path.exists(cmd[0]):
             rows.append((name, None, None, None, "missing"))
             continue
