@@ -61,6 +61,8 @@ rules! {
     PickleMalformed = ("PICKLE-MALFORMED", Medium, Scan, "A pickle stream ends with an error; everything before the error runs when loaded."),
     PickleTooComplex = ("PICKLE-TOO-COMPLEX", High, Scan, "A pickle needs more memory than the scanner's budget to analyse (millions of objects, memo entries or imports): the part past the budget was not scanned."),
     PickleTrailingData = ("PICKLE-TRAILING-DATA", Low, Scan, "Bytes follow the last pickle stream of a file that should hold only pickles."),
+    PickleDynamicImport = ("PICKLE-DYNAMIC-IMPORT", Critical, Scan, "STACK_GLOBAL imports a global whose module or name is computed at load time (a call's result or another global): what it imports is unknowable (critical when the import is called or handed to a call, high otherwise)."),
+    PickleJoblibUnreadable = ("PICKLE-JOBLIB-UNREADABLE", High, Scan, "joblib reads an array from the file whose size or place the scanner cannot determine as joblib would: what follows was not read as joblib reads it."),
     PolyglotPickleZip = ("POLYGLOT-PICKLE-ZIP", High, Scan, "A file is both a pickle and a zip archive: loaders disagree on what it is."),
     PolyglotPickle = ("POLYGLOT-PICKLE", High, Scan, "A file of another format (tar, HDF5, safetensors, GGUF, zip member...) is also a pickle that pickle.load runs: it was scanned under both readings."),
     ZipUnreadable = ("ZIP-UNREADABLE", High, Scan, "A zip archive or entry cannot be read, so its contents were not scanned."),

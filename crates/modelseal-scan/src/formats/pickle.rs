@@ -67,6 +67,7 @@ struct Summary {
 
 fn report(analysis: &Analysis, container: Container, len: usize, ctx: &mut Context<'_>) {
     report_globals(analysis, ctx);
+    report_dynamic_imports(analysis, ctx);
     report_events(analysis, ctx);
     report_stream_end(analysis, container, len, ctx);
 }
@@ -105,13 +106,21 @@ fn report_globals(analysis: &Analysis, ctx: &mut Context<'_>) {
         } else {
             "references"
         };
+        // Severity follows what the loader does with the global: called or handed to a call
+        // runs it; only referenced (kept as data in the loaded object, e.g. a function stored
+        // as module state) does not, but a dangerous callable handed to the caller stays high.
+        let runs = s.called || s.reached;
         let (rule, severity, message) = match s.verdict {
             Verdict::Dangerous(category) => (
                 RuleId::PickleDangerousGlobal,
-                Severity::Critical,
+                if runs {
+                    Severity::Critical
+                } else {
+                    Severity::High
+                },
                 format!("loading this pickle {how} {}{uses}: {category}", s.shown),
             ),
-            Verdict::Unknown if s.called || s.reached => (
+            Verdict::Unknown if runs => (
                 RuleId::PickleUnknownCall,
                 Severity::High,
                 format!(
@@ -136,6 +145,50 @@ fn report_globals(analysis: &Analysis, ctx: &mut Context<'_>) {
             Some(s.shown),
         );
     }
+}
+
+/// Imports whose name is computed at load time: critical when the loader calls what they
+/// import or hands it to a call, high when it is only kept.
+fn report_dynamic_imports(analysis: &Analysis, ctx: &mut Context<'_>) {
+    for import in &analysis.dynamic_imports {
+        let (severity, how) = if import.called {
+            (Severity::Critical, "calls")
+        } else if import.reached {
+            (Severity::Critical, "passes to a call")
+        } else {
+            (Severity::High, "keeps")
+        };
+        ctx.report(
+            RuleId::PickleDynamicImport,
+            severity,
+            Some(import.offset as u64),
+            format!(
+                "loading this pickle {how} a global imported by STACK_GLOBAL with a name computed at load time (module from {}, name from {}): what it imports is unknowable",
+                import.module, import.name
+            ),
+            Some("STACK_GLOBAL".to_owned()),
+        );
+    }
+    // joblib replaces the wrappers it builds with arrays read from the file; a wrapper class
+    // handed to a call (copyreg's reconstructors, __reduce__ tricks) makes one the scanner
+    // does not follow.
+    for g in analysis
+        .globals
+        .iter()
+        .filter(|g| g.reached && is_joblib_wrapper(g))
+    {
+        ctx.report(
+            RuleId::PickleJoblibUnreadable,
+            Severity::High,
+            Some(g.offset as u64),
+            "joblib's array wrapper class is handed to a call: joblib would read an array's bytes from the file after building the object it makes, which the scanner does not follow".to_owned(),
+            Some(format!("{}.{}", g.module, g.name)),
+        );
+    }
+}
+
+fn is_joblib_wrapper(g: &GlobalUse) -> bool {
+    format!("{}.{}", g.module, g.name) == "joblib.numpy_pickle.NumpyArrayWrapper"
 }
 
 fn report_events(analysis: &Analysis, ctx: &mut Context<'_>) {
@@ -167,12 +220,12 @@ fn report_events(analysis: &Analysis, ctx: &mut Context<'_>) {
                 format!("loading this pickle calls {callee}, a callable chosen at load time"),
                 Some(callee.clone()),
             ),
-            Event::ComputedGlobal { offset } => ctx.report(
-                RuleId::PickleDynamicCall,
+            Event::JoblibUnreadable { offset, reason } => ctx.report(
+                RuleId::PickleJoblibUnreadable,
                 Severity::High,
                 Some(*offset as u64),
-                "STACK_GLOBAL imports a global whose module or name is computed at load time: what it imports is unknowable",
-                Some("STACK_GLOBAL".to_owned()),
+                format!("joblib reads an array's bytes from the file here, but {reason}: what joblib reads after it was not scanned as joblib reads it"),
+                Some("joblib.numpy_pickle.NumpyArrayWrapper".to_owned()),
             ),
             Event::PersistentLoad { .. } => {}
         }
@@ -188,7 +241,7 @@ fn report_stream_end(analysis: &Analysis, container: Container, len: usize, ctx:
             Some(offset as u64),
             format!(
                 "the pickle needs more than the scanner's {} MiB memory budget; nothing after this offset was analysed",
-                crate::pickle::vm::MEMORY_BUDGET >> 20
+                crate::pickle::MEMORY_BUDGET >> 20
             ),
             None,
         );

@@ -1,243 +1,91 @@
-//! A symbolic unpickler: it runs the opcodes the way CPython's C unpickler would, but every
+//! A symbolic unpickler: it runs the opcodes the way CPython's unpickler would, but every
 //! import and call is recorded instead of performed. What comes out is every global the stream
-//! names, whether the loader would call it or hand it to a call, and the other ways a pickle
-//! reaches code (BUILD on a global, mutating a global container, extension codes, calling a
-//! value that a call returned).
+//! names, whether the loader would call it, hand it to a call or only keep it as data, and the
+//! other ways a pickle reaches code (BUILD on a global, mutating a global container, extension
+//! codes, calling a value that a call returned, importing a name computed at load time).
+//!
+//! Values are the compact ones of `super::value`: running a data-heavy pickle allocates
+//! nothing per float or string, and a container holds only what can reach code.
 
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
-use std::rc::Rc;
+use modelseal_formats::pickle::{HIGHEST_PROTOCOL, Instruction, Int, Op};
 
-use modelseal_formats::FormatError;
-use modelseal_formats::pickle::{
-    HIGHEST_PROTOCOL, Instruction, Int, Op, Reading, divergent_readings,
-};
-
+use super::analysis::{Analysis, Cost, DynamicImport, Event, GlobalOpcode, GlobalUse};
 use super::compat::python3_name;
+use super::joblib;
+use super::value::{Callee, Kind, Memo, Nodes, Origin, Shape, Texts, Value};
 
-/// How a global was named in the stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum GlobalOpcode {
-    /// GLOBAL: module and name as text lines in the stream.
-    Global,
-    /// `STACK_GLOBAL`: module and name taken from the stack (protocol 4 and later).
-    StackGlobal,
-    /// INST: a protocol-0 import that also calls what it imports.
-    Inst,
-}
-
-/// One global import the loader performs.
-#[derive(Debug, Clone)]
-pub struct GlobalUse {
-    /// The module as the stream names it.
-    pub module: String,
-    /// The attribute as the stream names it (dotted from protocol 4 on).
-    pub name: String,
-    /// The Python 3 name `fix_imports` maps to, when it differs (protocol < 3 only).
-    pub remapped: Option<(String, String)>,
-    /// The stream's protocol when the global was loaded (protocol ≥ 4 walks dotted names).
-    pub protocol: u8,
-    /// Where the importing opcode starts in the input.
-    pub offset: usize,
-    /// Which opcode imports it.
-    pub opcode: GlobalOpcode,
-    /// Called directly (REDUCE, NEWOBJ, INST, OBJ).
-    pub called: bool,
-    /// Handed to a call (an argument, a BUILD state, a persistent id): code may invoke it.
-    pub reached: bool,
-}
-
-/// Other ways a pickle reaches code, beyond naming globals.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
-    /// BUILD, APPEND(S), SETITEM(S) or ADDITEMS applied to a global object itself: writes to a
-    /// module, class or shared container of the loading process.
-    MutatesGlobal {
-        /// Where the mutating opcode starts.
-        offset: usize,
-        /// The global's index in [`Analysis::globals`].
-        global: usize,
-        /// The mutating opcode's byte ([`modelseal_formats::pickle::code`]).
-        opcode: u8,
-    },
-    /// EXT1/2/4: a callable looked up in the copyreg extension registry at load time.
-    Extension {
-        /// Where the EXT opcode starts.
-        offset: usize,
-        /// The registry code.
-        code: u32,
-    },
-    /// A call whose callable is not a global: the result of another call, or an extension.
-    DynamicCall {
-        /// Where the calling opcode starts.
-        offset: usize,
-        /// What is called, for messages ("the value returned by os.getenv").
-        callee: String,
-    },
-    /// A persistent id handed to the loader's `persistent_load`.
-    PersistentLoad {
-        /// Where PERSID or BINPERSID starts.
-        offset: usize,
-    },
-    /// `STACK_GLOBAL` whose module or name is not a string in the stream but a value made at
-    /// load time (a call's result, an imported constant): what it imports is unknowable.
-    ComputedGlobal {
-        /// Where `STACK_GLOBAL` starts.
-        offset: usize,
-    },
-}
-
-/// One pickle stream (from its first opcode to STOP or to the error that ends it).
-#[derive(Debug, Clone)]
-pub struct Stream {
-    /// Where its first opcode starts in the input.
-    pub start: usize,
-    /// Where decoding stopped: after STOP, or where the error left off.
-    pub end: usize,
-    /// How many opcodes were decoded and run.
-    pub opcodes: usize,
-    /// The last protocol a PROTO opcode declared (0 without one).
-    pub protocol: u8,
-    /// Where and why the real loader would raise, if it would.
-    pub error: Option<(usize, String)>,
-}
-
-/// How many bytes of working memory the symbolic unpickler may use on one file, by its own
-/// estimate (see `Cost` in this module): about a million stack, memo or container entries. A real model
-/// pickle needs a few thousand (a state dict holds a handful of values per tensor), but a
-/// hostile one can make a ~100-byte node out of every input byte (`EMPTY_DICT` repeated), so
-/// without a budget 5 MB of input took 558 MB. When it runs out, analysis stops and the file
-/// is reported as too complex to scan (`PICKLE-TOO-COMPLEX`), never as clean.
-pub const MEMORY_BUDGET: usize = 32 << 20;
-
-/// What the unpickler charges against [`MEMORY_BUDGET`] for what it keeps, in bytes: the size
-/// of the Rust structures plus allocator and growth overhead, rounded up.
-struct Cost;
-
-impl Cost {
-    /// A stack entry or a container's item (`Value`, 24 bytes).
-    const VALUE: usize = 32;
-    /// A MARK.
-    const MARK: usize = 16;
-    /// A memo entry (hash map slot with its key and value).
-    const MEMO: usize = 64;
-    /// A container or call result (`Rc<Node>`, its list in `Machine::nodes`).
-    const NODE: usize = 112;
-    /// An import, plus the bytes of its names.
-    const GLOBAL: usize = 160;
-    /// An event, which becomes a finding with a message.
-    const EVENT: usize = 512;
-    /// A stream record.
-    const STREAM: usize = 96;
-}
-
-/// What running every pickle stream of an input found; the scanner judges it.
-#[derive(Debug, Default)]
-pub struct Analysis {
-    /// Every stream run, in input order (a joblib object array's nested stream included).
-    pub streams: Vec<Stream>,
-    /// Every import, in the order the loader performs them.
-    pub globals: Vec<GlobalUse>,
-    /// Every other way the pickle reaches code, in order.
-    pub events: Vec<Event>,
-    /// Offset of bytes after the last stream that are not a pickle.
-    pub trailing_data: Option<usize>,
-    /// joblib arrays read from inside the stream (raw bytes skipped or nested pickles run).
-    pub joblib_arrays: usize,
-    /// Where analysis stopped because the pickle needs more memory than [`MEMORY_BUDGET`]
-    /// allows: nothing after this offset was analysed.
-    pub too_complex: Option<usize>,
-    /// Bytes charged so far for what this analysis keeps (globals, events, streams, strings).
-    kept: usize,
-    /// The budget this analysis runs under.
-    budget: usize,
-}
-
-#[derive(Clone)]
-enum Value {
-    Scalar,
-    Int(i64),
-    Str(Rc<str>),
-    Global(usize),
-    Node(Rc<Node>),
-    /// An extension-registry callable (EXT1/2/4).
-    Extension(u32),
-}
-
-struct Node {
-    kind: NodeKind,
-    children: RefCell<Vec<Value>>,
-    reached: Cell<bool>,
-}
-
-#[derive(Clone)]
-enum NodeKind {
-    Container,
-    /// What a call returned; `callee` describes the callable for messages.
-    CallResult(Rc<str>),
-}
-
-struct Machine<'a> {
-    analysis: &'a mut Analysis,
-    stack: Vec<Value>,
-    marks: Vec<usize>,
-    memo: HashMap<u64, Value>,
-    protocol: u8,
-    /// Follow joblib's unpickler, which reads array bytes from the stream after the BUILD of a
-    /// `NumpyArrayWrapper`.
-    joblib: bool,
-    /// Every node made, so that reference cycles a pickle builds (a list appended to itself
-    /// through the memo) can be broken when the stream ends instead of leaking.
-    nodes: Vec<Rc<Node>>,
-    /// Items held by all containers (the stack, marks, memo and nodes are counted by length).
-    children: usize,
-}
-
-/// What the decoder must do after an opcode.
-enum Flow {
+/// What the runner must do after an opcode.
+pub(super) enum Flow {
     Continue,
     Stop,
-    /// joblib: skip a raw array (an alignment byte and padding first, when aligned).
+    /// joblib: an array's raw bytes follow in the file (after an alignment byte and its
+    /// padding when `aligned`).
     SkipArray {
         bytes: u64,
         aligned: bool,
     },
-    /// joblib: an object array follows as a nested pickle stream.
+    /// joblib: an object array follows in the file as a nested pickle stream.
     NestedPickle,
+    /// joblib reads an array here that the scanner cannot size.
+    Unreadable(&'static str),
 }
 
-type Step = Result<Flow, String>;
+pub(super) type Step = Result<Flow, String>;
 
-impl Machine<'_> {
+/// One stream's machine.
+pub(super) struct Machine<'a, 'm> {
+    pub(super) data: &'a [u8],
+    pub(super) analysis: &'m mut Analysis,
+    pub(super) texts: Texts,
+    pub(super) nodes: Nodes,
+    stack: Vec<Value>,
+    marks: Vec<usize>,
+    memo: Memo,
+    pub(super) protocol: u8,
+    /// Follow joblib's unpickler, which reads array bytes from the file after the BUILD of a
+    /// `NumpyArrayWrapper`.
+    joblib: bool,
+    /// joblib's wrapper class was imported: containers keep their strings and ints from now
+    /// on, so that a wrapper's state can be read as joblib reads it.
+    wrapper_seen: bool,
+    /// Scratch list for [`Machine::reach`].
+    work: Vec<Value>,
+}
+
+const UNDERFLOW: &str = "unpickling stack underflow";
+
+impl<'a, 'm> Machine<'a, 'm> {
+    pub(super) fn new(data: &'a [u8], analysis: &'m mut Analysis, joblib: bool) -> Self {
+        Machine {
+            data,
+            analysis,
+            texts: Texts::default(),
+            nodes: Nodes::default(),
+            stack: Vec::new(),
+            marks: Vec::new(),
+            memo: Memo::default(),
+            protocol: 0,
+            joblib,
+            wrapper_seen: false,
+            work: Vec::new(),
+        }
+    }
+
     /// The memory this stream holds now plus what the analysis keeps, by [`Cost`].
     fn used(&self) -> usize {
+        let (dense, sparse) = self.memo.slots();
         self.analysis.kept
+            + self.texts.bytes
             + self.stack.len() * Cost::VALUE
             + self.marks.len() * Cost::MARK
-            + self.memo.len() * Cost::MEMO
-            + self.nodes.len() * Cost::NODE
-            + self.children * Cost::VALUE
+            + dense * Cost::MEMO
+            + sparse * Cost::SPARSE_MEMO
+            + self.nodes.live() * Cost::NODE
+            + self.nodes.live_edges() * Cost::EDGE
     }
 
-    fn over_budget(&self) -> bool {
+    pub(super) fn over_budget(&self) -> bool {
         self.used() > self.analysis.budget
-    }
-
-    fn node(&mut self, kind: NodeKind, children: Vec<Value>) -> Value {
-        self.children += children.len();
-        let node = Rc::new(Node {
-            kind,
-            children: RefCell::new(children),
-            reached: Cell::new(false),
-        });
-        self.nodes.push(Rc::clone(&node));
-        Value::Node(node)
-    }
-
-    fn push_node(&mut self, kind: NodeKind, children: Vec<Value>) {
-        let value = self.node(kind, children);
-        self.stack.push(value);
     }
 
     fn fence(&self) -> usize {
@@ -246,112 +94,214 @@ impl Machine<'_> {
 
     fn pop(&mut self) -> Result<Value, String> {
         if self.stack.len() <= self.fence() {
-            return Err("unpickling stack underflow".to_owned());
+            return Err(UNDERFLOW.to_owned());
         }
-        self.stack
-            .pop()
-            .ok_or_else(|| "unpickling stack underflow".to_owned())
+        self.stack.pop().ok_or_else(|| UNDERFLOW.to_owned())
     }
 
     fn top(&self) -> Result<Value, String> {
         if self.stack.len() <= self.fence() {
-            return Err("unpickling stack underflow".to_owned());
+            return Err(UNDERFLOW.to_owned());
         }
         self.stack
             .last()
-            .cloned()
-            .ok_or_else(|| "unpickling stack underflow".to_owned())
+            .copied()
+            .ok_or_else(|| UNDERFLOW.to_owned())
     }
 
-    fn pop_mark(&mut self) -> Result<Vec<Value>, String> {
+    /// Where the items above the last mark start; the mark is removed.
+    fn pop_mark_start(&mut self) -> Result<usize, String> {
         let mark = self
             .marks
             .pop()
             .ok_or_else(|| "could not find MARK".to_owned())?;
-        Ok(self.stack.split_off(mark.min(self.stack.len())))
+        Ok(mark.min(self.stack.len()))
+    }
+
+    fn pop_mark(&mut self) -> Result<Vec<Value>, String> {
+        let start = self.pop_mark_start()?;
+        Ok(self.stack.split_off(start))
+    }
+
+    fn make(&mut self, kind: Kind, keeps_all: bool) -> Value {
+        Value::Node(self.nodes.make(kind, keeps_all))
     }
 
     /// Marks everything reachable from `value` as handed to code.
-    fn reach(&mut self, value: &Value) {
-        let mut work = vec![value.clone()];
+    fn reach(&mut self, value: Value) {
+        if matches!(
+            value,
+            Value::Data | Value::None | Value::Int(_) | Value::Str(_)
+        ) {
+            return;
+        }
+        let mut work = std::mem::take(&mut self.work);
+        work.push(value);
         while let Some(v) = work.pop() {
             match v {
-                Value::Global(i) => self.analysis.globals[i].reached = true,
-                Value::Node(node) if !node.reached.get() => {
-                    node.reached.set(true);
-                    work.extend(node.children.borrow().iter().cloned());
+                Value::Global(i) => {
+                    if let Some(g) = self.analysis.globals.get_mut(i as usize) {
+                        g.reached = true;
+                    }
+                }
+                Value::Dynamic(i) => {
+                    if let Some(d) = self.analysis.dynamic_imports.get_mut(i as usize) {
+                        d.reached = true;
+                    }
+                }
+                Value::Node(id) if self.nodes.set_reached(id) => {
+                    self.nodes.for_each_child(id, |child| work.push(child));
                 }
                 _ => {}
             }
         }
+        self.work = work;
     }
 
-    /// Adds children to a container (or the state of an object), keeping "reached" closed
-    /// under containment.
-    fn add_children(&mut self, target: &Value, items: Vec<Value>, offset: usize, opcode: u8) {
+    /// Adds `items` to `target` (a container's items or an object's state), keeping "reached"
+    /// closed under containment; what is not kept is let go.
+    fn add_children(
+        &mut self,
+        target: Value,
+        items: impl IntoIterator<Item = Value>,
+        offset: usize,
+        opcode: u8,
+    ) {
         match target {
-            Value::Node(node) => {
-                if node.reached.get() || matches!(node.kind, NodeKind::CallResult(_)) {
-                    // Adding to an object made by a call runs its methods (append,
-                    // __setitem__, __setstate__) with the items.
-                    for item in &items {
+            Value::Node(id) => {
+                // Adding to an object made by a call runs its methods (append, __setitem__,
+                // __setstate__) with the items.
+                let runs_code =
+                    self.nodes.reached(id) || matches!(self.nodes.kind(id), Kind::Result(_));
+                for item in items {
+                    if runs_code {
                         self.reach(item);
                     }
+                    self.nodes.adopt(id, item);
                 }
-                self.children += items.len();
-                node.children.borrow_mut().extend(items);
             }
             Value::Global(i) => {
                 self.analysis.kept += Cost::EVENT;
                 self.analysis.events.push(Event::MutatesGlobal {
                     offset,
-                    global: *i,
+                    global: i as usize,
                     opcode,
                 });
-                for item in &items {
+                for item in items {
                     self.reach(item);
+                    self.nodes.release(item);
                 }
             }
-            _ => {}
+            Value::Dynamic(_) | Value::Extension(_) => {
+                // Its methods run with the items.
+                self.reach(target);
+                for item in items {
+                    self.reach(item);
+                    self.nodes.release(item);
+                }
+            }
+            Value::Data | Value::None | Value::Int(_) | Value::Str(_) => {
+                for item in items {
+                    self.nodes.release(item);
+                }
+            }
         }
     }
 
-    fn call(&mut self, callee: &Value, args: Vec<Value>, offset: usize) -> Value {
-        let description: Rc<str> = match callee {
+    /// Adds the items above the last mark to `target` (APPENDS, SETITEMS, ADDITEMS).
+    fn add_marked(&mut self, offset: usize, opcode: u8) -> Result<(), String> {
+        let start = self.pop_mark_start()?;
+        let items: Vec<Value> = self.stack.drain(start..).collect();
+        let target = self.top()?;
+        self.add_children(target, items, offset, opcode);
+        Ok(())
+    }
+
+    /// A new container holding the items above the last mark (LIST, DICT, TUPLE, FROZENSET).
+    fn container_of_marked(&mut self, shape: Shape) -> Result<(), String> {
+        let start = self.pop_mark_start()?;
+        let keeps_all = self.keeps_all(shape == Shape::Tuple, &self.stack[start..]);
+        let Value::Node(id) = self.make(Kind::Container(shape), keeps_all) else {
+            return Ok(());
+        };
+        for i in start..self.stack.len() {
+            let item = self.stack[i];
+            self.nodes.adopt(id, item);
+        }
+        self.stack.truncate(start);
+        self.stack.push(Value::Node(id));
+        Ok(())
+    }
+
+    /// Whether a new container keeps its strings and ints: every container once joblib's
+    /// wrapper class is imported (its state), and before that small tuples that start with a
+    /// string (a NumPy dtype's arguments, `('f8', False, True)`, may be made long before the
+    /// first array and shared through the memo).
+    fn keeps_all(&self, tuple: bool, items: &[Value]) -> bool {
+        self.wrapper_seen
+            || (self.joblib
+                && tuple
+                && match items {
+                    // numpy.dtype's arguments: ('f8', False, True)
+                    [Value::Str(_), ..] => items.len() <= 3,
+                    // and its state: (3, '<', None, None, None, -1, -1, 0)
+                    [Value::Int(_), Value::Str(_), ..] => items.len() <= 9,
+                    _ => false,
+                })
+    }
+
+    /// Calls `callee` with `args` and pushes what it returns.
+    fn call(&mut self, callee: Value, args: &[Value], offset: usize) {
+        let description = match callee {
             Value::Global(i) => {
-                let g = &mut self.analysis.globals[*i];
-                g.called = true;
-                let name = format!("{}.{}", g.module, g.name);
-                self.analysis.kept += name.len();
-                name.into()
+                if let Some(g) = self.analysis.globals.get_mut(i as usize) {
+                    g.called = true;
+                }
+                Callee::Direct(Origin::Global(i))
             }
-            Value::Node(node) => {
-                let what: Rc<str> = match &node.kind {
-                    NodeKind::CallResult(c) => returned_by(c),
-                    NodeKind::Container => "a container".into(),
+            Value::Dynamic(i) => {
+                if let Some(d) = self.analysis.dynamic_imports.get_mut(i as usize) {
+                    d.called = true;
+                }
+                Callee::Direct(Origin::Dynamic(i))
+            }
+            Value::Node(id) => {
+                let callee = match self.nodes.kind(id) {
+                    Kind::Result(c) => Callee::Returned(c.origin()),
+                    Kind::Container(_) => Callee::Direct(Origin::Container),
                 };
-                self.analysis.kept += Cost::EVENT + what.len();
-                self.analysis.events.push(Event::DynamicCall {
+                self.event(Event::DynamicCall {
                     offset,
-                    callee: what.to_string(),
+                    callee: describe(self.analysis, callee),
                 });
-                what
+                callee
             }
             Value::Extension(code) => {
-                let what = format!("extension code {code}");
-                self.analysis.kept += Cost::EVENT;
-                self.analysis.events.push(Event::DynamicCall {
+                let callee = Callee::Direct(Origin::Extension(code));
+                self.event(Event::DynamicCall {
                     offset,
-                    callee: what.clone(),
+                    callee: describe(self.analysis, callee),
                 });
-                what.into()
+                callee
             }
-            Value::Str(_) | Value::Scalar | Value::Int(_) => "a non-callable value".into(),
+            Value::Str(_) | Value::Data | Value::None | Value::Int(_) => {
+                Callee::Direct(Origin::NonCallable)
+            }
         };
-        for arg in &args {
-            self.reach(arg);
+        self.nodes.release(callee);
+        let Value::Node(result) = self.make(Kind::Result(description), true) else {
+            return;
+        };
+        for arg in args {
+            self.reach(*arg);
+            self.nodes.adopt(result, *arg);
         }
-        self.node(NodeKind::CallResult(description), args)
+        self.stack.push(Value::Node(result));
+    }
+
+    fn event(&mut self, event: Event) {
+        self.analysis.kept += Cost::EVENT;
+        self.analysis.events.push(event);
     }
 
     /// Records an import. A module name that is not a dotted Python identifier cannot be
@@ -371,6 +321,9 @@ impl Machine<'_> {
         let remapped = (self.protocol < 3)
             .then(|| python3_name(module, name))
             .filter(|(m, n)| m != module || n != name);
+        if self.joblib && joblib::is_wrapper_class(module, name) {
+            self.wrapper_seen = true;
+        }
         self.analysis.globals.push(GlobalUse {
             module: module.to_owned(),
             name: name.to_owned(),
@@ -381,34 +334,46 @@ impl Machine<'_> {
             called: false,
             reached: false,
         });
-        Ok(Value::Global(self.analysis.globals.len() - 1))
+        Ok(Value::Global(index(self.analysis.globals.len())))
+    }
+
+    fn push_text(&mut self, text: std::borrow::Cow<'a, str>) {
+        let text = self.texts.intern(self.data, text);
+        self.stack.push(Value::Str(text));
     }
 
     /// Executes one opcode.
     #[allow(clippy::too_many_lines)] // one arm per opcode reads best as one match
-    fn step(&mut self, instruction: Instruction<'_>) -> Step {
+    pub(super) fn step(&mut self, instruction: Instruction<'a>) -> Step {
         let Instruction { offset, op } = instruction;
         let opcode = op.code();
         match op {
             Op::Mark => self.marks.push(self.stack.len()),
             Op::Stop => {
                 // The loaded object is returned, not called: a global that is only part of it
-                // is referenced (medium), not reached.
-                self.pop()?;
+                // is referenced, not reached.
+                let result = self.pop()?;
+                self.nodes.release(result);
                 return Ok(Flow::Stop);
             }
             Op::Pop => {
                 if self.marks.last() == Some(&self.stack.len()) {
                     self.marks.pop();
                 } else {
-                    self.pop()?;
+                    let v = self.pop()?;
+                    self.nodes.release(v);
                 }
             }
             Op::PopMark => {
-                self.pop_mark()?;
+                for v in self.pop_mark()? {
+                    self.nodes.release(v);
+                }
             }
             Op::Dup => {
                 let top = self.top()?;
+                if let Value::Node(id) = top {
+                    self.nodes.set_aliased(id);
+                }
                 self.stack.push(top);
             }
             Op::Proto(p) => {
@@ -424,15 +389,14 @@ impl Machine<'_> {
             | Op::Unicode(s)
             | Op::BinUnicode(s)
             | Op::ShortBinUnicode(s)
-            | Op::BinUnicode8(s) => {
-                // Strings are charged once, when made; DUP and memo GET share them.
-                self.analysis.kept += s.len();
-                self.stack.push(Value::Str(Rc::from(s.as_ref())));
-            }
+            | Op::BinUnicode8(s) => self.push_text(s),
             Op::Int(Int::Small(i))
             | Op::Long(Int::Small(i))
             | Op::Long1(Int::Small(i))
             | Op::Long4(Int::Small(i)) => self.stack.push(Value::Int(i)),
+            Op::Int(Int::Bool(b)) => self.stack.push(Value::Int(i64::from(b))),
+            Op::NewTrue => self.stack.push(Value::Int(1)),
+            Op::NewFalse => self.stack.push(Value::Int(0)),
             Op::BinInt(i) => self.stack.push(Value::Int(i64::from(i))),
             Op::BinInt1(i) => self.stack.push(Value::Int(i64::from(i))),
             Op::BinInt2(i) => self.stack.push(Value::Int(i64::from(i))),
@@ -442,83 +406,55 @@ impl Machine<'_> {
             | Op::Long4(_)
             | Op::Float(_)
             | Op::BinFloat(_)
-            | Op::NewTrue
-            | Op::NewFalse
             | Op::BinBytes(_)
             | Op::ShortBinBytes(_)
             | Op::BinBytes8(_)
             | Op::ByteArray8(_)
-            | Op::NextBuffer
-            | Op::None => self.stack.push(Value::Scalar),
+            | Op::NextBuffer => self.stack.push(Value::Data),
+            Op::None => self.stack.push(Value::None),
             Op::PersId(_) => {
-                self.analysis.kept += Cost::EVENT;
-                self.analysis.events.push(Event::PersistentLoad { offset });
-                self.push_node(NodeKind::CallResult("persistent_load".into()), vec![]);
+                self.event(Event::PersistentLoad { offset });
+                let result = self.make(Kind::Result(Callee::Direct(Origin::Persistent)), true);
+                self.stack.push(result);
             }
             Op::BinPersId => {
                 let pid = self.pop()?;
-                self.analysis.kept += Cost::EVENT;
-                self.analysis.events.push(Event::PersistentLoad { offset });
-                self.reach(&pid);
-                self.push_node(NodeKind::CallResult("persistent_load".into()), vec![pid]);
+                self.event(Event::PersistentLoad { offset });
+                self.reach(pid);
+                let result = self.make(Kind::Result(Callee::Direct(Origin::Persistent)), true);
+                if let Value::Node(id) = result {
+                    self.nodes.adopt(id, pid);
+                }
+                self.stack.push(result);
             }
             Op::Global { module, name } => {
                 let g = self.global(&module, &name, offset, GlobalOpcode::Global)?;
                 self.stack.push(g);
             }
-            Op::StackGlobal => {
-                let name = self.pop()?;
-                let module = self.pop()?;
-                match (module, name) {
-                    (Value::Str(module), Value::Str(name)) => {
-                        let g = self.global(&module, &name, offset, GlobalOpcode::StackGlobal)?;
-                        self.stack.push(g);
-                    }
-                    // A call's result or an imported constant may be a str: the loader then
-                    // imports a name the stream never spells out.
-                    (m, n) if may_be_str(&m) && may_be_str(&n) => {
-                        self.reach(&m);
-                        self.reach(&n);
-                        self.analysis.kept += Cost::EVENT;
-                        self.analysis.events.push(Event::ComputedGlobal { offset });
-                        self.push_node(
-                            NodeKind::CallResult(
-                                "a global whose name is computed at load time".into(),
-                            ),
-                            vec![m, n],
-                        );
-                    }
-                    _ => return Err("STACK_GLOBAL requires str".to_owned()),
-                }
-            }
+            Op::StackGlobal => self.stack_global(offset)?,
             Op::Inst { module, name } => {
                 let args = self.pop_mark()?;
                 let class = self.global(&module, &name, offset, GlobalOpcode::Inst)?;
-                let result = self.call(&class, args, offset);
-                self.stack.push(result);
+                self.call(class, &args, offset);
             }
             Op::Obj => {
-                let mut items = self.pop_mark()?;
-                if items.is_empty() {
+                let items = self.pop_mark()?;
+                let Some((class, args)) = items.split_first() else {
                     return Err("OBJ without a class".to_owned());
-                }
-                let class = items.remove(0);
-                let result = self.call(&class, items, offset);
-                self.stack.push(result);
+                };
+                self.call(*class, args, offset);
             }
             // REDUCE calls callable(*args); NEWOBJ calls cls.__new__(cls, *args).
             Op::Reduce | Op::NewObj => {
                 let args = self.pop()?;
                 let callable = self.pop()?;
-                let result = self.call(&callable, vec![args], offset);
-                self.stack.push(result);
+                self.call(callable, &[args], offset);
             }
             Op::NewObjEx => {
                 let kwargs = self.pop()?;
                 let args = self.pop()?;
                 let class = self.pop()?;
-                let result = self.call(&class, vec![args, kwargs], offset);
-                self.stack.push(result);
+                self.call(class, &[args, kwargs], offset);
             }
             Op::Ext1(code) => self.extension(code.into(), offset)?,
             Op::Ext2(code) => self.extension(code.into(), offset)?,
@@ -526,54 +462,111 @@ impl Machine<'_> {
             Op::Build => {
                 let state = self.pop()?;
                 let target = self.top()?;
+                // Read joblib's view before the state is absorbed (and maybe let go).
+                let flow = if self.joblib {
+                    joblib::wrapper_build(self, target, state)
+                } else {
+                    None
+                };
                 // BUILD calls __setstate__ or updates __dict__: code of the target's class
                 // runs with the state.
-                self.reach(&state);
-                self.add_children(&target, vec![state.clone()], offset, opcode);
-                if self.joblib
-                    && let Some(flow) = joblib_array(&target, &state)
-                {
+                self.reach(state);
+                self.add_children(target, [state], offset, opcode);
+                if let Some(flow) = flow {
                     return Ok(flow);
                 }
             }
-            Op::EmptyDict | Op::EmptyList | Op::EmptyTuple | Op::EmptySet => {
-                self.push_node(NodeKind::Container, vec![]);
-            }
-            Op::Dict | Op::List | Op::Tuple | Op::FrozenSet => {
-                let items = self.pop_mark()?;
-                self.push_node(NodeKind::Container, items);
-            }
+            Op::EmptyDict => self.empty(Shape::Dict),
+            Op::EmptyList => self.empty(Shape::List),
+            Op::EmptySet => self.empty(Shape::Set),
+            Op::EmptyTuple => self.empty(Shape::Tuple),
+            Op::Dict => self.container_of_marked(Shape::Dict)?,
+            Op::List => self.container_of_marked(Shape::List)?,
+            Op::FrozenSet => self.container_of_marked(Shape::Set)?,
+            Op::Tuple => self.container_of_marked(Shape::Tuple)?,
             Op::Tuple1 => self.tuple(1)?,
             Op::Tuple2 => self.tuple(2)?,
             Op::Tuple3 => self.tuple(3)?,
             Op::Append => {
                 let item = self.pop()?;
                 let target = self.top()?;
-                self.add_children(&target, vec![item], offset, opcode);
+                self.add_children(target, [item], offset, opcode);
             }
             Op::SetItem => {
                 let value = self.pop()?;
                 let key = self.pop()?;
                 let target = self.top()?;
-                self.add_children(&target, vec![key, value], offset, opcode);
+                self.add_children(target, [key, value], offset, opcode);
             }
-            Op::Appends | Op::SetItems | Op::AddItems => {
-                let items = self.pop_mark()?;
-                let target = self.top()?;
-                self.add_children(&target, items, offset, opcode);
-            }
+            Op::Appends | Op::SetItems | Op::AddItems => self.add_marked(offset, opcode)?,
             Op::Get(index) => self.get(index)?,
             Op::BinGet(index) => self.get(index.into())?,
             Op::LongBinGet(index) => self.get(index.into())?,
             Op::Put(index) => self.put(index)?,
             Op::BinPut(index) => self.put(index.into())?,
             Op::LongBinPut(index) => self.put(index.into())?,
-            Op::Memoize => {
-                let index = self.memo.len() as u64;
-                self.put(index)?;
-            }
+            Op::Memoize => self.put(self.memo.len() as u64)?,
         }
         Ok(Flow::Continue)
+    }
+
+    /// `STACK_GLOBAL`: a literal module and name import as GLOBAL does; operands the loader
+    /// only learns at load time (a call's result, another global, a computed import) make a
+    /// dynamic import; anything else is not a `str` and the loader raises.
+    fn stack_global(&mut self, offset: usize) -> Result<(), String> {
+        let name = self.pop()?;
+        let module = self.pop()?;
+        if let (Value::Str(m), Value::Str(n)) = (module, name) {
+            let (m, n) = (
+                self.texts.get(self.data, m).to_owned(),
+                self.texts.get(self.data, n).to_owned(),
+            );
+            let g = self.global(&m, &n, offset, GlobalOpcode::StackGlobal)?;
+            self.stack.push(g);
+            return Ok(());
+        }
+        let (Some(module_from), Some(name_from)) = (self.operand(module), self.operand(name))
+        else {
+            return Err("STACK_GLOBAL requires str".to_owned());
+        };
+        // The operands are handed to the import machinery (and `__getattr__`/`__str__` of a
+        // call's result may run), so they are reached.
+        self.reach(module);
+        self.reach(name);
+        self.nodes.release(module);
+        self.nodes.release(name);
+        self.analysis.kept += Cost::EVENT;
+        self.analysis.dynamic_imports.push(DynamicImport {
+            offset,
+            module: module_from,
+            name: name_from,
+            called: false,
+            reached: false,
+        });
+        self.stack
+            .push(Value::Dynamic(index(self.analysis.dynamic_imports.len())));
+        Ok(())
+    }
+
+    /// Where a `STACK_GLOBAL` operand comes from, if the loader could see a `str` there.
+    fn operand(&self, value: Value) -> Option<String> {
+        match value {
+            Value::Str(t) => Some(format!("{:?}", self.texts.get(self.data, t))),
+            Value::Global(i) => self
+                .analysis
+                .globals
+                .get(i as usize)
+                .map(|g| format!("the global {}.{}", g.module, g.name)),
+            Value::Dynamic(_) => Some("another computed import".to_owned()),
+            Value::Node(id) => match self.nodes.kind(id) {
+                Kind::Result(c) => Some(format!(
+                    "the value returned by {}",
+                    describe(self.analysis, Callee::Direct(c.origin()))
+                )),
+                Kind::Container(_) => None,
+            },
+            Value::Data | Value::None | Value::Int(_) | Value::Extension(_) => None,
+        }
     }
 
     /// EXT1/2/4: pushes the callable registered under `code` in the extension registry.
@@ -581,20 +574,34 @@ impl Machine<'_> {
         if code == 0 {
             return Err("EXT specifies code <= 0".to_owned());
         }
-        self.analysis.kept += Cost::EVENT;
-        self.analysis.events.push(Event::Extension { offset, code });
+        self.event(Event::Extension { offset, code });
         self.stack.push(Value::Extension(code));
         Ok(())
     }
 
+    /// `EMPTY_DICT`, `EMPTY_LIST`, `EMPTY_SET`, `EMPTY_TUPLE`.
+    fn empty(&mut self, shape: Shape) {
+        let keeps_all = self.keeps_all(shape == Shape::Tuple, &[]);
+        let node = self.make(Kind::Container(shape), keeps_all);
+        self.stack.push(node);
+    }
+
     /// TUPLE1/2/3: a tuple of the top `n` items.
     fn tuple(&mut self, n: usize) -> Result<(), String> {
-        let mut items = Vec::with_capacity(n);
-        for _ in 0..n {
-            items.push(self.pop()?);
+        if self.stack.len() < self.fence() + n {
+            return Err(UNDERFLOW.to_owned());
         }
-        items.reverse();
-        self.push_node(NodeKind::Container, items);
+        let start = self.stack.len() - n;
+        let keeps_all = self.keeps_all(true, &self.stack[start..]);
+        let Value::Node(id) = self.make(Kind::Container(Shape::Tuple), keeps_all) else {
+            return Ok(());
+        };
+        for i in start..self.stack.len() {
+            let item = self.stack[i];
+            self.nodes.adopt(id, item);
+        }
+        self.stack.truncate(start);
+        self.stack.push(Value::Node(id));
         Ok(())
     }
 
@@ -602,8 +609,7 @@ impl Machine<'_> {
     fn get(&mut self, index: u64) -> Result<(), String> {
         let value = self
             .memo
-            .get(&index)
-            .cloned()
+            .get(index)
             .ok_or_else(|| format!("Memo value not found at index {index}"))?;
         self.stack.push(value);
         Ok(())
@@ -612,217 +618,49 @@ impl Machine<'_> {
     /// PUT, its binary forms and MEMOIZE: stores the top of the stack.
     fn put(&mut self, index: u64) -> Result<(), String> {
         let top = self.top()?;
-        self.memo.insert(index, top);
+        if let Value::Node(id) = top {
+            self.nodes.set_aliased(id);
+        }
+        self.memo.put(index, top);
         Ok(())
     }
-}
 
-/// Whether the loader could see a `str` here: a string, or a value only known at load time.
-fn may_be_str(value: &Value) -> bool {
-    matches!(value, Value::Str(_) | Value::Node(_) | Value::Global(_))
-}
-
-/// "the value returned by <callee>", without growing: a chain of calls on call results would
-/// otherwise make each description longer than the last (quadratic memory in the chain).
-fn returned_by(callee: &Rc<str>) -> Rc<str> {
-    const PREFIX: &str = "the value returned by ";
-    if callee.starts_with(PREFIX) {
-        Rc::clone(callee)
-    } else {
-        format!("{PREFIX}{callee}").into()
-    }
-}
-
-/// When `target` is a joblib `NumpyArrayWrapper` being built from `state`, what joblib reads
-/// next: the array's raw bytes, or a nested pickle for object arrays.
-fn joblib_array(target: &Value, state: &Value) -> Option<Flow> {
-    let Value::Node(node) = target else {
-        return None;
-    };
-    let NodeKind::CallResult(callee) = &node.kind else {
-        return None;
-    };
-    if callee.as_ref() != "joblib.numpy_pickle.NumpyArrayWrapper" {
-        return None;
-    }
-    let Value::Node(state) = state else {
-        return None;
-    };
-    let items = state.children.borrow();
-    let field = |key: &str| {
-        items.chunks(2).find_map(|kv| match kv {
-            [Value::Str(k), v] if k.as_ref() == key => Some(v.clone()),
+    /// The text of a string value.
+    pub(super) fn text(&self, value: Value) -> Option<&str> {
+        match value {
+            Value::Str(t) => Some(self.texts.get(self.data, t)),
             _ => None,
-        })
-    };
-    // dtype: the result of numpy.dtype('f8', ...); its first argument names the type.
-    let Value::Node(dtype) = field("dtype")? else {
-        return None;
-    };
-    let code = {
-        let children = dtype.children.borrow();
-        let Some(Value::Node(args)) = children.first() else {
-            return None;
-        };
-        let args = args.children.borrow();
-        let Some(Value::Str(code)) = args.first() else {
-            return None;
-        };
-        code.to_string()
-    };
-    if code.starts_with('O') {
-        return Some(Flow::NestedPickle);
-    }
-    let itemsize = dtype_itemsize(&code)?;
-    let Value::Node(shape) = field("shape")? else {
-        return None;
-    };
-    let count = shape
-        .children
-        .borrow()
-        .iter()
-        .try_fold(1u64, |acc, d| match d {
-            Value::Int(n) => acc.checked_mul(u64::try_from(*n).ok()?),
-            _ => None,
-        })?;
-    let aligned = matches!(field("numpy_array_alignment_bytes"), Some(Value::Int(n)) if n > 0);
-    Some(Flow::SkipArray {
-        bytes: count.checked_mul(itemsize)?,
-        aligned,
-    })
-}
-
-/// Bytes per element of a NumPy dtype string as pickled (`f8`, `i4`, `U10`, `V16`, ...).
-fn dtype_itemsize(code: &str) -> Option<u64> {
-    let code = code.trim_start_matches(['<', '>', '=', '|']);
-    let kind = code.chars().next()?;
-    let n: u64 = code[kind.len_utf8()..].parse().ok()?;
-    Some(if kind == 'U' { n.checked_mul(4)? } else { n })
-}
-
-/// What the real loader says when it stops here (decoding errors carry offsets and kinds; the
-/// messages in reports stay the ones a Python user knows from CPython).
-const TRUNCATED: &str = "pickle data was truncated";
-
-fn loader_message(error: &FormatError) -> String {
-    match error {
-        FormatError::Truncated { .. } => TRUNCATED.to_owned(),
-        FormatError::UnknownOpcode { code, .. } => format!("invalid load key {code:#04x}"),
-        FormatError::Invalid { what, .. } => format!("malformed argument: {what}"),
-        other => other.to_string(),
-    }
-}
-
-/// Runs one stream from `start`; returns its report and whether it reached STOP.
-fn run_stream(
-    data: &[u8],
-    start: usize,
-    analysis: &mut Analysis,
-    joblib: bool,
-    reading: Reading,
-) -> (Stream, bool) {
-    let mut machine = Machine {
-        analysis,
-        stack: Vec::new(),
-        marks: Vec::new(),
-        memo: HashMap::new(),
-        protocol: 0,
-        joblib,
-        nodes: Vec::new(),
-        children: 0,
-    };
-    let mut decoder = reading.decoder(data, start);
-    let mut opcodes = 0;
-    let mut error = None;
-    let mut stopped = false;
-    while let Some(decoded) = decoder.next() {
-        let instruction = match decoded {
-            Ok(instruction) => instruction,
-            Err(e) => {
-                error = Some((decoder.offset(), loader_message(&e)));
-                break;
-            }
-        };
-        opcodes += 1;
-        let at = instruction.offset;
-        let flow = machine.step(instruction);
-        if machine.over_budget() {
-            machine.analysis.too_complex = Some(at);
-            error = Some((at, "the scanner's memory budget ran out".to_owned()));
-            break;
-        }
-        match flow {
-            Ok(Flow::Continue) => {}
-            Ok(Flow::Stop) => {
-                stopped = true;
-                break;
-            }
-            Ok(Flow::SkipArray { bytes, aligned }) => {
-                machine.analysis.joblib_arrays += 1;
-                let mut pos = decoder.offset() as u64;
-                if aligned {
-                    let padding = data.get(decoder.offset()).copied().map_or(0, u64::from);
-                    pos += 1 + padding;
-                }
-                let end = pos
-                    .checked_add(bytes)
-                    .and_then(|end| usize::try_from(end).ok())
-                    .filter(|end| *end <= data.len());
-                let Some(end) = end else {
-                    error = Some((
-                        decoder.offset(),
-                        "joblib array data is truncated".to_owned(),
-                    ));
-                    break;
-                };
-                decoder.seek(end);
-            }
-            Ok(Flow::NestedPickle) => {
-                machine.analysis.joblib_arrays += 1;
-                // joblib reads an object array with plain `pickle.load`: no arrays inside it
-                // (and no recursion for a hostile file to nest).
-                let (nested, nested_stopped) =
-                    run_stream(data, decoder.offset(), machine.analysis, false, reading);
-                let end = nested.end;
-                machine.analysis.kept += Cost::STREAM;
-                machine.analysis.streams.push(nested);
-                if machine.analysis.too_complex.is_some() {
-                    error = Some((end, "the scanner's memory budget ran out".to_owned()));
-                    break;
-                }
-                if !nested_stopped {
-                    error = Some((end, "the nested object-array pickle is broken".to_owned()));
-                    break;
-                }
-                decoder.seek(end);
-            }
-            Err(message) => {
-                error = Some((at, message));
-                break;
-            }
         }
     }
-    if !stopped && error.is_none() {
-        error = Some((decoder.offset(), TRUNCATED.to_owned()));
+}
+
+/// An index into a list just pushed to (the lists are bounded by the memory budget, far
+/// below `u32::MAX` entries).
+fn index(len: usize) -> u32 {
+    u32::try_from(len.saturating_sub(1)).unwrap_or(u32::MAX)
+}
+
+/// What a callee is, for messages.
+pub(super) fn describe(analysis: &Analysis, callee: Callee) -> String {
+    let origin = match callee.origin() {
+        Origin::Global(i) => analysis.globals.get(i as usize).map_or_else(
+            || "a global".to_owned(),
+            |g| format!("{}.{}", g.module, g.name),
+        ),
+        Origin::Dynamic(_) => "a global whose name is computed at load time".to_owned(),
+        Origin::Extension(code) => format!("extension code {code}"),
+        Origin::Container => "a container".to_owned(),
+        Origin::NonCallable => "a non-callable value".to_owned(),
+        Origin::Persistent => "persistent_load".to_owned(),
+    };
+    match callee {
+        Callee::Direct(_) => origin,
+        Callee::Returned(_) => format!("the value returned by {origin}"),
     }
-    let protocol = machine.protocol;
-    for node in &machine.nodes {
-        node.children.borrow_mut().clear();
-    }
-    (
-        Stream {
-            start,
-            end: decoder.offset(),
-            opcodes,
-            protocol,
-            error,
-        },
-        stopped,
-    )
 }
 
 /// `a.b.c` where every part is a Python identifier (Unicode letters allowed, as in Python).
-fn is_dotted_identifier(name: &str) -> bool {
+pub(super) fn is_dotted_identifier(name: &str) -> bool {
     name.split('.').all(|part| {
         let mut chars = part.chars();
         chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
@@ -830,109 +668,12 @@ fn is_dotted_identifier(name: &str) -> bool {
     })
 }
 
-/// Analyses every pickle stream in `data`, one after another, as loaders that call `load()`
-/// repeatedly (PyTorch's legacy format) would run them. A stream after the first is only
-/// taken as one if it starts with a PROTO opcode or parses cleanly to STOP; otherwise the rest
-/// is reported as trailing data.
-///
-/// joblib files are read as joblib reads them (array bytes skipped after each
-/// `NumpyArrayWrapper`); because a victim may also open one with plain `pickle.load`, which
-/// decodes those bytes as opcodes, what that reading imports and calls is added too.
-pub fn analyze(data: &[u8]) -> Analysis {
-    analyze_with_budget(data, MEMORY_BUDGET)
-}
-
-/// [`analyze`] under a memory budget of `budget` bytes instead of [`MEMORY_BUDGET`].
-pub fn analyze_with_budget(data: &[u8], budget: usize) -> Analysis {
-    let mut analysis = analyze_as(data, true, Reading::LOADS, budget);
-    if analysis.joblib_arrays > 0 && analysis.too_complex.is_none() {
-        // The second reading gets what the first left, so both together stay in budget.
-        let plain = analyze_as(
-            data,
-            false,
-            Reading::LOADS,
-            budget.saturating_sub(analysis.kept),
-        );
-        merge_reading(&mut analysis, plain);
-    }
-    // A stream that `pickle.load(file)`, `torch.load` or the Python unpickler would decode
-    // differently from `pickle.loads` (a frame's last opcode straddling its end, a STOP
-    // inside a frame, a number one dialect refuses): what each other reading imports and
-    // calls counts too.
-    for reading in divergent_readings(data, 0) {
-        if analysis.too_complex.is_some() {
-            break;
-        }
-        let other = analyze_as(data, false, reading, budget.saturating_sub(analysis.kept));
-        merge_reading(&mut analysis, other);
-    }
-    analysis
-}
-
-/// Adds what another reading of the same input imports and calls to `analysis`.
-fn merge_reading(analysis: &mut Analysis, other: Analysis) {
-    analysis.too_complex = analysis.too_complex.or(other.too_complex);
-    analysis.kept += other.kept;
-    let offset = analysis.globals.len();
-    analysis.globals.extend(other.globals);
-    analysis
-        .events
-        .extend(other.events.into_iter().map(|e| match e {
-            Event::MutatesGlobal {
-                offset: at,
-                global,
-                opcode,
-            } => Event::MutatesGlobal {
-                offset: at,
-                global: global + offset,
-                opcode,
-            },
-            other => other,
-        }));
-}
-
-fn analyze_as(data: &[u8], joblib: bool, reading: Reading, budget: usize) -> Analysis {
-    let mut analysis = Analysis {
-        budget,
-        ..Analysis::default()
-    };
-    let mut pos = 0;
-    while pos < data.len() {
-        let first = pos == 0;
-        let looks_like_pickle = modelseal_formats::pickle::starts_with_proto(&data[pos..]);
-        if !first && !looks_like_pickle {
-            // Try it on a scratch analysis: keep it only if it is a whole clean stream.
-            let mut scratch = Analysis {
-                budget: budget.saturating_sub(analysis.kept),
-                ..Analysis::default()
-            };
-            let (stream, stopped) = run_stream(data, pos, &mut scratch, joblib, reading);
-            if scratch.too_complex.is_some() {
-                analysis.too_complex = scratch.too_complex;
-                break;
-            }
-            if !(stopped && stream.error.is_none()) {
-                analysis.trailing_data = Some(pos);
-                break;
-            }
-        }
-        let (stream, stopped) = run_stream(data, pos, &mut analysis, joblib, reading);
-        let end = stream.end;
-        analysis.kept += Cost::STREAM;
-        analysis.streams.push(stream);
-        if !stopped || end <= pos || analysis.too_complex.is_some() {
-            break;
-        }
-        pos = end;
-    }
-    analysis
-}
-
 #[cfg(test)]
 mod tests {
     use modelseal_formats::pickle::code;
 
     use super::*;
+    use crate::pickle::{Analysis, Event, analyze, analyze_with_budget};
 
     fn names(a: &Analysis) -> Vec<(String, bool, bool)> {
         a.globals
@@ -1072,7 +813,7 @@ mod tests {
                 b"\x8c\x02os\x94\x8c\x06system\x94h\x00h\x01\x93",
             ),
         ] {
-            let a = analyze(&hostile(unit));
+            let a = analyze_with_budget(&hostile(unit), 32 << 20);
             let at = a
                 .too_complex
                 .unwrap_or_else(|| panic!("{what}: not stopped"));
@@ -1084,7 +825,7 @@ mod tests {
     fn the_budget_is_shared_by_every_stream_of_a_file() {
         // A million tiny streams, each cheap, must not add up past the budget unnoticed.
         let data = b"\x80\x02N.".repeat(1 << 20);
-        assert!(analyze(&data).too_complex.is_some());
+        assert!(analyze_with_budget(&data, 32 << 20).too_complex.is_some());
     }
 
     #[test]
@@ -1128,17 +869,16 @@ mod tests {
 
     #[test]
     fn stack_global_of_computed_names_is_a_dynamic_import() {
-        // builtins.str('os') computes the module name; STACK_GLOBAL imports os.system from it.
+        // builtins.str('os') computes the module name; STACK_GLOBAL imports os.system from it,
+        // and the import is called.
         let data = b"\x80\x04\x8c\x08builtins\x8c\x03str\x93\x8c\x02os\x85R\x8c\x06system\x93\x8c\x02id\x85R.";
         let a = analyze(data);
         assert!(a.streams[0].error.is_none(), "{:?}", a.streams[0].error);
-        assert!(
-            a.events.contains(&Event::ComputedGlobal { offset: 32 }),
-            "{:?}",
-            a.events
-        );
-        assert!(a.events.iter().any(
-            |e| matches!(e, Event::DynamicCall { callee, .. } if callee.contains("computed"))
-        ));
+        assert_eq!(a.dynamic_imports.len(), 1, "{:?}", a.dynamic_imports);
+        let import = &a.dynamic_imports[0];
+        assert_eq!(import.offset, 32);
+        assert!(import.called);
+        assert_eq!(import.module, "the value returned by builtins.str");
+        assert_eq!(import.name, "\"system\"");
     }
 }

@@ -6,3 +6,4 @@ mod corpus;
 mod formats;
 mod links;
 mod paths;
+mod pickle_vm;
