@@ -340,9 +340,17 @@ def pack(name, spec, dangerous_modules, dangerous_globals, components, pathlib_c
             elif callable(value) and owner and ours(owner):
                 if name == "numpy" and type(value).__name__ == "ufunc":
                     entries.append((modname, attr))  # pickled by name; computes only
+                elif name == "torch" and modname == "torch.nn.functional" == owner:
+                    # Tensor functions a module keeps as state (`self.act = F.relu`): pickled
+                    # by name, they compute on tensors and touch nothing else.
+                    entries.append((modname, attr))
                 elif HELPER.search(attr) or attr in helpers.get(modname, ()):
                     if owner == modname or attr.startswith("__pyx_unpickle_") or attr in helpers.get(modname, ()):
                         entries.append((modname, attr))
+            elif not callable(value) and not isinstance(value, types.ModuleType) \
+                    and ours(type(value).__module__) and by_name(value):
+                # A singleton pickled by name (`pandas.NA`): a reference to an existing value.
+                entries.append((modname, attr))
             elif name == "torch" and modname == "torch" and type(value).__name__ in (
                     "dtype", "layout", "memory_format", "qscheme"):
                 entries.append(("torch", attr))  # pickled by name, plain values
@@ -365,6 +373,18 @@ def pack(name, spec, dangerous_modules, dangerous_globals, components, pathlib_c
                     modname, attr, value, owner, dangerous_modules, dangerous_globals, pathlib_classes):
                 deny.add(f"{modname}.{attr}")
     return sorted(allow), sorted(deny - allow)
+
+
+def by_name(value):
+    """Whether pickle saves `value` as a reference to a global (its `__reduce__` is a str)."""
+    # Only a class that defines its own __reduce__ is asked (object's default on a pybind11
+    # value aborts the interpreter).
+    if "__reduce__" not in vars(type(value)):
+        return False
+    try:
+        return isinstance(type(value).__reduce__(value), str)
+    except Exception:  # noqa: BLE001 - any failure means "not by name"
+        return False
 
 
 def toml_string(s):

@@ -253,6 +253,10 @@ const SAFE_GLOBALS: &[&str] = &[
     "datetime.time",
     "datetime.timedelta",
     "datetime.timezone",
+    // A time zone by key, as pandas pickles tz-aware timestamps (`getattr(ZoneInfo,
+    // "_unpickle")(key, from_cache)`): reads the system's zone database, runs nothing.
+    "zoneinfo.ZoneInfo",
+    "zoneinfo.ZoneInfo._unpickle",
     "decimal.Decimal",
     "fractions.Fraction",
     "uuid.UUID",

@@ -77,6 +77,10 @@ fn report(analysis: &Analysis, container: Container, len: usize, ctx: &mut Conte
 fn report_globals(analysis: &Analysis, ctx: &mut Context<'_>) {
     let mut by_name: BTreeMap<String, Summary> = BTreeMap::new();
     for global in &analysis.globals {
+        if global.lookup_only && !global.called && !global.reached {
+            // Recorded as the attribute it looked up (see `GlobalUse::lookup_only`).
+            continue;
+        }
         let (verdict, shown) = verdict(global, ctx);
         if verdict == Verdict::Safe {
             continue;

@@ -10,7 +10,7 @@
 use modelseal_formats::FormatError;
 use modelseal_formats::pickle::{Decoder, Op};
 
-use crate::pickle::{Event, analyze};
+use crate::pickle::analyze;
 use crate::sniff::Format;
 use crate::{Context, RuleId, Severity};
 
@@ -88,11 +88,11 @@ pub fn scan(data: &[u8], format: Format, ctx: &mut Context<'_>) {
 /// Scans `view`, the bytes a `pickle.load` reads (found by [`extent`]).
 pub fn scan_prefix(view: &[u8], format: Format, ctx: &mut Context<'_>) {
     let analysis = analyze(view);
-    let runs_something = !analysis.globals.is_empty()
-        || analysis
-            .events
-            .iter()
-            .any(|e| !matches!(e, Event::PersistentLoad { .. }));
+    // Only an import makes bytes of another format a pickle that runs something: an
+    // extension code is unregistered unless the victim registered it (the loader raises),
+    // and calling anything else needs an import first. Tensor bytes decode as a few EXT or
+    // REDUCE opcodes often enough (red team 13: a torch RNN's storage read as `EXT1 107`).
+    let runs_something = !analysis.globals.is_empty() || !analysis.dynamic_imports.is_empty();
     if !runs_something {
         return;
     }

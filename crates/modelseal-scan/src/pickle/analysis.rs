@@ -34,6 +34,11 @@ pub struct GlobalUse {
     /// object a call made): code may invoke it. Neither called nor reached means only
     /// referenced: stored as data in what the load returns.
     pub reached: bool,
+    /// `builtins.getattr` used only to look up a literal attribute of another imported
+    /// global (`getattr(zoneinfo.ZoneInfo, "_unpickle")`, as pandas pickles tz-aware
+    /// timestamps): the lookup is recorded as that attribute, a dotted global judged by the
+    /// policy like any other, and this import is not reported unless also called or reached.
+    pub lookup_only: bool,
 }
 
 /// A `STACK_GLOBAL` whose module or name is not a string the stream spells out but a value

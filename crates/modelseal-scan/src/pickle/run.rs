@@ -230,7 +230,11 @@ pub fn analyze_with_budget(data: &[u8], budget: usize) -> Analysis {
     // modelled here, and a number only the Python dialect accepts is still seen by the
     // Python reading below (as a plain pickle).
     let mut analysis = analyze_as(data, true, Reading::LOADS, budget);
-    if analysis.joblib_arrays > 0 && analysis.too_complex.is_none() {
+    // joblib's reading refuses what the pure-Python unpickler refuses (an opcode across a
+    // frame's end): when it stopped early, or read arrays, `pickle.load` reads on.
+    let joblib_differs =
+        analysis.joblib_arrays > 0 || analysis.streams.iter().any(|stream| stream.error.is_some());
+    if joblib_differs && analysis.too_complex.is_none() {
         // The second reading gets what the first left, so both together stay in budget.
         let plain = analyze_as(
             data,
@@ -287,7 +291,9 @@ fn analyze_as(data: &[u8], joblib: bool, reading: Reading, budget: usize) -> Ana
         let first = pos == 0;
         let looks_like_pickle = modelseal_formats::pickle::starts_with_proto(&data[pos..]);
         if !first && !looks_like_pickle {
-            // Try it on a scratch analysis: keep it only if it is a whole clean stream.
+            // Try it on a scratch analysis: keep it if it is a whole clean stream, or if it
+            // imports or calls anything before it breaks (a second `load()` on the same file
+            // runs that much before it raises).
             let mut scratch = Analysis {
                 budget: budget.saturating_sub(analysis.kept),
                 ..Analysis::default()
@@ -297,7 +303,10 @@ fn analyze_as(data: &[u8], joblib: bool, reading: Reading, budget: usize) -> Ana
                 analysis.too_complex = scratch.too_complex;
                 break;
             }
-            if !(ran.stopped && ran.stream.error.is_none()) {
+            let reaches_code = !scratch.globals.is_empty()
+                || !scratch.dynamic_imports.is_empty()
+                || !scratch.events.is_empty();
+            if !(ran.stopped && ran.stream.error.is_none()) && !reaches_code {
                 analysis.trailing_data = Some(pos);
                 break;
             }

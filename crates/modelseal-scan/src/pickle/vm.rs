@@ -238,7 +238,9 @@ impl<'a, 'm> Machine<'a, 'm> {
     /// string (a NumPy dtype's arguments, `('f8', False, True)`, may be made long before the
     /// first array and shared through the memo).
     fn keeps_all(&self, tuple: bool, items: &[Value]) -> bool {
-        self.wrapper_seen
+        // `(G, "name")`: the arguments of a `getattr` attribute lookup.
+        (tuple && matches!(items, [Value::Global(_), Value::Str(_)]))
+            || self.wrapper_seen
             || (self.joblib
                 && tuple
                 && match items {
@@ -252,6 +254,10 @@ impl<'a, 'm> Machine<'a, 'm> {
 
     /// Calls `callee` with `args` and pushes what it returns.
     fn call(&mut self, callee: Value, args: &[Value], offset: usize) {
+        if let Some(attribute) = self.attribute_lookup(callee, args, offset) {
+            self.stack.push(attribute);
+            return;
+        }
         let description = match callee {
             Value::Global(i) => {
                 if let Some(g) = self.analysis.globals.get_mut(i as usize) {
@@ -299,6 +305,49 @@ impl<'a, 'm> Machine<'a, 'm> {
         self.stack.push(Value::Node(result));
     }
 
+    /// `builtins.getattr(G, "name")` with `G` an imported global and a literal identifier:
+    /// the same as importing the dotted global `G.name` (what protocol 4's `STACK_GLOBAL`
+    /// spells directly), so it is recorded as that import and judged by the policy (a
+    /// dunder or a dangerous attribute still is). Anything else is an ordinary call.
+    fn attribute_lookup(&mut self, callee: Value, args: &[Value], offset: usize) -> Option<Value> {
+        let Value::Global(getattr) = callee else {
+            return None;
+        };
+        let lookup = self.analysis.globals.get(getattr as usize)?;
+        if !(matches!(lookup.module.as_str(), "builtins" | "__builtin__")
+            && lookup.name == "getattr")
+        {
+            return None;
+        }
+        let [Value::Node(tuple)] = args else {
+            return None;
+        };
+        if !matches!(self.nodes.kind(*tuple), Kind::Container(Shape::Tuple))
+            || !self.nodes.complete(*tuple)
+        {
+            return None;
+        }
+        let [Value::Global(owner), Value::Str(attribute)] = self.nodes.children(*tuple)[..] else {
+            return None;
+        };
+        let attribute = self.texts.get(self.data, attribute).to_owned();
+        if attribute.contains('.') || !is_dotted_identifier(&attribute) {
+            return None;
+        }
+        let owner = self.analysis.globals.get(owner as usize)?;
+        let (module, name, opcode) = (
+            owner.module.clone(),
+            format!("{}.{attribute}", owner.name),
+            owner.opcode,
+        );
+        let value = self.global(&module, &name, offset, opcode).ok()?;
+        if let Some(lookup) = self.analysis.globals.get_mut(getattr as usize) {
+            lookup.lookup_only = true;
+        }
+        self.nodes.release(Value::Node(*tuple));
+        Some(value)
+    }
+
     fn event(&mut self, event: Event) {
         self.analysis.kept += Cost::EVENT;
         self.analysis.events.push(event);
@@ -333,6 +382,7 @@ impl<'a, 'm> Machine<'a, 'm> {
             opcode,
             called: false,
             reached: false,
+            lookup_only: false,
         });
         Ok(Value::Global(index(self.analysis.globals.len())))
     }

@@ -254,3 +254,35 @@ fn a_global_stored_in_a_shared_container_later_handed_to_a_call_is_reached() {
         findings(data)
     );
 }
+
+/// Red team 13 (b41): pandas pickles a tz-aware timestamp as
+/// `getattr(zoneinfo.ZoneInfo, "_unpickle")(key, 1)`; `getattr` with a literal attribute of an
+/// imported global is that dotted global, judged like any other import.
+#[test]
+fn getattr_of_a_literal_attribute_is_judged_as_the_dotted_global() {
+    let zoneinfo = b"cbuiltins\ngetattr\n(czoneinfo\nZoneInfo\nS'_unpickle'\ntR(S'UTC'\nI1\ntR.";
+    let found = findings(zoneinfo);
+    assert!(
+        found.iter().all(|(_, s)| *s <= Severity::Medium),
+        "{found:?}"
+    );
+    let system = b"cbuiltins\ngetattr\n(cposix\nsystem\nS'__call__'\ntR(S'touch CANARY'\ntR.";
+    let found = findings(system);
+    assert!(
+        found.contains(&(RuleId::PickleDangerousGlobal, Severity::Critical)),
+        "{found:?}"
+    );
+    let walk = b"cbuiltins\ngetattr\n(cbuiltins\nobject\nS'__subclasses__'\ntR(tR.";
+    let found = findings(walk);
+    assert!(
+        found.iter().any(|(_, s)| *s == Severity::Critical),
+        "{found:?}"
+    );
+    // A computed attribute name is no lookup: getattr itself is called.
+    let computed = b"cbuiltins\ngetattr\n(czoneinfo\nZoneInfo\ncbuiltins\nstr\n(S'x'\ntRtR.";
+    let found = findings(computed);
+    assert!(
+        found.contains(&(RuleId::PickleDangerousGlobal, Severity::Critical)),
+        "{found:?}"
+    );
+}
