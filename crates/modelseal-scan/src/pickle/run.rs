@@ -303,10 +303,11 @@ fn analyze_as(data: &[u8], joblib: bool, reading: Reading, budget: usize) -> Ana
                 analysis.too_complex = scratch.too_complex;
                 break;
             }
+            let whole = ran.stopped && ran.stream.error.is_none();
             let reaches_code = !scratch.globals.is_empty()
                 || !scratch.dynamic_imports.is_empty()
                 || !scratch.events.is_empty();
-            if !(ran.stopped && ran.stream.error.is_none()) && !reaches_code {
+            if !whole && !reaches_code {
                 analysis.trailing_data = Some(pos);
                 break;
             }
