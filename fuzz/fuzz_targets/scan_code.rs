@@ -16,7 +16,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let policy = Policy::builtin();
-    let limits = Limits { max_member_bytes: 1 << 20, max_depth: 4, max_raw_bytes: 1 << 20 };
+    let limits = Limits {
+        max_member_bytes: 1 << 20,
+        max_depth: 4,
+        max_raw_bytes: 1 << 20,
+        max_total_bytes: 16 << 20,
+    };
     let mut ctx = Context::new(Path::new("fuzz.yaml"), &policy, &limits);
     let text = String::from_utf8_lossy(rest);
     match which % 4 {
