@@ -23,7 +23,7 @@ pub use code::is_opcode;
 pub use decoder::Decoder;
 pub use dialect::{Dialect, Source};
 pub use op::{Instruction, Int, Op};
-pub use reading::{Reading, divergent_readings};
+pub use reading::{AgreementCheck, Reading, divergent_readings, divergent_readings_after};
 
 /// The highest pickle protocol CPython writes and reads (5, Python 3.8+).
 pub const HIGHEST_PROTOCOL: u8 = 5;

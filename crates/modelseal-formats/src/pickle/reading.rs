@@ -79,6 +79,10 @@ pub fn divergent_readings(data: &[u8], position: usize) -> Vec<Reading> {
     if every_reading_agrees(data, position) {
         return Vec::new();
     }
+    compare_readings(data, position)
+}
+
+fn compare_readings(data: &[u8], position: usize) -> Vec<Reading> {
     Reading::ALL[1..]
         .iter()
         .copied()
@@ -91,43 +95,74 @@ pub fn divergent_readings(data: &[u8], position: usize) -> Vec<Reading> {
         .collect()
 }
 
-/// One cheap pass that proves every reading decodes what [`Reading::LOADS`] decodes, for the
-/// pickles CPython writes: readings differ only where an opcode straddles a frame's end, a
-/// frame starts inside another, a frame or a STOP leaves bytes of its frame unread, a
-/// text argument is parsed (numbers, lines, escapes: the dialects differ there) or decoding
-/// fails. None of that in the stream: all readings agree, and the per-reading comparison
-/// (eight decoding passes on a 50 MB data pickle) is skipped.
+/// One cheap pass that proves every reading decodes what [`Reading::LOADS`] decodes (see
+/// [`AgreementCheck`]); the per-reading comparison (eight decoding passes on a 50 MB data
+/// pickle) is then skipped.
 fn every_reading_agrees(data: &[u8], position: usize) -> bool {
     let mut decoder = Reading::LOADS.decoder(data, position);
-    let mut frame_end: Option<usize> = None;
+    let mut check = AgreementCheck::new(data.len());
     while let Some(next) = decoder.next() {
         let Ok(instruction) = next else {
             return false;
         };
-        let end = decoder.offset();
-        if let Some(frame) = frame_end {
+        if !check.observe(&instruction.op, decoder.offset()) {
+            return false;
+        }
+    }
+    check.agrees()
+}
+
+/// Watches the instructions of a [`Reading::LOADS`] pass for anything that could make another
+/// reading differ: for the pickles CPython writes, readings differ only where an opcode
+/// straddles a frame's end, a frame starts inside another, a frame or a STOP leaves bytes of
+/// its frame unread, a text argument is parsed (numbers, lines, escapes: the dialects differ
+/// there) or decoding fails. A scanner that decodes the stream anyway feeds its own pass here
+/// and calls [`divergent_readings_after`] instead of paying for a pass of its own.
+#[derive(Debug, Clone)]
+pub struct AgreementCheck {
+    len: usize,
+    frame_end: Option<usize>,
+    agrees: bool,
+}
+
+impl AgreementCheck {
+    /// A check over an input of `len` bytes.
+    pub fn new(len: usize) -> Self {
+        AgreementCheck {
+            len,
+            frame_end: None,
+            agrees: true,
+        }
+    }
+
+    /// Records one decoded instruction that ends at `end`; false once readings may differ.
+    pub fn observe(&mut self, op: &Op<'_>, end: usize) -> bool {
+        if !self.agrees {
+            return false;
+        }
+        if let Some(frame) = self.frame_end {
             if end > frame {
-                return false;
+                return self.differ();
             }
             if end == frame {
-                frame_end = None;
+                self.frame_end = None;
             }
         }
-        match instruction.op {
+        match op {
             Op::Frame(length) => {
-                if frame_end.is_some() {
-                    return false;
+                if self.frame_end.is_some() {
+                    return self.differ();
                 }
-                let Some(frame) = usize::try_from(length)
+                let Some(frame) = usize::try_from(*length)
                     .ok()
                     .and_then(|length| end.checked_add(length))
-                    .filter(|frame| *frame <= data.len())
+                    .filter(|frame| *frame <= self.len)
                 else {
-                    return false;
+                    return self.differ();
                 };
-                frame_end = (frame > end).then_some(frame);
+                self.frame_end = (frame > end).then_some(frame);
             }
-            Op::Stop if frame_end.is_some() => return false,
+            Op::Stop if self.frame_end.is_some() => return self.differ(),
             Op::Int(_)
             | Op::Long(_)
             | Op::Float(_)
@@ -137,11 +172,39 @@ fn every_reading_agrees(data: &[u8], position: usize) -> bool {
             | Op::Put(_)
             | Op::Global { .. }
             | Op::Inst { .. }
-            | Op::PersId(_) => return false,
+            | Op::PersId(_) => return self.differ(),
             _ => {}
         }
+        true
     }
-    frame_end.is_none()
+
+    /// Records that decoding failed or stopped short: readings may differ there.
+    pub fn fail(&mut self) {
+        self.agrees = false;
+    }
+
+    fn differ(&mut self) -> bool {
+        self.agrees = false;
+        false
+    }
+
+    /// Whether every reading decodes what this pass decoded (a frame left open does not).
+    pub fn agrees(&self) -> bool {
+        self.agrees && self.frame_end.is_none()
+    }
+}
+
+/// [`divergent_readings`] for a caller that already watched a whole [`Reading::LOADS`] pass
+/// from `position` with `check`.
+pub fn divergent_readings_after(
+    check: &AgreementCheck,
+    data: &[u8],
+    position: usize,
+) -> Vec<Reading> {
+    if check.agrees() {
+        return Vec::new();
+    }
+    compare_readings(data, position)
 }
 
 impl Decoder<'_> {

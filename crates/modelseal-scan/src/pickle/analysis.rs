@@ -168,6 +168,9 @@ pub struct Analysis {
     pub too_complex: Option<usize>,
     /// Bytes charged so far for what this analysis keeps (globals, events, streams, strings).
     pub(super) kept: usize,
+    /// Whether the `pickle.loads` reading run here proves every other reading decodes the
+    /// same (see [`modelseal_formats::pickle::AgreementCheck`]); `None` before a run.
+    pub(super) agreement: Option<modelseal_formats::pickle::AgreementCheck>,
     /// The budget this analysis runs under.
     pub(super) budget: usize,
 }

@@ -3,7 +3,9 @@
 //! position — which inside a buffered FRAME is the frame's end, not the next opcode.
 
 use modelseal_formats::FormatError;
-use modelseal_formats::pickle::{Decoder, Op, Reading, divergent_readings};
+use modelseal_formats::pickle::{
+    AgreementCheck, Decoder, Op, Reading, divergent_readings, divergent_readings_after,
+};
 
 use super::analysis::{Analysis, Cost, Event, MEMORY_BUDGET, Stream};
 use super::vm::{Flow, Machine};
@@ -88,6 +90,9 @@ fn run_stream(
         };
         opcodes += 1;
         let at = instruction.offset;
+        if let Some(check) = machine.analysis.agreement.as_mut() {
+            check.observe(&instruction.op, decoder.offset());
+        }
         if joblib {
             // joblib's unpickler is the pure-Python one: its _Unframer refuses an opcode that
             // runs past its frame and a frame that starts before the last one is used up.
@@ -178,6 +183,12 @@ fn run_stream(
             }
         }
     }
+    if machine.analysis.joblib_arrays > 0 || error.is_some() || !stopped {
+        // Array reads, errors and cut streams: the other readings are compared in full.
+        if let Some(check) = machine.analysis.agreement.as_mut() {
+            check.fail();
+        }
+    }
     if !stopped && error.is_none() {
         error = Some((decoder.offset(), TRUNCATED.to_owned()));
     }
@@ -230,6 +241,7 @@ pub fn analyze_with_budget(data: &[u8], budget: usize) -> Analysis {
     // modelled here, and a number only the Python dialect accepts is still seen by the
     // Python reading below (as a plain pickle).
     let mut analysis = analyze_as(data, true, Reading::LOADS, budget);
+    let agreement = analysis.agreement.take();
     // joblib's reading refuses what the pure-Python unpickler refuses (an opcode across a
     // frame's end): when it stopped early, or read arrays, `pickle.load` reads on.
     let joblib_differs =
@@ -248,7 +260,11 @@ pub fn analyze_with_budget(data: &[u8], budget: usize) -> Analysis {
     // differently from `pickle.loads` (a frame's last opcode straddling its end, a STOP
     // inside a frame, a number one dialect refuses): what each other reading imports and
     // calls counts too.
-    for reading in divergent_readings(data, 0) {
+    let readings = match &agreement {
+        Some(check) => divergent_readings_after(check, data, 0),
+        None => divergent_readings(data, 0),
+    };
+    for reading in readings {
         if analysis.too_complex.is_some() {
             break;
         }
@@ -284,6 +300,7 @@ fn merge_reading(analysis: &mut Analysis, other: Analysis) {
 fn analyze_as(data: &[u8], joblib: bool, reading: Reading, budget: usize) -> Analysis {
     let mut analysis = Analysis {
         budget,
+        agreement: (reading == Reading::LOADS).then(|| AgreementCheck::new(data.len())),
         ..Analysis::default()
     };
     let mut pos = 0;
@@ -308,6 +325,10 @@ fn analyze_as(data: &[u8], joblib: bool, reading: Reading, budget: usize) -> Ana
                 || !scratch.dynamic_imports.is_empty()
                 || !scratch.events.is_empty();
             if !whole && !reaches_code {
+                // Another dialect may read trailing bytes as a stream: compare in full.
+                if let Some(check) = analysis.agreement.as_mut() {
+                    check.fail();
+                }
                 analysis.trailing_data = Some(pos);
                 break;
             }
