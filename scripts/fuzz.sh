@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-all=(oms_statement signature_bundle private_key certificate_chain scan_pickle scan_bytes scan_zip scan_safetensors scan_gguf scan_hdf5 audit_log sbom_document sbom_files formats_zip formats_gguf formats_safetensors formats_npy)
+all=(oms_statement signature_bundle private_key certificate_chain scan_pickle scan_bytes scan_zip scan_safetensors scan_gguf scan_hdf5 audit_log sbom_document sbom_files formats_zip formats_gguf formats_safetensors formats_npy formats_pickle scan_code)
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 export RUSTC_BOOTSTRAP=1
 
@@ -20,6 +20,10 @@ find tests/fixtures/scan-corpus -type f \( -name '*.pkl' -o -name '*-raw.joblib'
 find tests/fixtures/scan-corpus -type f \( -name '*.pt' -o -name '*.npz' -o -name '*.keras' \) -size -64k -exec cp {} fuzz/corpus/scan_zip/ \;
 find tests/fixtures/scan-corpus -type f -name '*.safetensors' -exec cp {} fuzz/corpus/scan_safetensors/ \;
 find tests/fixtures/scan-corpus -type f -name '*.gguf' -exec cp {} fuzz/corpus/scan_gguf/ \;
+# The pickle decoder (its first bytes pick a dialect and source) from the same pickles; the code
+# scanners (first byte picks the scanner) from templates, configs and YAML.
+cp fuzz/corpus/scan_pickle/* fuzz/corpus/formats_pickle/ 2>/dev/null || true
+find tests/fixtures/scan-corpus -type f \( -name '*.jinja' -o -name '*.yaml' -o -name '*.json' -o -name '*.py' \) -size -64k -exec cp {} fuzz/corpus/scan_code/ \;
 # The format parsers start from the same files as their scanners.
 for format in zip gguf safetensors; do cp fuzz/corpus/scan_$format/* fuzz/corpus/formats_$format/ 2>/dev/null || true; done
 find tests/fixtures/scan-corpus -type f -name '*.npy' -size -64k -exec cp {} fuzz/corpus/formats_npy/ \;

@@ -50,6 +50,9 @@ pub struct Out {
     /// stdout was closed when modelseal started (`>&-`): Rust's runtime then puts /dev/null
     /// there, so every write "succeeds" and the output is lost (red team 4-A).
     closed_at_start: bool,
+    /// A product (a signature on `--signature -`) was written to a stdout closed at start:
+    /// the command fails with exit 74 (see [`Out::delivered`]).
+    product_lost: std::cell::Cell<bool>,
     /// The JSON document of the command, held until the command ends: a failure after it was
     /// built (an audit log that cannot be written) replaces it with the error object, so
     /// stdout always holds exactly one JSON document.
@@ -76,6 +79,7 @@ impl Out {
             pipe_closed: std::cell::Cell::new(false),
             wrote: std::cell::Cell::new(false),
             closed_at_start: stdout_closed_at_start(),
+            product_lost: std::cell::Cell::new(false),
             pending: std::cell::RefCell::new(None),
         }
     }
@@ -97,9 +101,10 @@ impl Out {
     /// (`sign --signature -`) asks this before it says it succeeded.
     pub fn delivered(&self) -> bool {
         self.flush();
-        !self.pipe_closed.get()
-            && self.failed.borrow().is_none()
-            && !(self.closed_at_start && self.wrote.get())
+        if self.closed_at_start && self.wrote.get() {
+            self.product_lost.set(true);
+        }
+        !self.pipe_closed.get() && self.failed.borrow().is_none() && !self.product_lost.get()
     }
 
     /// Writes out buffered data (before stderr output, so the two stay in order).
@@ -116,9 +121,14 @@ impl Out {
         if let Some(e) = self.failed.borrow_mut().take() {
             return Err(e);
         }
-        // A report written to a read-write /dev/null is not an error here: Python's
+        // A report written to a read-write /dev/null is not an error: Python's
         // `subprocess.DEVNULL` looks exactly like a stdout closed at start (`>&-`), and
-        // dropping a report is the reader's choice. Products on stdout ask `delivered`.
+        // dropping a report is the reader's choice. A product on stdout asked `delivered`.
+        if self.product_lost.take() {
+            return Err(std::io::Error::other(
+                "stdout is closed (it was closed when modelseal started)",
+            ));
+        }
         Ok(())
     }
 
