@@ -39,7 +39,7 @@ seed_file 4 "$lockfiles/uv/pylock.toml"; seed_file 5 "$lockfiles/cargo/Cargo.loc
 seed_file 6 "$lockfiles/npm/package-lock.json"
 for f in tests/fixtures/scan-corpus/benign/*.gguf; do seed_file 7 "$f"; done
 for f in tests/fixtures/scan-corpus/benign/*.safetensors; do seed_file 8 "$f"; done
-seed_file 10 crates/modelseal-sbom/tests/fixtures/osv/PyPI/$(ls crates/modelseal-sbom/tests/fixtures/osv/PyPI | head -1)
+seed_file 10 crates/modelseal-osv/tests/fixtures/osv/PyPI/$(ls crates/modelseal-osv/tests/fixtures/osv/PyPI | head -1)
 # A small real audit log with a checkpoint, written by the CLI.
 if [ ! -s fuzz/corpus/audit_log/seed.jsonl ]; then
   cargo build --quiet --release --bin modelseal
