@@ -136,8 +136,10 @@ Exit codes:
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
 pub enum VulnerabilitySeverity {
-    /// Any finding, also one without a known severity.
+    /// Never: report findings, exit 0 (issue 14: `none` used to mean "any finding").
     None,
+    /// Any finding, also one without a known severity.
+    Any,
     Low,
     Medium,
     High,
@@ -152,7 +154,8 @@ pub struct SbomAuditArgs {
     /// `*.json` records (or one such file).
     #[arg(long, value_name = "DIR")]
     pub osv_dir: PathBuf,
-    /// Exit 2 when a finding is at or above this severity.
+    /// Exit 2 when a finding is at or above this severity (`any`: every finding, also an
+    /// unrated one; `none`: never).
     #[arg(long, value_enum, default_value = "low")]
     pub fail_on: VulnerabilitySeverity,
     #[arg(long, value_enum, default_value_t)]

@@ -210,13 +210,14 @@ fn audit(args: &SbomAuditArgs, out: &Out) -> Result<Exit, Failure> {
     })?;
     let report = database.report(&bom.all_components());
     let threshold = match args.fail_on {
-        VulnerabilitySeverity::None => Severity::None,
+        VulnerabilitySeverity::None | VulnerabilitySeverity::Any => Severity::None,
         VulnerabilitySeverity::Low => Severity::Low,
         VulnerabilitySeverity::Medium => Severity::Medium,
         VulnerabilitySeverity::High => Severity::High,
         VulnerabilitySeverity::Critical => Severity::Critical,
     };
-    let failed = report.has_finding_at_or_above(threshold);
+    let failed =
+        args.fail_on != VulnerabilitySeverity::None && report.has_finding_at_or_above(threshold);
     match args.format {
         Format::Json => out.json(&report),
         Format::Text => {

@@ -364,6 +364,23 @@ fn audit_matches_osv_records_and_fails_at_the_threshold() {
         .assert()
         .code(2)
         .stdout(predicates::str::contains("\"id\": \"GHSA-test-0001-0001\""));
+    // Issue 14 (11): `--fail-on none` means never fail (it meant "any finding"); `any` is
+    // every finding.
+    modelseal()
+        .args(["sbom", "audit", "--fail-on", "none"])
+        .arg(&sbom)
+        .arg("--osv-dir")
+        .arg(&osv)
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("GHSA-test-0001-0001"));
+    modelseal()
+        .args(["sbom", "audit", "--fail-on", "any"])
+        .arg(&sbom)
+        .arg("--osv-dir")
+        .arg(&osv)
+        .assert()
+        .code(2);
     // Fixed version installed: nothing to report.
     let patched = dir.path().join("patched");
     site(&patched, &[("numpy", "2.0.1", "BSD-3-Clause")]);
