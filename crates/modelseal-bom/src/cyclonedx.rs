@@ -220,10 +220,8 @@ fn component(c: &Component) -> Value {
     if let Some(purl) = &c.purl {
         out.insert("purl".into(), json!(purl));
     }
-    if !c.external_references.is_empty() {
-        let mut references = c.external_references.clone();
-        references.sort();
-        references.dedup();
+    let references = crate::iri::references(&c.external_references);
+    if !references.is_empty() {
         let references: Vec<Value> = references
             .iter()
             .map(|r| json!({ "type": r.kind, "url": r.url }))

@@ -106,10 +106,8 @@ fn component(out: &mut Xml, c: &Component) {
     if let Some(purl) = &c.purl {
         out.leaf("purl", &[], purl);
     }
-    if !c.external_references.is_empty() {
-        let mut references = c.external_references.clone();
-        references.sort();
-        references.dedup();
+    let references = crate::iri::references(&c.external_references);
+    if !references.is_empty() {
         out.open("externalReferences", &[]);
         for reference in &references {
             out.open("reference", &[("type", reference.kind)]);

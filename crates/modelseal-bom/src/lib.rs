@@ -13,6 +13,7 @@ pub mod bom;
 pub mod cyclonedx;
 pub mod cyclonedx_xml;
 pub mod diff;
+pub mod iri;
 pub mod license;
 pub mod pypi;
 pub mod read;

@@ -909,3 +909,65 @@ fn hidden_characters_in_package_metadata_are_written_escaped() {
         assert!(parsed.to_string().contains("evil\u{202e}txt.exe"));
     }
 }
+
+/// Issue 14 (1): Project-URLs as real packages write them (a second `#`, spaces, `|`, a
+/// scheme-like prefix) made documents that cyclonedx-python-lib's strict validators reject.
+/// Every link written is now an IRI reference (percent-encoded) or dropped.
+#[test]
+fn links_from_real_metadata_are_written_as_iri_references_the_official_validators_accept() {
+    let mut bom = sample_bom();
+    let mut aiohttp = Component::package("pkg:pypi/aiohttp@3.9.0", "aiohttp", "3.9.0");
+    aiohttp.external_references = [
+        ("chat", "https://matrix.to/#/#aio-libs-space:matrix.org"),
+        (
+            "documentation",
+            "https://docs.aiohttp.org/en/stable/ index.html",
+        ),
+        ("website", "https://example.org/a|b\\c"),
+        ("other", "ht tp://not-a-scheme.example"),
+    ]
+    .into_iter()
+    .map(|(kind, url)| ExternalReference {
+        kind,
+        url: url.into(),
+    })
+    .collect();
+    bom.add(aiohttp);
+    let document = to_json(&bom, SpecVersion::V1_6, "2026-01-31T12:00:00Z");
+    let text = serde_json::to_string(&document).unwrap();
+    assert!(
+        text.contains("https://matrix.to/#/%23aio-libs-space:matrix.org"),
+        "{text}"
+    );
+    assert!(!text.contains("not-a-scheme"), "{text}");
+    let xml = to_xml(&bom, SpecVersion::V1_6, "2026-01-31T12:00:00Z");
+    assert!(!xml.contains("not-a-scheme"), "{xml}");
+    let Some(venv) = modelseal_test::venv() else {
+        return;
+    };
+    let script = r"
+import sys
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+from cyclonedx.validation.xml import XmlValidator
+json_text, xml_text = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+for error in (JsonStrictValidator(SchemaVersion.V1_6).validate_str(json_text),
+              XmlValidator(SchemaVersion.V1_6).validate_str(xml_text)):
+    if error is not None:
+        sys.exit(str(error)[:2000])
+";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bom.json"), &text).unwrap();
+    std::fs::write(dir.path().join("bom.xml"), &xml).unwrap();
+    let output = Command::new(venv.join("bin/python"))
+        .args(["-c", script])
+        .arg(dir.path().join("bom.json"))
+        .arg(dir.path().join("bom.xml"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
