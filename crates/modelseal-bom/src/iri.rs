@@ -1,7 +1,7 @@
 //! Links as the schemas accept them: every URL a document carries must be an RFC 3987 IRI
 //! reference (CycloneDX `iri-reference`, SPDX `anyURI`). Package metadata is not: a Project-URL
 //! such as `https://matrix.to/#/#aio-libs-space:matrix.org` has a second `#`, others carry
-//! spaces, `|` or `\`. [`reference`] percent-encodes what can be encoded and refuses what
+//! spaces, `|` or `\`. [`reference()`] percent-encodes what can be encoded and refuses what
 //! cannot become a reference (a scheme-like prefix that is no scheme), so writers drop that
 //! link rather than write a document the official validators reject.
 //!
