@@ -28,6 +28,56 @@ const GENERAL_KEYS: &[&str] = &[
 ];
 const ARCHITECTURE_SUFFIXES: &[&str] = &[".context_length", ".embedding_length", ".block_count"];
 
+/// llama.cpp's `llama_ftype` names for `general.file_type` (the quantisation a file was
+/// made with), as gguf-py's `LlamaFileType` spells them without `MOSTLY_` (`ALL_F32` is
+/// `F32`); a test checks the table against the installed gguf package. Gaps are values
+/// llama.cpp removed.
+const FILE_TYPES: &[(u64, &str)] = &[
+    (0, "F32"),
+    (1, "F16"),
+    (2, "Q4_0"),
+    (3, "Q4_1"),
+    (7, "Q8_0"),
+    (8, "Q5_0"),
+    (9, "Q5_1"),
+    (10, "Q2_K"),
+    (11, "Q3_K_S"),
+    (12, "Q3_K_M"),
+    (13, "Q3_K_L"),
+    (14, "Q4_K_S"),
+    (15, "Q4_K_M"),
+    (16, "Q5_K_S"),
+    (17, "Q5_K_M"),
+    (18, "Q6_K"),
+    (19, "IQ2_XXS"),
+    (20, "IQ2_XS"),
+    (21, "Q2_K_S"),
+    (22, "IQ3_XS"),
+    (23, "IQ3_XXS"),
+    (24, "IQ1_S"),
+    (25, "IQ4_NL"),
+    (26, "IQ3_S"),
+    (27, "IQ3_M"),
+    (28, "IQ2_S"),
+    (29, "IQ2_M"),
+    (30, "IQ4_XS"),
+    (31, "IQ1_M"),
+    (32, "BF16"),
+    (36, "TQ1_0"),
+    (37, "TQ2_0"),
+    (38, "MXFP4_MOE"),
+    (39, "NVFP4"),
+    (40, "Q1_0"),
+];
+
+/// The quantisation a GGUF `general.file_type` names (`7` is `Q8_0`), if known.
+fn quantization(file_type: u64) -> Option<&'static str> {
+    FILE_TYPES
+        .iter()
+        .find(|(value, _)| *value == file_type)
+        .map(|(_, name)| *name)
+}
+
 pub(crate) fn read_into(
     path: &Path,
     prefix: &mut Prefix,
@@ -77,6 +127,9 @@ pub(crate) fn read_into(
             let text: String = text.chars().take(MAX_VALUE_CHARS).collect();
             set_property(card, &format!("gguf:{key}"), text);
         }
+    }
+    if let Some(name) = header.file_type().and_then(quantization) {
+        set_property(card, "modelseal:model:quantization", name.to_owned());
     }
     add_to_property(card, "modelseal:model:tensors", header.tensors.len() as u64);
     // A count that overflows is no fact: such a file states nothing believable.
@@ -158,8 +211,43 @@ mod tests {
         };
         assert_eq!(get("gguf:llama.context_length"), Some("4096"));
         assert_eq!(get("gguf:general.file_type"), Some("15"));
+        // Issue 14 (9): the quantisation is named, not only numbered.
+        assert_eq!(get("modelseal:model:quantization"), Some("Q4_K_M"));
         assert_eq!(get("modelseal:model:parameters"), Some("40"));
         assert_eq!(get("modelseal:model:tensors"), Some("2"));
+    }
+
+    /// The table agrees with gguf-py's `LlamaFileType` (llama.cpp's own list), where installed.
+    #[test]
+    fn file_type_names_are_gguf_py_s() {
+        let Some(python) = modelseal_test::python_with("gguf") else {
+            return;
+        };
+        let out = std::process::Command::new(python)
+            .args([
+                "-c",
+                "import gguf\nfor m in gguf.LlamaFileType:\n    print(m.value, m.name)",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let theirs: Vec<(u64, String)> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter_map(|line| {
+                let (value, name) = line.split_once(' ')?;
+                let name = name
+                    .strip_prefix("MOSTLY_")
+                    .or_else(|| name.strip_prefix("ALL_"))
+                    .unwrap_or(name);
+                (name != "GUESSED").then(|| (value.parse().unwrap(), name.to_owned()))
+            })
+            .collect();
+        let ours: Vec<(u64, String)> = FILE_TYPES
+            .iter()
+            .map(|(value, name)| (*value, (*name).to_owned()))
+            .collect();
+        assert_eq!(ours, theirs);
     }
 
     #[test]
