@@ -220,6 +220,20 @@ pub fn model_component(
         }
     }
     card::finish(&mut card);
+    if model.licenses.is_empty() {
+        // A GGUF states its licence in `general.license`: a licence, not only a property
+        // (a README card's `license:` wins when both are present).
+        let declared = card
+            .properties
+            .iter()
+            .find(|(key, _)| key == "gguf:general.license")
+            .map(|(_, value)| value.clone());
+        if let Some(declared) = declared {
+            model
+                .licenses
+                .push(modelseal_bom::license::from_declared(&declared));
+        }
+    }
     formats.sort_unstable();
     formats.dedup();
     for format in formats {
@@ -247,6 +261,39 @@ pub fn model_component(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 14 (9): a GGUF's `general.license` was only a property.
+    #[test]
+    fn a_gguf_licence_is_the_model_s_licence() {
+        #![allow(clippy::disallowed_methods)] // the fixture is written with std::fs
+        fn string(out: &mut Vec<u8>, s: &str) {
+            out.extend((s.len() as u64).to_le_bytes());
+            out.extend(s.as_bytes());
+        }
+        let mut bytes = b"GGUF".to_vec();
+        bytes.extend(3u32.to_le_bytes());
+        bytes.extend(0u64.to_le_bytes());
+        bytes.extend(2u64.to_le_bytes());
+        for (key, value) in [
+            ("general.architecture", "llama"),
+            ("general.license", "apache-2.0"),
+        ] {
+            string(&mut bytes, key);
+            bytes.extend(8u32.to_le_bytes());
+            string(&mut bytes, value);
+        }
+        while !bytes.len().is_multiple_of(32) {
+            bytes.push(0);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.gguf");
+        std::fs::write(&path, &bytes).unwrap();
+        let model = model_component(&path, &mut Diagnostics::strict()).unwrap();
+        assert_eq!(
+            model.licenses,
+            [modelseal_bom::bom::License::Expression("Apache-2.0".into())]
+        );
+    }
 
     /// Red team F10 (M49, M50, M52, M53): formats came from the file name, so the SBOM called a
     /// pickle numpy or onnx and an empty or text file pytorch, where scan said pickle / other.
