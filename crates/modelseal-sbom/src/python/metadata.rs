@@ -107,7 +107,7 @@ pub fn parse_metadata(text: &str, path: &Path) -> Result<Metadata, MetadataError
     Ok(Metadata {
         name: one("name").ok_or_else(|| missing("Name"))?,
         version: one("version").ok_or_else(|| missing("Version"))?,
-        summary: one("summary"),
+        summary: one("summary").map(|summary| one_line_summary(&summary)),
         license: one("license").filter(|l| !l.eq_ignore_ascii_case("unknown")),
         license_expression: one("license-expression"),
         classifiers: many("classifier"),
@@ -121,6 +121,18 @@ pub fn parse_metadata(text: &str, path: &Path) -> Result<Metadata, MetadataError
             })
             .collect(),
     })
+}
+
+/// The most characters of a `Summary` copied into a document: it is one line describing the
+/// package, and a METADATA file is anyone's to write (a 300 MB `Summary` made a 314 MB SBOM).
+pub(crate) const MAX_SUMMARY_CHARS: usize = 1024;
+
+/// `summary` cut to [`MAX_SUMMARY_CHARS`], with `…` where it was cut.
+fn one_line_summary(summary: &str) -> String {
+    match summary.char_indices().nth(MAX_SUMMARY_CHARS) {
+        Some((cut, _)) => format!("{}…", &summary[..cut]),
+        None => summary.to_owned(),
+    }
 }
 
 /// `pkg:pypi/<name>@<version>` (the purl spec's PyPI type: normalised name, percent-encoded
@@ -167,6 +179,25 @@ fn percent_encode(text: &str, also_keep: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 14 (10): a 300 MB `Summary:` was copied whole into the SBOM.
+    #[test]
+    fn a_huge_summary_is_cut() {
+        let text = format!(
+            "Metadata-Version: 2.1\nName: big\nVersion: 1.0\nSummary: {}\n",
+            "é".repeat(100_000)
+        );
+        let metadata = parse_metadata(&text, Path::new("METADATA")).unwrap();
+        let summary = metadata.summary.unwrap();
+        assert_eq!(summary.chars().count(), MAX_SUMMARY_CHARS + 1);
+        assert!(summary.ends_with('…'));
+        let short = parse_metadata(
+            "Metadata-Version: 2.1\nName: a\nVersion: 1\nSummary: short\n",
+            Path::new("METADATA"),
+        )
+        .unwrap();
+        assert_eq!(short.summary.as_deref(), Some("short"));
+    }
 
     #[test]
     fn fields_continuations_and_the_body() {
