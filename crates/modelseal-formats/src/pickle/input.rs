@@ -370,18 +370,21 @@ impl<'a> Input<'a> {
         len
     }
 
+    /// For a read of `n` bytes through a buffer: its size, where the raw file stands after the
+    /// buffered read-ahead, and how much the read needs beyond it; `None` when unbuffered or
+    /// the read-ahead covers it.
+    fn past_readahead(&self, n: usize) -> Option<(usize, usize, usize)> {
+        let size = self.buffer_size()?;
+        let ahead = self.readahead();
+        (n > ahead).then(|| (size, self.file + ahead, n - ahead))
+    }
+
     /// `read(n)` (`_bufferedreader_read_generic`): whole blocks bypass the buffer, the last
     /// partial block is read into it.
     fn buffered_read(&mut self, n: usize) {
-        let Some(size) = self.buffer_size() else {
+        let Some((size, raw, remaining)) = self.past_readahead(n) else {
             return;
         };
-        let ahead = self.readahead();
-        if n <= ahead {
-            return;
-        }
-        let raw = self.file + ahead;
-        let remaining = n - ahead;
         let blocks = remaining - remaining % size;
         let raw_after = (raw + blocks).min(self.data.len());
         self.buffered_end = raw_after;
@@ -393,15 +396,9 @@ impl<'a> Input<'a> {
     /// `readinto(buffer)` (`_buffered_readinto_generic`): more than a buffer-full goes
     /// straight to the caller, the rest through one fill.
     fn buffered_readinto(&mut self, n: usize) {
-        let Some(size) = self.buffer_size() else {
+        let Some((size, raw, remaining)) = self.past_readahead(n) else {
             return;
         };
-        let ahead = self.readahead();
-        if n <= ahead {
-            return;
-        }
-        let raw = self.file + ahead;
-        let remaining = n - ahead;
         if remaining > size {
             self.buffered_end = (raw + remaining).min(self.data.len());
         } else {

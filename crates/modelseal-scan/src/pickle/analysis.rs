@@ -174,3 +174,13 @@ pub struct Analysis {
     /// The budget this analysis runs under.
     pub(super) budget: usize,
 }
+
+impl Analysis {
+    /// Records that another reading may decode this input differently (an error, a cut
+    /// stream, joblib's array reads, unread trailing bytes): the readings are compared in full.
+    pub(super) fn readings_may_differ(&mut self) {
+        if let Some(check) = self.agreement.as_mut() {
+            check.fail();
+        }
+    }
+}

@@ -184,10 +184,7 @@ fn run_stream(
         }
     }
     if machine.analysis.joblib_arrays > 0 || error.is_some() || !stopped {
-        // Array reads, errors and cut streams: the other readings are compared in full.
-        if let Some(check) = machine.analysis.agreement.as_mut() {
-            check.fail();
-        }
+        machine.analysis.readings_may_differ();
     }
     if !stopped && error.is_none() {
         error = Some((decoder.offset(), TRUNCATED.to_owned()));
@@ -325,10 +322,8 @@ fn analyze_as(data: &[u8], joblib: bool, reading: Reading, budget: usize) -> Ana
                 || !scratch.dynamic_imports.is_empty()
                 || !scratch.events.is_empty();
             if !whole && !reaches_code {
-                // Another dialect may read trailing bytes as a stream: compare in full.
-                if let Some(check) = analysis.agreement.as_mut() {
-                    check.fail();
-                }
+                // Another dialect may read trailing bytes as a stream.
+                analysis.readings_may_differ();
                 analysis.trailing_data = Some(pos);
                 break;
             }

@@ -8,7 +8,9 @@ use std::path::Path;
 use modelseal_scan::formats::scan_bytes;
 use modelseal_scan::{Context, Limits, Policy, RuleId, Severity};
 
-fn findings(data: &[u8]) -> Vec<(RuleId, Severity)> {
+/// Every (rule, severity) `scan_bytes` reports for `data` under small limits (shared by the
+/// other modules of this binary).
+pub(crate) fn findings(data: &[u8]) -> Vec<(RuleId, Severity)> {
     let policy = Policy::builtin();
     let limits = Limits {
         max_member_bytes: 1 << 20,

@@ -4,26 +4,9 @@
 
 #![allow(clippy::unwrap_used)] // test helpers
 
-use std::path::Path;
+use modelseal_scan::{RuleId, Severity};
 
-use modelseal_scan::formats::scan_bytes;
-use modelseal_scan::{Context, Limits, Policy, RuleId, Severity};
-
-fn findings(data: &[u8]) -> Vec<(RuleId, Severity)> {
-    let policy = Policy::builtin();
-    let limits = Limits {
-        max_member_bytes: 1 << 20,
-        max_depth: 4,
-        max_raw_bytes: 1 << 20,
-        max_total_bytes: 16 << 20,
-    };
-    let mut ctx = Context::new(Path::new("test"), &policy, &limits);
-    scan_bytes(data, &mut ctx);
-    ctx.findings
-        .iter()
-        .map(|f| (f.rule_id, f.severity))
-        .collect()
-}
+use super::formats::findings;
 
 fn worst(data: &[u8]) -> Option<Severity> {
     findings(data).iter().map(|(_, s)| *s).max()
