@@ -16,6 +16,8 @@ pub enum Kind {
     MachineLearningModel,
     /// One file of a model directory (nested under its model).
     File,
+    /// A dataset (CycloneDX `data`): what a model was trained or evaluated on.
+    Data,
 }
 
 impl Kind {
@@ -26,6 +28,7 @@ impl Kind {
             Kind::Library => "library",
             Kind::MachineLearningModel => "machine-learning-model",
             Kind::File => "file",
+            Kind::Data => "data",
         }
     }
 }
@@ -72,6 +75,27 @@ pub enum License {
     Named(String),
 }
 
+/// Who stated a licence: the package itself (`Declared`), or modelseal from the licence text it
+/// ships (`Concluded`) — CycloneDX 1.6 `acknowledgement`, SPDX `licenseDeclared`/`licenseConcluded`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Acknowledgement {
+    /// The package's own metadata states it.
+    #[default]
+    Declared,
+    /// Found by analysis (e.g. matching the shipped licence text against the SPDX list).
+    Concluded,
+}
+
+impl Acknowledgement {
+    /// The CycloneDX spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Acknowledgement::Declared => "declared",
+            Acknowledgement::Concluded => "concluded",
+        }
+    }
+}
+
 /// A link to something about the component (CycloneDX `externalReferences`; `kind` is one of
 /// its types: `website`, `vcs`, `issue-tracker`, `documentation`, `distribution`, ...).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -80,6 +104,33 @@ pub struct ExternalReference {
     pub kind: &'static str,
     /// Where it points.
     pub url: String,
+    /// Digests of what the link points at (a lockfile's hash of one distribution file).
+    pub hashes: Vec<Hash>,
+    /// A note on the link (e.g. the distribution file's name).
+    pub comment: Option<String>,
+}
+
+impl ExternalReference {
+    /// A link with no hashes and no comment.
+    pub fn new(kind: &'static str, url: impl Into<String>) -> ExternalReference {
+        ExternalReference {
+            kind,
+            url: url.into(),
+            hashes: Vec::new(),
+            comment: None,
+        }
+    }
+}
+
+/// A person or an organisation (CycloneDX `organizationalEntity` / `organizationalContact`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Party {
+    /// The name, as stated.
+    pub name: Option<String>,
+    /// An e-mail address, when stated and well-formed.
+    pub email: Option<String>,
+    /// A web address (organisations: the supplier's site).
+    pub url: Option<String>,
 }
 
 /// What the model files tell about a model (CycloneDX `modelCard.modelParameters`, plus
@@ -98,6 +149,34 @@ pub struct ModelCard {
     pub outputs: Vec<String>,
     /// Everything else found (parameter count, dtype, quantisation, context length, ...).
     pub properties: Vec<(String, String)>,
+    /// The `bom_ref`s of the dataset components (`Kind::Data`) it was trained or evaluated on
+    /// (CycloneDX `modelParameters.datasets`).
+    pub datasets: Vec<String>,
+    /// What the model card says about its use and limits (CycloneDX `considerations`).
+    pub considerations: Considerations,
+}
+
+/// CycloneDX `modelCard.considerations`, as stated in a model card (each entry one statement).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Considerations {
+    /// Who the model is meant for.
+    pub users: Vec<String>,
+    /// What it is meant to be used for.
+    pub use_cases: Vec<String>,
+    /// Known technical limits (biases, risks and limitations sections).
+    pub technical_limitations: Vec<String>,
+    /// Ethical considerations, by name.
+    pub ethical_considerations: Vec<String>,
+}
+
+impl Considerations {
+    /// Whether nothing is stated.
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+            && self.use_cases.is_empty()
+            && self.technical_limitations.is_empty()
+            && self.ethical_considerations.is_empty()
+    }
 }
 
 /// One thing the BOM lists: a model, a model file, a package or an application.
@@ -119,8 +198,17 @@ pub struct Component {
     pub description: Option<String>,
     /// Whether it is needed at run time, when known.
     pub scope: Option<Scope>,
-    /// Its licences.
+    /// Its licences as the package declares them.
     pub licenses: Vec<License>,
+    /// Licences modelseal concluded itself (from shipped licence text); shown with
+    /// acknowledgement `concluded`, never mixed with what the package declares.
+    pub concluded_licenses: Vec<License>,
+    /// Who distributes it (CycloneDX `supplier`): PyPI, npm, crates.io or the publisher.
+    pub supplier: Option<Party>,
+    /// Who wrote it (CycloneDX 1.6 `authors`, 1.5 `author`; SPDX `originator`).
+    pub authors: Vec<Party>,
+    /// What it derives from (CycloneDX `pedigree.ancestors`): a fine-tuned model's base model.
+    pub ancestors: Vec<Component>,
     /// Digests of its contents.
     pub hashes: Vec<Hash>,
     /// Links to its home page, repository, ...
@@ -146,6 +234,10 @@ impl Component {
             description: None,
             scope: None,
             licenses: Vec::new(),
+            concluded_licenses: Vec::new(),
+            supplier: None,
+            authors: Vec::new(),
+            ancestors: Vec::new(),
             hashes: Vec::new(),
             external_references: Vec::new(),
             properties: Vec::new(),

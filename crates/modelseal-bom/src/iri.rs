@@ -19,10 +19,7 @@ pub fn references(links: &[ExternalReference]) -> Vec<ExternalReference> {
     let mut out: Vec<ExternalReference> = links
         .iter()
         .filter_map(|link| {
-            reference(&link.url).map(|url| ExternalReference {
-                kind: link.kind,
-                url: url.into_owned(),
-            })
+            reference(&link.url).map(|url| ExternalReference::new(link.kind, url.into_owned()))
         })
         .collect();
     out.sort();

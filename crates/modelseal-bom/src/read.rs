@@ -90,6 +90,7 @@ fn kind_of(name: &str) -> Kind {
         "application" => Kind::Application,
         "machine-learning-model" => Kind::MachineLearningModel,
         "file" => Kind::File,
+        "data" => Kind::Data,
         _ => Kind::Library,
     }
 }

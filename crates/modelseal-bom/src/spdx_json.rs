@@ -170,7 +170,7 @@ fn package(
         Kind::Application => "APPLICATION",
         Kind::Library => "LIBRARY",
         Kind::File => "FILE",
-        Kind::MachineLearningModel => "OTHER",
+        Kind::MachineLearningModel | Kind::Data => "OTHER",
     };
     out.insert("primaryPackagePurpose".into(), json!(purpose));
     let references = external_refs(c, &mut facts);

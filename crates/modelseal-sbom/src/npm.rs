@@ -323,14 +323,12 @@ fn npm_component(name: &str, version: Option<&str>, origin: &Origin) -> Result<C
     let mut component = locked_library(purl.to_string(), short, version);
     component.group = scope;
     match origin {
-        Origin::Git(vcs) => component.external_references.push(ExternalReference {
-            kind: "vcs",
-            url: vcs.clone(),
-        }),
-        Origin::Tarball(url) => component.external_references.push(ExternalReference {
-            kind: "distribution",
-            url: url.clone(),
-        }),
+        Origin::Git(vcs) => component
+            .external_references
+            .push(ExternalReference::new("vcs", vcs.clone())),
+        Origin::Tarball(url) => component
+            .external_references
+            .push(ExternalReference::new("distribution", url.clone())),
         Origin::Registry | Origin::Local => {}
     }
     Ok(component)
@@ -556,10 +554,10 @@ mod tests {
         assert_eq!(deps(&bom, "pkg:npm/local@3.0.0"), ["pkg:npm/a@1.0.0"]);
         assert_eq!(
             bom.components[gitdep].external_references,
-            [ExternalReference {
-                kind: "vcs",
-                url: "git+ssh://git@github.com/acme/gitdep.git@0123456789abcdef0123456789abcdef01234567".into()
-            }]
+            [ExternalReference::new(
+                "vcs",
+                "git+ssh://git@github.com/acme/gitdep.git@0123456789abcdef0123456789abcdef01234567"
+            )]
         );
         assert_eq!(bom.components[tar].hashes.len(), 1);
         assert_eq!(

@@ -252,10 +252,9 @@ impl<'a> Origin<'a> {
 fn component(package: &Package, bom_ref: &str) -> Component {
     let mut component = Component::package(bom_ref, &package.name, &package.version);
     match package.source.as_deref().map(Origin::parse) {
-        Some(Origin::Git { vcs_url }) => component.external_references.push(ExternalReference {
-            kind: "vcs",
-            url: vcs_url,
-        }),
+        Some(Origin::Git { vcs_url }) => component
+            .external_references
+            .push(ExternalReference::new("vcs", vcs_url)),
         Some(Origin::Registry(_)) => {
             // Cargo writes the sha256 of the `.crate` file; anything else is not a checksum.
             if let Some(checksum) = package
@@ -616,10 +615,10 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
         assert!(bom.components[corp].hashes.is_empty());
         assert_eq!(
             bom.components[gitdep].external_references,
-            [ExternalReference {
-                kind: "vcs",
-                url: "git+https://github.com/acme/gitdep@0123456789abcdef".into()
-            }]
+            [ExternalReference::new(
+                "vcs",
+                "git+https://github.com/acme/gitdep@0123456789abcdef"
+            )]
         );
     }
 

@@ -202,6 +202,7 @@ fn sample_bom() -> Bom {
         inputs: vec!["text".into()],
         outputs: vec!["text".into()],
         properties: vec![("parameters".into(), "110000000".into())],
+        ..ModelCard::default()
     });
     let mut weights = Component::new(
         "model:bert/model.safetensors",
@@ -227,10 +228,7 @@ fn sample_bom() -> Bom {
         algorithm: "SHA-256",
         value: SHA256.into(),
     }];
-    numpy.external_references = vec![ExternalReference {
-        kind: "website",
-        url: "https://numpy.org".into(),
-    }];
+    numpy.external_references = vec![ExternalReference::new("website", "https://numpy.org")];
     numpy.properties = vec![("modelseal:source".into(), "environment".into())];
 
     let mut torch = Component::package("pkg:pypi/torch@2.5.0", "torch", "2.5.0");
@@ -927,10 +925,7 @@ fn links_from_real_metadata_are_written_as_iri_references_the_official_validator
         ("other", "ht tp://not-a-scheme.example"),
     ]
     .into_iter()
-    .map(|(kind, url)| ExternalReference {
-        kind,
-        url: url.into(),
-    })
+    .map(|(kind, url)| ExternalReference::new(kind, url))
     .collect();
     bom.add(aiohttp);
     let document = to_json(&bom, SpecVersion::V1_6, "2026-01-31T12:00:00Z");

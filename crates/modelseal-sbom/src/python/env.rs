@@ -283,10 +283,7 @@ fn external_references(metadata: &Metadata) -> Vec<ExternalReference> {
     };
     let mut out = Vec::new();
     if let Some(url) = metadata.home_page.as_deref().filter(|u| usable(u)) {
-        out.push(ExternalReference {
-            kind: "website",
-            url: url.to_owned(),
-        });
+        out.push(ExternalReference::new("website", url.to_owned()));
     }
     for (label, url) in &metadata.project_urls {
         if !usable(url) {
@@ -302,10 +299,7 @@ fn external_references(metadata: &Metadata) -> Vec<ExternalReference> {
             "download" => "distribution",
             _ => "other",
         };
-        out.push(ExternalReference {
-            kind,
-            url: url.clone(),
-        });
+        out.push(ExternalReference::new(kind, url.clone()));
     }
     out.sort();
     out.dedup();

@@ -723,10 +723,7 @@ mod tests {
         assert_eq!(
             component(&bom, "pkg:pypi/wheelish@2.0?download_url=https:%2F%2Ffiles.example%2Fwheelish-2.0-py3-none-any.whl")
                 .external_references,
-            [ExternalReference {
-                kind: "distribution",
-                url: "https://files.example/wheelish-2.0-py3-none-any.whl".into()
-            }]
+            [ExternalReference::new("distribution", "https://files.example/wheelish-2.0-py3-none-any.whl")]
         );
         let warnings = diagnostics.warnings().join("\n");
         for expected in [

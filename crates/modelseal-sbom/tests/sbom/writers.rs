@@ -33,10 +33,7 @@ fn hex_of(algorithm: &'static str, seed: &str) -> Hash {
 }
 
 fn reference(kind: &'static str, url: &str) -> ExternalReference {
-    ExternalReference {
-        kind,
-        url: url.to_owned(),
-    }
+    ExternalReference::new(kind, url.to_owned())
 }
 
 fn model_file(bom_ref: &str, name: &str) -> Component {
@@ -103,6 +100,7 @@ pub(crate) fn representative() -> Bom {
             ("torch_dtype".into(), "bfloat16".into()),
             ("num_parameters".into(), "1100048384".into()),
         ],
+        ..ModelCard::default()
     });
     // Out of order on purpose: the writers sort nested components.
     model.components = vec![

@@ -62,14 +62,11 @@ impl Source {
     /// Where to get the distribution other than from an index.
     fn external_reference(&self) -> Option<ExternalReference> {
         match self {
-            Source::Vcs { url, commit } => Some(ExternalReference {
-                kind: "vcs",
-                url: vcs_spec(url, commit.as_deref()),
-            }),
-            Source::Url(url) => Some(ExternalReference {
-                kind: "distribution",
-                url: url.clone(),
-            }),
+            Source::Vcs { url, commit } => Some(ExternalReference::new(
+                "vcs",
+                vcs_spec(url, commit.as_deref()),
+            )),
+            Source::Url(url) => Some(ExternalReference::new("distribution", url.clone())),
             Source::Index(_) | Source::Local(_) => None,
         }
     }

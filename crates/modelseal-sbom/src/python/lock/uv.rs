@@ -325,11 +325,10 @@ wheels = [{ url = "https://example.org/wheelish-2.0-py3-none-any.whl", hash = "s
         let tool = "pkg:pypi/tool@0.3.0?vcs_url=git%2Bhttps:%2F%2Fgithub.com%2Facme%2Ftool%400123456789abcdef0123456789abcdef01234567";
         assert_eq!(
             component(&bom, tool).external_references,
-            [ExternalReference {
-                kind: "vcs",
-                url: "git+https://github.com/acme/tool@0123456789abcdef0123456789abcdef01234567"
-                    .into()
-            }]
+            [ExternalReference::new(
+                "vcs",
+                "git+https://github.com/acme/tool@0123456789abcdef0123456789abcdef01234567"
+            )]
         );
         let wheelish = "pkg:pypi/wheelish@2.0?download_url=https:%2F%2Fexample.org%2Fwheelish-2.0-py3-none-any.whl";
         assert_eq!(component(&bom, wheelish).hashes.len(), 1);
