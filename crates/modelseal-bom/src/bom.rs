@@ -133,6 +133,26 @@ pub struct Party {
     pub url: Option<String>,
 }
 
+impl Party {
+    /// The public registry that distributes packages of a purl's type (`pkg:pypi/...` → PyPI),
+    /// the supplier of a package resolved from it. `None` for types with no single registry.
+    /// Callers give it only purls of packages that came from the registry (not git or path).
+    pub fn registry_of(purl: &str) -> Option<Party> {
+        let kind = purl.strip_prefix("pkg:")?.split('/').next()?;
+        let (name, url) = match kind {
+            "pypi" => ("Python Package Index (PyPI)", "https://pypi.org"),
+            "npm" => ("npm registry", "https://www.npmjs.com"),
+            "cargo" => ("crates.io", "https://crates.io"),
+            _ => return None,
+        };
+        Some(Party {
+            name: Some(name.to_owned()),
+            email: None,
+            url: Some(url.to_owned()),
+        })
+    }
+}
+
 /// What the model files tell about a model (CycloneDX `modelCard.modelParameters`, plus
 /// name/value properties for the rest). Only filled from facts found in the files.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -354,5 +374,25 @@ impl Bom {
             walk(c, &mut out);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Party;
+
+    #[test]
+    fn the_registry_of_a_purl_is_its_ecosystem_s_public_index() {
+        let pypi = Party::registry_of("pkg:pypi/numpy@2.0.0").unwrap();
+        assert_eq!(pypi.url.as_deref(), Some("https://pypi.org"));
+        assert_eq!(
+            Party::registry_of("pkg:cargo/serde@1.0.0")
+                .unwrap()
+                .name
+                .as_deref(),
+            Some("crates.io")
+        );
+        assert!(Party::registry_of("pkg:generic/x@1").is_none());
+        assert!(Party::registry_of("not-a-purl").is_none());
     }
 }
